@@ -1,0 +1,191 @@
+// The engine: discovers the graph below the outputs, counts each node's dependencies, then runs
+// nodes from a ready stack once every gradient flowing into them has arrived. No recursion, so
+// graph depth is bounded by memory only.
+#include "autograd/engine.h"
+
+#include <unordered_map>
+
+#include "autograd/grad_mode.h"
+#include "ops/ops.h"
+
+namespace pyjac {
+
+namespace {
+
+struct NodeState {
+  int dependencies = 0;
+  bool needed = false;
+  TensorList buffer;  // gradients arriving for each output
+};
+
+void add_to_slot(Tensor& slot, Tensor grad) {
+  if (!grad.defined()) return;
+  slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
+}
+
+// Sets a non-leaf tensor's .grad for retain_grad().
+void retain(const std::shared_ptr<TensorImpl>& t, const Tensor& grad) {
+  if (!grad.defined()) return;
+  t->grad = t->grad ? add_grads(Tensor(t->grad), grad).impl() : grad.impl();
+}
+
+}  // namespace
+
+TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
+                        bool create_graph, const TensorList& inputs, bool allow_unused, bool batched) {
+  GradModeGuard grad_mode(create_graph);
+  const bool accumulate = inputs.empty();
+
+  std::vector<Edge> roots;
+  roots.reserve(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    Edge e = gradient_edge(outputs[i]);
+    if (!e.fn)
+      throw std::runtime_error("element " + std::to_string(i) +
+                               " of tensors does not require grad and does not have a grad_fn");
+    Shape expected = outputs[i].shape();
+    if (batched) {
+      if (grad_outputs[i].ndim() == 0)
+        throw ValueError("grad: with is_grads_batched=True each grad_output needs a leading batch dimension");
+      expected.insert(expected.begin(), grad_outputs[i].shape()[0]);
+    }
+    if (grad_outputs[i].shape() != expected)
+      throw ValueError("grad: grad_output of shape " + shape_str(grad_outputs[i].shape()) +
+                       " does not match output " + std::to_string(i) + " of shape " +
+                       shape_str(outputs[i].shape()) + (batched ? " with a leading batch dimension" : ""));
+    roots.push_back(std::move(e));
+  }
+
+  std::vector<Edge> targets;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].requires_grad())
+      throw std::runtime_error("grad: input " + std::to_string(i) + " does not require grad");
+    targets.push_back(gradient_edge(inputs[i]));
+  }
+
+  // Discover the graph; `order` is a post-order (every node after all nodes below it).
+  std::unordered_map<Node*, NodeState> state;
+  std::vector<Node*> order;
+  {
+    std::vector<std::pair<Node*, size_t>> stack;
+    for (auto& r : roots) {
+      if (!state.emplace(r.fn.get(), NodeState{}).second) continue;
+      stack.emplace_back(r.fn.get(), 0);
+      while (!stack.empty()) {
+        auto& [node, next] = stack.back();
+        if (next < node->next_edges.size()) {
+          Node* child = node->next_edges[next++].fn.get();
+          if (child && state.emplace(child, NodeState{}).second) stack.emplace_back(child, 0);
+        } else {
+          order.push_back(node);
+          stack.pop_back();
+        }
+      }
+    }
+  }
+
+  // A node is needed when it is a target or leads to one (every node, for backward()).
+  std::unordered_map<Node*, std::vector<size_t>> targets_at;
+  for (size_t i = 0; i < targets.size(); ++i) targets_at[targets[i].fn.get()].push_back(i);
+  for (Node* n : order) {
+    NodeState& s = state[n];
+    s.needed = accumulate || targets_at.count(n);
+    if (!s.needed)
+      for (auto& e : n->next_edges)
+        if (e.fn && state[e.fn.get()].needed) { s.needed = true; break; }
+  }
+  for (Node* n : order) {
+    if (!state[n].needed) continue;
+    for (auto& e : n->next_edges)
+      if (e.fn) {
+        NodeState& c = state[e.fn.get()];
+        if (c.needed) ++c.dependencies;
+      }
+  }
+
+  for (size_t i = 0; i < roots.size(); ++i) {
+    NodeState& s = state[roots[i].fn.get()];
+    if (s.buffer.empty()) s.buffer.resize(roots[i].fn->num_outputs);
+    Tensor g = grad_outputs[i];
+    if (g.dtype() != outputs[i].dtype()) g = astype(g, outputs[i].dtype());
+    add_to_slot(s.buffer[roots[i].input_nr], g);
+  }
+
+  TensorList results(inputs.size());
+  std::vector<Node*> ready;
+  for (auto& r : roots) {
+    NodeState& s = state[r.fn.get()];
+    if (s.needed && s.dependencies == 0 && (ready.empty() || ready.back() != r.fn.get())) {
+      s.dependencies = -1;  // queued
+      ready.push_back(r.fn.get());
+    }
+  }
+
+  while (!ready.empty()) {
+    Node* node = ready.back();
+    ready.pop_back();
+    NodeState& s = state[node];
+    TensorList grads = std::move(s.buffer);
+    grads.resize(node->num_outputs);
+
+    if (!accumulate) {
+      auto it = targets_at.find(node);
+      if (it != targets_at.end())
+        for (size_t i : it->second) results[i] = grads[targets[i].input_nr];
+    }
+    for (auto& [nr, weak] : node->retained)
+      if (auto t = weak.lock()) retain(t, grads[nr]);
+
+    if (auto* acc = dynamic_cast<AccumulateGrad*>(node)) {
+      if (accumulate && grads[0].defined()) acc->accumulate(grads[0]);
+      continue;
+    }
+
+    Needs needs;
+    needs.bits = 0;
+    bool any_needed = false;
+    for (size_t i = 0; i < node->next_edges.size() && i < 64; ++i) {
+      const auto& e = node->next_edges[i];
+      if (e.fn && state[e.fn.get()].needed) {
+        needs.bits |= uint64_t(1) << i;
+        any_needed = true;
+      }
+    }
+    if (node->next_edges.size() > 64) any_needed = true;
+    if (!any_needed) continue;
+
+    bool any_grad = false;
+    for (auto& g : grads) any_grad |= g.defined();
+    TensorList input_grads;
+    if (any_grad) {
+      input_grads = node->apply(std::move(grads), needs);
+      if (!keep_graph) node->release_saved();
+    }
+
+    for (size_t i = 0; i < node->next_edges.size(); ++i) {
+      const Edge& e = node->next_edges[i];
+      if (!e.fn) continue;
+      NodeState& c = state[e.fn.get()];
+      if (!c.needed) continue;
+      if (i < input_grads.size() && input_grads[i].defined()) {
+        if (c.buffer.empty()) c.buffer.resize(e.fn->num_outputs);
+        add_to_slot(c.buffer[e.input_nr], std::move(input_grads[i]));
+      }
+      if (--c.dependencies == 0) ready.push_back(e.fn.get());
+    }
+  }
+
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].defined()) {
+      if (!allow_unused)
+        throw std::runtime_error(
+            "grad: one of the differentiated tensors (input " + std::to_string(i) +
+            ") appears to not have been used in the graph; set allow_unused=True if this is the desired behavior");
+      continue;
+    }
+    if (results[i].dtype() != inputs[i].dtype()) results[i] = astype(results[i], inputs[i].dtype());
+  }
+  return results;
+}
+
+}  // namespace pyjac

@@ -1,0 +1,70 @@
+#include "autograd/node.h"
+
+#include "autograd/grad_mode.h"
+#include "kernels/kernels.h"
+#include "ops/ops.h"
+
+namespace pyjac {
+
+thread_local bool GradMode::enabled_ = true;
+
+Node::~Node() {
+  for (auto& e : next_edges) release_node(std::move(e.fn));
+}
+
+void release_node(std::shared_ptr<Node>&& node) {
+  thread_local std::vector<std::shared_ptr<Node>> pending;
+  thread_local bool draining = false;
+  if (!node) return;
+  if (node.use_count() > 1) {  // not the last reference: nothing is destroyed here
+    node.reset();
+    return;
+  }
+  pending.push_back(std::move(node));
+  if (draining) return;  // an outer call is already emptying the list
+  draining = true;
+  while (!pending.empty()) {
+    std::shared_ptr<Node> last = std::move(pending.back());
+    pending.pop_back();
+    last.reset();  // may push this node's inputs onto `pending`
+  }
+  draining = false;
+}
+
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  if (auto acc = leaf->grad_accumulator.lock()) return acc;
+  auto acc = std::make_shared<AccumulateGrad>(leaf.impl());
+  leaf->grad_accumulator = acc;
+  return acc;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  if (t->grad_fn) return Edge{t->grad_fn, t->output_nr};
+  if (t->requires_grad) return Edge{grad_accumulator(t), 0};
+  return Edge{};
+}
+
+Tensor add_grads(const Tensor& a, const Tensor& b) { return add(a, b); }
+
+TensorList AccumulateGrad::apply(TensorList&& grads, Needs) {
+  if (grads[0].defined()) accumulate(grads[0]);
+  return {};
+}
+
+void AccumulateGrad::accumulate(const Tensor& grad_in) {
+  Tensor grad = grad_in.dtype() == leaf->dtype ? grad_in : astype(grad_in, leaf->dtype);
+  if (grad.shape() != leaf->shape)
+    throw ValueError("AccumulateGrad: gradient of shape " + shape_str(grad.shape()) +
+                     " does not match the leaf's shape " + shape_str(leaf->shape));
+  if (!leaf->grad) {
+    // Keep .grad private: a gradient that shares memory with anything else (a view of the
+    // caller's grad_outputs, say) is copied so that .grad.zero_() can't write through it.
+    bool shared = grad.impl().use_count() > 2 || grad->storage.use_count() > 1 || !grad.is_contiguous();
+    if (GradMode::is_enabled() || !shared) leaf->grad = grad.impl();
+    else leaf->grad = kernels::cast(grad, grad.dtype()).impl();
+  } else {
+    leaf->grad = add_grads(Tensor(leaf->grad), grad).impl();
+  }
+}
+
+}  // namespace pyjac

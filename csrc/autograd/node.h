@@ -1,0 +1,61 @@
+#pragma once
+// The tape: a Node per recorded op, pointing at the Nodes of its inputs through Edges.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace pyjac {
+
+using TensorList = std::vector<Tensor>;
+
+struct Edge {
+  std::shared_ptr<Node> fn;  // empty: the input needs no gradient
+  uint32_t input_nr = 0;     // which output of `fn` the input was
+};
+
+// Which inputs of a node need a gradient in this backward pass (inputs past 64 always do).
+struct Needs {
+  uint64_t bits = ~uint64_t(0);
+  bool operator[](size_t i) const { return i >= 64 || ((bits >> i) & 1); }
+};
+
+struct Node : std::enable_shared_from_this<Node> {
+  virtual ~Node();
+  virtual const char* name() const = 0;
+  // grads: one per output of the forward op, each shaped (*batch, *output_shape); an undefined
+  // Tensor stands for zeros. Returns one gradient per input (undefined where not needed).
+  virtual TensorList apply(TensorList&& grads, Needs needs) = 0;
+  // Drops what the rule saved from the forward; a later apply() must then raise.
+  virtual void release_saved() {}
+
+  std::vector<Edge> next_edges;  // one per input of the forward op
+  uint32_t num_outputs = 1;
+  // Non-leaf outputs that asked for retain_grad(): (output_nr, tensor).
+  std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
+};
+
+// Writes gradients into a leaf's .grad.
+struct AccumulateGrad final : Node {
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf(std::move(leaf)) {}
+  const char* name() const override { return "AccumulateGrad"; }
+  TensorList apply(TensorList&& grads, Needs needs) override;
+  void accumulate(const Tensor& grad);
+
+  std::shared_ptr<TensorImpl> leaf;
+};
+
+// Drops a reference to a node without recursing down a long chain: the last references of a
+// million-node graph are released from a loop, not from nested destructors.
+void release_node(std::shared_ptr<Node>&& node);
+
+// The edge a gradient for `t` flows along: its grad_fn, its leaf accumulator, or nothing.
+Edge gradient_edge(const Tensor& t);
+std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
+
+// Shared by the engine and by accumulation into .grad: a + b, recorded only in grad mode.
+Tensor add_grads(const Tensor& a, const Tensor& b);
+
+}  // namespace pyjac

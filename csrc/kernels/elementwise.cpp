@@ -1,0 +1,307 @@
+// Elementwise kernels: unary math, binary arithmetic and comparisons with broadcasting, where,
+// clip, dtype casts and strided copies.
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+
+#include "kernels/kernels.h"
+#include "kernels/loop.h"
+
+namespace pyjac::kernels {
+
+namespace {
+
+template <class Tout, class Tin, class F>
+void map_unary(const Tensor& out, const Tensor& x, F f) {
+  Tout* o = out.data<Tout>();
+  const Tin* p = x.data<Tin>();
+  if (x.is_contiguous()) {
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
+    return;
+  }
+  nd_loop<2>(x.shape(), {out.strides(), x.strides()}, {0, 0},
+             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(p[off[1] + i * st[1]]);
+             });
+}
+
+template <class Tout, class Ta, class Tb, class F>
+void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+  Tout* o = out.data<Tout>();
+  const Ta* pa = a.data<Ta>();
+  const Tb* pb = b.data<Tb>();
+  const int64_t n = out.numel();
+  const bool a_full = a.shape() == out.shape() && a.is_contiguous();
+  const bool b_full = b.shape() == out.shape() && b.is_contiguous();
+  if (a_full && b_full) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], pb[i]);
+    return;
+  }
+  if (a_full && b.numel() == 1) {
+    const Tb s = *pb;
+    for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], s);
+    return;
+  }
+  if (b_full && a.numel() == 1) {
+    const Ta s = *pa;
+    for (int64_t i = 0; i < n; ++i) o[i] = f(s, pb[i]);
+    return;
+  }
+  nd_loop<3>(out.shape(),
+             {out.strides(), broadcast_strides(a.shape(), a.strides(), out.shape()),
+              broadcast_strides(b.shape(), b.strides(), out.shape())},
+             {0, 0, 0}, [&](std::array<int64_t, 3> off, int64_t m, std::array<int64_t, 3> st) {
+               for (int64_t i = 0; i < m; ++i)
+                 o[off[0] + i * st[0]] = f(pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
+             });
+}
+
+template <class T>
+T int_pow(T base, T exp) {
+  if (exp < 0) throw ValueError("power: integers to negative integer powers are not allowed");
+  T r = 1;
+  while (exp) {
+    if (exp & 1) r *= base;
+    base *= base;
+    exp >>= 1;
+  }
+  return r;
+}
+
+// The arithmetic of one Binary op on values of type T (comparisons are handled separately).
+template <class T, class F>
+void with_arith(Binary op, F&& body) {
+  switch (op) {
+    case Binary::Add: return body([](T a, T b) -> T { return a + b; });
+    case Binary::Sub: return body([](T a, T b) -> T { return a - b; });
+    case Binary::Mul: return body([](T a, T b) -> T { return a * b; });
+    case Binary::Div: return body([](T a, T b) -> T { return a / b; });
+    case Binary::Pow:
+      if constexpr (std::is_floating_point_v<T>) return body([](T a, T b) -> T { return std::pow(a, b); });
+      else return body([](T a, T b) -> T { return int_pow<T>(a, b); });
+    case Binary::Maximum: return body([](T a, T b) -> T { return (a > b || a != a) ? a : b; });
+    case Binary::Minimum: return body([](T a, T b) -> T { return (a < b || a != a) ? a : b; });
+    default: break;
+  }
+}
+
+template <class T, class F>
+void with_compare(Binary op, F&& body) {
+  switch (op) {
+    case Binary::Eq: return body([](T a, T b) -> bool { return a == b; });
+    case Binary::Ne: return body([](T a, T b) -> bool { return a != b; });
+    case Binary::Lt: return body([](T a, T b) -> bool { return a < b; });
+    case Binary::Le: return body([](T a, T b) -> bool { return a <= b; });
+    case Binary::Gt: return body([](T a, T b) -> bool { return a > b; });
+    case Binary::Ge: return body([](T a, T b) -> bool { return a >= b; });
+    default: break;
+  }
+}
+
+bool is_comparison(Binary op) { return op >= Binary::Eq; }
+
+// Arithmetic on bool computes in int64, as NumPy does for everything but logical ops.
+DType arith_dtype(Binary op, DType common) {
+  if (op == Binary::Div) return float_result(common);
+  if (common == DType::Bool) return DType::Int64;
+  return common;
+}
+
+Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
+
+}  // namespace
+
+Tensor unary(Unary op, const Tensor& x_in) {
+  DType od;
+  switch (op) {
+    case Unary::Step: case Unary::Neg: case Unary::Square: case Unary::Relu: case Unary::Abs:
+    case Unary::Sign:
+      od = x_in.dtype() == DType::Bool ? DType::Int64 : x_in.dtype();
+      break;
+    case Unary::LogicalNot: od = DType::Bool; break;
+    default: od = float_result(x_in.dtype());
+  }
+  if (op == Unary::LogicalNot) {
+    Tensor xb = as_dtype(x_in, DType::Bool);
+    Tensor out = empty(x_in.shape(), DType::Bool);
+    map_unary<bool, bool>(out, xb, [](bool v) { return !v; });
+    return out;
+  }
+  Tensor x = as_dtype(x_in, od);
+  Tensor out = empty(x.shape(), od);
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_same_v<T, bool>) {
+      throw TypeError("unary op on bool");
+    } else {
+      auto run = [&](auto f) { map_unary<T, T>(out, x, f); };
+      switch (op) {
+        case Unary::Neg: return run([](T v) -> T { return -v; });
+        case Unary::Square: return run([](T v) -> T { return v * v; });
+        case Unary::Relu: return run([](T v) -> T { return v > T(0) ? v : T(0); });
+        case Unary::Abs: return run([](T v) -> T { return v < T(0) ? T(-v) : v; });
+        case Unary::Sign:
+          return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
+        case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : T(0); });
+        default: break;
+      }
+      if constexpr (std::is_floating_point_v<T>) {
+        switch (op) {
+          case Unary::Exp: return run([](T v) -> T { return std::exp(v); });
+          case Unary::Log: return run([](T v) -> T { return std::log(v); });
+          case Unary::Log1p: return run([](T v) -> T { return std::log1p(v); });
+          case Unary::Expm1: return run([](T v) -> T { return std::expm1(v); });
+          case Unary::Sqrt: return run([](T v) -> T { return std::sqrt(v); });
+          case Unary::Sin: return run([](T v) -> T { return std::sin(v); });
+          case Unary::Cos: return run([](T v) -> T { return std::cos(v); });
+          case Unary::Tan: return run([](T v) -> T { return std::tan(v); });
+          case Unary::Tanh: return run([](T v) -> T { return std::tanh(v); });
+          case Unary::Sigmoid:
+            return run([](T v) -> T {
+              if (v >= T(0)) return T(1) / (T(1) + std::exp(-v));
+              T e = std::exp(v);
+              return e / (T(1) + e);
+            });
+          default: break;
+        }
+      }
+      throw TypeError("unsupported unary op for dtype " + std::string(dtype_name(od)));
+    }
+  });
+  return out;
+}
+
+Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_name) {
+  Shape out_shape = broadcast_shapes(a_in.shape(), b_in.shape(), op_name);
+  DType common = promote(a_in.dtype(), b_in.dtype());
+  if (is_comparison(op)) {
+    Tensor a = as_dtype(a_in, common), b = as_dtype(b_in, common);
+    Tensor out = empty(out_shape, DType::Bool);
+    dispatch(common, [&](auto tag) {
+      using T = decltype(tag);
+      with_compare<T>(op, [&](auto f) { map_binary<bool, T, T>(out, a, b, f); });
+    });
+    return out;
+  }
+  DType od = arith_dtype(op, common);
+  Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
+  Tensor out = empty(out_shape, od);
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>)
+      with_arith<T>(op, [&](auto f) { map_binary<T, T, T>(out, a, b, f); });
+  });
+  return out;
+}
+
+Tensor binary_scalar(Binary op, const Tensor& a_in, double s, bool scalar_first, DType od) {
+  Tensor a = as_dtype(a_in, od);
+  Tensor out = empty(a.shape(), od);
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>) {
+      const T sv = static_cast<T>(s);
+      if (!scalar_first && std::is_floating_point_v<T>) {
+        // The common scalar operators get straight loops the compiler vectorises.
+        if (op == Binary::Mul) return map_unary<T, T>(out, a, [sv](T v) -> T { return v * sv; });
+        if (op == Binary::Add) return map_unary<T, T>(out, a, [sv](T v) -> T { return v + sv; });
+        if (op == Binary::Pow && s == 2.0) return map_unary<T, T>(out, a, [](T v) -> T { return v * v; });
+      }
+      with_arith<T>(op, [&](auto f) {
+        if (scalar_first) map_unary<T, T>(out, a, [&](T v) -> T { return f(sv, v); });
+        else map_unary<T, T>(out, a, [&](T v) -> T { return f(v, sv); });
+      });
+    }
+  });
+  return out;
+}
+
+Tensor where(const Tensor& cond_in, const Tensor& a_in, const Tensor& b_in) {
+  Shape shape = broadcast_shapes(broadcast_shapes(cond_in.shape(), a_in.shape(), "where"), b_in.shape(), "where");
+  DType od = promote(a_in.dtype(), b_in.dtype());
+  Tensor cond = as_dtype(cond_in, DType::Bool);
+  Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
+  Tensor out = empty(shape, od);
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    const bool* pc = cond.data<bool>();
+    const T* pa = a.data<T>();
+    const T* pb = b.data<T>();
+    nd_loop<4>(shape,
+               {out.strides(), broadcast_strides(cond.shape(), cond.strides(), shape),
+                broadcast_strides(a.shape(), a.strides(), shape), broadcast_strides(b.shape(), b.strides(), shape)},
+               {0, 0, 0, 0}, [&](std::array<int64_t, 4> off, int64_t n, std::array<int64_t, 4> st) {
+                 for (int64_t i = 0; i < n; ++i)
+                   o[off[0] + i * st[0]] = pc[off[1] + i * st[1]] ? pa[off[2] + i * st[2]] : pb[off[3] + i * st[3]];
+               });
+  });
+  return out;
+}
+
+Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  DType od = x.dtype() == DType::Bool ? DType::Int64 : x.dtype();
+  if (!is_floating(od) && ((lo && *lo != std::floor(*lo)) || (hi && *hi != std::floor(*hi)))) od = DType::Float64;
+  Tensor xin = as_dtype(x, od);
+  Tensor out = empty(x.shape(), od);
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
+    map_unary<T, T>(out, xin, [l, h](T v) -> T {
+      if (v != v) return v;
+      double d = static_cast<double>(v);
+      return d < l ? static_cast<T>(l) : (d > h ? static_cast<T>(h) : v);
+    });
+  });
+  return out;
+}
+
+Tensor clip_mask(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  Tensor out = empty(x.shape(), x.dtype());
+  dispatch_float(x.dtype(), "clip", [&](auto tag) {
+    using T = decltype(tag);
+    const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
+    map_unary<T, T>(out, x, [l, h](T v) -> T {
+      double d = static_cast<double>(v);
+      return (d >= l && d <= h) ? T(1) : T(0);
+    });
+  });
+  return out;
+}
+
+void copy_into(const Tensor& dst, const Tensor& src) {
+  dispatch(dst.dtype(), [&](auto dtag) {
+    using D = decltype(dtag);
+    dispatch(src.dtype(), [&](auto stag) {
+      using S = decltype(stag);
+      D* o = dst.data<D>();
+      const S* p = src.data<S>();
+      if constexpr (std::is_same_v<D, S>) {
+        if (dst.is_contiguous() && src.is_contiguous() && src.shape() == dst.shape()) {
+          if (dst.numel()) std::memcpy(o, p, size_t(dst.numel()) * sizeof(D));
+          return;
+        }
+      }
+      nd_loop<2>(dst.shape(), {dst.strides(), broadcast_strides(src.shape(), src.strides(), dst.shape())}, {0, 0},
+                 [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+                   for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = static_cast<D>(p[off[1] + i * st[1]]);
+                 });
+    });
+  });
+}
+
+Tensor contiguous(const Tensor& x) {
+  if (x.is_contiguous()) return x;
+  Tensor out = empty(x.shape(), x.dtype());
+  copy_into(out, x);
+  return out;
+}
+
+Tensor cast(const Tensor& x, DType dtype) {
+  Tensor out = empty(x.shape(), dtype);
+  copy_into(out, x);
+  return out;
+}
+
+}  // namespace pyjac::kernels

@@ -1,0 +1,56 @@
+#pragma once
+// Raw loops over tensors. Kernels allocate their results and know nothing of autograd.
+#include <optional>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace pyjac::kernels {
+
+enum class Unary {
+  Neg, Exp, Log, Log1p, Expm1, Sqrt, Square, Sin, Cos, Tan, Tanh, Sigmoid, Relu, Abs, Sign,
+  Step,  // 1 where x > 0, else 0: relu's derivative
+  LogicalNot,
+};
+
+enum class Binary {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Eq, Ne, Lt, Le, Gt, Ge,
+};
+
+// Result dtypes follow NumPy: math functions of integers give float64, comparisons give bool.
+Tensor unary(Unary op, const Tensor& x);
+Tensor binary(Binary op, const Tensor& a, const Tensor& b, const char* op_name);
+// a op s (or s op a when `scalar_first`), computed in `out_dtype`.
+Tensor binary_scalar(Binary op, const Tensor& a, double s, bool scalar_first, DType out_dtype);
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi);
+// 1 inside [lo, hi], 0 outside: clip's derivative mask, in x's dtype.
+Tensor clip_mask(const Tensor& x, std::optional<double> lo, std::optional<double> hi);
+
+// Copies `src` (any strides, broadcast by stride 0) into `dst` (same shape), converting dtype.
+void copy_into(const Tensor& dst, const Tensor& src);
+Tensor contiguous(const Tensor& x);  // x itself when already contiguous
+Tensor cast(const Tensor& x, DType dtype);  // always a fresh contiguous tensor
+
+enum class Reduce { Sum, Max, Min };
+// `axes` sorted and distinct. Max/Min over an empty axis raise ValueError.
+Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool keepdims,
+              const char* op_name);
+
+// Batched matrix product of two tensors of at least 2 dims with NumPy's batch broadcasting.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// Loads cblas from the given shared library; without it matmul uses plain loops.
+void load_blas(const std::string& path);
+bool blas_loaded();
+
+// Creation and randomness.
+Tensor arange(double start, double stop, double step, DType dtype);
+Tensor linspace(double start, double stop, int64_t num, bool endpoint, DType dtype);
+Tensor eye(int64_t n, int64_t m, int64_t k, DType dtype);
+void manual_seed(uint64_t seed);
+Tensor rand(const Shape& shape, DType dtype);
+Tensor randn(const Shape& shape, DType dtype);
+
+}  // namespace pyjac::kernels

@@ -1,0 +1,103 @@
+// Reductions (sum, max, min over any set of axes). The loop walks the input in memory order and
+// folds each element into its output slot, so reducing a leading axis (the batch axis of a
+// cotangent) streams through memory instead of striding across it.
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/kernels.h"
+#include "kernels/loop.h"
+
+namespace pyjac::kernels {
+
+namespace {
+
+// Sum of a contiguous run with several accumulators: vectorises and loses less precision than
+// one running total.
+template <class A, class T>
+A sum_run(const T* p, int64_t n, int64_t stride) {
+  if (stride != 1) {
+    A s = 0;
+    for (int64_t i = 0; i < n; ++i) s += A(p[i * stride]);
+    return s;
+  }
+  A acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; ++k) acc[k] += A(p[i + k]);
+  A s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; ++i) s += A(p[i]);
+  return s;
+}
+
+}  // namespace
+
+Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool keepdims, const char* op_name) {
+  const int64_t nd = x.ndim();
+  std::vector<bool> reduced(nd, false);
+  for (auto a : axes) reduced[a] = true;
+  Shape kept_shape(nd);  // the output shape with reduced axes kept as 1
+  for (int64_t d = 0; d < nd; ++d) kept_shape[d] = reduced[d] ? 1 : x.shape()[d];
+  Shape out_shape;
+  for (int64_t d = 0; d < nd; ++d)
+    if (!reduced[d]) out_shape.push_back(x.shape()[d]);
+    else if (keepdims) out_shape.push_back(1);
+
+  if (op != Reduce::Sum && x.numel() == 0) {
+    bool empty_reduction = false;
+    for (auto a : axes) empty_reduction |= x.shape()[a] == 0;
+    if (empty_reduction || numel(kept_shape) != 0)
+      throw ValueError(std::string(op_name) + ": zero-size array to reduction operation, which has no identity "
+                       "(shape " + shape_str(x.shape()) + ")");
+  }
+
+  DType od = x.dtype();
+  if (op == Reduce::Sum && od == DType::Bool) od = DType::Int64;
+  Tensor out = empty(out_shape, od);
+  Shape out_strides = contiguous_strides(kept_shape);
+  for (int64_t d = 0; d < nd; ++d)
+    if (reduced[d]) out_strides[d] = 0;
+
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = x.data<T>();
+    if (op == Reduce::Sum) {
+      // float32 sums accumulate in double; the result is cast back once.
+      using A = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+      std::vector<A> acc(size_t(out.numel()), A(0));
+      nd_loop<2>(x.shape(), {x.strides(), out_strides}, {0, 0},
+                 [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+                   if (st[1] == 0) {
+                     acc[off[1]] += sum_run<A>(p + off[0], n, st[0]);
+                   } else {
+                     for (int64_t i = 0; i < n; ++i) acc[off[1] + i * st[1]] += A(p[off[0] + i * st[0]]);
+                   }
+                 });
+      dispatch(od, [&](auto otag) {
+        using O = decltype(otag);
+        O* o = out.data<O>();
+        for (size_t i = 0; i < acc.size(); ++i) o[i] = static_cast<O>(acc[i]);
+      });
+      return;
+    }
+    T* o = out.data<T>();
+    const bool is_max = op == Reduce::Max;
+    T init;
+    if constexpr (std::is_floating_point_v<T>) init = is_max ? -INFINITY : INFINITY;
+    else init = is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+    const int64_t m = out.numel();
+    for (int64_t i = 0; i < m; ++i) o[i] = init;
+    nd_loop<2>(x.shape(), {x.strides(), out_strides}, {0, 0},
+               [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+                 for (int64_t i = 0; i < n; ++i) {
+                   T v = p[off[0] + i * st[0]];
+                   T& r = o[off[1] + i * st[1]];
+                   // NaN wins and stays: once r is NaN neither comparison replaces it.
+                   if (is_max ? (v > r || v != v) : (v < r || v != v)) r = v;
+                 }
+               });
+  });
+  return out;
+}
+
+}  // namespace pyjac::kernels

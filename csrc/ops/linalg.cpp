@@ -1,0 +1,68 @@
+// Matrix products. The recorded primitive is a product of two operands of at least 2 dims;
+// NumPy's 1-D cases wrap it in expand_dims/squeeze, so their rules come for free.
+#include "kernels/kernels.h"
+#include "ops/record.h"
+#include "ops/rule_macros.h"
+
+namespace pyjac {
+
+namespace {
+
+// a @ b with a (..., n, k), b (..., k, m): g @ b^T for a, a^T @ g for b, each summed back over
+// broadcast batch dims.
+Tensor matmul_2d(const Tensor& a, const Tensor& b) {
+  Tensor out = kernels::matmul(a, b);
+  if (OpNode* n = record(out, "MatmulBackward",
+                         RULE({IF_NEEDED(0, unbroadcast(matmul(g, swap_last_two(n.saved[1])), n.shapes[0], n.out_ndim)),
+                               IF_NEEDED(1, unbroadcast(matmul(swap_last_two(n.saved[0]), g), n.shapes[1], n.out_ndim))}),
+                         a, b)) {
+    n->saved = {a, b};
+    n->shapes = {a.shape(), b.shape()};
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (a.ndim() == 0 || b.ndim() == 0)
+    throw ValueError("matmul: input operand does not have enough dimensions (shapes " + shape_str(a.shape()) +
+                     " and " + shape_str(b.shape()) + "); use * for scalars");
+  const int64_t ka = a.shape().back();
+  const int64_t kb = b.ndim() == 1 ? b.shape()[0] : b.shape()[b.ndim() - 2];
+  if (ka != kb)
+    throw ValueError("matmul: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+                     " are not aligned (" + std::to_string(ka) + " != " + std::to_string(kb) + ")");
+  if (a.ndim() >= 2 && b.ndim() >= 2) return matmul_2d(a, b);
+  Tensor a2 = a.ndim() == 1 ? expand_dims(a, {0}) : a;
+  Tensor b2 = b.ndim() == 1 ? expand_dims(b, {1}) : b;
+  Tensor out = matmul_2d(a2, b2);
+  std::vector<int64_t> drop;
+  if (a.ndim() == 1) drop.push_back(out.ndim() - 2);
+  if (b.ndim() == 1) drop.push_back(out.ndim() - 1);
+  return squeeze(out, drop);
+}
+
+// NumPy's dot: products with scalars, matmul up to 2-D, and for N-D a sum over the last axis of
+// `a` and the second-to-last of `b`.
+Tensor dot(const Tensor& a, const Tensor& b) {
+  if (a.ndim() == 0 || b.ndim() == 0) return mul(a, b);
+  if (b.ndim() <= 2 && a.ndim() <= 2) return matmul(a, b);
+  if (b.ndim() == 1) return matmul(a, b);
+  const int64_t k = a.shape().back();
+  const int64_t kb = b.shape()[b.ndim() - 2];
+  if (k != kb)
+    throw ValueError("dot: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " are not aligned");
+  // Move b's contracted axis to the front, flatten the rest, one matrix product, reshape back.
+  std::vector<int64_t> perm{b.ndim() - 2};
+  for (int64_t d = 0; d < b.ndim(); ++d)
+    if (d != b.ndim() - 2) perm.push_back(d);
+  Tensor b2 = reshape(transpose(b, perm), {k, -1});
+  Tensor a2 = reshape(a, {-1, k});
+  Shape out_shape(a.shape().begin(), a.shape().end() - 1);
+  for (int64_t d = 0; d < b.ndim(); ++d)
+    if (d != b.ndim() - 2) out_shape.push_back(b.shape()[d]);
+  return reshape(matmul(a2, b2), out_shape);
+}
+
+}  // namespace pyjac

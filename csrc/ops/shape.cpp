@@ -1,0 +1,349 @@
+// Shape ops and basic indexing. All of them return views sharing the input's storage (reshape
+// copies only when the input's strides don't allow a view); their rules are shape ops again.
+#include <algorithm>
+#include <numeric>
+
+#include "kernels/kernels.h"
+#include "ops/record.h"
+#include "ops/rule_macros.h"
+
+namespace pyjac {
+
+Shape batch_shape(const Tensor& grad, int64_t out_ndim) {
+  return Shape(grad.shape().begin(), grad.shape().begin() + (grad.ndim() - out_ndim));
+}
+
+namespace {
+
+Shape concat(Shape a, const Shape& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// A view of x recorded with `rule`; the node keeps x's shape.
+Tensor record_view(const Tensor& x, Tensor out, const char* name, Rule rule, std::vector<int64_t> ints = {}) {
+  if (OpNode* n = record(out, name, rule, x)) {
+    n->shapes = {x.shape()};
+    n->ints = std::move(ints);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor unbroadcast(const Tensor& grad, const Shape& in_shape, int64_t out_ndim) {
+  const int64_t batch = grad.ndim() - out_ndim;
+  const int64_t lead = out_ndim - int64_t(in_shape.size());
+  std::vector<int64_t> axes;
+  for (int64_t d = 0; d < lead; ++d) axes.push_back(batch + d);
+  for (int64_t d = 0; d < int64_t(in_shape.size()); ++d)
+    if (in_shape[d] == 1 && grad.shape()[batch + lead + d] != 1) axes.push_back(batch + lead + d);
+  if (axes.empty() && lead == 0) return grad;
+  return reshape(sum(grad, axes, false), concat(batch_shape(grad, out_ndim), in_shape));
+}
+
+// ---- reshape ------------------------------------------------------------------------------
+Tensor reshape(const Tensor& x, const Shape& shape_in) {
+  Shape shape = shape_in;
+  int64_t known = 1, infer = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) throw ValueError("reshape: can only specify one unknown dimension");
+      infer = int64_t(i);
+    } else if (shape[i] < 0) {
+      throw ValueError("reshape: negative dimension in " + shape_str(shape_in));
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || x.numel() % known != 0)
+      throw ValueError("reshape: cannot reshape " + describe(x) + " into shape " + shape_str(shape_in));
+    shape[infer] = x.numel() / known;
+  }
+  if (numel(shape) != x.numel())
+    throw ValueError("reshape: cannot reshape " + describe(x) + " into shape " + shape_str(shape_in));
+  if (shape == x.shape()) return x;
+  Tensor base = kernels::contiguous(x);
+  Tensor out = base.view_as_strided(shape, contiguous_strides(shape), base->offset);
+  return record_view(x, out, "ReshapeBackward", RULE({reshape(g, concat(batch_shape(g, n.out_ndim), n.shapes[0]))}));
+}
+
+Tensor squeeze(const Tensor& x, const Axes& axes) {
+  Shape shape;
+  if (!axes) {
+    for (auto s : x.shape())
+      if (s != 1) shape.push_back(s);
+  } else {
+    auto ax = normalize_axes(*axes, x.ndim(), "squeeze");
+    for (int64_t d = 0; d < x.ndim(); ++d) {
+      bool drop = std::binary_search(ax.begin(), ax.end(), d);
+      if (drop && x.shape()[d] != 1)
+        throw ValueError("squeeze: cannot select axis " + std::to_string(d) + " of " + describe(x) +
+                         " to squeeze out: its size is not one");
+      if (!drop) shape.push_back(x.shape()[d]);
+    }
+  }
+  return reshape(x, shape);
+}
+
+Tensor expand_dims(const Tensor& x, const std::vector<int64_t>& axes) {
+  const int64_t out_nd = x.ndim() + int64_t(axes.size());
+  auto ax = normalize_axes(axes, out_nd, "expand_dims");
+  Shape shape;
+  int64_t src = 0;
+  for (int64_t d = 0; d < out_nd; ++d)
+    shape.push_back(std::binary_search(ax.begin(), ax.end(), d) ? 1 : x.shape()[src++]);
+  return reshape(x, shape);
+}
+
+// ---- transpose ----------------------------------------------------------------------------
+Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& perm_in) {
+  const int64_t nd = x.ndim();
+  std::vector<int64_t> perm(nd);
+  if (perm_in) {
+    if (int64_t(perm_in->size()) != nd)
+      throw ValueError("transpose: axes " + shape_str(*perm_in) + " don't match " + describe(x));
+    std::vector<bool> seen(nd, false);
+    for (int64_t i = 0; i < nd; ++i) {
+      perm[i] = normalize_axis((*perm_in)[i], nd, "transpose");
+      if (seen[perm[i]]) throw ValueError("transpose: repeated axis in " + shape_str(*perm_in));
+      seen[perm[i]] = true;
+    }
+  } else {
+    std::iota(perm.rbegin(), perm.rend(), 0);
+  }
+  Shape shape(nd), strides(nd);
+  std::vector<int64_t> inverse(nd);
+  for (int64_t i = 0; i < nd; ++i) {
+    shape[i] = x.shape()[perm[i]];
+    strides[i] = x.strides()[perm[i]];
+    inverse[perm[i]] = i;
+  }
+  Tensor out = x.view_as_strided(shape, strides, x->offset);
+  return record_view(x, out, "TransposeBackward", RULE({[&] {
+                       const int64_t b = n.batch_ndim(g);
+                       std::vector<int64_t> p(b);
+                       std::iota(p.begin(), p.end(), 0);
+                       for (auto i : n.ints) p.push_back(b + i);
+                       return transpose(g, p);
+                     }()}),
+                     inverse);
+}
+
+Tensor swap_last_two(const Tensor& x) {
+  const int64_t nd = x.ndim();
+  std::vector<int64_t> perm(nd);
+  std::iota(perm.begin(), perm.end(), 0);
+  std::swap(perm[nd - 1], perm[nd - 2]);
+  return transpose(x, perm);
+}
+
+// ---- broadcast_to -------------------------------------------------------------------------
+Tensor broadcast_to(const Tensor& x, const Shape& shape) {
+  if (shape == x.shape()) return x;
+  const int64_t nd = int64_t(shape.size()), lead = nd - x.ndim();
+  auto fail = [&] {
+    return ValueError("broadcast_to: cannot broadcast " + describe(x) + " to shape " + shape_str(shape));
+  };
+  if (lead < 0) throw fail();
+  Shape strides(nd, 0);
+  for (int64_t d = 0; d < x.ndim(); ++d) {
+    int64_t s = x.shape()[d], t = shape[lead + d];
+    if (s == t) strides[lead + d] = x.strides()[d];
+    else if (s != 1) throw fail();
+  }
+  for (auto s : shape)
+    if (s < 0) throw fail();
+  Tensor out = x.view_as_strided(shape, strides, x->offset);
+  return record_view(x, out, "BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}));
+}
+
+// ---- basic indexing -------------------------------------------------------------------------
+// A resolved index is stored flat in a node's ints: [in_ndim, out_ndim, then per item kind, a, b, c]
+// with Int: a = position; Slice: a = start, b = step, c = length; NewAxis: nothing.
+// It applies to the trailing in_ndim dims of a tensor, so cotangents' batch dims pass through.
+namespace {
+
+std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexItem>& index) {
+  const int64_t nd = int64_t(shape.size());
+  int64_t consumed = 0, ellipses = 0;
+  for (auto& it : index) {
+    if (it.kind == IndexItem::Int || it.kind == IndexItem::Slice) ++consumed;
+    if (it.kind == IndexItem::Ellipsis) ++ellipses;
+  }
+  if (ellipses > 1) throw IndexError("an index can only have a single ellipsis ('...')");
+  if (consumed > nd)
+    throw IndexError("too many indices for tensor: tensor is " + std::to_string(nd) + "-dimensional, but " +
+                     std::to_string(consumed) + " were indexed");
+  std::vector<int64_t> r{nd, 0};
+  int64_t d = 0, out_nd = 0;
+  auto full_slice = [&](int64_t dim) {
+    r.insert(r.end(), {IndexItem::Slice, 0, 1, shape[dim]});
+    ++out_nd;
+  };
+  for (auto& it : index) {
+    switch (it.kind) {
+      case IndexItem::Int: {
+        int64_t i = it.start, size = shape[d];
+        if (i < -size || i >= size)
+          throw IndexError("index " + std::to_string(i) + " is out of bounds for axis " + std::to_string(d) +
+                           " with size " + std::to_string(size));
+        r.insert(r.end(), {IndexItem::Int, i < 0 ? i + size : i, 0, 0});
+        ++d;
+        break;
+      }
+      case IndexItem::Slice: {
+        const int64_t size = shape[d], step = it.step;
+        if (step == 0) throw ValueError("slice step cannot be zero");
+        int64_t start, stop;
+        // Python's slice.indices(size).
+        if (step > 0) {
+          start = !it.has_start ? 0 : (it.start < 0 ? std::max<int64_t>(it.start + size, 0) : std::min(it.start, size));
+          stop = !it.has_stop ? size : (it.stop < 0 ? std::max<int64_t>(it.stop + size, 0) : std::min(it.stop, size));
+        } else {
+          start = !it.has_start ? size - 1
+                                : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
+          stop = !it.has_stop ? -1 : (it.stop < 0 ? std::max<int64_t>(it.stop + size, -1) : std::min(it.stop, size - 1));
+        }
+        int64_t len = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
+                               : (start > stop ? (start - stop + (-step) - 1) / (-step) : 0);
+        r.insert(r.end(), {IndexItem::Slice, len > 0 ? start : 0, step, len});
+        ++d;
+        ++out_nd;
+        break;
+      }
+      case IndexItem::NewAxis:
+        r.insert(r.end(), {IndexItem::NewAxis, 0, 0, 0});
+        ++out_nd;
+        break;
+      case IndexItem::Ellipsis:
+        for (int64_t k = 0; k < nd - consumed; ++k) full_slice(d++);
+        break;
+    }
+  }
+  while (d < nd) full_slice(d++);
+  r[1] = out_nd;
+  return r;
+}
+
+// The view of `t` that a resolved index selects, applied to t's trailing in_ndim dims.
+Tensor index_view_of(const Tensor& t, const std::vector<int64_t>& r) {
+  const int64_t lead = t.ndim() - r[0];
+  Shape shape(t.shape().begin(), t.shape().begin() + lead);
+  Shape strides(t.strides().begin(), t.strides().begin() + lead);
+  int64_t offset = t->offset, d = lead;
+  for (size_t i = 2; i < r.size(); i += 4) {
+    switch (r[i]) {
+      case IndexItem::Int: offset += r[i + 1] * t.strides()[d++]; break;
+      case IndexItem::Slice:
+        offset += r[i + 1] * t.strides()[d];
+        shape.push_back(r[i + 3]);
+        strides.push_back(t.strides()[d] * r[i + 2]);
+        ++d;
+        break;
+      case IndexItem::NewAxis:
+        shape.push_back(1);
+        strides.push_back(0);
+        break;
+    }
+  }
+  return t.view_as_strided(shape, strides, offset);
+}
+
+Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape& in_shape);
+
+// x[index] as a recorded view; the rule scatters g into zeros of x's shape.
+Tensor index_select_view(const Tensor& x, const std::vector<int64_t>& r) {
+  Tensor out = index_view_of(x, r);
+  if (OpNode* n = record(out, "GetitemBackward", RULE({index_scatter(g, n.ints, n.shapes[0])}), x)) {
+    n->shapes = {Shape(x.shape().end() - r[0], x.shape().end())};
+    n->ints = r;
+  }
+  return out;
+}
+
+// The transpose of indexing: zeros of (*batch, *in_shape) with g written where the index points.
+Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape& in_shape) {
+  Tensor out = zeros(concat(batch_shape(g, r[1]), in_shape), g.dtype());
+  kernels::copy_into(index_view_of(out, r), g);
+  if (OpNode* n = record(out, "IndexScatterBackward", RULE({index_select_view(g, n.ints)}), g)) n->ints = r;
+  return out;
+}
+
+}  // namespace
+
+Tensor getitem(const Tensor& x, const std::vector<IndexItem>& index) {
+  return index_select_view(x, resolve_index(x.shape(), index));
+}
+
+// ---- concatenate / stack ---------------------------------------------------------------------
+Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
+  if (xs_in.empty()) throw ValueError("concatenate: need at least one tensor to concatenate");
+  TensorList xs = xs_in;
+  if (!axis_in)
+    for (auto& t : xs) t = reshape(t, {-1});
+  const Tensor& first = xs[0];
+  const int64_t nd = first.ndim();
+  if (nd == 0) throw ValueError("concatenate: zero-dimensional tensors cannot be concatenated");
+  const int64_t axis = normalize_axis(axis_in.value_or(0), nd, "concatenate");
+  Shape shape = first.shape();
+  shape[axis] = 0;
+  DType dtype = first.dtype();
+  std::vector<int64_t> ints{axis - nd};  // negative, so rules find the axis past batch dims
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const Tensor& t = xs[i];
+    bool ok = t.ndim() == nd;
+    for (int64_t d = 0; ok && d < nd; ++d) ok = d == axis || t.shape()[d] == first.shape()[d];
+    if (!ok)
+      throw ValueError("concatenate: all the input tensors must have the same shape except along axis " +
+                       std::to_string(axis) + ", but tensor 0 has shape " + shape_str(first.shape()) + " and tensor " +
+                       std::to_string(i) + " has shape " + shape_str(t.shape()));
+    shape[axis] += t.shape()[axis];
+    dtype = promote(dtype, t.dtype());
+    ints.push_back(t.shape()[axis]);
+  }
+  Tensor out = empty(shape, dtype);
+  int64_t offset = 0;
+  for (auto& t : xs) {
+    Shape part_shape = shape;
+    part_shape[axis] = t.shape()[axis];
+    kernels::copy_into(out.view_as_strided(part_shape, out.strides(), offset * out.strides()[axis]), t);
+    offset += t.shape()[axis];
+  }
+  OpNode* n = record_list(out, "ConcatenateBackward", [](OpNode& n, const Tensor& g, Needs needs) -> TensorList {
+    // Input i's gradient is its slab of g along the axis.
+    TensorList grads;
+    int64_t start = 0;
+    for (size_t i = 1; i < n.ints.size(); ++i) {
+      const int64_t len = n.ints[i];
+      if (needs[i - 1]) {
+        std::vector<IndexItem> index{{IndexItem::Ellipsis}, {IndexItem::Slice, start, start + len, 1, true, true}};
+        for (int64_t k = n.ints[0] + 1; k < 0; ++k) index.push_back({IndexItem::Slice});
+        grads.push_back(getitem(g, index));
+      } else {
+        grads.emplace_back();
+      }
+      start += len;
+    }
+    return grads;
+  }, xs);
+  if (n) n->ints = std::move(ints);
+  return out;
+}
+
+Tensor stack(const TensorList& xs, int64_t axis) {
+  if (xs.empty()) throw ValueError("stack: need at least one tensor to stack");
+  for (size_t i = 1; i < xs.size(); ++i)
+    if (xs[i].shape() != xs[0].shape())
+      throw ValueError("stack: all input tensors must have the same shape, but tensor 0 has shape " +
+                       shape_str(xs[0].shape()) + " and tensor " + std::to_string(i) + " has shape " +
+                       shape_str(xs[i].shape()));
+  const int64_t ax = normalize_axis(axis, xs[0].ndim() + 1, "stack");
+  TensorList expanded;
+  expanded.reserve(xs.size());
+  for (auto& t : xs) expanded.push_back(expand_dims(t, {ax}));
+  return concatenate(expanded, ax);
+}
+
+}  // namespace pyjac

@@ -1,0 +1,344 @@
+// The pyjac._core module: pybind11 glue only. Every function here parses Python arguments,
+// calls one op or engine entry point, and converts the result.
+#include <pybind11/functional.h>
+
+#include "autograd/engine.h"
+#include "autograd/grad_mode.h"
+#include "kernels/kernels.h"
+#include "python/convert.h"
+
+namespace pyjac::python {
+
+namespace {
+
+using TensorPtr = std::shared_ptr<TensorImpl>;
+
+py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
+
+// A binary operator: Python numbers take the scalar fast path, Tensors and array-likes the
+// tensor one; anything NumPy cannot read gives NotImplemented so Python raises its TypeError.
+template <class TensorFn, class ScalarFn>
+py::object binary_operator(const Tensor& self, py::handle other, TensorFn on_tensor, ScalarFn on_scalar) {
+  Scalar s;
+  if (as_scalar(other, s)) return py::cast(on_scalar(self, s));
+  Tensor t;
+  if (py::isinstance<TensorImpl>(other)) {
+    t = other.cast<Tensor>();
+  } else {
+    try {
+      t = tensor_from_object(other);
+    } catch (const TypeError&) {
+      return not_implemented();
+    }
+  }
+  return py::cast(on_tensor(self, t));
+}
+
+void check_can_require_grad(const Tensor& t) {
+  if (!is_floating(t.dtype()))
+    throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") + dtype_name(t.dtype()));
+}
+
+void zero_inplace(const Tensor& t) {
+  if (t.requires_grad() && !t->grad_fn && GradMode::is_enabled())
+    throw std::runtime_error("zero_: a leaf tensor that requires grad can't be modified in place (use pj.no_grad())");
+  kernels::copy_into(t, scalar_tensor(0, t.dtype()));
+  ++t->storage->version;
+}
+
+py::object item(const Tensor& t) {
+  if (t.numel() != 1)
+    throw ValueError("item: only a tensor with one element can be converted to a Python scalar, got " + describe(t));
+  switch (t.dtype()) {
+    case DType::Bool: return py::bool_(*t.data<bool>());
+    case DType::Int64: return py::int_(*t.data<int64_t>());
+    case DType::Float32: return py::float_(*t.data<float>());
+    case DType::Float64: return py::float_(*t.data<double>());
+  }
+  return py::none();
+}
+
+std::optional<double> optional_number(py::handle h, const char* op) {
+  if (h.is_none()) return std::nullopt;
+  Scalar s;
+  if (!as_scalar(h, s)) throw TypeError(std::string(op) + ": expected a number or None");
+  return s.value;
+}
+
+Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
+  Scalar s;
+  bool lo_num = lo.is_none() || as_scalar(lo, s);
+  bool hi_num = hi.is_none() || as_scalar(hi, s);
+  if (lo_num && hi_num) return clip(x, optional_number(lo, "clip"), optional_number(hi, "clip"));
+  // Tensor bounds: clip is max-then-min, each differentiable in the bounds too.
+  Tensor r = x;
+  if (!lo.is_none()) r = maximum(r, as_operands(py::cast(x), lo).second);
+  if (!hi.is_none()) r = minimum(r, as_operands(py::cast(x), hi).second);
+  return r;
+}
+
+TensorList as_tensor_list(py::handle seq, const char* op) {
+  if (py::isinstance<TensorImpl>(seq) || !py::isinstance<py::sequence>(seq))
+    throw TypeError(std::string(op) + ": expected a sequence of tensors");
+  TensorList out;
+  for (auto h : seq) out.push_back(as_tensor(h));
+  return out;
+}
+
+bool is_number(py::handle h) {
+  Scalar s;
+  return as_scalar(h, s);
+}
+
+#define UNARY(name) m.def(#name, [](const Tensor& x) { return name(x); }, py::arg("x"))
+#define BINARY(name, fn)                                                                 \
+  m.def(#name, [](py::handle a, py::handle b) { auto [x, y] = as_operands(a, b); return fn(x, y); }, \
+        py::arg("a"), py::arg("b"))
+
+}  // namespace
+}  // namespace pyjac::python
+
+using namespace pyjac;
+using namespace pyjac::python;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "pyjac's C++ core: tensors, kernels, differentiable ops and the autograd engine";
+
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    }
+  });
+
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node")
+      .def("name", &Node::name)
+      .def_property_readonly("next_functions",
+                             [](const Node& n) {
+                               py::list out;
+                               for (auto& e : n.next_edges)
+                                 out.append(py::make_tuple(e.fn ? py::cast(e.fn) : py::none(), e.input_nr));
+                               return py::tuple(out);
+                             })
+      .def("__repr__", [](const Node& n) { return std::string("<") + n.name() + ">"; });
+
+  py::class_<TensorImpl, TensorPtr> tensor(m, "Tensor");
+  tensor
+      .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape())); })
+      .def_property_readonly("ndim", [](const Tensor& t) { return t.ndim(); })
+      .def_property_readonly("size", [](const Tensor& t) { return t.numel(); })
+      .def_property_readonly("dtype", [](const Tensor& t) { return numpy_dtype(t.dtype()); })
+      .def_property_readonly("strides", [](const Tensor& t) {
+        py::list out;
+        for (auto s : t.strides()) out.append(s * int64_t(itemsize(t.dtype())));
+        return py::tuple(out);
+      })
+      .def_property(
+          "requires_grad", [](const Tensor& t) { return t.requires_grad(); },
+          [](const Tensor& t, bool on) {
+            if (t->grad_fn)
+              throw std::runtime_error(
+                  "requires_grad: you can only change requires_grad of leaf tensors; use detach() for a non-leaf");
+            if (on) check_can_require_grad(t);
+            t->requires_grad = on;
+          })
+      .def_property_readonly("is_leaf", [](const Tensor& t) { return !t->grad_fn; })
+      .def_property_readonly("grad_fn", [](const Tensor& t) { return t->grad_fn; })
+      .def_property(
+          "grad", [](const Tensor& t) { return Tensor(t->grad); },
+          [](const Tensor& t, py::handle g) {
+            if (g.is_none()) {
+              t->grad.reset();
+              return;
+            }
+            Tensor gt = as_tensor(g);
+            if (gt.shape() != t.shape())
+              throw ValueError("grad: assigned gradient of shape " + shape_str(gt.shape()) +
+                               " does not match the tensor's shape " + shape_str(t.shape()));
+            t->grad = gt.impl();
+          })
+      .def_property_readonly("_version", [](const Tensor& t) { return t->storage->version; })
+      .def("requires_grad_",
+           [](const Tensor& t, bool on) {
+             if (t->grad_fn && !on) throw std::runtime_error("requires_grad_: only leaf tensors can stop requiring grad");
+             if (on) check_can_require_grad(t);
+             if (!t->grad_fn) t->requires_grad = on;
+             return t;
+           },
+           py::arg("requires_grad") = true)
+      .def("detach", [](const Tensor& t) { return t.detach(); })
+      .def("retain_grad",
+           [](const Tensor& t) {
+             if (!t.requires_grad()) throw std::runtime_error("retain_grad: can't retain_grad on a tensor that doesn't require grad");
+             if (!t->grad_fn || t->retains_grad) return;
+             t->retains_grad = true;
+             t->grad_fn->retained.emplace_back(t->output_nr, t.impl());
+           })
+      .def_property_readonly("retains_grad", [](const Tensor& t) { return t->retains_grad; })
+      .def("zero_", [](const Tensor& t) { zero_inplace(t); return t; })
+      .def("item", &item)
+      .def("numpy", [](py::handle self) { return numpy_view(self.cast<Tensor>(), self); })
+      .def("__len__",
+           [](const Tensor& t) {
+             if (t.ndim() == 0) throw TypeError("len() of a 0-d tensor");
+             return t.shape()[0];
+           })
+      .def("__bool__",
+           [](const Tensor& t) {
+             if (t.numel() != 1)
+               throw ValueError("the truth value of a tensor with more than one element is ambiguous (" + describe(t) + ")");
+             return item_as_double(t) != 0;
+           })
+      .def("__float__", [](const Tensor& t) { return py::float_(item(t)); })
+      .def("__int__", [](const Tensor& t) { return py::int_(item(t)); })
+      .def("__getitem__", [](const Tensor& t, py::handle idx) { return getitem(t, parse_index(idx)); })
+      // Operators. The scalar forms are the hot path: no tensor is made for the Python number.
+      .def("__add__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return add(x, y); }, [](auto& x, Scalar s) { return add(x, s); });
+      })
+      .def("__radd__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return add(y, x); }, [](auto& x, Scalar s) { return add(x, s); });
+      })
+      .def("__sub__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return sub(x, y); }, [](auto& x, Scalar s) { return sub(x, s); });
+      })
+      .def("__rsub__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return sub(y, x); }, [](auto& x, Scalar s) { return rsub(s, x); });
+      })
+      .def("__mul__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return mul(x, y); }, [](auto& x, Scalar s) { return mul(x, s); });
+      })
+      .def("__rmul__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return mul(y, x); }, [](auto& x, Scalar s) { return mul(x, s); });
+      })
+      .def("__truediv__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return div(x, y); }, [](auto& x, Scalar s) { return div(x, s); });
+      })
+      .def("__rtruediv__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return div(y, x); }, [](auto& x, Scalar s) { return rdiv(s, x); });
+      })
+      .def("__pow__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return pow(x, y); }, [](auto& x, Scalar s) { return pow(x, s); });
+      })
+      .def("__rpow__", [](const Tensor& a, py::handle b) {
+        return binary_operator(a, b, [](auto& x, auto& y) { return pow(y, x); }, [](auto& x, Scalar s) { return rpow(s, x); });
+      })
+      .def("__matmul__", [](const Tensor& a, py::handle b) {
+        if (is_number(b)) throw ValueError("matmul: a Python number is not a matrix; use *");
+        return binary_operator(a, b, [](auto& x, auto& y) { return matmul(x, y); }, [](auto& x, Scalar) { return x; });
+      })
+      .def("__rmatmul__", [](const Tensor& a, py::handle b) {
+        if (is_number(b)) throw ValueError("matmul: a Python number is not a matrix; use *");
+        return binary_operator(a, b, [](auto& x, auto& y) { return matmul(y, x); }, [](auto& x, Scalar) { return x; });
+      })
+      .def("__neg__", [](const Tensor& a) { return neg(a); })
+      .def("__pos__", [](const Tensor& a) { return a; })
+      .def("__abs__", [](const Tensor& a) { return abs(a); })
+      .def("__eq__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return eq(x, y); })
+      .def("__ne__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return ne(x, y); })
+      .def("__lt__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return lt(x, y); })
+      .def("__le__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return le(x, y); })
+      .def("__gt__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return gt(x, y); })
+      .def("__ge__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return ge(x, y); })
+      .def("__invert__", [](const Tensor& a) {
+        if (a.dtype() != DType::Bool) throw TypeError("~ is only defined for bool tensors here, got " + describe(a));
+        return logical_not(a);
+      })
+      .def_property_readonly("T", [](const Tensor& t) { return transpose(t, std::nullopt); });
+
+  // ---- functions -------------------------------------------------------------------------------
+  BINARY(add, add);
+  BINARY(subtract, sub);
+  BINARY(multiply, mul);
+  BINARY(divide, div);
+  BINARY(power, pow);
+  BINARY(maximum, maximum);
+  BINARY(minimum, minimum);
+  BINARY(equal, eq);
+  BINARY(not_equal, ne);
+  BINARY(less, lt);
+  BINARY(less_equal, le);
+  BINARY(greater, gt);
+  BINARY(greater_equal, ge);
+  BINARY(matmul, matmul);
+  BINARY(dot, dot);
+  m.def("negative", [](const Tensor& x) { return neg(x); }, py::arg("x"));
+  UNARY(exp); UNARY(log); UNARY(log1p); UNARY(expm1); UNARY(sqrt); UNARY(square);
+  UNARY(sin); UNARY(cos); UNARY(tan); UNARY(tanh); UNARY(sigmoid); UNARY(relu); UNARY(abs); UNARY(sign);
+  m.def("logical_not", [](const Tensor& x) { return logical_not(x); }, py::arg("x"));
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
+    auto [x, y] = as_operands(a, b);
+    return where(cond, x, y);
+  }, py::arg("condition"), py::arg("x"), py::arg("y"));
+  m.def("clip", &clip_any, py::arg("x"), py::arg("a_min") = py::none(), py::arg("a_max") = py::none());
+  m.def("astype", [](const Tensor& x, py::handle dtype) { return astype(x, parse_dtype(dtype)); });
+
+  m.def("sum", [](const Tensor& x, py::handle axis, bool keepdims) { return sum(x, parse_axes(axis, "sum"), keepdims); },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("mean", [](const Tensor& x, py::handle axis, bool keepdims) { return mean(x, parse_axes(axis, "mean"), keepdims); },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("max", [](const Tensor& x, py::handle axis, bool keepdims) { return max(x, parse_axes(axis, "max"), keepdims); },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("min", [](const Tensor& x, py::handle axis, bool keepdims) { return min(x, parse_axes(axis, "min"), keepdims); },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("norm", [](const Tensor& x, py::handle ord, py::handle axis, bool keepdims) {
+    return norm(x, parse_ord(ord), parse_axes(axis, "norm"), keepdims);
+  }, py::arg("x"), py::arg("ord") = py::none(), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+
+  m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, parse_shape(shape, "reshape")); },
+        py::arg("x"), py::arg("shape"));
+  m.def("transpose", [](const Tensor& x, py::handle axes) {
+    if (axes.is_none()) return transpose(x, std::nullopt);
+    return transpose(x, *parse_axes(axes, "transpose"));
+  }, py::arg("x"), py::arg("axes") = py::none());
+  m.def("broadcast_to", [](const Tensor& x, py::handle shape) { return broadcast_to(x, parse_shape(shape, "broadcast_to")); },
+        py::arg("x"), py::arg("shape"));
+  m.def("squeeze", [](const Tensor& x, py::handle axis) { return squeeze(x, parse_axes(axis, "squeeze")); },
+        py::arg("x"), py::arg("axis") = py::none());
+  m.def("expand_dims", [](const Tensor& x, py::handle axis) { return expand_dims(x, *parse_axes(axis, "expand_dims")); },
+        py::arg("x"), py::arg("axis"));
+  m.def("concatenate", [](py::handle xs, py::handle axis) {
+    std::optional<int64_t> ax;
+    if (!axis.is_none()) ax = (*parse_axes(axis, "concatenate")).at(0);
+    return concatenate(as_tensor_list(xs, "concatenate"), ax);
+  }, py::arg("arrays"), py::arg("axis") = 0);
+  m.def("stack", [](py::handle xs, int64_t axis) { return stack(as_tensor_list(xs, "stack"), axis); },
+        py::arg("arrays"), py::arg("axis") = 0);
+
+  // ---- creation -------------------------------------------------------------------------------
+  m.def("from_object", &tensor_from_object);
+  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype)); });
+  m.def("full", [](py::handle shape, double v, py::handle dtype) { return full(parse_shape(shape, "full"), v, parse_dtype(dtype)); });
+  m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
+  m.def("linspace", [](double a, double b, int64_t num, bool endpoint, py::handle dtype) {
+    return kernels::linspace(a, b, num, endpoint, parse_dtype(dtype));
+  });
+  m.def("eye", [](int64_t n, int64_t mm, int64_t k, py::handle dtype) { return kernels::eye(n, mm, k, parse_dtype(dtype)); });
+  m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
+  m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
+  m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
+  m.def("copy", [](const Tensor& x) { return kernels::cast(x, x.dtype()); });
+
+  // ---- autograd -------------------------------------------------------------------------------
+  m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,
+                           const TensorList& inputs, bool allow_unused, bool batched) {
+    TensorList grads;
+    {
+      py::gil_scoped_release release;
+      grads = run_backward(outputs, grad_outputs, keep_graph, create_graph, inputs, allow_unused, batched);
+    }
+    py::list out;
+    for (auto& g : grads) out.append(g.defined() ? py::cast(g) : py::none());
+    return py::tuple(out);
+  });
+  m.def("is_grad_enabled", &GradMode::is_enabled);
+  m.def("set_grad_enabled", &GradMode::set_enabled);
+
+  m.def("load_blas", &kernels::load_blas);
+  m.def("blas_loaded", &kernels::blas_loaded);
+}

@@ -1,0 +1,229 @@
+#include "python/convert.h"
+
+#include <cstring>
+
+namespace pyjac::python {
+
+namespace {
+
+py::module_& numpy() {
+  static py::module_ np = py::module_::import("numpy");
+  return np;
+}
+
+}  // namespace
+
+DType parse_dtype(py::handle dtype) {
+  py::dtype dt = py::dtype::from_args(py::reinterpret_borrow<py::object>(dtype));
+  const char kind = dt.kind();
+  if (kind == 'f') {
+    if (dt.itemsize() == 8) return DType::Float64;
+    if (dt.itemsize() == 4) return DType::Float32;
+  }
+  if (kind == 'i' || kind == 'u') return DType::Int64;
+  if (kind == 'b') return DType::Bool;
+  throw TypeError("pyjac supports float32, float64, int64 and bool tensors, not dtype " +
+                  std::string(py::str(dt)));
+}
+
+py::object numpy_dtype(DType d) { return py::dtype(dtype_name(d)); }
+
+Tensor tensor_from_array(const py::array& arr_in) {
+  py::dtype dt = arr_in.dtype();
+  const char kind = dt.kind();
+  DType d;
+  if (kind == 'f') d = dt.itemsize() == 8 ? DType::Float64 : DType::Float32;
+  else if (kind == 'i' || kind == 'u') d = DType::Int64;
+  else if (kind == 'b') d = DType::Bool;
+  else
+    throw TypeError("cannot make a tensor from an array of dtype " + std::string(py::str(dt)) +
+                    ": pyjac tensors hold float32, float64, int64 or bool numbers");
+  if (kind == 'f' && dt.itemsize() > 8) d = DType::Float64;
+  // np.asarray, not np.ascontiguousarray: the latter turns 0-d arrays into 1-d ones.
+  py::array arr = py::array::ensure(numpy().attr("asarray")(arr_in, py::dtype(dtype_name(d)), py::arg("order") = "C"));
+  Shape shape(arr.shape(), arr.shape() + arr.ndim());
+  Tensor t = empty(shape, d);
+  if (t.numel()) std::memcpy(t.raw_data(), arr.data(), size_t(t.numel()) * itemsize(d));
+  return t;
+}
+
+Tensor tensor_from_object(py::handle obj) {
+  if (py::isinstance<TensorImpl>(obj)) return obj.cast<Tensor>().detach();
+  py::object arr;
+  try {
+    arr = numpy().attr("asarray")(obj);
+  } catch (py::error_already_set& e) {
+    if (e.matches(PyExc_ValueError)) throw ValueError(std::string("cannot make a tensor: ") + e.what());
+    throw TypeError(std::string("cannot make a tensor from ") + std::string(py::str(py::type::of(obj))) + ": " + e.what());
+  }
+  return tensor_from_array(py::reinterpret_borrow<py::array>(arr));
+}
+
+Tensor as_tensor(py::handle obj) {
+  if (py::isinstance<TensorImpl>(obj)) return obj.cast<Tensor>();
+  if (PyFloat_Check(obj.ptr())) return scalar_tensor(PyFloat_AS_DOUBLE(obj.ptr()), DType::Float64);
+  return tensor_from_object(obj);
+}
+
+py::array numpy_view(const Tensor& t, py::handle owner) {
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  std::vector<py::ssize_t> strides;
+  for (auto s : t.strides()) strides.push_back(s * py::ssize_t(itemsize(t.dtype())));
+  return py::array(py::dtype(dtype_name(t.dtype())), shape, strides, t.raw_data(), owner);
+}
+
+bool as_scalar(py::handle obj, Scalar& out) {
+  PyObject* p = obj.ptr();
+  if (PyFloat_Check(p)) {
+    out = {PyFloat_AS_DOUBLE(p), false};
+    return true;
+  }
+  if (PyLong_Check(p)) {  // bool is a subclass of int
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+    out = overflow ? Scalar{PyLong_AsDouble(p), true} : Scalar{double(v), true};
+    return true;
+  }
+  return false;
+}
+
+std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b) {
+  Scalar s;
+  auto weak = [&](const Tensor& other, Scalar v) {
+    DType d = is_floating(other.dtype()) ? other.dtype() : (v.is_int ? DType::Int64 : DType::Float64);
+    if (PyBool_Check(a.ptr()) || PyBool_Check(b.ptr())) d = promote(d, other.dtype());
+    return scalar_tensor(v.value, d);
+  };
+  if (as_scalar(a, s) && !as_scalar(b, s)) {
+    as_scalar(a, s);
+    Tensor tb = as_tensor(b);
+    return {weak(tb, s), tb};
+  }
+  if (as_scalar(b, s) && !as_scalar(a, s)) {
+    Tensor ta = as_tensor(a);
+    return {ta, weak(ta, s)};
+  }
+  return {as_tensor(a), as_tensor(b)};
+}
+
+Axes parse_axes(py::handle axis, const char* op) {
+  if (axis.is_none()) return std::nullopt;
+  std::vector<int64_t> axes;
+  auto one = [&](py::handle h) {
+    if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
+      throw TypeError(std::string(op) + ": axis must be an int or a tuple of ints, got " +
+                      std::string(py::str(py::type::of(h).attr("__name__"))));
+    axes.push_back(py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>());
+  };
+  if (py::isinstance<py::tuple>(axis) || py::isinstance<py::list>(axis)) {
+    for (auto h : axis) one(h);
+  } else {
+    one(axis);
+  }
+  return axes;
+}
+
+Shape parse_shape(py::handle shape, const char* op) {
+  Shape out;
+  auto one = [&](py::handle h) {
+    if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
+      throw TypeError(std::string(op) + ": shape entries must be ints, got " +
+                      std::string(py::str(py::type::of(h).attr("__name__"))));
+    out.push_back(py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>());
+  };
+  if (py::isinstance<py::tuple>(shape) || py::isinstance<py::list>(shape)) {
+    for (auto h : shape) one(h);
+  } else {
+    one(shape);
+  }
+  return out;
+}
+
+std::vector<IndexItem> parse_index(py::handle index) {
+  std::vector<IndexItem> items;
+  auto one = [&](py::handle h) {
+    PyObject* p = h.ptr();
+    if (p == Py_None) {
+      items.push_back({IndexItem::NewAxis});
+    } else if (p == Py_Ellipsis) {
+      items.push_back({IndexItem::Ellipsis});
+    } else if (PySlice_Check(p)) {
+      auto* s = reinterpret_cast<PySliceObject*>(p);
+      IndexItem it{IndexItem::Slice};
+      auto get = [](PyObject* v, int64_t& dst) {
+        if (v == Py_None) return false;
+        if (!PyIndex_Check(v)) throw TypeError("slice indices must be integers or None");
+        dst = py::int_(py::reinterpret_borrow<py::object>(v)).cast<int64_t>();
+        return true;
+      };
+      it.has_start = get(s->start, it.start);
+      it.has_stop = get(s->stop, it.stop);
+      int64_t step = 1;
+      if (get(s->step, step)) it.step = step;
+      items.push_back(it);
+    } else if (!PyBool_Check(p) && PyIndex_Check(p) && !py::isinstance<TensorImpl>(h)) {
+      IndexItem it{IndexItem::Int};
+      it.start = py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>();
+      items.push_back(it);
+    } else {
+      throw IndexError("only integers, slices (:), ellipsis (...) and None are valid indices, got " +
+                       std::string(py::str(py::type::of(h).attr("__name__"))) +
+                       " (advanced indexing with arrays and masks is not supported yet)");
+    }
+  };
+  if (py::isinstance<py::tuple>(index)) {
+    for (auto h : index) one(h);
+  } else {
+    one(index);
+  }
+  return items;
+}
+
+NormOrd parse_ord(py::handle ord) {
+  NormOrd o;
+  if (ord.is_none()) return o;
+  if (py::isinstance<py::str>(ord)) {
+    std::string s = ord.cast<std::string>();
+    if (s == "fro") o.kind = NormOrd::Fro;
+    else if (s == "nuc") o.kind = NormOrd::Nuc;
+    else throw ValueError("norm: invalid norm order '" + s + "'");
+    return o;
+  }
+  Scalar v;
+  if (!as_scalar(ord, v)) {
+    if (!PyNumber_Check(ord.ptr())) throw TypeError("norm: ord must be a number, 'fro', 'nuc' or None");
+    v.value = py::float_(py::reinterpret_borrow<py::object>(ord)).cast<double>();
+  }
+  o.kind = NormOrd::P;
+  o.p = v.value;
+  return o;
+}
+
+}  // namespace pyjac::python
+
+namespace pybind11::detail {
+
+using holder_caster = copyable_holder_caster<pyjac::TensorImpl, std::shared_ptr<pyjac::TensorImpl>>;
+
+bool type_caster<pyjac::Tensor>::load(handle src, bool convert) {
+  holder_caster inner;
+  if (inner.load(src, false)) {
+    value = pyjac::Tensor(static_cast<std::shared_ptr<pyjac::TensorImpl>&>(inner));
+    return true;
+  }
+  if (!convert || src.is_none()) return false;
+  try {
+    value = pyjac::python::as_tensor(src);
+    return true;
+  } catch (const std::exception&) {
+    PyErr_Clear();
+    return false;
+  }
+}
+
+handle type_caster<pyjac::Tensor>::cast(const pyjac::Tensor& t, return_value_policy, handle) {
+  if (!t.defined()) return none().release();
+  return type_caster<std::shared_ptr<pyjac::TensorImpl>>::cast(t.impl(), return_value_policy::take_ownership, {});
+}
+
+}  // namespace pybind11::detail

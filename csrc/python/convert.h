@@ -1,0 +1,50 @@
+#pragma once
+// Crossing the language boundary: Tensor <-> Python objects, and parsing of Python arguments
+// (axes, dtypes, indices, numbers). No math lives here.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "ops/ops.h"
+
+namespace py = pybind11;
+
+namespace pyjac::python {
+
+// Copies any array-like (nested lists, NumPy arrays and scalars, Python numbers) into a new tensor.
+// NumPy's dtype is kept where pyjac has it; other integers become int64, float16 float32.
+Tensor tensor_from_object(py::handle obj);
+Tensor tensor_from_array(const py::array& arr);
+// Tensors pass through; anything else is converted as above.
+Tensor as_tensor(py::handle obj);
+
+// A zero-copy NumPy view of t; `owner` (the Python Tensor) keeps the storage alive.
+py::array numpy_view(const Tensor& t, py::handle owner);
+
+DType parse_dtype(py::handle dtype);
+py::object numpy_dtype(DType d);
+
+// A Python int or float (bools count as ints); false for anything else.
+bool as_scalar(py::handle obj, Scalar& out);
+// Two operands of a binary function: a Python number takes its dtype from the other operand
+// (NumPy 2's weak scalars).
+std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b);
+
+Axes parse_axes(py::handle axis, const char* op);
+Shape parse_shape(py::handle shape, const char* op);
+std::vector<IndexItem> parse_index(py::handle index);
+NormOrd parse_ord(py::handle ord);
+
+}  // namespace pyjac::python
+
+namespace pybind11::detail {
+
+// Lets bound functions take `const Tensor&`; with conversion allowed, array-likes are accepted too.
+template <>
+struct type_caster<pyjac::Tensor> {
+  PYBIND11_TYPE_CASTER(pyjac::Tensor, const_name("Tensor"));
+  bool load(handle src, bool convert);
+  static handle cast(const pyjac::Tensor& t, return_value_policy, handle);
+};
+
+}  // namespace pybind11::detail

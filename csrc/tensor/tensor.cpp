@@ -1,0 +1,100 @@
+#include "tensor/tensor.h"
+
+#include <cstring>
+
+#include "autograd/node.h"
+
+namespace pyjac {
+
+Storage::Storage(size_t n) : nbytes(n) {
+  if (n <= sizeof(inline_buf)) {
+    data = inline_buf;
+  } else {
+    size_t rounded = (n + 63) / 64 * 64;
+    data = std::aligned_alloc(64, rounded);
+    if (!data) throw std::bad_alloc();
+  }
+}
+
+Storage::~Storage() {
+  if (data != inline_buf) std::free(data);
+}
+
+// Dropping the last reference to a long graph must not recurse once per node.
+TensorImpl::~TensorImpl() { release_node(std::move(grad_fn)); }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  const auto& sh = impl_->shape;
+  const auto& st = impl_->strides;
+  for (size_t i = sh.size(); i-- > 0;) {
+    if (sh[i] == 1) continue;
+    if (st[i] != expected) return false;
+    expected *= sh[i];
+  }
+  return true;
+}
+
+Tensor Tensor::detach() const {
+  auto t = std::make_shared<TensorImpl>();
+  t->storage = impl_->storage;
+  t->shape = impl_->shape;
+  t->strides = impl_->strides;
+  t->offset = impl_->offset;
+  t->dtype = impl_->dtype;
+  return Tensor(std::move(t));
+}
+
+Tensor Tensor::view_as_strided(const Shape& shape, const Shape& strides, int64_t offset) const {
+  auto t = std::make_shared<TensorImpl>();
+  t->storage = impl_->storage;
+  t->shape = shape;
+  t->strides = strides;
+  t->offset = offset;
+  t->dtype = impl_->dtype;
+  return Tensor(std::move(t));
+}
+
+Tensor empty(const Shape& shape, DType dtype) {
+  for (auto s : shape)
+    if (s < 0) throw ValueError("negative dimensions are not allowed: " + shape_str(shape));
+  auto t = std::make_shared<TensorImpl>();
+  t->storage = std::make_shared<Storage>(size_t(numel(shape)) * itemsize(dtype));
+  t->shape = shape;
+  t->strides = contiguous_strides(shape);
+  t->dtype = dtype;
+  return Tensor(std::move(t));
+}
+
+Tensor zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.raw_data(), 0, t->storage->nbytes);
+  return t;
+}
+
+Tensor full(const Shape& shape, double value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  int64_t n = t.numel();
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    T v = static_cast<T>(value);
+    for (int64_t i = 0; i < n; ++i) p[i] = v;
+  });
+  return t;
+}
+
+Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
+
+double item_as_double(const Tensor& t) {
+  return dispatch(t.dtype(), [&](auto tag) -> double {
+    using T = decltype(tag);
+    return static_cast<double>(*t.data<T>());
+  });
+}
+
+std::string describe(const Tensor& t) {
+  return std::string(dtype_name(t.dtype())) + " tensor of shape " + shape_str(t.shape());
+}
+
+}  // namespace pyjac

@@ -1,0 +1,91 @@
+#pragma once
+// TensorImpl (storage + view geometry + autograd metadata) and Tensor, the handle the core passes around.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "tensor/dtype.h"
+#include "tensor/shape.h"
+
+namespace pyjac {
+
+struct Node;
+
+// A flat buffer. Small buffers (0-d tensors, the per-op hot path) live inline, so a scalar tensor
+// costs two allocations: its TensorImpl and this Storage (with its control block).
+struct Storage {
+  explicit Storage(size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data;
+  size_t nbytes;
+  uint64_t version = 0;  // bumped by in-place writes
+  alignas(16) unsigned char inline_buf[16];
+};
+
+struct TensorImpl {
+  ~TensorImpl();
+
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Shape strides;  // in elements
+  int64_t offset = 0;  // in elements
+  DType dtype = DType::Float64;
+
+  // Autograd metadata. A tensor with grad_fn is a non-leaf; grad_fn's output `output_nr` is this tensor.
+  bool requires_grad = false;
+  bool retains_grad = false;
+  uint32_t output_nr = 0;
+  std::shared_ptr<Node> grad_fn;
+  std::weak_ptr<Node> grad_accumulator;  // leaves: the node that writes .grad, shared by graphs
+  std::shared_ptr<TensorImpl> grad;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+
+  bool defined() const { return bool(impl_); }
+  TensorImpl* operator->() const { return impl_.get(); }
+  TensorImpl& operator*() const { return *impl_; }
+  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
+  bool same(const Tensor& o) const { return impl_ == o.impl_; }
+
+  const Shape& shape() const { return impl_->shape; }
+  const Shape& strides() const { return impl_->strides; }
+  int64_t ndim() const { return int64_t(impl_->shape.size()); }
+  int64_t numel() const { return pyjac::numel(impl_->shape); }
+  DType dtype() const { return impl_->dtype; }
+  bool requires_grad() const { return impl_->requires_grad; }
+  bool is_contiguous() const;
+
+  template <class T>
+  T* data() const { return static_cast<T*>(impl_->storage->data) + impl_->offset; }
+  void* raw_data() const {
+    return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(itemsize(impl_->dtype));
+  }
+
+  // A new handle on the same storage and geometry, without autograd history.
+  Tensor detach() const;
+  // Same storage, new geometry (no autograd history: the ops layer records views).
+  Tensor view_as_strided(const Shape& shape, const Shape& strides, int64_t offset) const;
+
+ private:
+  std::shared_ptr<TensorImpl> impl_;
+};
+
+// Creation (no autograd).
+Tensor empty(const Shape& shape, DType dtype);
+Tensor zeros(const Shape& shape, DType dtype);
+Tensor full(const Shape& shape, double value, DType dtype);
+Tensor scalar_tensor(double value, DType dtype);
+
+double item_as_double(const Tensor& t);  // first element, any dtype
+
+std::string describe(const Tensor& t);  // "float64 tensor of shape (2, 3)", for error messages
+
+}  // namespace pyjac

@@ -1,0 +1,71 @@
+"""The op set under NumPy's names. Most are the C++ bindings themselves (no Python in the
+op path); the few wrappers here only adapt NumPy-style arguments."""
+from . import _core
+
+add = _core.add
+subtract = _core.subtract
+multiply = _core.multiply
+divide = _core.divide
+true_divide = _core.divide
+power = _core.power
+negative = _core.negative
+matmul = _core.matmul
+dot = _core.dot
+maximum = _core.maximum
+minimum = _core.minimum
+equal = _core.equal
+not_equal = _core.not_equal
+less = _core.less
+less_equal = _core.less_equal
+greater = _core.greater
+greater_equal = _core.greater_equal
+logical_not = _core.logical_not
+
+exp = _core.exp
+log = _core.log
+log1p = _core.log1p
+expm1 = _core.expm1
+sqrt = _core.sqrt
+square = _core.square
+sin = _core.sin
+cos = _core.cos
+tan = _core.tan
+tanh = _core.tanh
+sigmoid = _core.sigmoid
+relu = _core.relu
+abs = _core.abs
+absolute = _core.abs
+sign = _core.sign
+where = _core.where
+clip = _core.clip
+
+sum = _core.sum
+mean = _core.mean
+max = _core.max
+min = _core.min
+amax = _core.max
+amin = _core.min
+norm = _core.norm
+
+reshape = _core.reshape
+transpose = _core.transpose
+broadcast_to = _core.broadcast_to
+squeeze = _core.squeeze
+expand_dims = _core.expand_dims
+concatenate = _core.concatenate
+stack = _core.stack
+
+
+def astype(x, dtype):
+    """x converted to ``dtype`` (differentiable between float dtypes)."""
+    return _core.astype(x, dtype)
+
+
+__all__ = [
+    "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "matmul", "dot",
+    "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+    "logical_not", "exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "tan", "tanh",
+    "sigmoid", "relu", "abs", "absolute", "sign", "where", "clip", "sum", "mean", "max", "min",
+    "amax", "amin", "norm", "reshape", "transpose", "broadcast_to", "squeeze", "expand_dims",
+    "concatenate", "stack", "astype",
+]

@@ -1,0 +1,80 @@
+"""Python conveniences on the bound Tensor: repr, the NumPy protocols, NumPy-style methods."""
+import numpy as np
+
+from . import _core
+from ._core import Tensor
+
+
+def _repr(self):
+    body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+    extras = []
+    if self.dtype != np.float64:
+        extras.append(f"dtype={self.dtype}")
+    if self.grad_fn is not None:
+        extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+    elif self.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + ", ".join([body] + extras) + ")"
+
+
+def _array(self, dtype=None, copy=None):
+    a = self.numpy()
+    if dtype is not None and np.dtype(dtype) != a.dtype:
+        if copy is False:
+            raise ValueError("__array__: a dtype conversion needs a copy")
+        return a.astype(dtype)
+    return a.copy() if copy else a
+
+
+def _shape_args(shape):
+    return shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+def _reshape(self, *shape):
+    return _core.reshape(self, _shape_args(shape))
+
+
+def _transpose(self, *axes):
+    if not axes or (len(axes) == 1 and axes[0] is None):
+        return _core.transpose(self)
+    return _core.transpose(self, _shape_args(axes))
+
+
+def _backward(self, gradient=None, retain_graph=None, create_graph=False):
+    from .autograd import backward
+    backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+
+_methods = {
+    "__repr__": _repr,
+    "__str__": _repr,
+    "__array__": _array,
+    # NumPy arrays on the left of an operator defer to Tensor's reflected operators.
+    "__array_ufunc__": None,
+    "__hash__": lambda self: id(self),
+    "__iter__": lambda self: (self[i] for i in range(len(self))),
+    "tolist": lambda self: self.numpy().tolist(),
+    "backward": _backward,
+    "reshape": _reshape,
+    "transpose": _transpose,
+    "flatten": lambda self: _core.reshape(self, (-1,)),
+    "ravel": lambda self: _core.reshape(self, (-1,)),
+    "sum": lambda self, axis=None, keepdims=False: _core.sum(self, axis, keepdims),
+    "mean": lambda self, axis=None, keepdims=False: _core.mean(self, axis, keepdims),
+    "max": lambda self, axis=None, keepdims=False: _core.max(self, axis, keepdims),
+    "min": lambda self, axis=None, keepdims=False: _core.min(self, axis, keepdims),
+    "norm": lambda self, ord=None, axis=None, keepdims=False: _core.norm(self, ord, axis, keepdims),
+    "squeeze": lambda self, axis=None: _core.squeeze(self, axis),
+    "dot": lambda self, other: _core.dot(self, other),
+    "clip": lambda self, min=None, max=None: _core.clip(self, min, max),
+    "astype": lambda self, dtype: _core.astype(self, dtype),
+    "copy": lambda self: _core.copy(self),
+    "exp": _core.exp, "log": _core.log, "log1p": _core.log1p, "expm1": _core.expm1,
+    "sqrt": _core.sqrt, "square": _core.square, "sin": _core.sin, "cos": _core.cos,
+    "tan": _core.tan, "tanh": _core.tanh, "sigmoid": _core.sigmoid, "relu": _core.relu,
+    "abs": _core.abs, "sign": _core.sign,
+}
+
+for _name, _fn in _methods.items():
+    setattr(Tensor, _name, _fn)
+Tensor.__module__ = "pyjac"
