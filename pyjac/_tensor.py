@@ -69,11 +69,11 @@ _methods = {
     "clip": lambda self, min=None, max=None: _core.clip(self, min, max),
     "astype": lambda self, dtype: _core.astype(self, dtype),
     "copy": lambda self: _core.copy(self),
-    "exp": _core.exp, "log": _core.log, "log1p": _core.log1p, "expm1": _core.expm1,
-    "sqrt": _core.sqrt, "square": _core.square, "sin": _core.sin, "cos": _core.cos,
-    "tan": _core.tan, "tanh": _core.tanh, "sigmoid": _core.sigmoid, "relu": _core.relu,
-    "abs": _core.abs, "sign": _core.sign,
 }
+# Elementwise functions as methods too (x.exp(), as in PyTorch). Builtins don't bind `self`, so wrap.
+for _name in ("exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
+              "abs", "sign"):
+    _methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
 
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)

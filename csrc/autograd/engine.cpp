@@ -23,12 +23,6 @@ void add_to_slot(Tensor& slot, Tensor grad) {
   slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
 }
 
-// Sets a non-leaf tensor's .grad for retain_grad().
-void retain(const std::shared_ptr<TensorImpl>& t, const Tensor& grad) {
-  if (!grad.defined()) return;
-  t->grad = t->grad ? add_grads(Tensor(t->grad), grad).impl() : grad.impl();
-}
-
 }  // namespace
 
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
@@ -134,7 +128,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         for (size_t i : it->second) results[i] = grads[targets[i].input_nr];
     }
     for (auto& [nr, weak] : node->retained)
-      if (auto t = weak.lock()) retain(t, grads[nr]);
+      if (auto t = weak.lock())
+        if (grads[nr].defined()) accumulate_into(t->grad, Tensor(grads[nr]));
 
     if (auto* acc = dynamic_cast<AccumulateGrad*>(node)) {
       if (accumulate && grads[0].defined()) acc->accumulate(grads[0]);

@@ -56,15 +56,17 @@ void AccumulateGrad::accumulate(const Tensor& grad_in) {
   if (grad.shape() != leaf->shape)
     throw ValueError("AccumulateGrad: gradient of shape " + shape_str(grad.shape()) +
                      " does not match the leaf's shape " + shape_str(leaf->shape));
-  if (!leaf->grad) {
-    // Keep .grad private: a gradient that shares memory with anything else (a view of the
-    // caller's grad_outputs, say) is copied so that .grad.zero_() can't write through it.
-    bool shared = grad.impl().use_count() > 2 || grad->storage.use_count() > 1 || !grad.is_contiguous();
-    if (GradMode::is_enabled() || !shared) leaf->grad = grad.impl();
-    else leaf->grad = kernels::cast(grad, grad.dtype()).impl();
-  } else {
-    leaf->grad = add_grads(Tensor(leaf->grad), grad).impl();
+  accumulate_into(leaf->grad, grad);
+}
+
+void accumulate_into(std::shared_ptr<TensorImpl>& slot, const Tensor& grad) {
+  if (slot) {
+    slot = add_grads(Tensor(slot), grad).impl();
+    return;
   }
+  // Held here and by the engine's buffer (or the caller's cast above): more means shared.
+  const bool shared = grad.impl().use_count() > 2 || grad->storage.use_count() > 1 || !grad.is_contiguous();
+  slot = (GradMode::is_enabled() || !shared) ? grad.impl() : kernels::cast(grad, grad.dtype()).impl();
 }
 
 }  // namespace pyjac

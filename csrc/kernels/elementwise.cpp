@@ -101,10 +101,15 @@ void with_compare(Binary op, F&& body) {
 
 bool is_comparison(Binary op) { return op >= Binary::Eq; }
 
-// Arithmetic on bool computes in int64, as NumPy does for everything but logical ops.
+// NumPy: on bools, + and maximum are logical or, * and minimum logical and; other arithmetic
+// computes in int64.
+bool is_logical_on_bool(Binary op) {
+  return op == Binary::Add || op == Binary::Mul || op == Binary::Maximum || op == Binary::Minimum;
+}
+
 DType arith_dtype(Binary op, DType common) {
   if (op == Binary::Div) return float_result(common);
-  if (common == DType::Bool) return DType::Int64;
+  if (common == DType::Bool && !is_logical_on_bool(op)) return DType::Int64;
   return common;
 }
 
@@ -139,7 +144,7 @@ Tensor unary(Unary op, const Tensor& x_in) {
       switch (op) {
         case Unary::Neg: return run([](T v) -> T { return -v; });
         case Unary::Square: return run([](T v) -> T { return v * v; });
-        case Unary::Relu: return run([](T v) -> T { return v > T(0) ? v : T(0); });
+        case Unary::Relu: return run([](T v) -> T { return (v > T(0) || v != v) ? v : T(0); });  // NaN stays NaN
         case Unary::Abs: return run([](T v) -> T { return v < T(0) ? T(-v) : v; });
         case Unary::Sign:
           return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
@@ -189,8 +194,12 @@ Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_
   Tensor out = empty(out_shape, od);
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (!std::is_same_v<T, bool>)
+    if constexpr (std::is_same_v<T, bool>) {
+      if (op == Binary::Add || op == Binary::Maximum) map_binary<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x || y; });
+      else map_binary<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x && y; });
+    } else {
       with_arith<T>(op, [&](auto f) { map_binary<T, T, T>(out, a, b, f); });
+    }
   });
   return out;
 }

@@ -1,6 +1,7 @@
-// Elementwise ops and their derivative rules, one entry each.
-// Rules see g shaped (*batch, *out_shape); `reduce_to(i, t)` sums t back to input i's shape
-// (undoing broadcasting, keeping the batch dims).
+// Elementwise ops and their derivative rules, one entry each: the forward kernel, what the rules
+// keep, the reverse rule (RULE) and the forward rule (JVP).
+// In reverse rules `reduce_to(n, i, t)` sums t back to input i's shape (undoing broadcasting,
+// keeping batch dims); in forward rules `n.lift(i, t[i])` lines input i's tangent up with the output.
 #include <cmath>
 
 #include "kernels/kernels.h"
@@ -14,39 +15,27 @@ using kernels::Unary;
 
 namespace {
 
-enum class Save { Nothing, Input, Output };
+enum class Save { Nothing, Input, Output, InputAndOutput };
 
-Tensor unary_op(const Tensor& x, Unary k, const char* name, Save save, Rule rule) {
+Tensor unary_op(const Tensor& x, Unary k, Save save, const OpSpec& spec) {
   Tensor out = kernels::unary(k, x);
-  if (OpNode* n = record(out, name, rule, x)) {
-    if (save == Save::Input) n->saved = {x};
-    if (save == Save::Output) n->save_output(out);
+  if (Recording r = record(out, spec, x)) {
+    if (save == Save::Input) r->saved = {x};
+    if (save == Save::Output) r->save_output(out);
+    finish(r, out, {&x});
   }
   return out;
 }
 
-Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, const char* name, bool save_inputs, bool save_output,
-                 Rule rule) {
-  Tensor out = kernels::binary(k, a, b, name);
-  if (OpNode* n = record(out, name, rule, a, b)) {
-    n->shapes = {a.shape(), b.shape()};
-    if (save_inputs) n->saved = {a, b};
-    if (save_output) n->save_output(out);
+Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, bool save_output, const OpSpec& spec) {
+  Tensor out = kernels::binary(k, a, b, spec.name);
+  if (Recording r = record(out, spec, a, b)) {
+    r->shapes = {a.shape(), b.shape()};
+    if (save_inputs) r->saved = {a, b};
+    if (save_output) r->save_output(out);
+    finish(r, out, {&a, &b});
   }
   return out;
-}
-
-// Input i's share of a cotangent: broadcasting undone, batch dims kept.
-Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
-
-Tensor constant_like(const Tensor& g, double v) { return scalar_tensor(v, g.dtype()); }
-
-// d maximum(a, b) / da: 1 where a wins, 1/2 on ties, 0 where b wins (a constant mask).
-Tensor max_share(const Tensor& a, const Tensor& b, Binary wins) {
-  Tensor win = kernels::binary(wins, a, b, "maximum");
-  Tensor tie = kernels::binary(Binary::Eq, a, b, "maximum");
-  DType d = float_result(promote(a.dtype(), b.dtype()));
-  return kernels::where(win, scalar_tensor(1, d), kernels::where(tie, scalar_tensor(0.5, d), scalar_tensor(0, d)));
 }
 
 DType scalar_op_dtype(DType t, Scalar s, bool true_division) {
@@ -55,87 +44,131 @@ DType scalar_op_dtype(DType t, Scalar s, bool true_division) {
   return DType::Int64;
 }
 
-Tensor scalar_op(const Tensor& a, Scalar s, Binary k, bool scalar_first, const char* name, Rule rule, Save save) {
+Tensor scalar_op(const Tensor& a, Scalar s, Binary k, bool scalar_first, Save save, const OpSpec& spec) {
   Tensor out = kernels::binary_scalar(k, a, s.value, scalar_first, scalar_op_dtype(a.dtype(), s, k == Binary::Div));
-  if (OpNode* n = record(out, name, rule, a)) {
-    n->s0 = s.value;
-    if (save == Save::Input) n->saved = {a};
-    if (save == Save::Output) n->save_output(out);
+  if (Recording r = record(out, spec, a)) {
+    r->s0 = s.value;
+    if (save == Save::Input || save == Save::InputAndOutput) r->saved = {a};
+    if (save == Save::Output || save == Save::InputAndOutput) r->save_output(out);
+    finish(r, out, {&a});
   }
   return out;
 }
 
+// Input i's share of a cotangent: broadcasting undone, batch dims kept.
+Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
+
+Tensor constant(double v, DType d) { return scalar_tensor(v, d); }
+
+// d maximum(a, b) / da: 1 where a wins, 1/2 on ties, 0 where b wins (a constant mask).
+Tensor max_share(const Tensor& a, const Tensor& b, Binary wins) {
+  Tensor win = kernels::binary(wins, a, b, "maximum");
+  Tensor tie = kernels::binary(Binary::Eq, a, b, "maximum");
+  DType d = float_result(promote(a.dtype(), b.dtype()));
+  return kernels::where(win, constant(1, d), kernels::where(tie, constant(0.5, d), constant(0, d)));
+}
+
+// log a where a != 0, else 0: the factor of d(a**b)/db, kept finite (and with a finite
+// derivative) where a == 0, where the term is taken as 0.
+Tensor safe_log(const Tensor& a) {
+  return log(where(eq(a, constant(0, a.dtype())), constant(1, float_result(a.dtype())), a));
+}
+
+// Zeros shaped like g: the derivative of a piecewise-constant function.
+Tensor zeros_like(const Tensor& g) { return zeros(g.shape(), g.dtype()); }
+
 }  // namespace
 
-// ---- arithmetic ---------------------------------------------------------------------------
+// ---- arithmetic ---------------------------------------------------------------------------------
+#define A n.saved.at(0)
+#define B n.saved.at(1)
+#define OUT n.output()
+
 Tensor add(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Add, "AddBackward", false, false,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, g))}));
+  static const OpSpec spec{"AddBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, g))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, n.lift(1, t[1]))))};
+  return binary_op(a, b, Binary::Add, false, false, spec);
 }
 Tensor sub(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Sub, "SubBackward", false, false,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, -g))}));
+  static const OpSpec spec{"SubBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, -g))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, -n.lift(1, t[1]))))};
+  return binary_op(a, b, Binary::Sub, false, false, spec);
 }
 Tensor mul(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Mul, "MulBackward", true, false,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g * n.saved[1])), IF_NEEDED(1, reduce_to(n, 1, g * n.saved[0]))}));
+  static const OpSpec spec{"MulBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B)), IF_NEEDED(1, reduce_to(n, 1, g * A))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, n.lift(1, t[1]) * A)))};
+  return binary_op(a, b, Binary::Mul, true, false, spec);
 }
 Tensor div(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Div, "DivBackward", true, true,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g / n.saved[1])),
-                         IF_NEEDED(1, reduce_to(n, 1, -(g * n.output()) / n.saved[1]))}));
+  static const OpSpec spec{"DivBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g / B)), IF_NEEDED(1, reduce_to(n, 1, -(g * OUT) / B))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) / B), IF_TANGENT(1, -(n.lift(1, t[1]) * OUT) / B)))};
+  return binary_op(a, b, Binary::Div, true, true, spec);
 }
-// d/db a**b = a**b log a, taken as 0 where a == 0 (log is evaluated at 1 there so that its own
-// derivative stays finite under create_graph).
+// d/db a**b = a**b log a, taken as 0 where a == 0.
 Tensor pow(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Pow, "PowBackward", true, true,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g * n.saved[1] * pow(n.saved[0], n.saved[1] - 1.0))),
-                         IF_NEEDED(1, reduce_to(n, 1, g * n.output() *
-                                                   log(where(eq(n.saved[0], constant_like(g, 0)),
-                                                             constant_like(n.saved[0], 1), n.saved[0]))))}));
+  static const OpSpec spec{"PowBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B * pow(A, B - 1.0))), IF_NEEDED(1, reduce_to(n, 1, g * OUT * safe_log(A)))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B * pow(A, B - 1.0)), IF_TANGENT(1, n.lift(1, t[1]) * OUT * safe_log(A))))};
+  return binary_op(a, b, Binary::Pow, true, true, spec);
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Maximum, "MaximumBackward", true, false,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g * max_share(n.saved[0], n.saved[1], Binary::Gt))),
-                         IF_NEEDED(1, reduce_to(n, 1, g * max_share(n.saved[1], n.saved[0], Binary::Gt)))}));
+  static const OpSpec spec{"MaximumBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * max_share(A, B, Binary::Gt))),
+            IF_NEEDED(1, reduce_to(n, 1, g * max_share(B, A, Binary::Gt)))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * max_share(A, B, Binary::Gt)),
+               IF_TANGENT(1, n.lift(1, t[1]) * max_share(B, A, Binary::Gt))))};
+  return binary_op(a, b, Binary::Maximum, true, false, spec);
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  return binary_op(a, b, Binary::Minimum, "MinimumBackward", true, false,
-                   RULE({IF_NEEDED(0, reduce_to(n, 0, g * max_share(n.saved[0], n.saved[1], Binary::Lt))),
-                         IF_NEEDED(1, reduce_to(n, 1, g * max_share(n.saved[1], n.saved[0], Binary::Lt)))}));
+  static const OpSpec spec{"MinimumBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * max_share(A, B, Binary::Lt))),
+            IF_NEEDED(1, reduce_to(n, 1, g * max_share(B, A, Binary::Lt)))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * max_share(A, B, Binary::Lt)),
+               IF_TANGENT(1, n.lift(1, t[1]) * max_share(B, A, Binary::Lt))))};
+  return binary_op(a, b, Binary::Minimum, true, false, spec);
 }
 
-// ---- with a Python number -------------------------------------------------------------------
+// ---- with a Python number (s = n.s0) --------------------------------------------------------------
 Tensor add(const Tensor& a, Scalar s) {
-  return scalar_op(a, s, Binary::Add, false, "AddBackward", RULE({g}), Save::Nothing);
+  static const OpSpec spec{"AddBackward", RULE({g}), JVP(t[0])};
+  return scalar_op(a, s, Binary::Add, false, Save::Nothing, spec);
 }
 Tensor sub(const Tensor& a, Scalar s) {
-  return scalar_op(a, s, Binary::Sub, false, "SubBackward", RULE({g}), Save::Nothing);
+  static const OpSpec spec{"SubBackward", RULE({g}), JVP(t[0])};
+  return scalar_op(a, s, Binary::Sub, false, Save::Nothing, spec);
 }
 Tensor rsub(Scalar s, const Tensor& a) {
-  return scalar_op(a, s, Binary::Sub, true, "RsubBackward", RULE({-g}), Save::Nothing);
+  static const OpSpec spec{"RsubBackward", RULE({-g}), JVP(-t[0])};
+  return scalar_op(a, s, Binary::Sub, true, Save::Nothing, spec);
 }
 Tensor mul(const Tensor& a, Scalar s) {
-  return scalar_op(a, s, Binary::Mul, false, "MulBackward", RULE({g * n.s0}), Save::Nothing);
+  static const OpSpec spec{"MulBackward", RULE({g * n.s0}), JVP(t[0] * n.s0)};
+  return scalar_op(a, s, Binary::Mul, false, Save::Nothing, spec);
 }
 Tensor div(const Tensor& a, Scalar s) {
-  return scalar_op(a, s, Binary::Div, false, "DivBackward", RULE({g / n.s0}), Save::Nothing);
+  static const OpSpec spec{"DivBackward", RULE({g / n.s0}), JVP(t[0] / n.s0)};
+  return scalar_op(a, s, Binary::Div, false, Save::Nothing, spec);
 }
 Tensor rdiv(Scalar s, const Tensor& a) {
-  return scalar_op(a, s, Binary::Div, true, "RdivBackward", RULE({-(g * n.output()) / n.saved[0]}), Save::Input);
+  static const OpSpec spec{"RdivBackward", RULE({-(g * OUT) / A}), JVP(-(t[0] * OUT) / A)};
+  return scalar_op(a, s, Binary::Div, true, Save::InputAndOutput, spec);
 }
 Tensor pow(const Tensor& a, Scalar s) {
-  Tensor out = scalar_op(a, s, Binary::Pow, false, "PowBackward",
-                         RULE({n.s0 == 0 ? zeros(g.shape(), g.dtype()) : g * (n.s0 * pow(n.saved[0], Scalar{n.s0 - 1, false}))}),
-                         Save::Input);
-  return out;
+  static const OpSpec spec{"PowBackward",
+      RULE({n.s0 == 0 ? zeros_like(g) : g * (n.s0 * pow(A, Scalar{n.s0 - 1, false}))}),
+      JVP(n.s0 == 0 ? zeros_like(t[0]) : t[0] * (n.s0 * pow(A, Scalar{n.s0 - 1, false})))};
+  return scalar_op(a, s, Binary::Pow, false, Save::Input, spec);
 }
 Tensor rpow(Scalar s, const Tensor& a) {
-  return scalar_op(a, s, Binary::Pow, true, "RpowBackward", RULE({g * n.output() * std::log(n.s0)}), Save::Output);
+  static const OpSpec spec{"RpowBackward", RULE({g * OUT * std::log(n.s0)}), JVP(t[0] * OUT * std::log(n.s0))};
+  return scalar_op(a, s, Binary::Pow, true, Save::Output, spec);
 }
-Tensor neg(const Tensor& x) { return unary_op(x, Unary::Neg, "NegBackward", Save::Nothing, RULE({-g})); }
 
-// ---- comparisons (no gradient) ----------------------------------------------------------------
+// ---- comparisons (no gradient) --------------------------------------------------------------------
 Tensor eq(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Eq, a, b, "equal"); }
 Tensor ne(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Ne, a, b, "not_equal"); }
 Tensor lt(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Lt, a, b, "less"); }
@@ -144,47 +177,74 @@ Tensor gt(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Gt,
 Tensor ge(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Ge, a, b, "greater_equal"); }
 Tensor logical_not(const Tensor& x) { return kernels::unary(Unary::LogicalNot, x); }
 
-// ---- elementwise functions: forward kernel, what the rule keeps, the rule ------------------------
-Tensor exp(const Tensor& x)   { return unary_op(x, Unary::Exp, "ExpBackward", Save::Output, RULE({g * n.output()})); }
-Tensor log(const Tensor& x)   { return unary_op(x, Unary::Log, "LogBackward", Save::Input, RULE({g / n.saved[0]})); }
-Tensor log1p(const Tensor& x) { return unary_op(x, Unary::Log1p, "Log1pBackward", Save::Input, RULE({g / (n.saved[0] + 1.0)})); }
-Tensor expm1(const Tensor& x) { return unary_op(x, Unary::Expm1, "Expm1Backward", Save::Output, RULE({g * (n.output() + 1.0)})); }
-Tensor sqrt(const Tensor& x)  { return unary_op(x, Unary::Sqrt, "SqrtBackward", Save::Output, RULE({g * 0.5 / n.output()})); }
-Tensor square(const Tensor& x){ return unary_op(x, Unary::Square, "SquareBackward", Save::Input, RULE({g * (2.0 * n.saved[0])})); }
-Tensor sin(const Tensor& x)   { return unary_op(x, Unary::Sin, "SinBackward", Save::Input, RULE({g * cos(n.saved[0])})); }
-Tensor cos(const Tensor& x)   { return unary_op(x, Unary::Cos, "CosBackward", Save::Input, RULE({-(g * sin(n.saved[0]))})); }
-Tensor tan(const Tensor& x)   { return unary_op(x, Unary::Tan, "TanBackward", Save::Output, RULE({g * (square(n.output()) + 1.0)})); }
-Tensor tanh(const Tensor& x)  { return unary_op(x, Unary::Tanh, "TanhBackward", Save::Output, RULE({g * (1.0 - square(n.output()))})); }
-Tensor sigmoid(const Tensor& x) {
-  return unary_op(x, Unary::Sigmoid, "SigmoidBackward", Save::Output, RULE({g * (n.output() * (1.0 - n.output()))}));
-}
-// Subgradients at 0 are 0 (relu, abs) and sign's derivative is 0 everywhere.
-Tensor relu(const Tensor& x)  { return unary_op(x, Unary::Relu, "ReluBackward", Save::Input, RULE({g * kernels::unary(Unary::Step, n.saved[0])})); }
-Tensor abs(const Tensor& x)   { return unary_op(x, Unary::Abs, "AbsBackward", Save::Input, RULE({g * kernels::unary(Unary::Sign, n.saved[0])})); }
-Tensor sign(const Tensor& x)  { return unary_op(x, Unary::Sign, "SignBackward", Save::Nothing, RULE({zeros(g.shape(), g.dtype())})); }
+// ---- elementwise functions: f, f' (X is the input, OUT the output) --------------------------------
+#define X n.saved.at(0)
+#define UNARY_OP(fn, kernel, save, derivative)                                          \
+  Tensor fn(const Tensor& x) {                                                           \
+    static const OpSpec spec{#kernel "Backward", RULE({g * (derivative)}), JVP(t[0] * (derivative))}; \
+    return unary_op(x, Unary::kernel, Save::save, spec);                                 \
+  }
 
+UNARY_OP(exp, Exp, Output, OUT)
+UNARY_OP(log, Log, Input, 1.0 / X)
+UNARY_OP(log1p, Log1p, Input, 1.0 / (X + 1.0))
+UNARY_OP(expm1, Expm1, Output, OUT + 1.0)
+UNARY_OP(sqrt, Sqrt, Output, 0.5 / OUT)
+UNARY_OP(square, Square, Input, 2.0 * X)
+UNARY_OP(sin, Sin, Input, cos(X))
+UNARY_OP(cos, Cos, Input, -sin(X))
+UNARY_OP(tan, Tan, Output, square(OUT) + 1.0)
+UNARY_OP(tanh, Tanh, Output, 1.0 - square(OUT))
+UNARY_OP(sigmoid, Sigmoid, Output, OUT * (1.0 - OUT))
+// Subgradients at 0 are 0 (relu, abs): the derivative is the constant step / sign of x.
+UNARY_OP(relu, Relu, Input, kernels::unary(Unary::Step, X))
+UNARY_OP(abs, Abs, Input, kernels::unary(Unary::Sign, X))
+
+Tensor neg(const Tensor& x) {
+  static const OpSpec spec{"NegBackward", RULE({-g}), JVP(-t[0])};
+  return unary_op(x, Unary::Neg, Save::Nothing, spec);
+}
+Tensor sign(const Tensor& x) {
+  static const OpSpec spec{"SignBackward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};
+  return unary_op(x, Unary::Sign, Save::Nothing, spec);
+}
+
+// where(c, a, b): the gradient goes to the branch that was taken.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  static const OpSpec spec{"WhereBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, where(X, g, constant(0, g.dtype())))),
+            IF_NEEDED(1, reduce_to(n, 1, where(X, constant(0, g.dtype()), g)))}),
+      JVP(plus(IF_TANGENT(0, where(X, n.lift(0, t[0]), constant(0, t[0].dtype()))),
+               IF_TANGENT(1, where(X, constant(0, t[1].dtype()), n.lift(1, t[1])))))};
   Tensor out = kernels::where(cond, a, b);
-  if (OpNode* n = record(out, "WhereBackward",
-                         RULE({IF_NEEDED(0, reduce_to(n, 0, where(n.saved[0], g, constant_like(g, 0)))),
-                               IF_NEEDED(1, reduce_to(n, 1, where(n.saved[0], constant_like(g, 0), g)))}),
-                         a, b)) {
-    n->saved = {cond};
-    n->shapes = {a.shape(), b.shape()};
+  if (Recording r = record(out, spec, a, b)) {
+    r->saved = {cond};
+    r->shapes = {a.shape(), b.shape()};
+    finish(r, out, {&a, &b});
   }
   return out;
 }
 
+// clip passes the gradient where x is inside [lo, hi] (X is that 0/1 mask here).
 Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  static const OpSpec spec{"ClipBackward", RULE({g * X}), JVP(t[0] * X)};
   Tensor out = kernels::clip(x, lo, hi);
-  if (OpNode* n = record(out, "ClipBackward", RULE({g * n.saved[0]}), x)) n->saved = {kernels::clip_mask(x, lo, hi)};
+  if (Recording r = record(out, spec, x)) {
+    r->saved = {kernels::clip_mask(x, lo, hi)};
+    finish(r, out, {&x});
+  }
   return out;
 }
 
 Tensor astype(const Tensor& x, DType dtype) {
+  static const OpSpec spec{"AstypeBackward", RULE({astype(g, DType(int(n.s0)))}), JVP(astype(t[0], DType(int(n.s1))))};
   Tensor out = kernels::cast(x, dtype);
   if (!is_floating(dtype)) return out;
-  if (OpNode* n = record(out, "AstypeBackward", RULE({astype(g, DType(int(n.s0)))}), x)) n->s0 = double(int(x.dtype()));
+  if (Recording r = record(out, spec, x)) {
+    r->s0 = double(int(x.dtype()));
+    r->s1 = double(int(dtype));
+    finish(r, out, {&x});
+  }
   return out;
 }
 

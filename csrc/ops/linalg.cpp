@@ -10,14 +10,17 @@ namespace {
 
 // a @ b with a (..., n, k), b (..., k, m): g @ b^T for a, a^T @ g for b, each summed back over
 // broadcast batch dims.
+// Forward: ta @ b + a @ tb.
 Tensor matmul_2d(const Tensor& a, const Tensor& b) {
+  static const OpSpec spec{"MatmulBackward",
+      RULE({IF_NEEDED(0, unbroadcast(matmul(g, swap_last_two(n.saved[1])), n.shapes[0], n.out_ndim)),
+            IF_NEEDED(1, unbroadcast(matmul(swap_last_two(n.saved[0]), g), n.shapes[1], n.out_ndim))}),
+      JVP(plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), n.saved[1])), IF_TANGENT(1, matmul(n.saved[0], n.lift(1, t[1])))))};
   Tensor out = kernels::matmul(a, b);
-  if (OpNode* n = record(out, "MatmulBackward",
-                         RULE({IF_NEEDED(0, unbroadcast(matmul(g, swap_last_two(n.saved[1])), n.shapes[0], n.out_ndim)),
-                               IF_NEEDED(1, unbroadcast(matmul(swap_last_two(n.saved[0]), g), n.shapes[1], n.out_ndim))}),
-                         a, b)) {
-    n->saved = {a, b};
-    n->shapes = {a.shape(), b.shape()};
+  if (Recording r = record(out, spec, a, b)) {
+    r->saved = {a, b};
+    r->shapes = {a.shape(), b.shape()};
+    finish(r, out, {&a, &b});
   }
   return out;
 }
@@ -33,6 +36,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (ka != kb)
     throw ValueError("matmul: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
                      " are not aligned (" + std::to_string(ka) + " != " + std::to_string(kb) + ")");
+  if (a.ndim() > 2 || b.ndim() > 2) {
+    Shape ab(a.shape().begin(), a.shape().end() - std::min<int64_t>(a.ndim(), 2));
+    Shape bb(b.shape().begin(), b.shape().end() - std::min<int64_t>(b.ndim(), 2));
+    try {
+      broadcast_shapes(ab, bb, "matmul");
+    } catch (const ValueError&) {
+      throw ValueError("matmul: batch dimensions of shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+                       " could not be broadcast together");
+    }
+  }
   if (a.ndim() >= 2 && b.ndim() >= 2) return matmul_2d(a, b);
   Tensor a2 = a.ndim() == 1 ? expand_dims(a, {0}) : a;
   Tensor b2 = b.ndim() == 1 ? expand_dims(b, {1}) : b;

@@ -80,6 +80,7 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);
 
 // Shapes and views. Views share storage with their input.
+Tensor alias(const Tensor& x);  // same data and shape, a new node in the graph
 Tensor reshape(const Tensor& x, const Shape& shape);  // one entry may be -1
 Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& perm);
 Tensor swap_last_two(const Tensor& x);
@@ -118,5 +119,6 @@ inline Tensor operator*(const Tensor& a, double s) { return mul(a, Scalar{s, fal
 inline Tensor operator*(double s, const Tensor& a) { return mul(a, Scalar{s, false}); }
 inline Tensor operator/(const Tensor& a, double s) { return div(a, Scalar{s, false}); }
 inline Tensor operator-(double s, const Tensor& a) { return rsub(Scalar{s, false}, a); }
+inline Tensor operator/(double s, const Tensor& a) { return rdiv(Scalar{s, false}, a); }
 
 }  // namespace pyjac

@@ -5,10 +5,10 @@ namespace pyjac {
 TensorList OpNode::apply(TensorList&& grads, Needs needs) {
   if (released_)
     throw std::runtime_error(
-        std::string("Trying to backward through the graph a second time (") + name_ +
+        std::string("Trying to backward through the graph a second time (") + spec_.name +
         "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
         "if you need to backward through the graph again.");
-  return rule_(*this, grads[0], needs);
+  return spec_.vjp(*this, grads[0], needs);
 }
 
 void OpNode::release_saved() {
@@ -19,30 +19,107 @@ void OpNode::release_saved() {
 }
 
 Tensor OpNode::output() {
-  if (!GradMode::is_enabled()) return out_data;
+  Tensor t = out_data.detach();
+  t->tangents = out_data->tangents;  // forward-over-reverse reads the output's tangent
+  if (!GradMode::is_enabled() || next_edges.empty()) return t;  // off the tape: a constant
   // Under create_graph the rule's use of the output must itself be differentiable, so hand out
   // a tensor that is again this node's output.
-  Tensor t = out_data.detach();
   t->requires_grad = true;
   t->grad_fn = shared_from_this();
   t->output_nr = 0;
   return t;
 }
 
-OpNode* record_list(Tensor& out, const char* name, Rule rule, const TensorList& inputs) {
-  if (!GradMode::is_enabled()) return nullptr;
-  bool any = false;
-  for (auto& t : inputs) any |= t.requires_grad();
-  if (!any) return nullptr;
-  auto node = std::make_shared<OpNode>(name, rule);
-  node->next_edges.reserve(inputs.size());
-  for (auto& t : inputs) node->next_edges.push_back(gradient_edge(t));
+Tensor OpNode::lift(size_t i, const Tensor& tangent) const {
+  const Shape& in = shapes[i];
+  const int64_t missing = out_ndim - int64_t(in.size());
+  if (missing == 0) return tangent;
+  Shape s(tangent.shape().begin(), tangent.shape().end() - int64_t(in.size()));
+  s.insert(s.end(), size_t(missing), 1);
+  s.insert(s.end(), in.begin(), in.end());
+  return reshape(tangent, s);
+}
+
+Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
+  bool reverse = false, forward = false;
+  for (auto& t : inputs) {
+    reverse |= t.requires_grad();
+    forward |= !t->tangents.empty();
+  }
+  reverse &= GradMode::is_enabled();
+  forward &= ForwardAD::any_live();
+  if (!reverse && !forward) return {};
+  auto node = std::make_shared<OpNode>(spec);
   node->out_ndim = out.ndim();
-  OpNode* raw = node.get();
-  out->requires_grad = true;
-  out->output_nr = 0;
-  out->grad_fn = std::move(node);
-  return raw;
+  if (reverse) {
+    node->next_edges.reserve(inputs.size());
+    for (auto& t : inputs) node->next_edges.push_back(gradient_edge(t));
+    out->requires_grad = true;
+    out->output_nr = 0;
+    out->grad_fn = node;
+  }
+  return {std::move(node), forward};
+}
+
+namespace {
+
+template <class Inputs>
+void finish_impl(const Recording& r, const Tensor& out, const Inputs& inputs) {
+  if (!r.forward) return;
+  const std::vector<uint64_t> levels = ForwardAD::live();
+  for (uint64_t level : levels) {
+    TensorList tangents;
+    int64_t batch = -1;
+    for (const auto& in : inputs) {
+      const Tensor& x = *in;
+      Tensor t = ForwardAD::tangent(x, level);
+      if (t.defined()) batch = t.ndim() - x.ndim();
+      tangents.push_back(std::move(t));
+    }
+    if (batch < 0) continue;
+    Tensor t_out;
+    {
+      ForwardAD::Hide hide(level);
+      t_out = r.node->jvp(tangents);
+      Shape expected(size_t(batch), 0);
+      for (const auto& t : tangents)
+        if (t.defined()) {
+          expected.assign(t.shape().begin(), t.shape().begin() + batch);
+          break;
+        }
+      expected.insert(expected.end(), out.shape().begin(), out.shape().end());
+      if (t_out.shape() != expected) t_out = broadcast_to(t_out, expected);
+      if (t_out.dtype() != out.dtype() && is_floating(out.dtype())) t_out = astype(t_out, out.dtype());
+    }
+    ForwardAD::set_tangent(out, level, t_out);
+    if (r.node->out_data.defined()) ForwardAD::set_tangent(r.node->out_data, level, t_out);
+  }
+}
+
+
+struct ListView {
+  const TensorList& list;
+  struct It {
+    TensorList::const_iterator it;
+    const Tensor* operator*() const { return &*it; }
+    It& operator++() { ++it; return *this; }
+    bool operator!=(const It& o) const { return it != o.it; }
+  };
+  It begin() const { return {list.begin()}; }
+  It end() const { return {list.end()}; }
+};
+
+}  // namespace
+
+void finish(const Recording& r, const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  finish_impl(r, out, inputs);
+}
+void finish(const Recording& r, const Tensor& out, const TensorList& inputs) { finish_impl(r, out, ListView{inputs}); }
+
+Tensor plus(const Tensor& a, const Tensor& b) {
+  if (!a.defined()) return b;
+  if (!b.defined()) return a;
+  return add(a, b);
 }
 
 }  // namespace pyjac

@@ -1,8 +1,12 @@
 #pragma once
-// How an op puts itself on the tape: an OpNode holding a rule (a plain function written in
-// differentiable ops) and what the rule needs from the forward.
+// How an op puts itself on the tape: an OpNode holding the op's two derivative rules (plain
+// functions written in differentiable ops) and what they need from the forward.
+//   vjp (reverse): g shaped (*batch, *out_shape) -> one gradient per input, (*batch, *in_shape).
+//   jvp (forward): tangents t[i] shaped (*batch, *in_shape) (undefined = zero) -> the output's.
+#include <initializer_list>
 #include <stdexcept>
 
+#include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
@@ -10,22 +14,32 @@
 namespace pyjac {
 
 struct OpNode;
-// grad has shape (*batch, *output_shape); returns one gradient per input, shaped (*batch, *input_shape).
 using Rule = TensorList (*)(OpNode& node, const Tensor& grad, Needs needs);
+using JvpRule = Tensor (*)(OpNode& node, const TensorList& tangents);
+
+struct OpSpec {
+  const char* name;
+  Rule vjp;
+  JvpRule jvp;
+};
 
 struct OpNode final : Node {
-  OpNode(const char* name, Rule rule) : name_(name), rule_(rule) {}
-  const char* name() const override { return name_; }
+  explicit OpNode(const OpSpec& spec) : spec_(spec) {}
+  const char* name() const override { return spec_.name; }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void release_saved() override;
+  Tensor jvp(const TensorList& tangents) { return spec_.jvp(*this, tangents); }
 
   // The forward output itself, for rules like exp's. Stored without history (holding the output
   // would be a cycle); under create_graph it is handed out again as this node's output.
   Tensor output();
   void save_output(const Tensor& out) { out_data = out.detach(); }
   int64_t batch_ndim(const Tensor& grad) const { return grad.ndim() - out_ndim; }
+  // Input i's tangent (*batch, *in_shape) reshaped to (*batch, 1, ..., *in_shape) so that it
+  // broadcasts against the output and the other operands.
+  Tensor lift(size_t i, const Tensor& tangent) const;
 
-  TensorList saved;         // inputs the rule reads
+  TensorList saved;           // inputs the rules read
   std::vector<Shape> shapes;  // usually the input shapes
   std::vector<int64_t> ints;  // axes, permutations, index specs
   double s0 = 0, s1 = 0;      // scalar operands
@@ -33,9 +47,16 @@ struct OpNode final : Node {
   Tensor out_data;
 
  private:
-  const char* name_;
-  Rule rule_;
+  OpSpec spec_;
   bool released_ = false;
+};
+
+// What record() hands an op: the node to fill (or nothing to do), and which modes need it.
+struct Recording {
+  std::shared_ptr<OpNode> node;
+  bool forward = false;
+  explicit operator bool() const { return bool(node); }
+  OpNode* operator->() const { return node.get(); }
 };
 
 inline bool any_requires_grad() { return false; }
@@ -43,23 +64,39 @@ template <class... Ts>
 bool any_requires_grad(const Tensor& t, const Ts&... rest) {
   return t.requires_grad() || any_requires_grad(rest...);
 }
-
-// Makes `out` the output of a new OpNode when grad mode is on and an input requires grad;
-// returns the node to fill with saved values, or nullptr when nothing is recorded.
+inline bool any_tangent() { return false; }
 template <class... Ts>
-OpNode* record(Tensor& out, const char* name, Rule rule, const Ts&... inputs) {
-  if (!GradMode::is_enabled() || !any_requires_grad(inputs...)) return nullptr;
-  auto node = std::make_shared<OpNode>(name, rule);
-  node->next_edges.reserve(sizeof...(Ts));
-  (node->next_edges.push_back(gradient_edge(inputs)), ...);
-  node->out_ndim = out.ndim();
-  OpNode* raw = node.get();
-  out->requires_grad = true;
-  out->output_nr = 0;
-  out->grad_fn = std::move(node);
-  return raw;
+bool any_tangent(const Tensor& t, const Ts&... rest) {
+  return !t->tangents.empty() || any_tangent(rest...);
 }
 
-OpNode* record_list(Tensor& out, const char* name, Rule rule, const TensorList& inputs);
+// Creates the op's node when grad mode is on and an input requires grad (then `out` becomes its
+// output), or when an input carries a live forward-mode tangent. The op fills the node with what
+// its rules need and then calls finish().
+template <class... Ts>
+Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
+  const bool reverse = GradMode::is_enabled() && any_requires_grad(inputs...);
+  const bool forward = ForwardAD::any_live() && any_tangent(inputs...);
+  if (!reverse && !forward) return {};
+  auto node = std::make_shared<OpNode>(spec);
+  node->out_ndim = out.ndim();
+  if (reverse) {
+    node->next_edges.reserve(sizeof...(Ts));
+    (node->next_edges.push_back(gradient_edge(inputs)), ...);
+    out->requires_grad = true;
+    out->output_nr = 0;
+    out->grad_fn = node;
+  }
+  return {std::move(node), forward};
+}
+
+Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs);
+
+// Runs the op's JVP rule for every live level at which an input has a tangent.
+void finish(const Recording& r, const Tensor& out, std::initializer_list<const Tensor*> inputs);
+void finish(const Recording& r, const Tensor& out, const TensorList& inputs);
+
+// Sum of tangent terms where an undefined term is zero.
+Tensor plus(const Tensor& a, const Tensor& b);
 
 }  // namespace pyjac

@@ -1,5 +1,6 @@
-// Reductions and norms with their rules. A rule first spreads g back over the reduced axes
-// (`spread`), then weights it.
+// Reductions and norms with their rules. A reverse rule first spreads g back over the reduced
+// axes (`spread`), then weights it; a forward rule weights the tangent, then reduces it the same
+// way (`reduce_tangent`, the same axes shifted past the tangent's batch dims).
 #include <cmath>
 
 #include "kernels/kernels.h"
@@ -26,6 +27,8 @@ Shape kept_shape(const Shape& in_shape, const std::vector<int64_t>& axes) {
   return kept;
 }
 
+bool keepdims_of(OpNode& n) { return n.out_ndim == int64_t(n.shapes[0].size()); }
+
 // A reduction's cotangent (*batch, *out_shape) spread back to (*batch, *in_shape).
 Tensor spread(OpNode& n, const Tensor& g) {
   const Shape& in_shape = n.shapes[0];
@@ -37,16 +40,24 @@ Tensor spread(OpNode& n, const Tensor& g) {
   return broadcast_to(reshape(g, kept), full);
 }
 
+// A tangent (*batch, *in_shape) summed over the reduced axes.
+Tensor reduce_tangent(OpNode& n, const Tensor& t) {
+  const int64_t batch = t.ndim() - int64_t(n.shapes[0].size());
+  std::vector<int64_t> axes;
+  for (auto a : n.ints) axes.push_back(a + batch);
+  return sum(t, axes, keepdims_of(n));
+}
+
 // The forward output reshaped to broadcast against the input.
 Tensor output_kept(OpNode& n) { return reshape(n.output(), kept_shape(n.shapes[0], n.ints)); }
 
-OpNode* record_reduction(Tensor& out, const char* name, Rule rule, const Tensor& x, const std::vector<int64_t>& axes) {
-  OpNode* n = record(out, name, rule, x);
-  if (n) {
-    n->shapes = {x.shape()};
-    n->ints = axes;
+Recording record_reduction(Tensor& out, const OpSpec& spec, const Tensor& x, const std::vector<int64_t>& axes) {
+  Recording r = record(out, spec, x);
+  if (r) {
+    r->shapes = {x.shape()};
+    r->ints = axes;
   }
-  return n;
+  return r;
 }
 
 double count_of(const Shape& shape, const std::vector<int64_t>& axes) {
@@ -58,19 +69,21 @@ double count_of(const Shape& shape, const std::vector<int64_t>& axes) {
 // Where a max/min was attained, each of k tied places gets 1/k (a constant weight).
 Tensor tie_weights(OpNode& n) {
   const Tensor& x = n.saved[0];
-  Tensor hit = kernels::cast(kernels::binary(kernels::Binary::Eq, x, reshape(n.out_data, kept_shape(x.shape(), n.ints)), "max"),
-                             x.dtype());
+  Tensor hit = kernels::cast(
+      kernels::binary(kernels::Binary::Eq, x, reshape(n.out_data.detach(), kept_shape(x.shape(), n.ints)), "max"),
+      x.dtype());
   Tensor count = kernels::reduce(kernels::Reduce::Sum, hit, n.ints, true, "max");
   return kernels::binary(kernels::Binary::Div, hit, count, "max");
 }
 
 Tensor extremum(const Tensor& x, const Axes& axes, bool keepdims, kernels::Reduce op, const char* name,
-                const char* backward_name) {
+                const OpSpec& spec) {
   auto ax = resolve_axes(axes, x.ndim(), name);
   Tensor out = kernels::reduce(op, x, ax, keepdims, name);
-  if (OpNode* n = record_reduction(out, backward_name, RULE({spread(n, g) * tie_weights(n)}), x, ax)) {
-    n->saved = {x};
-    n->save_output(out);
+  if (Recording r = record_reduction(out, spec, x, ax)) {
+    r->saved = {x};
+    r->save_output(out);
+    finish(r, out, {&x});
   }
   return out;
 }
@@ -78,55 +91,101 @@ Tensor extremum(const Tensor& x, const Axes& axes, bool keepdims, kernels::Reduc
 }  // namespace
 
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
+  static const OpSpec spec{"SumBackward", RULE({spread(n, g)}), JVP(reduce_tangent(n, t[0]))};
   auto ax = resolve_axes(axes, x.ndim(), "sum");
   Tensor out = kernels::reduce(kernels::Reduce::Sum, x, ax, keepdims, "sum");
-  record_reduction(out, "SumBackward", RULE({spread(n, g)}), x, ax);
+  if (Recording r = record_reduction(out, spec, x, ax)) finish(r, out, {&x});
   return out;
 }
 
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
+  static const OpSpec spec{"MeanBackward", RULE({spread(n, g) / n.s0}), JVP(reduce_tangent(n, t[0]) / n.s0)};
   auto ax = resolve_axes(axes, x.ndim(), "mean");
   const double count = count_of(x.shape(), ax);
   Tensor total = kernels::reduce(kernels::Reduce::Sum, x, ax, keepdims, "mean");
   Tensor out = kernels::binary_scalar(kernels::Binary::Div, total, count, false, float_result(total.dtype()));
-  if (OpNode* n = record_reduction(out, "MeanBackward", RULE({spread(n, g) / n.s0}), x, ax)) n->s0 = count;
+  if (Recording r = record_reduction(out, spec, x, ax)) {
+    r->s0 = count;
+    finish(r, out, {&x});
+  }
   return out;
 }
 
+// max/min split the gradient evenly among tied extrema.
 Tensor max(const Tensor& x, const Axes& axes, bool keepdims) {
-  return extremum(x, axes, keepdims, kernels::Reduce::Max, "max", "MaxBackward");
+  static const OpSpec spec{"MaxBackward", RULE({spread(n, g) * tie_weights(n)}),
+                           JVP(reduce_tangent(n, t[0] * tie_weights(n)))};
+  return extremum(x, axes, keepdims, kernels::Reduce::Max, "max", spec);
 }
 Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
-  return extremum(x, axes, keepdims, kernels::Reduce::Min, "min", "MinBackward");
+  static const OpSpec spec{"MinBackward", RULE({spread(n, g) * tie_weights(n)}),
+                           JVP(reduce_tangent(n, t[0] * tie_weights(n)))};
+  return extremum(x, axes, keepdims, kernels::Reduce::Min, "min", spec);
 }
 
 namespace {
 
-// sqrt(sum(x**2)) over `axes`; its gradient x / norm is taken as 0 at the zero vector.
+// 1 / norm, with the zero vector's gradient taken as 0 (its x is 0 there, so 1 in place of
+// the norm gives that).
+Tensor inverse_norm(const Tensor& norm_value) {
+  return 1.0 / where(eq(norm_value, scalar_tensor(0, norm_value.dtype())), scalar_tensor(1, norm_value.dtype()), norm_value);
+}
+
+// sqrt(sum(x**2)) over `axes`.
 Tensor norm2(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims) {
+  static const OpSpec spec{"NormBackward",
+      RULE({spread(n, g) * n.saved[0] * inverse_norm(output_kept(n))}),
+      JVP(reduce_tangent(n, t[0] * n.saved[0]) * inverse_norm(n.output()))};
   Tensor x = is_floating(x_in.dtype()) ? x_in : kernels::cast(x_in, DType::Float64);
   Tensor sq = kernels::unary(kernels::Unary::Square, x);
   Tensor out = kernels::unary(kernels::Unary::Sqrt, kernels::reduce(kernels::Reduce::Sum, sq, axes, keepdims, "norm"));
-  if (OpNode* n = record_reduction(
-          out, "NormBackward",
-          RULE({spread(n, g) * n.saved[0] /
-                where(eq(output_kept(n), scalar_tensor(0, g.dtype())), scalar_tensor(1, g.dtype()), output_kept(n))}),
-          x, axes)) {
-    n->saved = {x};
-    n->save_output(out);
+  if (Recording r = record_reduction(out, spec, x, axes)) {
+    r->saved = {x};
+    r->save_output(out);
+    finish(r, out, {&x});
+  }
+  return out;
+}
+
+// d/dx_i (sum |x|^p)^(1/p) = sign(x_i) (|x_i| / norm)^(p-1), taken as 0 where x_i = 0 (and so
+// at the zero vector). The zeros are replaced before pow so no inf is ever formed, which keeps
+// second derivatives finite too.
+Tensor pnorm_weight(OpNode& n, const Tensor& norm_kept) {
+  const Tensor& x = n.saved.at(0);
+  const DType d = x.dtype();
+  Tensor x_is_zero = eq(x, scalar_tensor(0, d));
+  Tensor safe_abs = where(x_is_zero, scalar_tensor(1, d), abs(x));
+  Tensor safe_norm = where(eq(norm_kept, scalar_tensor(0, d)), scalar_tensor(1, d), norm_kept);
+  return where(x_is_zero, scalar_tensor(0, d), sign(x) * pow(safe_abs / safe_norm, Scalar{n.s0 - 1, false}));
+}
+
+// (sum |x|^p)^(1/p) for p other than 0, 1, 2 and +-inf.
+Tensor pnorm(const Tensor& x, double p, const std::vector<int64_t>& axes, bool keepdims) {
+  static const OpSpec spec{"NormBackward", RULE({spread(n, g) * pnorm_weight(n, output_kept(n))}),
+                           JVP(reduce_tangent(n, t[0] * pnorm_weight(n, output_kept(n))))};
+  using kernels::Binary;
+  Tensor powered = kernels::binary_scalar(Binary::Pow, kernels::unary(kernels::Unary::Abs, x), p, false, x.dtype());
+  Tensor total = kernels::reduce(kernels::Reduce::Sum, powered, axes, keepdims, "norm");
+  Tensor out = kernels::binary_scalar(Binary::Pow, total, 1.0 / p, false, x.dtype());
+  if (Recording r = record_reduction(out, spec, x, axes)) {
+    r->saved = {x};
+    r->s0 = p;
+    r->save_output(out);
+    finish(r, out, {&x});
   }
   return out;
 }
 
 Tensor vector_norm(const Tensor& x, NormOrd ord, const std::vector<int64_t>& axes, bool keepdims) {
-  if (ord.kind == NormOrd::Default || ord.kind == NormOrd::Fro || (ord.kind == NormOrd::P && ord.p == 2))
-    return norm2(x, axes, keepdims);
-  if (ord.kind == NormOrd::Nuc) throw ValueError("norm: ord='nuc' needs a 2-D (matrix) norm");
+  if (ord.kind == NormOrd::Fro || ord.kind == NormOrd::Nuc)
+    throw ValueError(std::string("norm: invalid norm order '") + (ord.kind == NormOrd::Fro ? "fro" : "nuc") +
+                     "' for vectors");
+  if (ord.kind == NormOrd::Default || ord.p == 2) return norm2(x, axes, keepdims);
   const double p = ord.p;
   if (std::isinf(p)) return p > 0 ? max(abs(x), axes, keepdims) : min(abs(x), axes, keepdims);
-  if (p == 0) return sum(astype(ne(x, scalar_tensor(0, x.dtype())), float_result(x.dtype())), axes, keepdims);
+  if (p == 0) return sum(astype(ne(x, scalar_tensor(0, x.dtype())), x.dtype()), axes, keepdims);
   if (p == 1) return sum(abs(x), axes, keepdims);
-  return pow(sum(pow(abs(x), Scalar{p, false}), axes, keepdims), Scalar{1.0 / p, false});
+  return pnorm(x, p, axes, keepdims);
 }
 
 Tensor matrix_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_axis, bool keepdims) {
@@ -149,7 +208,8 @@ Tensor matrix_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_a
 
 }  // namespace
 
-Tensor norm(const Tensor& x, NormOrd ord, const Axes& axes, bool keepdims) {
+Tensor norm(const Tensor& x_in, NormOrd ord, const Axes& axes, bool keepdims) {
+  const Tensor x = is_floating(x_in.dtype()) ? x_in : astype(x_in, DType::Float64);  // NumPy's norm is float
   const int64_t nd = x.ndim();
   if (!axes) {
     if (ord.kind == NormOrd::Default) return norm2(x, resolve_axes(axes, nd, "norm"), keepdims);
@@ -158,11 +218,7 @@ Tensor norm(const Tensor& x, NormOrd ord, const Axes& axes, bool keepdims) {
     throw ValueError("norm: improper number of dimensions to norm: " + describe(x) + " with ord given needs axis");
   }
   auto ax = normalize_axes(*axes, nd, "norm");
-  if (ax.size() == 1) {
-    if (ord.kind == NormOrd::Fro || ord.kind == NormOrd::Nuc)
-      throw ValueError("norm: invalid norm order for vectors ('fro' and 'nuc' need two axes)");
-    return vector_norm(x, ord, ax, keepdims);
-  }
+  if (ax.size() == 1) return vector_norm(x, ord, ax, keepdims);
   if (ax.size() == 2) {
     int64_t r = normalize_axis((*axes)[0], nd, "norm"), c = normalize_axis((*axes)[1], nd, "norm");
     return matrix_norm(x, ord, r, c, keepdims);

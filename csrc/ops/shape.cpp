@@ -20,13 +20,33 @@ Shape concat(Shape a, const Shape& b) {
   return a;
 }
 
-// A view of x recorded with `rule`; the node keeps x's shape.
-Tensor record_view(const Tensor& x, Tensor out, const char* name, Rule rule, std::vector<int64_t> ints = {}) {
-  if (OpNode* n = record(out, name, rule, x)) {
-    n->shapes = {x.shape()};
-    n->ints = std::move(ints);
+// A view of x recorded with `spec`; the node keeps x's shape and the view's.
+Tensor record_view(const Tensor& x, Tensor out, const OpSpec& spec, std::vector<int64_t> ints = {}) {
+  if (Recording r = record(out, spec, x)) {
+    r->shapes = {x.shape(), out.shape()};
+    r->ints = std::move(ints);
+    finish(r, out, {&x});
   }
   return out;
+}
+
+// A tangent's batch dims followed by `shape`.
+Shape with_batch_of(const Tensor& t, int64_t unbatched_ndim, const Shape& shape) {
+  return concat(batch_shape(t, unbatched_ndim), shape);
+}
+
+// `perm` acting on the dims after `batch` leading ones.
+std::vector<int64_t> batched_perm(const std::vector<int64_t>& perm, int64_t batch) {
+  std::vector<int64_t> p(batch);
+  std::iota(p.begin(), p.end(), 0);
+  for (auto i : perm) p.push_back(batch + i);
+  return p;
+}
+
+std::vector<int64_t> inverse_perm(const std::vector<int64_t>& perm) {
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = int64_t(i);
+  return inv;
 }
 
 }  // namespace
@@ -40,6 +60,13 @@ Tensor unbroadcast(const Tensor& grad, const Shape& in_shape, int64_t out_ndim) 
     if (in_shape[d] == 1 && grad.shape()[batch + lead + d] != 1) axes.push_back(batch + lead + d);
   if (axes.empty() && lead == 0) return grad;
   return reshape(sum(grad, axes, false), concat(batch_shape(grad, out_ndim), in_shape));
+}
+
+// ---- alias: the same data as a new graph node (how transforms cut a fresh input from a tensor
+// while keeping gradients flowing to it) ----------------------------------------------------------
+Tensor alias(const Tensor& x) {
+  static const OpSpec spec{"AliasBackward", RULE({g}), JVP(t[0])};
+  return record_view(x, x.view_as_strided(x.shape(), x.strides(), x->offset), spec);
 }
 
 // ---- reshape ------------------------------------------------------------------------------
@@ -64,9 +91,10 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
   if (numel(shape) != x.numel())
     throw ValueError("reshape: cannot reshape " + describe(x) + " into shape " + shape_str(shape_in));
   if (shape == x.shape()) return x;
+  static const OpSpec spec{"ReshapeBackward", RULE({reshape(g, with_batch_of(g, n.out_ndim, n.shapes[0]))}),
+                           JVP(reshape(t[0], with_batch_of(t[0], int64_t(n.shapes[0].size()), n.shapes[1])))};
   Tensor base = kernels::contiguous(x);
-  Tensor out = base.view_as_strided(shape, contiguous_strides(shape), base->offset);
-  return record_view(x, out, "ReshapeBackward", RULE({reshape(g, concat(batch_shape(g, n.out_ndim), n.shapes[0]))}));
+  return record_view(x, base.view_as_strided(shape, contiguous_strides(shape), base->offset), spec);
 }
 
 Tensor squeeze(const Tensor& x, const Axes& axes) {
@@ -113,22 +141,14 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
   } else {
     std::iota(perm.rbegin(), perm.rend(), 0);
   }
+  static const OpSpec spec{"TransposeBackward", RULE({transpose(g, batched_perm(inverse_perm(n.ints), n.batch_ndim(g)))}),
+                           JVP(transpose(t[0], batched_perm(n.ints, t[0].ndim() - n.out_ndim)))};
   Shape shape(nd), strides(nd);
-  std::vector<int64_t> inverse(nd);
   for (int64_t i = 0; i < nd; ++i) {
     shape[i] = x.shape()[perm[i]];
     strides[i] = x.strides()[perm[i]];
-    inverse[perm[i]] = i;
   }
-  Tensor out = x.view_as_strided(shape, strides, x->offset);
-  return record_view(x, out, "TransposeBackward", RULE({[&] {
-                       const int64_t b = n.batch_ndim(g);
-                       std::vector<int64_t> p(b);
-                       std::iota(p.begin(), p.end(), 0);
-                       for (auto i : n.ints) p.push_back(b + i);
-                       return transpose(g, p);
-                     }()}),
-                     inverse);
+  return record_view(x, x.view_as_strided(shape, strides, x->offset), spec, perm);
 }
 
 Tensor swap_last_two(const Tensor& x) {
@@ -155,8 +175,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   }
   for (auto s : shape)
     if (s < 0) throw fail();
-  Tensor out = x.view_as_strided(shape, strides, x->offset);
-  return record_view(x, out, "BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}));
+  // The forward rule only lines the tangent up; finish() broadcasts it to the output's shape.
+  static const OpSpec spec{"BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}), JVP(n.lift(0, t[0]))};
+  return record_view(x, x.view_as_strided(shape, strides, x->offset), spec);
 }
 
 // ---- basic indexing -------------------------------------------------------------------------
@@ -255,19 +276,28 @@ Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape
 
 // x[index] as a recorded view; the rule scatters g into zeros of x's shape.
 Tensor index_select_view(const Tensor& x, const std::vector<int64_t>& r) {
+  static const OpSpec spec{"GetitemBackward", RULE({index_scatter(g, n.ints, n.shapes[0])}),
+                           JVP(index_select_view(t[0], n.ints))};
   Tensor out = index_view_of(x, r);
-  if (OpNode* n = record(out, "GetitemBackward", RULE({index_scatter(g, n.ints, n.shapes[0])}), x)) {
-    n->shapes = {Shape(x.shape().end() - r[0], x.shape().end())};
-    n->ints = r;
+  if (Recording rec = record(out, spec, x)) {
+    rec->shapes = {Shape(x.shape().end() - r[0], x.shape().end())};
+    rec->ints = r;
+    finish(rec, out, {&x});
   }
   return out;
 }
 
 // The transpose of indexing: zeros of (*batch, *in_shape) with g written where the index points.
 Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape& in_shape) {
+  static const OpSpec spec{"IndexScatterBackward", RULE({index_select_view(g, n.ints)}),
+                           JVP(index_scatter(t[0], n.ints, n.shapes[0]))};
   Tensor out = zeros(concat(batch_shape(g, r[1]), in_shape), g.dtype());
   kernels::copy_into(index_view_of(out, r), g);
-  if (OpNode* n = record(out, "IndexScatterBackward", RULE({index_select_view(g, n.ints)}), g)) n->ints = r;
+  if (Recording rec = record(out, spec, g)) {
+    rec->ints = r;
+    rec->shapes = {in_shape};
+    finish(rec, out, {&g});
+  }
   return out;
 }
 
@@ -278,6 +308,44 @@ Tensor getitem(const Tensor& x, const std::vector<IndexItem>& index) {
 }
 
 // ---- concatenate / stack ---------------------------------------------------------------------
+// The node keeps [axis - ndim, size along the axis of each input] and the input shapes.
+namespace {
+
+// Input i's gradient is its slab of g along the axis.
+TensorList concatenate_vjp(OpNode& n, const Tensor& g, Needs needs) {
+  TensorList grads;
+  int64_t start = 0;
+  for (size_t i = 1; i < n.ints.size(); ++i) {
+    const int64_t len = n.ints[i];
+    if (needs[i - 1]) {
+      std::vector<IndexItem> index{{IndexItem::Ellipsis}, {IndexItem::Slice, start, start + len, 1, true, true}};
+      for (int64_t k = n.ints[0] + 1; k < 0; ++k) index.push_back({IndexItem::Slice});
+      grads.push_back(getitem(g, index));
+    } else {
+      grads.emplace_back();
+    }
+    start += len;
+  }
+  return grads;
+}
+
+// The output's tangent is the inputs' tangents (zeros where absent) concatenated.
+Tensor concatenate_jvp(OpNode& n, const TensorList& t) {
+  Shape batch;
+  for (size_t i = 0; i < t.size(); ++i)
+    if (t[i].defined()) batch = batch_shape(t[i], int64_t(n.shapes[i].size()));
+  TensorList parts;
+  for (size_t i = 0; i < t.size(); ++i) parts.push_back(t[i].defined() ? t[i] : zeros(concat(batch, n.shapes[i]), DType::Float64));
+  return concatenate(parts, n.ints[0]);
+}
+
+const OpSpec& concatenate_spec() {
+  static const OpSpec spec{"ConcatenateBackward", concatenate_vjp, concatenate_jvp};
+  return spec;
+}
+
+}  // namespace
+
 Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
   if (xs_in.empty()) throw ValueError("concatenate: need at least one tensor to concatenate");
   TensorList xs = xs_in;
@@ -311,24 +379,11 @@ Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
     kernels::copy_into(out.view_as_strided(part_shape, out.strides(), offset * out.strides()[axis]), t);
     offset += t.shape()[axis];
   }
-  OpNode* n = record_list(out, "ConcatenateBackward", [](OpNode& n, const Tensor& g, Needs needs) -> TensorList {
-    // Input i's gradient is its slab of g along the axis.
-    TensorList grads;
-    int64_t start = 0;
-    for (size_t i = 1; i < n.ints.size(); ++i) {
-      const int64_t len = n.ints[i];
-      if (needs[i - 1]) {
-        std::vector<IndexItem> index{{IndexItem::Ellipsis}, {IndexItem::Slice, start, start + len, 1, true, true}};
-        for (int64_t k = n.ints[0] + 1; k < 0; ++k) index.push_back({IndexItem::Slice});
-        grads.push_back(getitem(g, index));
-      } else {
-        grads.emplace_back();
-      }
-      start += len;
-    }
-    return grads;
-  }, xs);
-  if (n) n->ints = std::move(ints);
+  if (Recording r = record_list(out, concatenate_spec(), xs)) {
+    r->ints = std::move(ints);
+    for (auto& t : xs) r->shapes.push_back(t.shape());
+    finish(r, out, xs);
+  }
   return out;
 }
 

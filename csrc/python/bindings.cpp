@@ -3,6 +3,7 @@
 #include <pybind11/functional.h>
 
 #include "autograd/engine.h"
+#include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
 #include "python/convert.h"
@@ -12,6 +13,17 @@ namespace pyjac::python {
 namespace {
 
 using TensorPtr = std::shared_ptr<TensorImpl>;
+
+// Long kernels run without the GIL so other Python threads progress; tiny ones keep it, since
+// releasing costs more than they take.
+constexpr int64_t kReleaseGilAbove = 1 << 15;
+
+template <class F>
+Tensor without_gil_if_large(int64_t work, F&& f) {
+  if (work < kReleaseGilAbove) return f();
+  py::gil_scoped_release release;
+  return f();
+}
 
 py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
 
@@ -31,7 +43,27 @@ py::object binary_operator(const Tensor& self, py::handle other, TensorFn on_ten
       return not_implemented();
     }
   }
-  return py::cast(on_tensor(self, t));
+  return py::cast(without_gil_if_large(std::max(self.numel(), t.numel()), [&] { return on_tensor(self, t); }));
+}
+
+// A comparison operator: numbers compare as weak scalars; objects NumPy can't read give
+// NotImplemented, so `t == None` is False as for any Python object.
+template <class Fn>
+py::object comparison(const Tensor& self, py::handle other, Fn fn) {
+  Scalar s;
+  Tensor t;
+  if (as_scalar(other, s)) {
+    t = scalar_tensor(s.value, is_floating(self.dtype()) ? self.dtype() : (s.is_int ? DType::Int64 : DType::Float64));
+  } else if (py::isinstance<TensorImpl>(other)) {
+    t = other.cast<Tensor>();
+  } else {
+    try {
+      t = tensor_from_object(other);
+    } catch (const TypeError&) {
+      return not_implemented();
+    }
+  }
+  return py::cast(fn(self, t));
 }
 
 void check_can_require_grad(const Tensor& t) {
@@ -90,9 +122,12 @@ bool is_number(py::handle h) {
   return as_scalar(h, s);
 }
 
-#define UNARY(name) m.def(#name, [](const Tensor& x) { return name(x); }, py::arg("x"))
+#define UNARY(name) \
+  m.def(#name, [](const Tensor& x) { return without_gil_if_large(x.numel(), [&] { return name(x); }); }, py::arg("x"))
 #define BINARY(name, fn)                                                                 \
-  m.def(#name, [](py::handle a, py::handle b) { auto [x, y] = as_operands(a, b); return fn(x, y); }, \
+  m.def(#name, [](py::handle a, py::handle b) { \
+    auto [x, y] = as_operands(a, b); \
+    return without_gil_if_large(std::max(x.numel(), y.numel()), [&] { return fn(x, y); }); }, \
         py::arg("a"), py::arg("b"))
 
 }  // namespace
@@ -239,12 +274,12 @@ PYBIND11_MODULE(_core, m) {
       .def("__neg__", [](const Tensor& a) { return neg(a); })
       .def("__pos__", [](const Tensor& a) { return a; })
       .def("__abs__", [](const Tensor& a) { return abs(a); })
-      .def("__eq__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return eq(x, y); })
-      .def("__ne__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return ne(x, y); })
-      .def("__lt__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return lt(x, y); })
-      .def("__le__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return le(x, y); })
-      .def("__gt__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return gt(x, y); })
-      .def("__ge__", [](const Tensor& a, py::handle b) { auto [x, y] = as_operands(py::cast(a), b); return ge(x, y); })
+      .def("__eq__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return eq(x, y); }); })
+      .def("__ne__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return ne(x, y); }); })
+      .def("__lt__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return lt(x, y); }); })
+      .def("__le__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return le(x, y); }); })
+      .def("__gt__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return gt(x, y); }); })
+      .def("__ge__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return ge(x, y); }); })
       .def("__invert__", [](const Tensor& a) {
         if (a.dtype() != DType::Bool) throw TypeError("~ is only defined for bool tensors here, got " + describe(a));
         return logical_not(a);
@@ -278,13 +313,25 @@ PYBIND11_MODULE(_core, m) {
   m.def("clip", &clip_any, py::arg("x"), py::arg("a_min") = py::none(), py::arg("a_max") = py::none());
   m.def("astype", [](const Tensor& x, py::handle dtype) { return astype(x, parse_dtype(dtype)); });
 
-  m.def("sum", [](const Tensor& x, py::handle axis, bool keepdims) { return sum(x, parse_axes(axis, "sum"), keepdims); },
+  m.def("sum", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "sum");
+    return without_gil_if_large(x.numel(), [&] { return sum(x, axes, keepdims); });
+  },
         py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
-  m.def("mean", [](const Tensor& x, py::handle axis, bool keepdims) { return mean(x, parse_axes(axis, "mean"), keepdims); },
+  m.def("mean", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "mean");
+    return without_gil_if_large(x.numel(), [&] { return mean(x, axes, keepdims); });
+  },
         py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
-  m.def("max", [](const Tensor& x, py::handle axis, bool keepdims) { return max(x, parse_axes(axis, "max"), keepdims); },
+  m.def("max", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "max");
+    return without_gil_if_large(x.numel(), [&] { return max(x, axes, keepdims); });
+  },
         py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
-  m.def("min", [](const Tensor& x, py::handle axis, bool keepdims) { return min(x, parse_axes(axis, "min"), keepdims); },
+  m.def("min", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "min");
+    return without_gil_if_large(x.numel(), [&] { return min(x, axes, keepdims); });
+  },
         py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
   m.def("norm", [](const Tensor& x, py::handle ord, py::handle axis, bool keepdims) {
     return norm(x, parse_ord(ord), parse_axes(axis, "norm"), keepdims);
@@ -296,6 +343,7 @@ PYBIND11_MODULE(_core, m) {
     if (axes.is_none()) return transpose(x, std::nullopt);
     return transpose(x, *parse_axes(axes, "transpose"));
   }, py::arg("x"), py::arg("axes") = py::none());
+  m.def("alias", [](const Tensor& x) { return alias(x); }, py::arg("x"));
   m.def("broadcast_to", [](const Tensor& x, py::handle shape) { return broadcast_to(x, parse_shape(shape, "broadcast_to")); },
         py::arg("x"), py::arg("shape"));
   m.def("squeeze", [](const Tensor& x, py::handle axis) { return squeeze(x, parse_axes(axis, "squeeze")); },
@@ -336,6 +384,19 @@ PYBIND11_MODULE(_core, m) {
     for (auto& g : grads) out.append(g.defined() ? py::cast(g) : py::none());
     return py::tuple(out);
   });
+  m.def("forward_enter", &ForwardAD::enter);
+  m.def("forward_exit", &ForwardAD::exit);
+  m.def("make_dual", [](const Tensor& x, const Tensor& tangent, uint64_t level) {
+    const int64_t batch = tangent.ndim() - x.ndim();
+    if (batch < 0 || Shape(tangent.shape().begin() + batch, tangent.shape().end()) != x.shape())
+      throw ValueError("make_dual: tangent of shape " + shape_str(tangent.shape()) + " does not fit primal of shape " +
+                       shape_str(x.shape()) + " (expected the primal's shape, optionally after batch dims)");
+    if (!is_floating(x.dtype())) throw TypeError(std::string("make_dual: primal must be floating, got ") + dtype_name(x.dtype()));
+    Tensor dual = alias(x);
+    ForwardAD::set_tangent(dual, level, tangent.dtype() == x.dtype() ? tangent : astype(tangent, x.dtype()));
+    return dual;
+  });
+  m.def("tangent", [](const Tensor& y, uint64_t level) { return ForwardAD::tangent(y, level); });
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("set_grad_enabled", &GradMode::set_enabled);
 

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "kernels/kernels.h"
+
 namespace pyjac::python {
 
 namespace {
@@ -9,6 +11,16 @@ namespace {
 py::module_& numpy() {
   static py::module_ np = py::module_::import("numpy");
   return np;
+}
+
+// A Python integer (or anything with __index__) as int64; beyond int64 raises `Error`.
+template <class Error>
+int64_t to_int64(py::handle h, const char* what) {
+  py::int_ i(py::reinterpret_borrow<py::object>(h));
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow) throw Error(std::string(what) + " " + std::string(py::str(i)) + " is out of range");
+  return v;
 }
 
 }  // namespace
@@ -48,7 +60,10 @@ Tensor tensor_from_array(const py::array& arr_in) {
 }
 
 Tensor tensor_from_object(py::handle obj) {
-  if (py::isinstance<TensorImpl>(obj)) return obj.cast<Tensor>().detach();
+  if (py::isinstance<TensorImpl>(obj)) {
+    Tensor t = obj.cast<Tensor>();
+    return kernels::cast(t, t.dtype());  // a copy, as torch.tensor(t) and np.array(a) make
+  }
   py::object arr;
   try {
     arr = numpy().attr("asarray")(obj);
@@ -113,7 +128,7 @@ Axes parse_axes(py::handle axis, const char* op) {
     if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
       throw TypeError(std::string(op) + ": axis must be an int or a tuple of ints, got " +
                       std::string(py::str(py::type::of(h).attr("__name__"))));
-    axes.push_back(py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>());
+    axes.push_back(to_int64<ValueError>(h, (std::string(op) + ": axis").c_str()));
   };
   if (py::isinstance<py::tuple>(axis) || py::isinstance<py::list>(axis)) {
     for (auto h : axis) one(h);
@@ -129,7 +144,7 @@ Shape parse_shape(py::handle shape, const char* op) {
     if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
       throw TypeError(std::string(op) + ": shape entries must be ints, got " +
                       std::string(py::str(py::type::of(h).attr("__name__"))));
-    out.push_back(py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>());
+    out.push_back(to_int64<ValueError>(h, (std::string(op) + ": dimension").c_str()));
   };
   if (py::isinstance<py::tuple>(shape) || py::isinstance<py::list>(shape)) {
     for (auto h : shape) one(h);
@@ -153,7 +168,11 @@ std::vector<IndexItem> parse_index(py::handle index) {
       auto get = [](PyObject* v, int64_t& dst) {
         if (v == Py_None) return false;
         if (!PyIndex_Check(v)) throw TypeError("slice indices must be integers or None");
-        dst = py::int_(py::reinterpret_borrow<py::object>(v)).cast<int64_t>();
+        // Slice bounds clamp like Python's, so huge ones just mean "to the end".
+        int overflow = 0;
+        py::int_ i(py::reinterpret_borrow<py::object>(v));
+        long long x = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+        dst = overflow > 0 ? INT64_MAX / 2 : overflow < 0 ? -(INT64_MAX / 2) : x;
         return true;
       };
       it.has_start = get(s->start, it.start);
@@ -163,7 +182,7 @@ std::vector<IndexItem> parse_index(py::handle index) {
       items.push_back(it);
     } else if (!PyBool_Check(p) && PyIndex_Check(p) && !py::isinstance<TensorImpl>(h)) {
       IndexItem it{IndexItem::Int};
-      it.start = py::int_(py::reinterpret_borrow<py::object>(h)).cast<int64_t>();
+      it.start = to_int64<IndexError>(h, "index");
       items.push_back(it);
     } else {
       throw IndexError("only integers, slices (:), ellipsis (...) and None are valid indices, got " +

@@ -31,7 +31,11 @@ inline const char* dtype_name(DType d) {
 
 inline bool is_floating(DType d) { return d == DType::Float32 || d == DType::Float64; }
 
-inline DType promote(DType a, DType b) { return a > b ? a : b; }
+inline DType promote(DType a, DType b) {
+  // int64 with float32 needs float64 to hold every int64 exactly enough, as in NumPy.
+  if ((a == DType::Int64 && b == DType::Float32) || (a == DType::Float32 && b == DType::Int64)) return DType::Float64;
+  return a > b ? a : b;
+}
 
 // The dtype math functions (exp, sin, ...) compute in: integers become float64 as in NumPy.
 inline DType float_result(DType d) { return is_floating(d) ? d : DType::Float64; }

@@ -56,8 +56,16 @@ Tensor Tensor::view_as_strided(const Shape& shape, const Shape& strides, int64_t
 }
 
 Tensor empty(const Shape& shape, DType dtype) {
-  for (auto s : shape)
+  // Checked size: an overflowing product must not become a small allocation.
+  constexpr int64_t kMaxBytes = int64_t(1) << 48;
+  int64_t n = 1;
+  for (auto s : shape) {
     if (s < 0) throw ValueError("negative dimensions are not allowed: " + shape_str(shape));
+    if (s != 0 && n > kMaxBytes / s) n = kMaxBytes;
+    else n *= s;
+  }
+  if (n >= kMaxBytes / int64_t(itemsize(dtype)))
+    throw std::bad_alloc();
   auto t = std::make_shared<TensorImpl>();
   t->storage = std::make_shared<Storage>(size_t(numel(shape)) * itemsize(dtype));
   t->shape = shape;

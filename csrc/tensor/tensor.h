@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "tensor/dtype.h"
 #include "tensor/shape.h"
@@ -42,6 +44,8 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;
   std::weak_ptr<Node> grad_accumulator;  // leaves: the node that writes .grad, shared by graphs
   std::shared_ptr<TensorImpl> grad;
+  // Forward-mode tangents by level id (see autograd/forward.h); empty almost always.
+  std::vector<std::pair<uint64_t, std::shared_ptr<TensorImpl>>> tangents;
 };
 
 class Tensor {

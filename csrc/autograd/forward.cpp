@@ -1,0 +1,50 @@
+#include "autograd/forward.h"
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+
+namespace pyjac {
+
+thread_local std::vector<uint64_t> ForwardAD::open_;
+thread_local std::vector<uint64_t> ForwardAD::live_;
+
+uint64_t ForwardAD::enter() {
+  static std::atomic<uint64_t> next{1};
+  uint64_t id = next++;
+  open_.push_back(id);
+  live_.push_back(id);
+  return id;
+}
+
+void ForwardAD::exit(uint64_t level) {
+  auto it = std::find(open_.begin(), open_.end(), level);
+  if (it == open_.end()) throw std::runtime_error("forward AD: exiting a level that is not open");
+  open_.erase(it);
+  live_.erase(std::remove(live_.begin(), live_.end(), level), live_.end());
+}
+
+Tensor ForwardAD::tangent(const Tensor& t, uint64_t level) {
+  for (auto& [lvl, tan] : t->tangents)
+    if (lvl == level) return Tensor(tan);
+  return Tensor();
+}
+
+void ForwardAD::set_tangent(const Tensor& t, uint64_t level, const Tensor& tangent) {
+  auto& tans = t->tangents;
+  // Drop tangents of closed levels while here.
+  tans.erase(std::remove_if(tans.begin(), tans.end(),
+                            [&](auto& e) {
+                              return e.first == level || std::find(open_.begin(), open_.end(), e.first) == open_.end();
+                            }),
+             tans.end());
+  if (tangent.defined()) tans.emplace_back(level, tangent.impl());
+}
+
+ForwardAD::Hide::Hide(uint64_t level) : saved_(live_) {
+  live_.erase(std::remove(live_.begin(), live_.end(), level), live_.end());
+}
+
+ForwardAD::Hide::~Hide() { live_ = std::move(saved_); }
+
+}  // namespace pyjac

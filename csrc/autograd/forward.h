@@ -1,0 +1,40 @@
+#pragma once
+// Forward mode: tangents travel with their primals, one per active level, so that jvp, jacfwd
+// and forward-over-reverse (hvp) all run through the same ops. A tangent may carry extra leading
+// batch dims (jacfwd pushes a whole identity through at once).
+#include <cstdint>
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace pyjac {
+
+struct ForwardAD {
+  // Opens a level and returns its id; ids are never reused, so tangents of a closed level go stale.
+  static uint64_t enter();
+  static void exit(uint64_t level);
+  // Levels whose tangents ops must propagate now: open and not hidden.
+  static const std::vector<uint64_t>& live() { return live_; }
+  static bool any_live() { return !live_.empty(); }
+
+  static Tensor tangent(const Tensor& t, uint64_t level);
+  static void set_tangent(const Tensor& t, uint64_t level, const Tensor& tangent);
+
+  // While a level's JVP rule runs, that level is hidden: the rule's own ops must not propagate
+  // the tangent they are computing (that would confuse perturbations).
+  struct Hide {
+    explicit Hide(uint64_t level);
+    ~Hide();
+    Hide(const Hide&) = delete;
+    Hide& operator=(const Hide&) = delete;
+
+   private:
+    std::vector<uint64_t> saved_;
+  };
+
+ private:
+  static thread_local std::vector<uint64_t> open_;
+  static thread_local std::vector<uint64_t> live_;
+};
+
+}  // namespace pyjac

@@ -1,0 +1,277 @@
+"""Memory: no growth over many steps, graphs and saved buffers are freed, no reference cycles.
+
+Tensors are not tracked by Python's gc (they hold no Python references), so leaks are measured
+through the resident set size from /proc/self/statm. Big buffers are > 32 MiB so glibc serves them
+with mmap and gives them back to the OS as soon as they are freed.
+"""
+import gc
+import os
+
+import numpy as np
+import pytest
+
+import pyjac as pj
+
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs /proc/self/statm")
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MB = 1024 * 1024
+BIG = 5_000_000  # float64 elements: 40 MB, above glibc's largest mmap threshold
+
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+def settle():
+    gc.collect()
+    return rss()
+
+
+# ---- steady state over many steps -----------------------------------------------------------
+
+def _mlp_step(W1, b1, W2, X, Y, lr=1e-3):
+    h = pj.tanh(X @ W1 + b1)
+    out = h @ W2
+    loss = ((out - Y) ** 2).mean()
+    loss.backward()
+    with pj.no_grad():
+        new = [(p - lr * p.grad).detach().requires_grad_() for p in (W1, b1, W2)]
+    return new, loss.item()
+
+
+def test_training_loop_rss_is_stable():
+    r = np.random.default_rng(0)
+    X = pj.tensor(r.standard_normal((128, 32)))
+    Y = pj.tensor(r.standard_normal((128, 1)))
+    W1 = pj.tensor(r.standard_normal((32, 64)) * 0.1, requires_grad=True)
+    b1 = pj.zeros(64, requires_grad=True)
+    W2 = pj.tensor(r.standard_normal((64, 1)) * 0.1, requires_grad=True)
+    params = [W1, b1, W2]
+    for _ in range(300):  # warm up allocator pools
+        params, first_loss = _mlp_step(*params, X, Y)
+    before = settle()
+    for _ in range(3000):  # each step allocates ~70 KB tensors: a per-step leak is >= 200 MB
+        params, loss = _mlp_step(*params, X, Y)
+    after = settle()
+    assert loss < first_loss
+    assert after - before < 8 * MB, f"RSS grew by {(after - before) / MB:.1f} MB over 3000 steps"
+
+
+def test_many_tiny_steps_rss_is_stable():
+    # 0-d tensors: a leaked Node or TensorImpl per op would be ~10 objects per step
+    def step(x, w):
+        y = pj.sin(x * w + 1.0) * pj.exp(-w) / (x + 2.0)
+        y.backward()
+        return x.grad.item() + w.grad.item()
+
+    for _ in range(2000):
+        step(pj.tensor(0.5, requires_grad=True), pj.tensor(1.5, requires_grad=True))
+    before = settle()
+    for _ in range(30000):
+        step(pj.tensor(0.5, requires_grad=True), pj.tensor(1.5, requires_grad=True))
+    after = settle()
+    assert after - before < 4 * MB, f"RSS grew by {(after - before) / MB:.1f} MB over 30000 tiny steps"
+
+
+def test_grad_create_graph_loop_rss_is_stable():
+    def step():
+        x = pj.tensor(np.linspace(-1, 1, 256), requires_grad=True)
+        f = (pj.sin(x) * x ** 3).sum()
+        (g,) = pj.grad(f, x, create_graph=True)
+        (h,) = pj.grad((g * g).sum(), x)
+        return h
+
+    for _ in range(200):
+        step()
+    before = settle()
+    for _ in range(2000):
+        step()
+    after = settle()
+    assert after - before < 6 * MB, f"RSS grew by {(after - before) / MB:.1f} MB"
+
+
+def test_batched_grad_loop_rss_is_stable():
+    def step():
+        x = pj.tensor(np.linspace(-1, 1, 32), requires_grad=True)
+        y = pj.tanh(x[:, None] * x[None, :]).sum(axis=1)
+        (J,) = pj.grad(y, x, grad_outputs=pj.eye(32), is_grads_batched=True)
+        return J
+
+    for _ in range(100):
+        step()
+    before = settle()
+    for _ in range(1500):
+        step()
+    after = settle()
+    assert after - before < 6 * MB, f"RSS grew by {(after - before) / MB:.1f} MB"
+
+
+# ---- graphs and saved buffers are freed ------------------------------------------------------
+
+def test_graph_dropped_without_backward_is_freed():
+    x = pj.ones(BIG, requires_grad=True)
+    y = pj.exp(x) * x + pj.sin(x)  # saves several 40 MB buffers
+    del y
+    before = settle()
+    for _ in range(5):
+        y = pj.exp(x) * x + pj.sin(x)
+        z = pj.tanh(y)
+        del y, z  # graph (and its saved buffers) dropped without backward
+    after = settle()
+    assert after - before < 40 * MB, f"RSS grew by {(after - before) / MB:.1f} MB: dropped graphs not freed"
+
+
+def test_saved_buffers_freed_after_backward():
+    x = pj.ones(BIG, requires_grad=True)
+    base = settle()
+    y1 = pj.exp(x)        # saves its output y1
+    y2 = pj.sin(y1)       # saves its input y1
+    y3 = pj.tanh(y2)      # saves its output y3
+    y4 = pj.exp(y3)       # saves its output y4
+    loss = y4.sum()
+    del y1, y2, y3, y4    # now only the graph (held by `loss`) keeps y1, y3, y4 alive
+    held = settle()
+    assert held - base > 100 * MB, "sanity: the saved buffers should be resident"
+    loss.backward()
+    after = settle()
+    # x.grad (40 MB) is new; the three saved 40 MB buffers must be gone although `loss` is alive
+    assert after - base < 70 * MB, (
+        f"after backward {(after - base) / MB:.0f} MB above baseline (held {(held - base) / MB:.0f} MB): "
+        "saved tensors were not released")
+    assert loss.grad_fn is not None
+    del loss
+    x.grad = None
+    assert settle() - base < 20 * MB
+
+
+def test_retain_graph_keeps_then_drop_frees():
+    x = pj.ones(BIG, requires_grad=True)
+    base = settle()
+    loss = pj.exp(pj.exp(x)).sum()
+    loss.backward(retain_graph=True)
+    held = settle()
+    assert held - base > 100 * MB  # two saved outputs and x.grad
+    del loss
+    x.grad = None
+    assert settle() - base < 20 * MB
+
+
+def test_pj_grad_frees_saved_buffers():
+    x = pj.ones(BIG, requires_grad=True)
+    base = settle()
+    loss = pj.sin(pj.exp(x)).sum()
+    (g,) = pj.grad(loss, x)
+    del g
+    after = settle()
+    assert after - base < 20 * MB, f"{(after - base) / MB:.0f} MB still held after grad()"
+    del loss
+
+
+def test_backward_create_graph_cycle_is_broken_by_clearing_grad():
+    # x.grad built with create_graph=True refers back to x through its graph (as in PyTorch);
+    # clearing .grad must be enough to release everything.
+    x = pj.ones(BIG, requires_grad=True)
+    base = settle()
+    for _ in range(3):
+        (pj.exp(x) * x).sum().backward(create_graph=True)
+        assert x.grad.requires_grad
+        x.grad = None
+    assert settle() - base < 30 * MB
+
+
+def test_numpy_view_frees_storage_when_dropped():
+    base = settle()
+    for _ in range(5):
+        a = pj.ones(BIG).numpy()
+        assert a[-1] == 1.0
+        del a
+    assert settle() - base < 30 * MB
+
+
+def test_deep_graph_memory_is_reused():
+    # Repeatedly building (and dropping, or backpropagating) a 200k-node chain must not grow
+    # the process: the first rounds set the allocator's high-water mark, later rounds stay there.
+    x = pj.tensor(1.0, requires_grad=True)
+
+    def build(n):
+        y = x
+        for _ in range(n):
+            y = y * 1.0000001
+        return y
+
+    for i in range(2):  # warm up: one dropped graph, one backpropagated
+        y = build(200_000)
+        if i == 1:
+            y.backward()
+        del y
+    before = settle()
+    for i in range(4):
+        y = build(200_000)
+        if i % 2:
+            y.backward()
+        del y
+    after = settle()
+    assert after - before < 8 * MB, f"RSS grew by {(after - before) / MB:.1f} MB"
+
+
+# ---- no reference cycles --------------------------------------------------------------------
+
+def test_no_cyclic_garbage_from_a_training_loop():
+    r = np.random.default_rng(1)
+    X = pj.tensor(r.standard_normal((16, 4)))
+    Y = pj.tensor(r.standard_normal((16, 1)))
+
+    @pj.no_grad()
+    def update(p, lr=0.01):
+        return (p - lr * p.grad).detach().requires_grad_()
+
+    def run(steps):
+        W = pj.tensor(r.standard_normal((4, 1)), requires_grad=True)
+        for _ in range(steps):
+            out = pj.sigmoid(X @ W)
+            h = out * 1.0
+            h.retain_grad()
+            loss = ((h - Y) ** 2).mean()
+            loss.backward()
+            (g,) = pj.grad(pj.tanh(W).sum(), W, create_graph=True)
+            (gg,) = pj.grad(g.sum(), W)
+            (J,) = pj.grad(W * W, W, grad_outputs=pj.ones(3, 4, 1), is_grads_batched=True)
+            with pj.set_grad_enabled(False):
+                _ = repr(loss) + repr(h.grad) + repr(gg) + str(J.shape)
+            W = update(W)
+        return W
+
+    run(5)  # warm up imports, caches
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        run(200)
+        found = gc.collect()
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert found == 0, f"gc found {found} unreachable objects: the loop created reference cycles"
+
+
+def test_no_cyclic_garbage_with_debug_saveall():
+    old = gc.get_debug()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.garbage.clear()
+        for _ in range(100):
+            x = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+            y = (pj.exp(x) * x).sum()
+            y.backward()
+            pj.grad((x * x).sum(), x)
+        gc.collect()
+        leaked = [o for o in gc.garbage if isinstance(o, pj.Tensor) or "pyjac" in type(o).__module__]
+        n_garbage = len(gc.garbage)
+    finally:
+        gc.set_debug(old)
+        gc.garbage.clear()
+    assert not leaked, leaked[:5]
+    assert n_garbage == 0, f"{n_garbage} objects in cycles"
