@@ -25,7 +25,8 @@ from ._ops import __all__ as _ops_all  # noqa: E402
 from .autograd import (  # noqa: E402
     grad, backward, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
 )
-from . import autograd, testing  # noqa: E402,F401
+from . import autograd, testing, func  # noqa: E402,F401
+from .functional import jacobian, hessian, vjp, jvp, hvp, vhp  # noqa: E402
 
 float32 = _np.float32
 float64 = _np.float64
@@ -43,5 +44,6 @@ __all__ = [
     "Tensor", "tensor", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
     "eye", "arange", "linspace", "rand", "randn", "manual_seed",
     "grad", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
     "float32", "float64", "int64", "bool_", "newaxis",
 ] + list(_ops_all)

@@ -2,8 +2,10 @@
 
 Tensors are not tracked by Python's gc (they hold no Python references), so leaks are measured
 through the resident set size from /proc/self/statm. Big buffers are > 32 MiB so glibc serves them
-with mmap and gives them back to the OS as soon as they are freed.
+with mmap and gives them back to the OS as soon as they are freed; `settle()` also trims the heap.
 """
+import ctypes
+import ctypes.util
 import gc
 import os
 
@@ -24,8 +26,23 @@ def rss():
         return int(f.read().split()[1]) * PAGE
 
 
+def _malloc_trim():
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
 def settle():
+    """RSS once garbage is collected and free heap pages are handed back (glibc's malloc_trim), so
+    that RSS tracks live memory and not what earlier tests left in the allocator's free lists."""
     gc.collect()
+    if _TRIM is not None:
+        _TRIM(0)
     return rss()
 
 

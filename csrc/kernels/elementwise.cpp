@@ -259,8 +259,11 @@ Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi)
     const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
     map_unary<T, T>(out, xin, [l, h](T v) -> T {
       if (v != v) return v;
+      // minimum(maximum(x, lo), hi), as NumPy: hi wins when lo > hi.
       double d = static_cast<double>(v);
-      return d < l ? static_cast<T>(l) : (d > h ? static_cast<T>(h) : v);
+      if (d < l) d = l;
+      if (d > h) d = h;
+      return d == static_cast<double>(v) ? v : static_cast<T>(d);
     });
   });
   return out;

@@ -1,0 +1,186 @@
+"""Function transforms in the style of HIPS autograd and JAX: each takes a function and returns
+a function. ``argnums`` picks the differentiated arguments (an int gives one result, a tuple a
+tuple; by default the first). The transformed functions accept NumPy arrays and floats, return
+Tensors, and compose: ``jacfwd(jacrev(f))`` is a Jacobian of a Jacobian."""
+import functools
+
+from . import _core
+from ._core import Tensor
+from ._jacobians import (as_input, check_outputs, forward_jacobian, fresh_input, jvp_forward,
+                         reverse_jacobian)
+from .autograd import grad as _grad
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian"]
+
+
+def _argnums_tuple(argnums, nargs, who):
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums:
+        raise ValueError(f"{who}: argnums must not be empty")
+    for a in nums:
+        if not isinstance(a, int) or isinstance(a, bool):
+            raise TypeError(f"{who}: argnums must be ints, got {type(a).__name__}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"{who}: argnums {a} is out of range for a function called with {nargs} "
+                             f"positional argument{'s' if nargs != 1 else ''}")
+    return tuple(a % nargs for a in nums)
+
+
+def _split_aux(out, has_aux, who):
+    if not has_aux:
+        return out, None
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{who}: with has_aux=True the function must return a pair (output, aux)")
+    return out[0], out[1]
+
+
+class _Call:
+    """One call of a transformed function: the differentiated arguments as fresh inputs, and a
+    way to call the user's function with them substituted."""
+
+    def __init__(self, fn, args, argnums, who):
+        self.fn = fn
+        self.args = list(args)
+        self.nums = _argnums_tuple(argnums, len(args), who)
+        self.single = isinstance(argnums, int)
+        originals = [as_input(args[i]) for i in self.nums]
+        # Keep the graph to the originals only when an outer transform differentiates them.
+        self.nested = _core.is_grad_enabled() and any(x.requires_grad for x in originals)
+        self.inputs = tuple(fresh_input(x) for x in originals)
+
+    def __call__(self, *xs):
+        args = list(self.args)
+        for i, x in zip(self.nums, xs):
+            args[i] = x
+        return self.fn(*args)
+
+    def result(self, items):
+        items = tuple(self.finish(t) for t in items)
+        return items[0] if self.single else items
+
+    def finish(self, t):
+        return t if self.nested else t.detach()
+
+
+def grad(fn, argnums=0, has_aux=False):
+    """The gradient function of a scalar-valued ``fn``."""
+    vg = value_and_grad(fn, argnums, has_aux)
+
+    @functools.wraps(fn)
+    def grad_fn(*args):
+        value, g = vg(*args)
+        return (g, value[1]) if has_aux else g
+    return grad_fn
+
+
+def value_and_grad(fn, argnums=0, has_aux=False):
+    """A function returning (fn(*args), gradient); with has_aux, ((output, aux), gradient)."""
+
+    @functools.wraps(fn)
+    def value_and_grad_fn(*args):
+        call = _Call(fn, args, argnums, "grad")
+        out, aux = _split_aux(call(*call.inputs), has_aux, "grad")
+        if not isinstance(out, Tensor):
+            raise TypeError(f"grad: the function must return a Tensor, but it returned {type(out).__name__}")
+        if out.size != 1:
+            raise RuntimeError(f"grad: the function must return a single-element Tensor, got shape {out.shape}")
+        gs = (_grad(out, call.inputs, create_graph=call.nested, allow_unused=True)
+              if out.requires_grad else (None,) * len(call.inputs))
+        gs = [g if g is not None else _core.full(x.shape, 0.0, x.dtype) for g, x in zip(gs, call.inputs)]
+        value = call.finish(out)
+        return ((value, aux) if has_aux else value), call.result(gs)
+    return value_and_grad_fn
+
+
+def vjp(fn, *primals, has_aux=False):
+    """(fn(*primals), vjp_fn) where vjp_fn(cotangent) gives the cotangents of every primal."""
+    call = _Call(fn, primals, tuple(range(len(primals))), "vjp")
+    out, aux = _split_aux(call(*call.inputs), has_aux, "vjp")
+    outs, was_tuple = check_outputs(out, "vjp")
+
+    def vjp_fn(cotangents):
+        cts = cotangents if was_tuple else (cotangents,)
+        if len(cts) != len(outs):
+            raise ValueError(f"vjp: expected {len(outs)} cotangents, got {len(cts)}")
+        cts = [as_input(c) for c in cts]
+        live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
+        gs = (_grad([o for o, _ in live], call.inputs, [c for _, c in live], retain_graph=True,
+                    create_graph=call.nested or any(c.requires_grad for c in cts), allow_unused=True)
+              if live else (None,) * len(call.inputs))
+        return tuple(call.finish(g) if g is not None else _core.full(x.shape, 0.0, x.dtype)
+                     for g, x in zip(gs, call.inputs))
+
+    value = tuple(call.finish(o) for o in outs) if was_tuple else call.finish(outs[0])
+    return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+
+
+def jvp(fn, primals, tangents, has_aux=False):
+    """(fn(*primals), J tangents), by one forward-mode sweep."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents")
+    call = _Call(fn, primals, tuple(range(len(primals))), "jvp")
+    ts = [as_input(t) for t in tangents]
+    for x, t in zip(call.inputs, ts):
+        if t.shape != x.shape:
+            raise ValueError(f"jvp: tangent of shape {t.shape} does not match primal of shape {x.shape}")
+    aux_box = {}
+
+    def body(*xs):
+        out, aux_box["aux"] = _split_aux(call(*xs), has_aux, "jvp")
+        return out
+    outs, was_tuple, touts = jvp_forward(body, call.inputs, ts)
+    outs = tuple(call.finish(o) for o in outs)
+    touts = tuple(call.finish(t) for t in touts)
+    result = (outs, touts) if was_tuple else (outs[0], touts[0])
+    return result + (aux_box["aux"],) if has_aux else result
+
+
+def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
+    @functools.wraps(fn)
+    def jac_fn(*args):
+        call = _Call(fn, args, argnums, who)
+        aux_box = {}
+
+        def body(*xs):
+            out, aux_box["aux"] = _split_aux(call(*xs), has_aux, who)
+            return out
+
+        chosen = mode
+        if mode == "auto":
+            chosen = "forward" if sum(x.size for x in call.inputs) < _output_size(body, call.inputs, who) else "reverse"
+        if chosen == "forward":
+            _, was_tuple, jac = forward_jacobian(body, call.inputs, chunk_size=chunk_size, who=who)
+        else:
+            outs, was_tuple = check_outputs(body(*call.inputs), who)
+            jac = reverse_jacobian(outs, call.inputs, create_graph=call.nested, chunk_size=chunk_size, who=who)
+        rows = tuple(call.result(row) for row in jac)
+        result = rows if was_tuple else rows[0]
+        return (result, aux_box["aux"]) if has_aux else result
+    return jac_fn
+
+
+def _output_size(body, inputs, who):
+    outs, _ = check_outputs(body(*inputs), who)
+    return sum(o.size for o in outs)
+
+
+def jacrev(fn, argnums=0, has_aux=False, chunk_size=None):
+    """The Jacobian of fn by reverse mode: one backward sweep over a stacked identity of
+    cotangents (chunks of ``chunk_size`` rows if given). Shaped out.shape + in.shape."""
+    return _jacobian_transform(fn, argnums, has_aux, "reverse", chunk_size, "jacrev")
+
+
+def jacfwd(fn, argnums=0, has_aux=False, chunk_size=None):
+    """The Jacobian of fn by forward mode: one forward sweep over a stacked identity of tangents."""
+    return _jacobian_transform(fn, argnums, has_aux, "forward", chunk_size, "jacfwd")
+
+
+def jacobian(fn, argnums=0, has_aux=False, chunk_size=None):
+    """The Jacobian of fn, forward mode when the inputs have fewer elements than the outputs."""
+    return _jacobian_transform(fn, argnums, has_aux, "auto", chunk_size, "jacobian")
+
+
+def hessian(fn, argnums=0):
+    """The Hessian of a scalar fn: forward-over-reverse, jacfwd(jacrev(fn))."""
+    return jacfwd(jacrev(fn, argnums), argnums)
