@@ -127,6 +127,28 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
           return;
         }
       }
+      // a shared by the whole batch and b a stack of narrow matrices (a batched cotangent meeting
+      // a matrix-vector product): one wide product a @ [b_1 ... b_B] instead of B thin ones.
+      const int64_t b_count = numel(b_batch);
+      if (numel(a_batch) == 1 && b_count > 1 && m <= 16) {
+        std::vector<int64_t> perm{nb - 2};
+        for (int64_t d = 0; d < nb - 2; ++d) perm.push_back(d);
+        perm.push_back(nb - 1);
+        Shape ps, pst;
+        for (auto d : perm) {
+          ps.push_back(b.shape()[d]);
+          pst.push_back(b.strides()[d]);
+        }
+        Tensor wide_b = contiguous(b.view_as_strided(ps, pst, b->offset));  // (k, B..., m)
+        const int64_t cols = b_count * m;
+        Tensor wide_c = empty({n, cols}, dt);
+        MatrixView wb{true, NoTrans, std::max<int64_t>(cols, 1)};
+        gemm<T>(n, cols, k, pa, va, as0, as1, wide_b.data<T>(), wb, cols, 1, wide_c.data<T>());
+        // wide_c[i, beta * m + j] -> out[beta, i, j]
+        copy_into(out.view_as_strided({b_count, n, m}, {n * m, m, 1}, 0),
+                  wide_c.view_as_strided({b_count, n, m}, {m, cols, 1}, 0));
+        return;
+      }
       // Walk the batch with broadcast strides.
       const int64_t nd = int64_t(batch.size());
       std::vector<int64_t> sa(nd, 0), sb(nd, 0);
