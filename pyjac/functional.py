@@ -29,39 +29,22 @@ def _shape_result(jac, out_tuple, in_tuple, create_graph):
     return tuple(rows) if out_tuple else rows[0]
 
 
-def _as_cotangents(v, outputs, who):
+def _as_vectors(v, like, who, what):
+    """The vectors v, one per tensor in ``like`` (the outputs for vjp, the inputs for jvp), each
+    of its shape; ones when v is None and every tensor has one element."""
     if v is None:
-        for o in outputs:
-            if o.size != 1:
-                raise RuntimeError(f"{who}: v can be omitted only when the function returns a single-element "
-                                   f"tensor, got an output of shape {o.shape}")
-        return [_core.full(o.shape, 1.0, o.dtype) for o in outputs]
+        for t in like:
+            if t.size != 1:
+                raise RuntimeError(f"{who}: v can be omitted only for single-element {what}s, got one of shape {t.shape}")
+        return [_core.full(t.shape, 1.0, t.dtype) for t in like]
     vs = v if isinstance(v, (tuple, list)) else (v,)
-    if len(vs) != len(outputs):
-        raise ValueError(f"{who}: got {len(vs)} vectors v for {len(outputs)} outputs")
+    if len(vs) != len(like):
+        raise ValueError(f"{who}: got {len(vs)} vectors v for {len(like)} {what}s")
     out = []
-    for vi, o in zip(vs, outputs):
+    for vi, t in zip(vs, like):
         vi = as_input(vi)
-        if vi.shape != o.shape:
-            raise ValueError(f"{who}: v of shape {vi.shape} does not match output of shape {o.shape}")
-        out.append(vi)
-    return out
-
-
-def _as_tangents(v, inputs, who):
-    if v is None:
-        for x in inputs:
-            if x.size != 1:
-                raise RuntimeError(f"{who}: v can be omitted only for a single-element input, got shape {x.shape}")
-        return [_core.full(x.shape, 1.0, x.dtype) for x in inputs]
-    vs = v if isinstance(v, (tuple, list)) else (v,)
-    if len(vs) != len(inputs):
-        raise ValueError(f"{who}: got {len(vs)} vectors v for {len(inputs)} inputs")
-    out = []
-    for vi, x in zip(vs, inputs):
-        vi = as_input(vi)
-        if vi.shape != x.shape:
-            raise ValueError(f"{who}: v of shape {vi.shape} does not match input of shape {x.shape}")
+        if vi.shape != t.shape:
+            raise ValueError(f"{who}: v of shape {vi.shape} does not match {what} of shape {t.shape}")
         out.append(vi)
     return out
 
@@ -138,7 +121,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J): the vector-Jacobian product, by one backward sweep."""
     xs, in_tuple = _prepare(inputs, create_graph)
     outs, out_tuple = check_outputs(func(*xs), "vjp")
-    vs = _as_cotangents(v, outs, "vjp")
+    vs = _as_vectors(v, outs, "vjp", "output")
     live = [(o, vi) for o, vi in zip(outs, vs) if o.requires_grad]
     gs = (_grad([o for o, _ in live], xs, [vi for _, vi in live], create_graph=create_graph, allow_unused=True)
           if live else (None,) * len(xs))
@@ -150,7 +133,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product, by one forward-mode sweep."""
     xs, in_tuple = _prepare(inputs, create_graph)
-    ts = _as_tangents(v, xs, "jvp")
+    ts = _as_vectors(v, xs, "jvp", "input")
     outs, out_tuple, touts = jvp_forward(func, xs, ts, "jvp")
     outs = tuple(_finish(o, create_graph) for o in outs)
     touts = tuple(_finish(t, create_graph) for t in touts)
@@ -162,7 +145,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     the forward pass and the backward pass, and comes out of the gradient as H v."""
     scalar = _scalar_output(func, "hvp")
     xs, in_tuple = _prepare(inputs, create_graph)
-    ts = _as_tangents(v, xs, "hvp")
+    ts = _as_vectors(v, xs, "hvp", "input")
     holder = {}
 
     def gradient(*ys):
@@ -180,7 +163,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T H) for a scalar func, reverse-over-reverse."""
     scalar = _scalar_output(func, "vhp")
     xs, in_tuple = _prepare(inputs, create_graph)
-    ts = _as_tangents(v, xs, "vhp")
+    ts = _as_vectors(v, xs, "vhp", "input")
     out = scalar(*xs)
     if not out.requires_grad:
         zeros = tuple(_core.full(x.shape, 0.0, x.dtype) for x in xs)

@@ -1,5 +1,6 @@
 """The autograd engine and its Python API: recording, backward / grad, accumulation, grad modes,
 higher-order derivatives (create_graph), batched cotangents and very deep graphs."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,10 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+
+# Subprocesses run from tests/, so `import pyjac` finds the installed package rather than the
+# source tree (which has no compiled extension in a non-editable install).
+_OUTSIDE_SOURCE_TREE = os.path.dirname(os.path.abspath(__file__))
 
 
 def arr(t):
@@ -1026,7 +1031,8 @@ _DEEP_SCRIPT = textwrap.dedent("""
 def test_million_node_chain_backward_and_drop():
     # run in a subprocess: a recursive engine or destructor would overflow the C stack and kill
     # the interpreter, which must show up as a test failure, not take pytest down.
-    proc = subprocess.run([sys.executable, "-c", _DEEP_SCRIPT], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", _DEEP_SCRIPT], capture_output=True, text=True, timeout=120,
+                          cwd=_OUTSIDE_SOURCE_TREE)
     assert proc.returncode == 0, f"rc={proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr[-3000:]}"
     assert "DEEP-OK" in proc.stdout
 

@@ -1,5 +1,6 @@
 """Errors: the right Python exception, a message naming the op and the shapes / dtypes, no crash,
 no corrupted tensors."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -8,6 +9,10 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+
+# Subprocesses run from tests/, so `import pyjac` finds the installed package rather than the
+# source tree (which has no compiled extension in a non-editable install).
+_OUTSIDE_SOURCE_TREE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _msg(excinfo):
@@ -458,7 +463,8 @@ _RISKY = textwrap.dedent("""
 
 
 def test_risky_inputs_do_not_crash_the_interpreter():
-    proc = subprocess.run([sys.executable, "-c", _RISKY], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", _RISKY], capture_output=True, text=True, timeout=120,
+                          cwd=_OUTSIDE_SOURCE_TREE)
     cases = [l[5:] for l in proc.stdout.splitlines() if l.startswith("CASE ")]
     last = cases[-1] if cases else None
     assert proc.returncode == 0, f"rc={proc.returncode}; crashed on {last!r}\nstderr:{proc.stderr[-3000:]}"
@@ -494,7 +500,8 @@ _EACH_RAISES = textwrap.dedent("""
 
 
 def test_risky_inputs_raise_the_right_exceptions():
-    proc = subprocess.run([sys.executable, "-c", _EACH_RAISES], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", _EACH_RAISES], capture_output=True, text=True, timeout=120,
+                          cwd=_OUTSIDE_SOURCE_TREE)
     assert proc.returncode == 0, f"rc={proc.returncode}\nstderr:{proc.stderr[-3000:]}"
     assert "BAD:" in proc.stdout and proc.stdout.strip().endswith("BAD:"), proc.stdout
 
@@ -527,6 +534,7 @@ def test_oversized_creation_raises_instead_of_crashing(src):
         else:
             print("RETURNED", t.shape)
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=_OUTSIDE_SOURCE_TREE)
     assert proc.returncode == 0, f"{src}: interpreter died with rc={proc.returncode}\n{proc.stderr[-2000:]}"
     assert "RAISED" in proc.stdout, f"{src}: {proc.stdout}{proc.stderr[-2000:]}"

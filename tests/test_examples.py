@@ -8,6 +8,10 @@ import pytest
 
 import pyjac as pj
 
+# Subprocesses run from tests/, so `import pyjac` finds the installed package rather than the
+# source tree (which has no compiled extension in a non-editable install).
+_OUTSIDE_SOURCE_TREE = os.path.dirname(os.path.abspath(__file__))
+
 
 def test_jacobian_rows_of_square_with_create_graph():
     x = pj.tensor([2.0, 3.0], requires_grad=True)
@@ -143,7 +147,8 @@ def test_python_dash_m_pyjac():
     main = os.path.join(os.path.dirname(pyjac.__file__), "__main__.py")
     if not os.path.exists(main):
         pytest.skip("pyjac/__main__.py does not exist yet")
-    proc = subprocess.run([sys.executable, "-m", "pyjac"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "pyjac"], capture_output=True, text=True, timeout=60,
+                          cwd=_OUTSIDE_SOURCE_TREE)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.strip(), "python -m pyjac printed nothing"

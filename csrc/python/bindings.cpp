@@ -27,43 +27,37 @@ Tensor without_gil_if_large(int64_t work, F&& f) {
 
 py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
 
-// A binary operator: Python numbers take the scalar fast path, Tensors and array-likes the
-// tensor one; anything NumPy cannot read gives NotImplemented so Python raises its TypeError.
+// The other operand of an operator as a tensor; nothing when NumPy can't read it, so that the
+// operator returns NotImplemented and Python raises its usual TypeError (or `t == None` is False).
+std::optional<Tensor> operand(py::handle other) {
+  if (py::isinstance<TensorImpl>(other)) return other.cast<Tensor>();
+  try {
+    return tensor_from_object(other);
+  } catch (const TypeError&) {
+    return std::nullopt;
+  }
+}
+
+// A binary operator: Python numbers take the scalar fast path, everything else the tensor one.
 template <class TensorFn, class ScalarFn>
 py::object binary_operator(const Tensor& self, py::handle other, TensorFn on_tensor, ScalarFn on_scalar) {
   Scalar s;
   if (as_scalar(other, s)) return py::cast(on_scalar(self, s));
-  Tensor t;
-  if (py::isinstance<TensorImpl>(other)) {
-    t = other.cast<Tensor>();
-  } else {
-    try {
-      t = tensor_from_object(other);
-    } catch (const TypeError&) {
-      return not_implemented();
-    }
-  }
-  return py::cast(without_gil_if_large(std::max(self.numel(), t.numel()), [&] { return on_tensor(self, t); }));
+  std::optional<Tensor> t = operand(other);
+  if (!t) return not_implemented();
+  return py::cast(without_gil_if_large(std::max(self.numel(), t->numel()), [&] { return on_tensor(self, *t); }));
 }
 
-// A comparison operator: numbers compare as weak scalars; objects NumPy can't read give
-// NotImplemented, so `t == None` is False as for any Python object.
+// A comparison operator: numbers compare as weak scalars (they take self's dtype when it's a float).
 template <class Fn>
 py::object comparison(const Tensor& self, py::handle other, Fn fn) {
   Scalar s;
-  Tensor t;
-  if (as_scalar(other, s)) {
-    t = scalar_tensor(s.value, is_floating(self.dtype()) ? self.dtype() : (s.is_int ? DType::Int64 : DType::Float64));
-  } else if (py::isinstance<TensorImpl>(other)) {
-    t = other.cast<Tensor>();
-  } else {
-    try {
-      t = tensor_from_object(other);
-    } catch (const TypeError&) {
-      return not_implemented();
-    }
-  }
-  return py::cast(fn(self, t));
+  if (as_scalar(other, s))
+    return py::cast(fn(self, scalar_tensor(s.value, is_floating(self.dtype()) ? self.dtype()
+                                                                              : (s.is_int ? DType::Int64 : DType::Float64))));
+  std::optional<Tensor> t = operand(other);
+  if (!t) return not_implemented();
+  return py::cast(fn(self, *t));
 }
 
 void check_can_require_grad(const Tensor& t) {
