@@ -52,9 +52,10 @@ py::object binary_operator(const Tensor& self, py::handle other, TensorFn on_ten
 template <class Fn>
 py::object comparison(const Tensor& self, py::handle other, Fn fn) {
   Scalar s;
-  if (as_scalar(other, s))
-    return py::cast(fn(self, scalar_tensor(s.value, is_floating(self.dtype()) ? self.dtype()
-                                                                              : (s.is_int ? DType::Int64 : DType::Float64))));
+  if (as_scalar(other, s)) {
+    Tensor t = scalar_tensor(s.value, is_floating(self.dtype()) ? self.dtype() : (s.is_int ? DType::Int64 : DType::Float64));
+    return py::cast(fn(self, t));
+  }
   std::optional<Tensor> t = operand(other);
   if (!t) return not_implemented();
   return py::cast(fn(self, *t));
