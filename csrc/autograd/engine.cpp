@@ -3,6 +3,7 @@
 // graph depth is bounded by memory only.
 #include "autograd/engine.h"
 
+#include <deque>
 #include <unordered_map>
 
 #include "autograd/grad_mode.h"
@@ -16,6 +17,51 @@ struct NodeState {
   int dependencies = 0;
   bool needed = false;
   TensorList buffer;  // gradients arriving for each output
+};
+
+// Node -> NodeState for one backward pass: open addressing over a power-of-two table, so a
+// lookup is a multiply and a probe or two rather than a heap-allocated bucket chain.
+class NodeStates {
+ public:
+  NodeStates() : keys_(64, nullptr), slots_(64, 0) {}
+
+  // The state of `n`, and whether it was just added.
+  std::pair<NodeState*, bool> insert(Node* n) {
+    size_t i = probe(n);
+    if (keys_[i] == n) return {&states_[slots_[i]], false};
+    keys_[i] = n;
+    slots_[i] = uint32_t(states_.size());
+    states_.emplace_back();
+    if (states_.size() * 2 > keys_.size()) grow();
+    return {&states_[slots_[probe(n)]], true};
+  }
+
+  NodeState& operator[](Node* n) { return *insert(n).first; }
+
+ private:
+  size_t probe(Node* n) const {
+    const size_t mask = keys_.size() - 1;
+    size_t i = (reinterpret_cast<uintptr_t>(n) >> 4) * 0x9E3779B97F4A7C15ull >> 20 & mask;
+    while (keys_[i] && keys_[i] != n) i = (i + 1) & mask;
+    return i;
+  }
+
+  void grow() {
+    std::vector<Node*> old_keys = std::move(keys_);
+    std::vector<uint32_t> old_slots = std::move(slots_);
+    keys_.assign(old_keys.size() * 2, nullptr);
+    slots_.assign(old_keys.size() * 2, 0);
+    for (size_t j = 0; j < old_keys.size(); ++j)
+      if (old_keys[j]) {
+        size_t i = probe(old_keys[j]);
+        keys_[i] = old_keys[j];
+        slots_[i] = old_slots[j];
+      }
+  }
+
+  std::vector<Node*> keys_;
+  std::vector<uint32_t> slots_;
+  std::deque<NodeState> states_;  // stable addresses while the table grows
 };
 
 void add_to_slot(Tensor& slot, Tensor grad) {
@@ -58,18 +104,18 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   }
 
   // Discover the graph; `order` is a post-order (every node after all nodes below it).
-  std::unordered_map<Node*, NodeState> state;
+  NodeStates state;
   std::vector<Node*> order;
   {
     std::vector<std::pair<Node*, size_t>> stack;
     for (auto& r : roots) {
-      if (!state.emplace(r.fn.get(), NodeState{}).second) continue;
+      if (!state.insert(r.fn.get()).second) continue;
       stack.emplace_back(r.fn.get(), 0);
       while (!stack.empty()) {
         auto& [node, next] = stack.back();
         if (next < node->next_edges.size()) {
           Node* child = node->next_edges[next++].fn.get();
-          if (child && state.emplace(child, NodeState{}).second) stack.emplace_back(child, 0);
+          if (child && state.insert(child).second) stack.emplace_back(child, 0);
         } else {
           order.push_back(node);
           stack.pop_back();
@@ -131,8 +177,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       if (auto t = weak.lock())
         if (grads[nr].defined()) accumulate_into(t->grad, Tensor(grads[nr]));
 
-    if (auto* acc = dynamic_cast<AccumulateGrad*>(node)) {
-      if (accumulate && grads[0].defined()) acc->accumulate(grads[0]);
+    if (node->is_accumulator) {
+      if (accumulate && grads[0].defined()) static_cast<AccumulateGrad*>(node)->accumulate(grads[0]);
       continue;
     }
 

@@ -33,13 +33,14 @@ struct Node : std::enable_shared_from_this<Node> {
 
   std::vector<Edge> next_edges;  // one per input of the forward op
   uint32_t num_outputs = 1;
+  bool is_accumulator = false;  // an AccumulateGrad (checked per node by the engine)
   // Non-leaf outputs that asked for retain_grad(): (output_nr, tensor).
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
 };
 
 // Writes gradients into a leaf's .grad.
 struct AccumulateGrad final : Node {
-  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf(std::move(leaf)) {}
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf(std::move(leaf)) { is_accumulator = true; }
   const char* name() const override { return "AccumulateGrad"; }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void accumulate(const Tensor& grad);
