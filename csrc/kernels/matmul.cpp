@@ -28,11 +28,11 @@ struct MatrixView {
 };
 
 MatrixView blas_view(int64_t rows, int64_t cols, int64_t s0, int64_t s1) {
-  if (rows <= 1) s0 = std::max<int64_t>(cols, 1);
-  if (cols <= 1) s1 = 1;
-  if (s1 == 1 && s0 >= std::max<int64_t>(cols, 1)) return {true, NoTrans, s0};
-  if (rows <= 1 && cols >= 1) return {true, NoTrans, std::max<int64_t>(cols, 1)};
-  if (s0 == 1 && s1 >= std::max<int64_t>(rows, 1)) return {true, Trans, s1};
+  // A stride along a dim of size 1 never matters; a zero stride elsewhere (broadcast) can't be
+  // expressed to BLAS, so such a view gets neither form and is copied.
+  const int64_t r = std::max<int64_t>(rows, 1), c = std::max<int64_t>(cols, 1);
+  if ((cols <= 1 || s1 == 1) && (rows <= 1 || s0 >= c)) return {true, NoTrans, rows <= 1 ? c : s0};
+  if ((rows <= 1 || s0 == 1) && (cols <= 1 || s1 >= r)) return {true, Trans, cols <= 1 ? r : s1};
   return {false, NoTrans, 0};
 }
 

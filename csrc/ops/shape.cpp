@@ -30,6 +30,35 @@ Tensor record_view(const Tensor& x, Tensor out, const OpSpec& spec, std::vector<
   return out;
 }
 
+// Strides that show data laid out as (old_shape, old_strides) in `new_shape` without copying, or
+// nothing when the layout doesn't allow it (then reshape copies). Runs of old dims that are
+// contiguous with each other may be regrouped freely; size-1 dims go anywhere.
+std::optional<Shape> view_strides(const Shape& old_shape, const Shape& old_strides, const Shape& new_shape) {
+  const int64_t old_nd = int64_t(old_shape.size()), new_nd = int64_t(new_shape.size());
+  if (old_nd == 0 || numel(old_shape) == 0) return contiguous_strides(new_shape);
+  Shape strides(new_nd, 1);
+  int64_t view_d = new_nd - 1;
+  int64_t base_stride = old_strides.back(), old_count = 1, new_count = 1;
+  for (int64_t d = old_nd - 1; d >= 0; --d) {
+    old_count *= old_shape[d];
+    // End of a chunk: d is the first dim or the one before it doesn't continue it.
+    if (d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != old_count * base_stride)) {
+      while (view_d >= 0 && (new_count < old_count || new_shape[view_d] == 1)) {
+        strides[view_d] = new_count * base_stride;
+        new_count *= new_shape[view_d];
+        --view_d;
+      }
+      if (new_count != old_count) return std::nullopt;
+      if (d > 0) {
+        base_stride = old_strides[d - 1];
+        old_count = new_count = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return strides;
+}
+
 // A tangent's batch dims followed by `shape`.
 Shape with_batch_of(const Tensor& t, int64_t unbatched_ndim, const Shape& shape) {
   return concat(batch_shape(t, unbatched_ndim), shape);
@@ -93,6 +122,8 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
   if (shape == x.shape()) return x;
   static const OpSpec spec{"ReshapeBackward", RULE({reshape(g, with_batch_of(g, n.out_ndim, n.shapes[0]))}),
                            JVP(reshape(t[0], with_batch_of(t[0], int64_t(n.shapes[0].size()), n.shapes[1])))};
+  if (auto strides = view_strides(x.shape(), x.strides(), shape))
+    return record_view(x, x.view_as_strided(shape, *strides, x->offset), spec);
   Tensor base = kernels::contiguous(x);
   return record_view(x, base.view_as_strided(shape, contiguous_strides(shape), base->offset), spec);
 }
