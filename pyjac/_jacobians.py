@@ -1,6 +1,9 @@
 """The machinery behind jacobian, hessian and the function transforms: whole Jacobians from one
 batched sweep, reverse (a stacked identity of cotangents) or forward (a stacked identity of
 tangents), optionally in chunks of rows to bound memory."""
+import contextlib
+import threading
+
 import numpy as np
 
 from . import _core
@@ -94,57 +97,113 @@ def reverse_jacobian(outputs, inputs, create_graph=False, strict=False, vectoriz
     return jac
 
 
-def forward_jacobian(func, inputs, strict=False, vectorize=True, chunk_size=None, who="jacobian"):
-    """(outputs, J) with J[i][j] shaped out_i.shape + in_j.shape, by forward sweeps that push rows
-    of the identity through as tangents (all rows at once when vectorized)."""
-    sizes = [x.size for x in inputs]
-    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
-    n = int(offsets[-1])
-    spans = _chunks(n, chunk_size) if vectorize else [(r, r + 1) for r in range(n)]
-    pieces = None  # pieces[i][j]: list of (rows, *out_i.shape) tangent blocks
-    outputs = None
-    for start, stop in spans:
-        with dual_level() as level:
-            duals = []
-            for j, x in enumerate(inputs):
-                # Input j's slice of the identity rows start..stop: (rows, *x.shape).
-                rows = _core.eye(stop - start, n, start, x.dtype)
-                block = rows[:, int(offsets[j]):int(offsets[j + 1])]
-                duals.append(make_dual(x, _core.reshape(block, (stop - start,) + tuple(x.shape)), level))
+def _forward_pass(func, inputs, tangents, who, separate_levels):
+    """Runs func on duals of ``inputs`` carrying ``tangents`` (None: that input carries none).
+    With separate_levels each input gets its own forward level, so the result tells, per output
+    and input, the tangent from that input alone, or None when the output doesn't depend on it.
+    Returns (outputs, was_tuple, per_output list of per-input tangents (or one summed entry))."""
+    with contextlib.ExitStack() as stack:
+        shared = None if separate_levels else stack.enter_context(dual_level())
+        levels, duals = [], []
+        for x, t in zip(inputs, tangents):
+            if t is None:
+                levels.append(None)
+                duals.append(x)
+                continue
+            level = stack.enter_context(dual_level()) if separate_levels else shared
+            levels.append(level)
+            duals.append(make_dual(x, t, level))
+        with transform_scope("forward"):
             outs, was_tuple = check_outputs(func(*duals), who)
-            if pieces is None:
-                pieces = [[] for _ in outs]
-                outputs = (outs, was_tuple)
-            for i, o in enumerate(outs):
-                t = tangent_of(o, level)
-                pieces[i].append(t if t is not None else _zeros((stop - start,) + tuple(o.shape), o.dtype))
-    outs, was_tuple = outputs
+        if separate_levels:
+            touts = [[None if lv is None else tangent_of(o, lv) for lv in levels] for o in outs]
+        else:
+            touts = [[tangent_of(o, shared)] for o in outs]
+    return outs, was_tuple, touts
+
+
+def forward_jacobian(func, inputs, strict=False, vectorize=True, chunk_size=None, who="jacobian"):
+    """(outputs, was_tuple, J) with J[i][j] shaped out_i.shape + in_j.shape, by forward sweeps that
+    push rows of each input's identity through as tangents (every input at once, each at its own
+    level, when vectorized without chunks; otherwise chunk by chunk)."""
+    def identity_tangents(x, start, stop):
+        return _identity_rows(x.size, start, stop, x.shape, x.dtype)
+
+    if vectorize and not chunk_size:
+        passes = [[(j, 0, x.size) for j, x in enumerate(inputs)]]
+    else:
+        step = int(chunk_size) if vectorize else 1
+        passes = [[(j, s, min(x.size, s + step))] for j, x in enumerate(inputs) for s in range(0, x.size, step)]
+        passes = passes or [[(j, 0, 0) for j in range(len(inputs))]]
+    blocks = None  # blocks[i][j]: list of (rows, *out_i.shape) tangents; None entries: independent
+    result = None
+    for spans in passes:
+        tangents = [None] * len(inputs)
+        for j, start, stop in spans:
+            tangents[j] = identity_tangents(inputs[j], start, stop)
+        outs, was_tuple, touts = _forward_pass(func, inputs, tangents, who, separate_levels=True)
+        if blocks is None:
+            blocks = [[[] for _ in inputs] for _ in outs]
+            result = (outs, was_tuple)
+        for i, o in enumerate(outs):
+            for j, start, stop in spans:
+                t = touts[i][j]
+                blocks[i][j].append(t)
+    outs, was_tuple = result
     jac = []
     for i, o in enumerate(outs):
-        full = pieces[i][0] if len(pieces[i]) == 1 else _core.concatenate(pieces[i], 0)  # (n, *out.shape)
         row = []
         for j, x in enumerate(inputs):
-            block = full[int(offsets[j]):int(offsets[j + 1])]
-            block = _core.reshape(block, (x.size,) + tuple(o.shape))
+            parts = blocks[i][j]
+            if not parts or all(p is None for p in parts):
+                if x.size and o.size:
+                    _unused(strict, i, j, who)
+                row.append(_zeros(tuple(o.shape) + tuple(x.shape), x.dtype))
+                continue
+            parts = [p if p is not None else _zeros((0,) + tuple(o.shape), o.dtype) for p in parts]
+            full = parts[0] if len(parts) == 1 else _core.concatenate(parts, 0)  # (in.size, *out.shape)
             # (in, *out) -> (*out, in) -> (*out, *in.shape)
             perm = tuple(range(1, o.ndim + 1)) + (0,)
-            row.append(_core.reshape(_core.transpose(block, perm), tuple(o.shape) + tuple(x.shape)))
+            block = _core.transpose(_core.reshape(full, (x.size,) + tuple(o.shape)), perm)
+            row.append(_core.reshape(block, tuple(o.shape) + tuple(x.shape)))
         jac.append(row)
-    if strict:
-        for i, o in enumerate(outs):
-            for j in range(len(inputs)):
-                if not np.any(jac[i][j].numpy()):
-                    _unused(strict, i, j, who)
     return outs, was_tuple, jac
 
 
-def jvp_forward(func, inputs, tangents, who="jvp"):
-    """(outputs, was_tuple, output tangents) from one forward sweep."""
-    with dual_level() as level:
-        duals = [make_dual(x, t, level) for x, t in zip(inputs, tangents)]
-        outs, was_tuple = check_outputs(func(*duals), who)
-        touts = []
-        for o in outs:
-            t = tangent_of(o, level)
-            touts.append(t if t is not None else _zeros(o.shape, o.dtype))
-    return outs, was_tuple, touts
+def jvp_forward(func, inputs, tangents, who="jvp", strict=False):
+    """(outputs, was_tuple, output tangents) from one forward sweep (per-input levels when strict,
+    to tell which outputs depend on which inputs)."""
+    outs, was_tuple, touts = _forward_pass(func, inputs, tangents, who, separate_levels=strict)
+    result = []
+    for i, (o, ts) in enumerate(zip(outs, touts)):
+        total = None
+        for j, t in enumerate(ts):
+            if t is None:
+                if strict:
+                    _unused(True, i, j, who)
+                continue
+            total = t if total is None else total + t
+        result.append(total if total is not None else _zeros(o.shape, o.dtype))
+    return outs, was_tuple, result
+
+
+# How many transforms of each kind are running on this thread. Inside any, an inner transform
+# must not cut its results loose (detaching would drop the outer tangents); inside a reverse one,
+# it must also record its backward pass (create_graph), since the outer transform may
+# differentiate through it even when the dependence comes only through a closure.
+_depth = threading.local()
+
+
+def transform_depth(kind=None):
+    if kind is None:
+        return getattr(_depth, "forward", 0) + getattr(_depth, "reverse", 0)
+    return getattr(_depth, kind, 0)
+
+
+@contextlib.contextmanager
+def transform_scope(kind):
+    setattr(_depth, kind, transform_depth(kind) + 1)
+    try:
+        yield
+    finally:
+        setattr(_depth, kind, transform_depth(kind) - 1)

@@ -7,7 +7,7 @@ import functools
 from . import _core
 from ._core import Tensor
 from ._jacobians import (as_input, check_outputs, forward_jacobian, fresh_input, jvp_forward,
-                         reverse_jacobian)
+                         reverse_jacobian, transform_depth, transform_scope)
 from .autograd import grad as _grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian"]
@@ -38,28 +38,36 @@ class _Call:
     """One call of a transformed function: the differentiated arguments as fresh inputs, and a
     way to call the user's function with them substituted."""
 
-    def __init__(self, fn, args, argnums, who):
+    def __init__(self, fn, args, argnums, who, kind="reverse"):
         self.fn = fn
+        self.kind = kind  # which kind of outer transform this call is, for the functions it calls
         self.args = list(args)
         self.nums = _argnums_tuple(argnums, len(args), who)
         self.single = isinstance(argnums, int)
         originals = [as_input(args[i]) for i in self.nums]
-        # Keep the graph to the originals only when an outer transform differentiates them.
-        self.nested = _core.is_grad_enabled() and any(x.requires_grad for x in originals)
-        self.inputs = tuple(fresh_input(x) for x in originals)
+        # Record the backward pass only when something outside may differentiate through it:
+        # an outer reverse transform (even through a closure) or inputs that require grad.
+        self.nested = _core.is_grad_enabled() and (transform_depth("reverse") > 0 or
+                                                   any(x.requires_grad for x in originals))
+        # Inside any outer transform results stay attached (their tangents included).
+        self.attached = self.nested or transform_depth() > 0
+        # Forward transforms carry tangents, not gradients: their inputs need not require grad
+        # (which would make inner reverse transforms record their backward pass for nothing).
+        self.inputs = tuple(fresh_input(x) if kind == "reverse" else _core.alias(x) for x in originals)
 
     def __call__(self, *xs):
         args = list(self.args)
         for i, x in zip(self.nums, xs):
             args[i] = x
-        return self.fn(*args)
+        with transform_scope(self.kind):
+            return self.fn(*args)
 
     def result(self, items):
         items = tuple(self.finish(t) for t in items)
         return items[0] if self.single else items
 
     def finish(self, t):
-        return t if self.nested else t.detach()
+        return t if self.attached else t.detach()
 
 
 def grad(fn, argnums=0, has_aux=False):
@@ -119,7 +127,7 @@ def jvp(fn, primals, tangents, has_aux=False):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents")
-    call = _Call(fn, primals, tuple(range(len(primals))), "jvp")
+    call = _Call(fn, primals, tuple(range(len(primals))), "jvp", kind="forward")
     ts = [as_input(t) for t in tangents]
     for x, t in zip(call.inputs, ts):
         if t.shape != x.shape:
@@ -139,7 +147,7 @@ def jvp(fn, primals, tangents, has_aux=False):
 def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
     @functools.wraps(fn)
     def jac_fn(*args):
-        call = _Call(fn, args, argnums, who)
+        call = _Call(fn, args, argnums, who, kind="forward" if mode == "forward" else "reverse")
         aux_box = {}
 
         def body(*xs):
@@ -150,6 +158,8 @@ def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
         if mode == "auto":
             chosen = "forward" if sum(x.size for x in call.inputs) < _output_size(body, call.inputs, who) else "reverse"
         if chosen == "forward":
+            if call.kind != "forward":
+                call = _Call(fn, args, argnums, who, kind="forward")
             _, was_tuple, jac = forward_jacobian(body, call.inputs, chunk_size=chunk_size, who=who)
         else:
             outs, was_tuple = check_outputs(body(*call.inputs), who)

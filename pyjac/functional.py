@@ -134,7 +134,7 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product, by one forward-mode sweep."""
     xs, in_tuple = _prepare(inputs, create_graph)
     ts = _as_vectors(v, xs, "jvp", "input")
-    outs, out_tuple, touts = jvp_forward(func, xs, ts, "jvp")
+    outs, out_tuple, touts = jvp_forward(func, xs, ts, "jvp", strict=strict)
     outs = tuple(_finish(o, create_graph) for o in outs)
     touts = tuple(_finish(t, create_graph) for t in touts)
     return (outs if out_tuple else outs[0]), (touts if out_tuple else touts[0])
