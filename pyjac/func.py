@@ -35,8 +35,8 @@ def _split_aux(out, has_aux, who):
 
 
 class _Call:
-    """One call of a transformed function: the differentiated arguments as fresh inputs, and a
-    way to call the user's function with them substituted."""
+    """One call of a transformed function: the differentiated arguments as fresh inputs, the
+    user's function called with them substituted, and what to do with the results."""
 
     def __init__(self, fn, args, argnums, who, kind="reverse"):
         self.fn = fn
@@ -45,15 +45,11 @@ class _Call:
         self.nums = _argnums_tuple(argnums, len(args), who)
         self.single = isinstance(argnums, int)
         originals = [as_input(args[i]) for i in self.nums]
-        # Record the backward pass only when something outside may differentiate through it:
-        # an outer reverse transform (even through a closure) or inputs that require grad.
-        self.nested = _core.is_grad_enabled() and (transform_depth("reverse") > 0 or
-                                                   any(x.requires_grad for x in originals))
-        # Inside any outer transform results stay attached (their tangents included).
-        self.attached = self.nested or transform_depth() > 0
         # Forward transforms carry tangents, not gradients: their inputs need not require grad
         # (which would make inner reverse transforms record their backward pass for nothing).
         self.inputs = tuple(fresh_input(x) if kind == "reverse" else _core.alias(x) for x in originals)
+        self.nested = False
+        self.attached = transform_depth() > 0
 
     def __call__(self, *xs):
         args = list(self.args)
@@ -62,12 +58,25 @@ class _Call:
         with transform_scope(self.kind):
             return self.fn(*args)
 
+    def observe(self, outputs):
+        """Decides, from the function's outputs, whether anything outside this transform may
+        differentiate its results: an outer transform, or a tensor that requires grad reached
+        through an argument or a closure. Then the backward pass is recorded (create_graph) and
+        the results stay attached; otherwise they are cut loose like torch.func's."""
+        leaves = [x for x in self.inputs if x.is_leaf]
+        self.nested = _core.is_grad_enabled() and _core.depends_on_other_leaves(list(outputs), leaves)
+        self.attached = self.nested or transform_depth() > 0
+
     def result(self, items):
         items = tuple(self.finish(t) for t in items)
         return items[0] if self.single else items
 
     def finish(self, t):
-        return t if self.attached else t.detach()
+        if isinstance(t, Tensor):
+            return t if self.attached else t.detach()
+        if isinstance(t, (tuple, list)):
+            return type(t)(self.finish(u) for u in t)
+        return t
 
 
 def grad(fn, argnums=0, has_aux=False):
@@ -92,11 +101,12 @@ def value_and_grad(fn, argnums=0, has_aux=False):
             raise TypeError(f"grad: the function must return a Tensor, but it returned {type(out).__name__}")
         if out.size != 1:
             raise RuntimeError(f"grad: the function must return a single-element Tensor, got shape {out.shape}")
+        call.observe([out])
         gs = (_grad(out, call.inputs, create_graph=call.nested, allow_unused=True)
               if out.requires_grad else (None,) * len(call.inputs))
         gs = [g if g is not None else _core.full(x.shape, 0.0, x.dtype) for g, x in zip(gs, call.inputs)]
         value = call.finish(out)
-        return ((value, aux) if has_aux else value), call.result(gs)
+        return ((value, call.finish(aux)) if has_aux else value), call.result(gs)
     return value_and_grad_fn
 
 
@@ -105,6 +115,7 @@ def vjp(fn, *primals, has_aux=False):
     call = _Call(fn, primals, tuple(range(len(primals))), "vjp")
     out, aux = _split_aux(call(*call.inputs), has_aux, "vjp")
     outs, was_tuple = check_outputs(out, "vjp")
+    call.observe(outs)
 
     def vjp_fn(cotangents):
         cts = cotangents if was_tuple else (cotangents,)
@@ -119,7 +130,7 @@ def vjp(fn, *primals, has_aux=False):
                      for g, x in zip(gs, call.inputs))
 
     value = tuple(call.finish(o) for o in outs) if was_tuple else call.finish(outs[0])
-    return (value, vjp_fn, aux) if has_aux else (value, vjp_fn)
+    return (value, vjp_fn, call.finish(aux)) if has_aux else (value, vjp_fn)
 
 
 def jvp(fn, primals, tangents, has_aux=False):
@@ -138,10 +149,11 @@ def jvp(fn, primals, tangents, has_aux=False):
         out, aux_box["aux"] = _split_aux(call(*xs), has_aux, "jvp")
         return out
     outs, was_tuple, touts = jvp_forward(body, call.inputs, ts)
+    call.observe(list(outs) + list(touts))
     outs = tuple(call.finish(o) for o in outs)
     touts = tuple(call.finish(t) for t in touts)
     result = (outs, touts) if was_tuple else (outs[0], touts[0])
-    return result + (aux_box["aux"],) if has_aux else result
+    return result + (call.finish(aux_box["aux"]),) if has_aux else result
 
 
 def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
@@ -160,13 +172,15 @@ def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
         if chosen == "forward":
             if call.kind != "forward":
                 call = _Call(fn, args, argnums, who, kind="forward")
-            _, was_tuple, jac = forward_jacobian(body, call.inputs, chunk_size=chunk_size, who=who)
+            outs, was_tuple, jac = forward_jacobian(body, call.inputs, chunk_size=chunk_size, who=who)
+            call.observe(list(outs) + [b for row in jac for b in row])
         else:
             outs, was_tuple = check_outputs(body(*call.inputs), who)
+            call.observe(outs)
             jac = reverse_jacobian(outs, call.inputs, create_graph=call.nested, chunk_size=chunk_size, who=who)
         rows = tuple(call.result(row) for row in jac)
         result = rows if was_tuple else rows[0]
-        return (result, aux_box["aux"]) if has_aux else result
+        return (result, call.finish(aux_box["aux"])) if has_aux else result
     return jac_fn
 
 

@@ -360,7 +360,10 @@ def test_batched_tangents_with_leading_dims(case):
             np.testing.assert_allclose(tb_np[i, k], _np(jv), rtol=case.tol, atol=case.tol, err_msg=f"batch {i},{k}")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if len(c.specs) == 1], ids=[c.name for c in CASES if len(c.specs) == 1])
+_SINGLE = [c for c in CASES if len(c.specs) == 1]
+
+
+@pytest.mark.parametrize("case", _SINGLE, ids=[c.name for c in _SINGLE])
 def test_single_input_forms(case):
     """One tensor in, one tensor out: a Tensor shaped out.shape + in.shape from every strategy,
     and jvp takes and returns plain Tensors."""

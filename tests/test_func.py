@@ -189,6 +189,28 @@ def test_results_do_not_require_grad_and_inputs_are_untouched():
     np.testing.assert_array_equal(a, X0)
 
 
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "jacrev", "jacfwd", "vjp", "jvp"])
+def test_tensor_aux_is_cut_from_the_transform_like_the_results(transform):
+    """A Tensor aux computed from the differentiated input comes back like the results do: with
+    its values, and no graph to the transform's internal inputs when nothing outside needs one
+    (torch.func returns aux unwrapped from the transform too)."""
+    x = pj.tensor([1.0, 2.0])
+    f = lambda a: (pj.sum(a ** 2), a * 3.0)  # noqa: E731
+    calls = {
+        "grad": lambda: F.grad(f, has_aux=True)(x)[1],
+        "value_and_grad": lambda: F.value_and_grad(f, has_aux=True)(x)[0][1],
+        "jacrev": lambda: F.jacrev(f, has_aux=True)(x)[1],
+        "jacfwd": lambda: F.jacfwd(f, has_aux=True)(x)[1],
+        "vjp": lambda: F.vjp(f, x, has_aux=True)[2],
+        "jvp": lambda: F.jvp(f, (x,), (x,), has_aux=True)[2],
+    }
+    aux = calls[transform]()
+    assert isinstance(aux, pj.Tensor)
+    np.testing.assert_array_equal(_np(aux), [3.0, 6.0])
+    assert not aux.requires_grad
+    assert aux.grad_fn is None
+
+
 def test_value_and_grad_and_has_aux():
     x = pj.tensor(X0)
     value, g = F.value_and_grad(scalar_fn)(x, pj.tensor(Y0))
@@ -406,7 +428,8 @@ def test_nested_transforms_through_arguments():
 
 
 # ---- errors ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("returned,name", [(3.0, "float"), (None, "NoneType"), ([1.0], "list"), (np.ones(2), "ndarray")])
+@pytest.mark.parametrize("returned,name", [(3.0, "float"), (None, "NoneType"), ([1.0], "list"),
+                                           (np.ones(2), "ndarray")])
 @pytest.mark.parametrize("transform", ["grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian", "vjp",
                                        "jvp"])
 def test_non_tensor_return_is_a_type_error_saying_what_it_returned(transform, returned, name):

@@ -3,6 +3,7 @@
 // graph depth is bounded by memory only.
 #include "autograd/engine.h"
 
+#include <algorithm>
 #include <deque>
 #include <unordered_map>
 
@@ -227,6 +228,31 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     if (results[i].dtype() != inputs[i].dtype()) results[i] = astype(results[i], inputs[i].dtype());
   }
   return results;
+}
+
+bool depends_on_other_leaves(const TensorList& outputs, const TensorList& own_leaves) {
+  std::vector<Node*> own;
+  for (auto& t : own_leaves)
+    if (auto acc = t->grad_accumulator.lock()) own.push_back(acc.get());
+  auto is_own = [&](Node* n) { return std::find(own.begin(), own.end(), n) != own.end(); };
+  NodeStates seen;
+  std::vector<Node*> stack;
+  for (auto& t : outputs) {
+    if (!t.defined() || !t.requires_grad()) continue;
+    Node* n = gradient_edge(t).fn.get();
+    if (n && seen.insert(n).second) stack.push_back(n);
+  }
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    if (n->is_accumulator) {
+      if (!is_own(n)) return true;
+      continue;
+    }
+    for (auto& e : n->next_edges)
+      if (e.fn && seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+  }
+  return false;
 }
 
 }  // namespace pyjac

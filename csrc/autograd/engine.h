@@ -10,4 +10,9 @@ namespace pyjac {
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
                         bool create_graph, const TensorList& inputs, bool allow_unused, bool batched);
 
+// Whether the graph below `outputs` reaches a leaf that requires grad other than `own_leaves`
+// (or a non-leaf tensor's history outside them): how a transform tells that something outside it,
+// a closure over a tensor that requires grad say, may still want to differentiate its result.
+bool depends_on_other_leaves(const TensorList& outputs, const TensorList& own_leaves);
+
 }  // namespace pyjac

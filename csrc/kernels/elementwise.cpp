@@ -6,6 +6,7 @@
 
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
+#include "kernels/vector_math.h"
 
 namespace pyjac::kernels {
 
@@ -99,6 +100,22 @@ void with_compare(Binary op, F&& body) {
   }
 }
 
+// The unary ops with a vectorised contiguous loop in vector_math.
+std::optional<vmath::Fn> vector_fn(Unary op) {
+  switch (op) {
+    case Unary::Exp: return vmath::Fn::Exp;
+    case Unary::Log: return vmath::Fn::Log;
+    case Unary::Log1p: return vmath::Fn::Log1p;
+    case Unary::Expm1: return vmath::Fn::Expm1;
+    case Unary::Sin: return vmath::Fn::Sin;
+    case Unary::Cos: return vmath::Fn::Cos;
+    case Unary::Tan: return vmath::Fn::Tan;
+    case Unary::Tanh: return vmath::Fn::Tanh;
+    case Unary::Sigmoid: return vmath::Fn::Sigmoid;
+    default: return std::nullopt;
+  }
+}
+
 bool is_comparison(Binary op) { return op >= Binary::Eq; }
 
 // NumPy: on bools, + and maximum are logical or, * and minimum logical and; other arithmetic
@@ -135,6 +152,11 @@ Tensor unary(Unary op, const Tensor& x_in) {
   }
   Tensor x = as_dtype(x_in, od);
   Tensor out = empty(x.shape(), od);
+  if (auto f = vector_fn(op); f && is_floating(od) && x.is_contiguous()) {
+    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
+    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    return out;
+  }
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {

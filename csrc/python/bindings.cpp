@@ -392,6 +392,7 @@ PYBIND11_MODULE(_core, m) {
     return dual;
   });
   m.def("tangent", [](const Tensor& y, uint64_t level) { return ForwardAD::tangent(y, level); });
+  m.def("depends_on_other_leaves", &depends_on_other_leaves);
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("set_grad_enabled", &GradMode::set_enabled);
 
