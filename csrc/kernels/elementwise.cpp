@@ -167,7 +167,9 @@ Tensor unary(Unary op, const Tensor& x_in) {
         case Unary::Neg: return run([](T v) -> T { return -v; });
         case Unary::Square: return run([](T v) -> T { return v * v; });
         case Unary::Relu: return run([](T v) -> T { return (v > T(0) || v != v) ? v : T(0); });  // NaN stays NaN
-        case Unary::Abs: return run([](T v) -> T { return v < T(0) ? T(-v) : v; });
+        case Unary::Abs:
+          if constexpr (std::is_floating_point_v<T>) return run([](T v) -> T { return std::fabs(v); });  // |-0| = +0
+          else return run([](T v) -> T { return v < T(0) ? T(-v) : v; });
         case Unary::Sign:
           return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
         case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : T(0); });
