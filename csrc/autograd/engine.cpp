@@ -65,20 +65,154 @@ class NodeStates {
   std::deque<NodeState> states_;  // stable addresses while the table grows
 };
 
-void add_to_slot(Tensor& slot, Tensor grad) {
-  if (!grad.defined()) return;
-  slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
-}
+}  // namespace
+
+namespace {
+
+// One backward pass: where it starts (roots seeded with cotangents), where it must reach
+// (targets, for grad()), and the state of every node below the roots.
+class GraphTask {
+ public:
+  GraphTask(std::vector<Edge> roots, std::vector<Edge> targets, bool keep_graph, bool accumulate)
+      : roots_(std::move(roots)), targets_(std::move(targets)), keep_graph_(keep_graph), accumulate_(accumulate) {
+    for (size_t i = 0; i < targets_.size(); ++i) targets_at_[targets_[i].fn.get()].push_back(i);
+  }
+
+  TensorList run(const TensorList& seeds) {
+    discover();
+    mark_needed();
+    count_dependencies();
+    for (size_t i = 0; i < roots_.size(); ++i) deliver(roots_[i], seeds[i]);
+    std::vector<Node*> ready;
+    for (auto& r : roots_) {
+      NodeState& s = state_[r.fn.get()];
+      if (s.needed && s.dependencies == 0) {
+        s.dependencies = -1;  // queued
+        ready.push_back(r.fn.get());
+      }
+    }
+    while (!ready.empty()) {
+      Node* node = ready.back();
+      ready.pop_back();
+      execute(node, ready);
+    }
+    return std::move(results_);
+  }
+
+ private:
+  // Every node below the roots, in post-order (each after all the nodes below it).
+  void discover() {
+    std::vector<std::pair<Node*, size_t>> stack;
+    for (auto& r : roots_) {
+      if (!state_.insert(r.fn.get()).second) continue;
+      stack.emplace_back(r.fn.get(), 0);
+      while (!stack.empty()) {
+        auto& [node, next] = stack.back();
+        if (next < node->next_edges.size()) {
+          Node* child = node->next_edges[next++].fn.get();
+          if (child && state_.insert(child).second) stack.emplace_back(child, 0);
+        } else {
+          order_.push_back(node);
+          stack.pop_back();
+        }
+      }
+    }
+  }
+
+  // A node is needed when it is a target or leads to one (every node, for backward()).
+  void mark_needed() {
+    for (Node* n : order_) {
+      NodeState& s = state_[n];
+      s.needed = accumulate_ || targets_at_.count(n);
+      for (auto& e : n->next_edges)
+        if (!s.needed && e.fn && state_[e.fn.get()].needed) s.needed = true;
+    }
+  }
+
+  // How many needed nodes send a gradient into each needed node.
+  void count_dependencies() {
+    for (Node* n : order_) {
+      if (!state_[n].needed) continue;
+      for (auto& e : n->next_edges)
+        if (e.fn) {
+          NodeState& c = state_[e.fn.get()];
+          if (c.needed) ++c.dependencies;
+        }
+    }
+    results_.resize(targets_.size());
+  }
+
+  void deliver(const Edge& e, Tensor grad) {
+    if (!grad.defined()) return;
+    NodeState& s = state_[e.fn.get()];
+    if (s.buffer.empty()) s.buffer.resize(e.fn->num_outputs);
+    Tensor& slot = s.buffer[e.input_nr];
+    slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
+  }
+
+  // Runs a node whose gradients have all arrived, and passes its input gradients on.
+  void execute(Node* node, std::vector<Node*>& ready) {
+    TensorList grads = std::move(state_[node].buffer);
+    grads.resize(node->num_outputs);
+
+    if (!accumulate_) {
+      auto it = targets_at_.find(node);
+      if (it != targets_at_.end())
+        for (size_t i : it->second) results_[i] = grads[targets_[i].input_nr];
+    }
+    for (auto& [nr, weak] : node->retained)
+      if (auto t = weak.lock())
+        if (grads[nr].defined()) accumulate_into(t->grad, Tensor(grads[nr]));
+    if (node->is_accumulator) {
+      if (accumulate_ && grads[0].defined()) static_cast<AccumulateGrad*>(node)->accumulate(grads[0]);
+      return;
+    }
+
+    Needs needs;
+    needs.bits = 0;
+    bool any_needed = node->next_edges.size() > 64;
+    for (size_t i = 0; i < node->next_edges.size() && i < 64; ++i) {
+      const Edge& e = node->next_edges[i];
+      if (e.fn && state_[e.fn.get()].needed) {
+        needs.bits |= uint64_t(1) << i;
+        any_needed = true;
+      }
+    }
+    if (!any_needed) return;  // a target with nothing needed below it
+
+    bool any_grad = false;
+    for (auto& g : grads) any_grad |= g.defined();
+    TensorList input_grads;
+    if (any_grad) {  // no gradient arrived at all: the inputs get none either
+      input_grads = node->apply(std::move(grads), needs);
+      if (!keep_graph_) node->release_saved();
+    }
+    for (size_t i = 0; i < node->next_edges.size(); ++i) {
+      const Edge& e = node->next_edges[i];
+      if (!e.fn) continue;
+      NodeState& c = state_[e.fn.get()];
+      if (!c.needed) continue;
+      if (i < input_grads.size()) deliver(e, std::move(input_grads[i]));
+      if (--c.dependencies == 0) ready.push_back(e.fn.get());
+    }
+  }
+
+  std::vector<Edge> roots_, targets_;
+  const bool keep_graph_, accumulate_;
+  std::unordered_map<Node*, std::vector<size_t>> targets_at_;
+  NodeStates state_;
+  std::vector<Node*> order_;
+  TensorList results_;
+};
 
 }  // namespace
 
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
                         bool create_graph, const TensorList& inputs, bool allow_unused, bool batched) {
-  GradModeGuard grad_mode(create_graph);
-  const bool accumulate = inputs.empty();
+  GradModeGuard grad_mode(create_graph);  // rules record a graph only under create_graph
 
   std::vector<Edge> roots;
-  roots.reserve(outputs.size());
+  TensorList seeds;
   for (size_t i = 0; i < outputs.size(); ++i) {
     Edge e = gradient_edge(outputs[i]);
     if (!e.fn)
@@ -95,6 +229,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
                        " does not match output " + std::to_string(i) + " of shape " +
                        shape_str(outputs[i].shape()) + (batched ? " with a leading batch dimension" : ""));
     roots.push_back(std::move(e));
+    const Tensor& g = grad_outputs[i];
+    seeds.push_back(g.dtype() == outputs[i].dtype() ? g : astype(g, outputs[i].dtype()));
   }
 
   std::vector<Edge> targets;
@@ -104,118 +240,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     targets.push_back(gradient_edge(inputs[i]));
   }
 
-  // Discover the graph; `order` is a post-order (every node after all nodes below it).
-  NodeStates state;
-  std::vector<Node*> order;
-  {
-    std::vector<std::pair<Node*, size_t>> stack;
-    for (auto& r : roots) {
-      if (!state.insert(r.fn.get()).second) continue;
-      stack.emplace_back(r.fn.get(), 0);
-      while (!stack.empty()) {
-        auto& [node, next] = stack.back();
-        if (next < node->next_edges.size()) {
-          Node* child = node->next_edges[next++].fn.get();
-          if (child && state.insert(child).second) stack.emplace_back(child, 0);
-        } else {
-          order.push_back(node);
-          stack.pop_back();
-        }
-      }
-    }
-  }
-
-  // A node is needed when it is a target or leads to one (every node, for backward()).
-  std::unordered_map<Node*, std::vector<size_t>> targets_at;
-  for (size_t i = 0; i < targets.size(); ++i) targets_at[targets[i].fn.get()].push_back(i);
-  for (Node* n : order) {
-    NodeState& s = state[n];
-    s.needed = accumulate || targets_at.count(n);
-    if (!s.needed)
-      for (auto& e : n->next_edges)
-        if (e.fn && state[e.fn.get()].needed) { s.needed = true; break; }
-  }
-  for (Node* n : order) {
-    if (!state[n].needed) continue;
-    for (auto& e : n->next_edges)
-      if (e.fn) {
-        NodeState& c = state[e.fn.get()];
-        if (c.needed) ++c.dependencies;
-      }
-  }
-
-  for (size_t i = 0; i < roots.size(); ++i) {
-    NodeState& s = state[roots[i].fn.get()];
-    if (s.buffer.empty()) s.buffer.resize(roots[i].fn->num_outputs);
-    Tensor g = grad_outputs[i];
-    if (g.dtype() != outputs[i].dtype()) g = astype(g, outputs[i].dtype());
-    add_to_slot(s.buffer[roots[i].input_nr], g);
-  }
-
-  TensorList results(inputs.size());
-  std::vector<Node*> ready;
-  for (auto& r : roots) {
-    NodeState& s = state[r.fn.get()];
-    if (s.needed && s.dependencies == 0 && (ready.empty() || ready.back() != r.fn.get())) {
-      s.dependencies = -1;  // queued
-      ready.push_back(r.fn.get());
-    }
-  }
-
-  while (!ready.empty()) {
-    Node* node = ready.back();
-    ready.pop_back();
-    NodeState& s = state[node];
-    TensorList grads = std::move(s.buffer);
-    grads.resize(node->num_outputs);
-
-    if (!accumulate) {
-      auto it = targets_at.find(node);
-      if (it != targets_at.end())
-        for (size_t i : it->second) results[i] = grads[targets[i].input_nr];
-    }
-    for (auto& [nr, weak] : node->retained)
-      if (auto t = weak.lock())
-        if (grads[nr].defined()) accumulate_into(t->grad, Tensor(grads[nr]));
-
-    if (node->is_accumulator) {
-      if (accumulate && grads[0].defined()) static_cast<AccumulateGrad*>(node)->accumulate(grads[0]);
-      continue;
-    }
-
-    Needs needs;
-    needs.bits = 0;
-    bool any_needed = false;
-    for (size_t i = 0; i < node->next_edges.size() && i < 64; ++i) {
-      const auto& e = node->next_edges[i];
-      if (e.fn && state[e.fn.get()].needed) {
-        needs.bits |= uint64_t(1) << i;
-        any_needed = true;
-      }
-    }
-    if (node->next_edges.size() > 64) any_needed = true;
-    if (!any_needed) continue;
-
-    bool any_grad = false;
-    for (auto& g : grads) any_grad |= g.defined();
-    TensorList input_grads;
-    if (any_grad) {
-      input_grads = node->apply(std::move(grads), needs);
-      if (!keep_graph) node->release_saved();
-    }
-
-    for (size_t i = 0; i < node->next_edges.size(); ++i) {
-      const Edge& e = node->next_edges[i];
-      if (!e.fn) continue;
-      NodeState& c = state[e.fn.get()];
-      if (!c.needed) continue;
-      if (i < input_grads.size() && input_grads[i].defined()) {
-        if (c.buffer.empty()) c.buffer.resize(e.fn->num_outputs);
-        add_to_slot(c.buffer[e.input_nr], std::move(input_grads[i]));
-      }
-      if (--c.dependencies == 0) ready.push_back(e.fn.get());
-    }
-  }
+  TensorList results = GraphTask(std::move(roots), std::move(targets), keep_graph, inputs.empty()).run(seeds);
 
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].defined()) {
