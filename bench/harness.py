@@ -1,62 +1,279 @@
 """Timing shared by the benchmarks: every candidate of a workload runs interleaved in one
-process (so machine noise hits all alike), and results are medians with pyjac's ratio to each."""
+process (so machine noise hits all alike), and results are medians with pyjac's ratio to each.
+
+A *candidate* is one way of computing a workload's result (pyjac, a peer library, or a
+hand-written NumPy / Python floor). Each candidate's result is checked against its reference
+candidate (pyjac's, normally) and the ratio printed is ``time(reference) / time(candidate)``:
+below 1 pyjac is faster, above 1 the peer is.
+"""
+import dataclasses
+import importlib
+import math
+import os
+import platform
 import statistics
+import subprocess
 import time
+from typing import Callable, Optional
 
 import numpy as np
 
 
-def time_candidates(candidates, repeats, min_time=0.0):
-    """candidates: {name: zero-arg callable}. Returns ({name: [seconds]}, {name: last result}).
-    Each timing covers enough calls to last at least ``min_time`` seconds (reported per call)."""
-    results = {name: fn() for name, fn in candidates.items()}  # warm up (and jit compile)
-    calls = {}
+# --------------------------------------------------------------------------------------------
+# candidates
+
+
+@dataclasses.dataclass
+class Candidate:
+    name: str                  # the row label, unique within a workload
+    fn: Callable[[], object]   # zero-argument callable: one full computation of the workload
+    peer: str                  # library family: pyjac, torch, jax, hips-autograd, mygrad, ...
+    ref: Optional[str] = None  # the candidate whose result (and time) this one is compared to;
+    #                            None: the workload's first candidate (pyjac's main one)
+    note: str = ""             # shown beside the row (e.g. "relu variant")
+
+
+def gather(factories, *args, notes=None):
+    """factories: [(peer name, make)], make(*args) -> [Candidate]. A peer that isn't installed
+    (ImportError) or fails to set up is skipped with a note instead of ending the run."""
+    out = []
+    for peer, make in factories:
+        try:
+            out.extend(make(*args))
+        except ImportError as e:
+            msg = f"skipping {peer}: not installed ({e})"
+            print(f"  ({msg})")
+            if notes is not None:
+                notes.append(msg)
+        except Exception as e:  # a peer's API changed, or it can't do this workload
+            msg = f"skipping {peer}: {type(e).__name__}: {e}"
+            print(f"  ({msg})")
+            if notes is not None:
+                notes.append(msg)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# timing
+
+
+def measure(candidates, repeats, min_time=0.0, budget=None, min_repeats=3):
+    """Times ``candidates`` ({name: zero-arg callable}) interleaved: every round runs each once
+    (each timing covering enough calls to last ``min_time``), so slow drifts of the machine hit
+    every candidate alike. ``budget`` (seconds) caps the rounds (never below ``min_repeats``).
+
+    Returns {name: {"times": [s per call], "result": last result, "first_call_s": s,
+    "calls": calls per timing}}. The first call (warm-up; jit compilation) is timed apart."""
+    info = {}
+    for name, fn in candidates.items():
+        t0 = time.perf_counter()
+        res = fn()
+        info[name] = {"result": res, "first_call_s": time.perf_counter() - t0}
+    est = {}
     for name, fn in candidates.items():
         n, t0 = 0, time.perf_counter()
         while True:
             fn()
             n += 1
-            if time.perf_counter() - t0 >= min_time:
+            el = time.perf_counter() - t0
+            if el >= min_time:
                 break
-        calls[name] = n
+        info[name]["calls"] = n
+        est[name] = el / n
+    rounds = repeats
+    if budget is not None:
+        per_round = sum(info[k]["calls"] * est[k] for k in candidates)
+        rounds = max(min_repeats, min(repeats, int(budget // max(per_round, 1e-9))))
     times = {name: [] for name in candidates}
-    for _ in range(repeats):
+    for _ in range(rounds):
         for name, fn in candidates.items():
+            n = info[name]["calls"]
             t0 = time.perf_counter()
-            for _ in range(calls[name]):
+            for _ in range(n):
                 fn()
-            times[name].append((time.perf_counter() - t0) / calls[name])
-    return times, results
+            times[name].append((time.perf_counter() - t0) / n)
+    for name in candidates:
+        info[name]["times"] = times[name]
+    return info
+
+
+# --------------------------------------------------------------------------------------------
+# agreement
 
 
 def to_numpy(x):
-    if hasattr(x, "detach"):
+    """A result as a NumPy array, or a tuple of them for tuple results."""
+    if isinstance(x, (tuple, list)):
+        return tuple(to_numpy(e) for e in x)
+    if isinstance(x, (float, int)):
+        return np.asarray(x, dtype=np.float64)
+    if hasattr(x, "detach"):  # torch
         x = x.detach()
-    if hasattr(x, "numpy"):
+    if type(x).__module__.startswith("mygrad"):
+        return np.asarray(x.data)
+    if hasattr(x, "numpy"):  # torch, pyjac
         return np.asarray(x.numpy())
     return np.asarray(x)
 
 
-def report(title, times, results, reference="pyjac", rtol=1e-8, atol=1e-10):
-    """Prints medians, pyjac/peer ratios and whether each peer's result agrees with pyjac's."""
-    print(title)
-    base = statistics.median(times[reference])
-    ref = to_numpy(results[reference])
-    rows = {}
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        got = to_numpy(results[name])
-        agree = got.shape == ref.shape and np.allclose(got, ref, rtol=rtol, atol=atol)
-        rows[name] = {"median_ms": med * 1e3, "ratio": base / med, "agrees": bool(agree)}
-        print(f"  {name:34s} {med * 1e3:10.3f} ms   pyjac/{name} = {base / med:7.3f}   "
-              f"{'same result' if agree else 'RESULT DIFFERS'}")
+def discrepancy(got, ref):
+    """max |got - ref| / max |ref| over all parts of a result; inf when the shapes differ."""
+    got, ref = to_numpy(got), to_numpy(ref)
+    if isinstance(ref, tuple) or isinstance(got, tuple):
+        if not (isinstance(ref, tuple) and isinstance(got, tuple)) or len(got) != len(ref):
+            return math.inf
+        return max((discrepancy(g, r) for g, r in zip(got, ref)), default=0.0)
+    if got.shape != ref.shape:
+        return math.inf
+    if ref.size == 0:
+        return 0.0
+    scale = float(np.max(np.abs(ref)))
+    err = float(np.max(np.abs(got.astype(np.float64) - ref.astype(np.float64))))
+    if not math.isfinite(err):
+        return math.inf
+    return err / scale if scale > 0 else err
+
+
+# --------------------------------------------------------------------------------------------
+# one workload
+
+
+def run_candidates(cands, repeats, min_time, budget, tol):
+    """Times a list of Candidate interleaved, checks each result against its reference and
+    returns rows: [{name, peer, ref, note, median_s, ratio, agrees, error, ...}]."""
+    main_ref = cands[0].name
+    info = measure({c.name: c.fn for c in cands}, repeats, min_time, budget)
+    med = {c.name: statistics.median(info[c.name]["times"]) for c in cands}
+    rows = []
+    for c in cands:
+        ref = c.ref or main_ref
+        err = discrepancy(info[c.name]["result"], info[ref]["result"])
+        ts = info[c.name]["times"]
+        rows.append({
+            "name": c.name, "peer": c.peer, "ref": ref, "note": c.note,
+            "median_s": med[c.name], "min_s": min(ts), "max_s": max(ts), "repeats": len(ts),
+            "calls_per_timing": info[c.name]["calls"], "first_call_s": info[c.name]["first_call_s"],
+            "ratio": med[ref] / med[c.name], "error": err, "agrees": bool(err <= tol),
+        })
     return rows
 
 
-def optional(name, make):
-    """make() or None with a note when the peer isn't installed."""
+def fmt_time(s):
+    if s >= 1:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3g} ms" if s < 0.1 else f"{s * 1e3:.0f} ms"
+    return f"{s * 1e6:.3g} us"
+
+
+def fmt_ratio(r):
+    return f"{r:.3g}x" if r < 100 else f"{r:.0f}x"
+
+
+def print_rows(rows, indent="  "):
+    w = max(len(r["name"]) for r in rows)
+    for r in rows:
+        check = "same result" if r["agrees"] else f"RESULT DIFFERS (rel. err {r['error']:.2g})"
+        ref = "" if r["ref"] == rows[0]["name"] else f" (vs {r['ref']})"
+        note = f"  [{r['note']}]" if r["note"] else ""
+        print(f"{indent}{r['name']:<{w}}  {fmt_time(r['median_s']):>10}  "
+              f"pyjac/peer {fmt_ratio(r['ratio']):>8}{ref}  {check}{note}")
+
+
+# --------------------------------------------------------------------------------------------
+# the machine
+
+
+def _version(mod):
     try:
-        return make()
-    except ImportError as e:
-        print(f"  (skipping {name}: {e})")
-        return None
+        from importlib import metadata
+        return metadata.version(mod)
+    except Exception:
+        try:
+            return getattr(importlib.import_module(mod), "__version__", "?")
+        except Exception:
+            return None
+
+
+def machine_info():
+    cpu = platform.processor() or platform.machine()
+    flags, fields = "", {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                key, val = key.strip(), val.strip()
+                if key in ("model name", "vendor_id", "cpu family", "model", "stepping", "cpu MHz",
+                           "cache size") and key not in fields:
+                    fields[key] = val
+                if key == "flags" and not flags:
+                    fl = set(val.split())
+                    flags = " ".join(x for x in ("avx2", "fma", "avx512f") if x in fl)
+    except OSError:
+        pass
+    cpu = fields.get("model name", cpu)
+    detail = ", ".join(x for x in (
+        f"{fields['vendor_id']} family {fields['cpu family']} model {fields['model']}"
+        if "cpu family" in fields and "vendor_id" in fields else "",
+        f"{float(fields['cpu MHz']):.0f} MHz" if "cpu MHz" in fields else "",
+        f"cache {fields['cache size']}" if "cache size" in fields else "") if x)
+    mem_gb = None
+    try:
+        with open("/proc/meminfo") as f:
+            mem_gb = round(int(f.readline().split()[1]) / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    commit = None
+    try:
+        here = os.path.dirname(os.path.abspath(__file__))
+        commit = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=5).stdout.strip() or None
+    except Exception:
+        pass
+    versions = {name: _version(name) for name in
+                ("pyjac", "numpy", "torch", "jax", "jaxlib", "autograd", "mygrad", "micrograd", "matplotlib")}
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith(("OPENBLAS_", "OMP_", "MKL_", "XLA_")) or k == "JAX_ENABLE_X64"}
+    return {
+        "cpu": cpu, "cpu_detail": detail, "cpu_flags": flags, "logical_cpus": os.cpu_count(), "usable_cpus": usable,
+        "memory_gb": mem_gb, "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(), "versions": {k: v for k, v in versions.items() if v},
+        "pyjac_commit": commit, "env": env, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+    }
+
+
+def describe_machine(m):
+    v = m["versions"]
+    libs = ", ".join(f"{k} {v[k]}" for k in ("numpy", "torch", "jax", "autograd", "mygrad", "micrograd")
+                     if k in v)
+    env = " ".join(f"{k}={val}" for k, val in m["env"].items())
+    return (f"{m['cpu']} ({m['cpu_detail']}; {m['cpu_flags'] or 'no avx2'}), {m['usable_cpus']} cores, "
+            f"{m['memory_gb']} GiB, {m['os']}, Python {m['python']}\n"
+            f"pyjac {v.get('pyjac', '?')} ({m['pyjac_commit'] or 'no git'}); {libs}"
+            + (f"\nenvironment: {env}" if env else ""))
+
+
+def peak_rss_reset():
+    """Resets the kernel's peak-RSS mark (VmHWM) to the current RSS; False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def proc_status_kb(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+if __name__ == "__main__":
+    print(describe_machine(machine_info()))

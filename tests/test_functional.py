@@ -2,6 +2,8 @@
 structures, input kinds, every strategy x vectorize combination and chunking against central
 finite differences and (where torch is installed) against torch.autograd.functional, strict mode,
 create_graph, errors, and the worked examples."""
+import os
+
 import numpy as np
 import pytest
 
@@ -803,3 +805,20 @@ def test_random_compositions_create_graph_against_torch(torch, seed):
     ref = F.jacobian(gt, torch.tensor(xa))
     for strategy in STRATEGIES:
         assert_tree_close(pj.jacobian(gp, pj.tensor(xa), strategy=strategy), ref, rtol=1e-8, atol=1e-10)
+
+
+def test_a_run_without_torch_skips_the_parity_tests_and_exits_cleanly(tmp_path):
+    """Where torch is not installed the parity tests skip and the run still exits with code 0
+    (simulated in a child interpreter in which ``import torch`` fails)."""
+    import subprocess
+    import sys
+    here = os.path.abspath(__file__)
+    chosen = [f"{here}::test_structures_match_torch", f"{here}::test_inputs_may_be_numpy_arrays_and_python_floats"]
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import pytest\n"
+            f"sys.exit(pytest.main({chosen!r} + ['-q', '-rs', '-p', 'no:cacheprovider']))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, f"exit code {proc.returncode}\nstdout:\n{proc.stdout[-2000:]}\nstderr:\n" \
+                                 f"{proc.stderr[-2000:]}"
+    assert "skipped" in proc.stdout and "could not import 'torch'" in proc.stdout, proc.stdout[-2000:]

@@ -81,6 +81,7 @@ Tensor dot(const Tensor& a, const Tensor& b);
 
 // Shapes and views. Views share storage with their input.
 Tensor alias(const Tensor& x);  // same data and shape, a new node in the graph
+Tensor copy(const Tensor& x);   // same values in new memory
 Tensor reshape(const Tensor& x, const Shape& shape);  // one entry may be -1
 Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& perm);
 Tensor swap_last_two(const Tensor& x);

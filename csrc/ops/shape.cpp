@@ -98,6 +98,14 @@ Tensor alias(const Tensor& x) {
   return record_view(x, x.view_as_strided(x.shape(), x.strides(), x->offset), spec);
 }
 
+// ---- copy: the same values in fresh contiguous memory, differentiable (PyTorch's clone) -------
+Tensor copy(const Tensor& x) {
+  static const OpSpec spec{"CopyBackward", RULE({g}), JVP(t[0])};
+  Tensor out = kernels::cast(x, x.dtype());
+  if (Recording r = record(out, spec, x)) finish(r, out, {&x});
+  return out;
+}
+
 // ---- reshape ------------------------------------------------------------------------------
 Tensor reshape(const Tensor& x, const Shape& shape_in) {
   Shape shape = shape_in;

@@ -365,7 +365,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
   m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
-  m.def("copy", [](const Tensor& x) { return kernels::cast(x, x.dtype()); });
+  m.def("copy", [](const Tensor& x) { return copy(x); }, py::arg("x"));
 
   // ---- autograd -------------------------------------------------------------------------------
   m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,

@@ -8,9 +8,11 @@ namespace pyjac::python {
 
 namespace {
 
+// Deliberately never released: a static py::module_ would be destroyed after the interpreter
+// has shut down, and dropping what may be numpy's last reference then crashes the process.
 py::module_& numpy() {
-  static py::module_ np = py::module_::import("numpy");
-  return np;
+  static py::module_* np = new py::module_(py::module_::import("numpy"));
+  return *np;
 }
 
 // A Python integer (or anything with __index__) as int64; beyond int64 raises `Error`.
