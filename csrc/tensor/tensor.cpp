@@ -1,5 +1,7 @@
 #include "tensor/tensor.h"
 
+#include <sys/mman.h>
+
 #include <cstring>
 
 #include "autograd/node.h"
@@ -9,11 +11,19 @@ namespace pyjac {
 Storage::Storage(size_t n) : nbytes(n) {
   if (n <= sizeof(inline_buf)) {
     data = inline_buf;
-  } else {
-    size_t rounded = (n + 63) / 64 * 64;
-    data = std::aligned_alloc(64, rounded);
-    if (!data) throw std::bad_alloc();
+    return;
   }
+  // Large buffers are fresh pages from the kernel each time; asking for huge pages makes their
+  // first touch hundreds of times fewer page faults (NumPy does the same).
+  constexpr size_t kHuge = size_t(1) << 21;
+  const bool large = n >= 2 * kHuge;
+  const size_t align = large ? kHuge : 64;
+  const size_t rounded = (n + align - 1) / align * align;
+  data = std::aligned_alloc(align, rounded);
+  if (!data) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  if (large) madvise(data, rounded, MADV_HUGEPAGE);
+#endif
 }
 
 Storage::~Storage() {
