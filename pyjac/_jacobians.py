@@ -72,10 +72,13 @@ def reverse_jacobian(outputs, inputs, create_graph=False, strict=False, vectoriz
         m = out.size
         blocks = [[] for _ in inputs]
         if out.requires_grad and m:
-            spans = _chunks(m, chunk_size) if vectorize else [(r, r + 1) for r in range(m)]
+            # One row at a time when there is only one: a batch of one would make every rule
+            # broadcast against an extra dimension for nothing.
+            batched = vectorize and m > 1
+            spans = _chunks(m, chunk_size) if batched else [(r, r + 1) for r in range(m)]
             for start, stop in spans:
                 seed = _identity_rows(m, start, stop, out.shape, out.dtype)
-                if vectorize:
+                if batched:
                     gs = _grad(out, inputs, seed, retain_graph=True, create_graph=create_graph, allow_unused=True,
                                is_grads_batched=True)
                 else:

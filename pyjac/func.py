@@ -206,5 +206,7 @@ def jacobian(fn, argnums=0, has_aux=False, chunk_size=None):
 
 
 def hessian(fn, argnums=0):
-    """The Hessian of a scalar fn: forward-over-reverse, jacfwd(jacrev(fn))."""
-    return jacfwd(jacrev(fn, argnums), argnums)
+    """The Hessian of a scalar fn: jacrev(jacrev(fn)), one batched backward sweep through the
+    gradient's graph (measured faster here than forward-over-reverse, jacfwd(jacrev(fn)), which
+    gives the same result)."""
+    return jacrev(jacrev(fn, argnums), argnums)

@@ -97,8 +97,9 @@ def _scalar_output(func, who):
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=True, outer_jacobian_strategy="auto"):
     """The Hessian of a scalar ``func``: shaped in.shape + in.shape (``result[i][j]`` for tuple
-    inputs). The gradient comes from reverse mode; the outer Jacobian of it is forward-over-reverse
-    ("forward-mode", and "auto") or reverse-over-reverse ("reverse-mode"), each one batched sweep."""
+    inputs). The gradient comes from reverse mode (with create_graph); the outer Jacobian of it is
+    reverse-over-reverse ("reverse-mode", and "auto": one batched backward sweep through the
+    gradient's graph, measured fastest here) or forward-over-reverse ("forward-mode")."""
     if outer_jacobian_strategy not in ("auto", "reverse-mode", "forward-mode"):
         raise ValueError("hessian: outer_jacobian_strategy must be 'auto', 'reverse-mode' or 'forward-mode'")
     scalar = _scalar_output(func, "hessian")
@@ -109,7 +110,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=True, oute
         gs = _grad(out, ys, create_graph=True, allow_unused=True) if out.requires_grad else (None,) * len(ys)
         return tuple(_grads_or_zeros(gs, ys, strict, "hessian"))
 
-    strategy = "forward-mode" if outer_jacobian_strategy == "auto" else outer_jacobian_strategy
+    strategy = "reverse-mode" if outer_jacobian_strategy == "auto" else outer_jacobian_strategy
     if strategy == "forward-mode":
         _, _, jac = forward_jacobian(gradient, xs, strict, vectorize, None, "hessian")
     else:
