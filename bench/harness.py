@@ -7,6 +7,7 @@ candidate (pyjac's, normally) and the ratio printed is ``time(reference) / time(
 below 1 pyjac is faster, above 1 the peer is.
 """
 import dataclasses
+import gc
 import importlib
 import math
 import os
@@ -41,29 +42,52 @@ def gather(factories, *args, notes=None):
         try:
             out.extend(make(*args))
         except ImportError as e:
-            msg = f"skipping {peer}: not installed ({e})"
-            print(f"  ({msg})")
-            if notes is not None:
-                notes.append(msg)
+            _note(f"skipping {peer}: not installed ({e})", notes)
         except Exception as e:  # a peer's API changed, or it can't do this workload
-            msg = f"skipping {peer}: {type(e).__name__}: {e}"
-            print(f"  ({msg})")
-            if notes is not None:
-                notes.append(msg)
+            _note(f"skipping {peer}: {type(e).__name__}: {e}", notes)
     return out
+
+
+def _note(msg, notes):
+    """Prints a note once per list of notes."""
+    if notes is None or msg not in notes:
+        print(f"  ({msg})")
+    if notes is not None and msg not in notes:
+        notes.append(msg)
 
 
 # --------------------------------------------------------------------------------------------
 # timing
 
 
-def measure(candidates, repeats, min_time=0.0, budget=None, min_repeats=3):
+def measure(candidates, repeats, min_time=0.0, budget=None, min_repeats=3, pause=0.0):
     """Times ``candidates`` ({name: zero-arg callable}) interleaved: every round runs each once
     (each timing covering enough calls to last ``min_time``), so slow drifts of the machine hit
     every candidate alike. ``budget`` (seconds) caps the rounds (never below ``min_repeats``).
 
+    ``pause`` (seconds) is waited before each timing. The peers bring their own thread pools
+    (NumPy's OpenBLAS, pyjac's scipy-openblas32, torch's OpenMP, XLA's): OpenBLAS workers
+    spin for ~0.1 s after a call before they sleep, and on a small machine a pool still spinning
+    from the previous candidate steals the cores of the next one. The pause lets them park, and
+    one untimed call after it wakes the candidate's own pools and caches, so each candidate is
+    timed in the steady state it would have on its own.
+
+    The objects that exist before timing (the peers' modules: torch and jax bring hundreds of
+    thousands) are moved out of the cyclic garbage collector's sight (``gc.freeze``), so that a
+    peer building Python objects (micrograd, mygrad, HIPS autograd) pays for collecting its own
+    garbage, not for traversing every library the benchmark happens to import.
+
     Returns {name: {"times": [s per call], "result": last result, "first_call_s": s,
     "calls": calls per timing}}. The first call (warm-up; jit compilation) is timed apart."""
+    gc.collect()
+    gc.freeze()
+    try:
+        return _measure(candidates, repeats, min_time, budget, min_repeats, pause)
+    finally:
+        gc.unfreeze()
+
+
+def _measure(candidates, repeats, min_time, budget, min_repeats, pause):
     info = {}
     for name, fn in candidates.items():
         t0 = time.perf_counter()
@@ -82,12 +106,17 @@ def measure(candidates, repeats, min_time=0.0, budget=None, min_repeats=3):
         est[name] = el / n
     rounds = repeats
     if budget is not None:
-        per_round = sum(info[k]["calls"] * est[k] for k in candidates)
+        per_round = sum((info[k]["calls"] + (pause > 0 and est[k] < 0.05)) * est[k] + pause for k in candidates)
         rounds = max(min_repeats, min(repeats, int(budget // max(per_round, 1e-9))))
     times = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, fn in candidates.items():
             n = info[name]["calls"]
+            gc.collect()  # untimed: every timing starts from a heap without others' garbage
+            if pause:
+                _spin(pause)
+                if est[name] < 0.05:  # (a slow call's own wake-up is noise in its time anyway)
+                    fn()  # untimed: wakes this candidate's own thread pools, warms its caches
             t0 = time.perf_counter()
             for _ in range(n):
                 fn()
@@ -138,11 +167,19 @@ def discrepancy(got, ref):
 # one workload
 
 
-def run_candidates(cands, repeats, min_time, budget, tol):
+def _spin(seconds):
+    """Waits busily: the core stays clocked up and hot (a sleep lets a virtual CPU go cold and
+    the next call start slow), while other libraries' idle thread pools time out and park."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def run_candidates(cands, repeats, min_time, budget, tol, pause=0.0):
     """Times a list of Candidate interleaved, checks each result against its reference and
     returns rows: [{name, peer, ref, note, median_s, ratio, agrees, error, ...}]."""
     main_ref = cands[0].name
-    info = measure({c.name: c.fn for c in cands}, repeats, min_time, budget)
+    info = measure({c.name: c.fn for c in cands}, repeats, min_time, budget, pause=pause)
     med = {c.name: statistics.median(info[c.name]["times"]) for c in cands}
     rows = []
     for c in cands:
@@ -153,7 +190,7 @@ def run_candidates(cands, repeats, min_time, budget, tol):
             "name": c.name, "peer": c.peer, "ref": ref, "note": c.note,
             "median_s": med[c.name], "min_s": min(ts), "max_s": max(ts), "repeats": len(ts),
             "calls_per_timing": info[c.name]["calls"], "first_call_s": info[c.name]["first_call_s"],
-            "ratio": med[ref] / med[c.name], "error": err, "agrees": bool(err <= tol),
+            "ratio": med[ref] / med[c.name], "error": err, "agrees": bool(err <= tol), "times_s": ts,
         })
     return rows
 

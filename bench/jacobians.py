@@ -189,7 +189,7 @@ def main(argv=None):
     out = {}
     for w in args.only.split(","):
         print(TITLES[w])
-        rows = run_candidates(candidates(w, d), args.repeats, min_time=0.02, budget=40, tol=TOL[w])
+        rows = run_candidates(candidates(w, d), args.repeats, min_time=0.1, budget=60, tol=TOL[w], pause=0.15)
         print_rows(rows)
         out[w] = rows
     return out

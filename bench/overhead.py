@@ -203,7 +203,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=30)
     args = ap.parse_args(argv)
     print(TITLE)
-    rows = run_candidates(candidates(), args.repeats, min_time=0.02, budget=60, tol=TOL)
+    rows = run_candidates(candidates(), args.repeats, min_time=0.1, budget=60, tol=TOL, pause=0.15)
     print_rows(rows)
     return rows
 

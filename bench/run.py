@@ -38,11 +38,13 @@ from harness import fmt_ratio, fmt_time, print_rows, run_candidates  # noqa: E40
 WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6"]
 
 SETTINGS = {
-    # repeats: timed rounds (each covering >= min_time); budget: seconds of timed rounds per workload
-    "full": {"repeats": 15, "min_time": 0.02, "budget": 40.0,
+    # repeats: timed rounds (each timing covers >= min_time s of calls); budget: seconds of timed
+    # rounds per workload (at least 3 rounds); pause: wait before each timing, so the thread
+    # pools of the candidate before (OpenBLAS spins ~0.1 s) are parked (see harness.measure)
+    "full": {"repeats": 15, "min_time": 0.1, "budget": 60.0, "pause": 0.15,
              "chain_max": 10**6, "chain_cap": 40.0, "chain_repeats": 3,
              "elem_max": 10**7, "elem_repeats": 7, "elem_budget": 8.0},
-    "quick": {"repeats": 3, "min_time": 0.005, "budget": 4.0,
+    "quick": {"repeats": 3, "min_time": 0.02, "budget": 5.0, "pause": 0.15,
               "chain_max": 10**5, "chain_cap": 3.0, "chain_repeats": 2,
               "elem_max": 10**6, "elem_repeats": 3, "elem_budget": 1.0},
 }
@@ -65,7 +67,7 @@ def run_workload(w, s, notes):
     if not cands or cands[0].peer != "pyjac":
         raise SystemExit(f"{w}: pyjac itself could not be set up")
     print(f"  timing {len(cands)} candidates: " + ", ".join(c.name for c in cands), flush=True)
-    rows = run_candidates(cands, s["repeats"], s["min_time"], s["budget"], TOLS[w])
+    rows = run_candidates(cands, s["repeats"], s["min_time"], s["budget"], TOLS[w], pause=s["pause"])
     print_rows(rows, indent="    ")
     return {"title": TITLES[w], "rows": rows, "tolerance": TOLS[w]}
 
@@ -78,7 +80,8 @@ def run_w6(s, notes):
     scaling.print_chain(chain)
     print("  elementwise (interleaved in this process):", flush=True)
     sizes = [10**k for k in range(0, 8) if 10**k <= s["elem_max"]]
-    elem = scaling.run_elementwise(sizes, s["elem_repeats"], s["elem_budget"], notes,
+    elem = scaling.run_elementwise(sizes, s["elem_repeats"], s["elem_budget"], notes, pause=s["pause"],
+                                   min_time=s["min_time"],
                                    progress=lambda m: print("  " + m, flush=True))
     scaling.print_elementwise(elem)
     return {"title": TITLES["W6"], "chain": chain, "elementwise": elem}
@@ -191,6 +194,7 @@ def main(argv=None):
     ap.add_argument("--plot", metavar="PATH", help="where to write the PNG chart "
                     "(default beside the JSON, same name)")
     ap.add_argument("--repeats", type=int, help="timed rounds per workload (overrides the mode's)")
+    ap.add_argument("--pause", type=float, help="seconds waited before each timing (default 0.15)")
     args = ap.parse_args(argv)
     only = [w.strip().upper() for w in args.only.split(",") if w.strip()]
     bad = [w for w in only if w not in WORKLOADS]
@@ -200,6 +204,8 @@ def main(argv=None):
     s = dict(SETTINGS[mode])
     if args.repeats:
         s["repeats"] = args.repeats
+    if args.pause is not None:
+        s["pause"] = args.pause
     json_path = args.json or os.path.join(HERE, "results", "quick.json" if args.quick else "latest.json")
     plot_path = args.plot or os.path.splitext(json_path)[0] + ".png"
 

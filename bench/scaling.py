@@ -176,11 +176,12 @@ def elementwise_candidates(n, notes=None):
     return gather([("pyjac", pyjac), ("numpy", numpy), ("torch", torch)], x_np, notes=notes)
 
 
-def run_elementwise(sizes, repeats, budget, notes, progress=print):
+def run_elementwise(sizes, repeats, budget, notes, pause=0.15, min_time=0.05, progress=print):
     out = []
     for n in sizes:
         t0 = time.perf_counter()
-        rows = run_candidates(elementwise_candidates(n, notes), repeats, min_time=0.01, budget=budget, tol=1e-12)
+        rows = run_candidates(elementwise_candidates(n, notes), repeats, min_time=min_time, budget=budget, tol=1e-12,
+                              pause=pause)
         for r in rows:
             r["size"] = n
         out.extend(rows)
@@ -227,7 +228,7 @@ def main(argv=None):
     chain = run_chain(lengths, CHAIN_PEERS, args.repeats, args.max_seconds, notes)
     print_chain(chain)
     print("W6 scaling: elementwise y = tanh(x) * x, sum, backward")
-    elem = run_elementwise(sizes, 7, 8.0, notes)
+    elem = run_elementwise(sizes, 7, 8.0, notes, pause=0.15)
     print_elementwise(elem)
     return {"chain": chain, "elementwise": elem, "notes": notes}
 
