@@ -9,7 +9,6 @@ import numpy as np
 from . import _core
 from ._core import Tensor
 from ._forward import dual_level, make_dual, tangent_of
-from .autograd import grad as _grad
 
 
 def as_input(x, what="input"):
@@ -78,12 +77,12 @@ def reverse_jacobian(outputs, inputs, create_graph=False, strict=False, vectoriz
             spans = _chunks(m, chunk_size) if batched else [(r, r + 1) for r in range(m)]
             for start, stop in spans:
                 seed = _identity_rows(m, start, stop, out.shape, out.dtype)
+                # The engine directly: outputs, inputs and seeds are already checked tensors here.
                 if batched:
-                    gs = _grad(out, inputs, seed, retain_graph=True, create_graph=create_graph, allow_unused=True,
-                               is_grads_batched=True)
+                    gs = _core.run_backward([out], [seed], True, bool(create_graph), list(inputs), True, True)
                 else:
-                    gs = _grad(out, inputs, _core.reshape(seed, out.shape), retain_graph=True,
-                               create_graph=create_graph, allow_unused=True)
+                    gs = _core.run_backward([out], [_core.reshape(seed, out.shape)], True, bool(create_graph),
+                                            list(inputs), True, False)
                     gs = tuple(None if g is None else _core.expand_dims(g, 0) for g in gs)
                 for j, g in enumerate(gs):
                     blocks[j].append(g)

@@ -166,27 +166,22 @@ def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
             out, aux_box["aux"] = _split_aux(call(*xs), has_aux, who)
             return out
 
-        chosen = mode
-        if mode == "auto":
-            chosen = "forward" if sum(x.size for x in call.inputs) < _output_size(body, call.inputs, who) else "reverse"
-        if chosen == "forward":
+        outs = None
+        if mode != "forward":
+            # Reverse mode starts from one evaluation; "auto" looks at its output sizes first.
+            outs, was_tuple = check_outputs(body(*call.inputs), who)
+        if mode == "forward" or (mode == "auto" and sum(x.size for x in call.inputs) < sum(o.size for o in outs)):
             if call.kind != "forward":
                 call = _Call(fn, args, argnums, who, kind="forward")
             outs, was_tuple, jac = forward_jacobian(body, call.inputs, chunk_size=chunk_size, who=who)
             call.observe(list(outs) + [b for row in jac for b in row])
         else:
-            outs, was_tuple = check_outputs(body(*call.inputs), who)
             call.observe(outs)
             jac = reverse_jacobian(outs, call.inputs, create_graph=call.nested, chunk_size=chunk_size, who=who)
         rows = tuple(call.result(row) for row in jac)
         result = rows if was_tuple else rows[0]
         return (result, call.finish(aux_box["aux"])) if has_aux else result
     return jac_fn
-
-
-def _output_size(body, inputs, who):
-    outs, _ = check_outputs(body(*inputs), who)
-    return sum(o.size for o in outs)
 
 
 def jacrev(fn, argnums=0, has_aux=False, chunk_size=None):
