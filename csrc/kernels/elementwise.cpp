@@ -27,6 +27,15 @@ void map_unary(const Tensor& out, const Tensor& x, F f) {
              });
 }
 
+// One value seen everywhere: a single element, or a broadcast view (every stride 0), such as
+// the cotangent a sum spreads back over its input.
+bool is_uniform(const Tensor& t) {
+  if (t.numel() <= 1) return true;
+  for (size_t d = 0; d < t.strides().size(); ++d)
+    if (t.shape()[d] != 1 && t.strides()[d] != 0) return false;
+  return true;
+}
+
 template <class Tout, class Ta, class Tb, class F>
 void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   Tout* o = out.data<Tout>();
@@ -39,12 +48,12 @@ void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
     for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], pb[i]);
     return;
   }
-  if (a_full && b.numel() == 1) {
+  if (a_full && is_uniform(b)) {
     const Tb s = *pb;
     for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], s);
     return;
   }
-  if (b_full && a.numel() == 1) {
+  if (b_full && is_uniform(a)) {
     const Ta s = *pa;
     for (int64_t i = 0; i < n; ++i) o[i] = f(s, pb[i]);
     return;
