@@ -92,6 +92,8 @@ void with_arith(Binary op, F&& body) {
       else return body([](T a, T b) -> T { return int_pow<T>(a, b); });
     case Binary::Maximum: return body([](T a, T b) -> T { return (a > b || a != a) ? a : b; });
     case Binary::Minimum: return body([](T a, T b) -> T { return (a < b || a != a) ? a : b; });
+    case Binary::TanhGrad: return body([](T a, T b) -> T { return a * (T(1) - b * b); });
+    case Binary::SigmoidGrad: return body([](T a, T b) -> T { return a * (b * (T(1) - b)); });
     default: break;
   }
 }

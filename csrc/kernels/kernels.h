@@ -15,6 +15,8 @@ enum class Unary {
 
 enum class Binary {
   Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  TanhGrad,     // a * (1 - b * b): tanh's backward, b the output (one pass instead of three)
+  SigmoidGrad,  // a * b * (1 - b): sigmoid's backward
   Eq, Ne, Lt, Le, Gt, Ge,
 };
 

@@ -194,8 +194,31 @@ UNARY_OP(square, Square, Input, 2.0 * X)
 UNARY_OP(sin, Sin, Input, cos(X))
 UNARY_OP(cos, Cos, Input, -sin(X))
 UNARY_OP(tan, Tan, Output, square(OUT) + 1.0)
-UNARY_OP(tanh, Tanh, Output, 1.0 - square(OUT))
-UNARY_OP(sigmoid, Sigmoid, Output, OUT * (1.0 - OUT))
+Tensor tanh(const Tensor& x) {
+  static const OpSpec spec{"TanhBackward", RULE({tanh_backward(g, OUT)}), JVP(tanh_backward(t[0], OUT))};
+  return unary_op(x, Unary::Tanh, Save::Output, spec);
+}
+Tensor sigmoid(const Tensor& x) {
+  static const OpSpec spec{"SigmoidBackward", RULE({sigmoid_backward(g, OUT)}), JVP(sigmoid_backward(t[0], OUT))};
+  return unary_op(x, Unary::Sigmoid, Save::Output, spec);
+}
+
+// The fused backward ops are differentiable too (second derivatives go through them):
+// d/dg [g (1 - y^2)] = 1 - y^2,   d/dy [g (1 - y^2)] = -2 g y;
+// d/dg [g y (1 - y)] = y (1 - y), d/dy [g y (1 - y)] = g (1 - 2 y).
+Tensor tanh_backward(const Tensor& g, const Tensor& y) {
+  static const OpSpec spec{"TanhBackwardBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, tanh_backward(g, B))), IF_NEEDED(1, reduce_to(n, 1, -2.0 * (g * A * B)))}),
+      JVP(plus(IF_TANGENT(0, tanh_backward(n.lift(0, t[0]), B)), IF_TANGENT(1, -2.0 * (n.lift(1, t[1]) * A * B))))};
+  return binary_op(g, y, Binary::TanhGrad, true, false, spec);
+}
+Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
+  static const OpSpec spec{"SigmoidBackwardBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, sigmoid_backward(g, B))), IF_NEEDED(1, reduce_to(n, 1, g * A * (1.0 - 2.0 * B)))}),
+      JVP(plus(IF_TANGENT(0, sigmoid_backward(n.lift(0, t[0]), B)),
+               IF_TANGENT(1, n.lift(1, t[1]) * A * (1.0 - 2.0 * B))))};
+  return binary_op(g, y, Binary::SigmoidGrad, true, false, spec);
+}
 // Subgradients at 0 are 0 (relu, abs): the derivative is the constant step / sign of x.
 UNARY_OP(relu, Relu, Input, kernels::unary(Unary::Step, X))
 UNARY_OP(abs, Abs, Input, kernels::unary(Unary::Sign, X))

@@ -24,6 +24,9 @@ Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);
+// g * (1 - y**2) and g * y * (1 - y): tanh's and sigmoid's backward as single (differentiable) ops.
+Tensor tanh_backward(const Tensor& g, const Tensor& y);
+Tensor sigmoid_backward(const Tensor& g, const Tensor& y);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& x);
 // With a Python number on the right (or, for the r* forms, on the left).
