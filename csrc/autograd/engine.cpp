@@ -145,7 +145,13 @@ class GraphTask {
   void deliver(const Edge& e, Tensor grad) {
     if (!grad.defined()) return;
     NodeState& s = state_[e.fn.get()];
-    if (s.buffer.empty()) s.buffer.resize(e.fn->num_outputs);
+    if (s.buffer.empty()) {
+      if (!spare_.empty()) {  // reuse a finished node's vector rather than allocate one per node
+        s.buffer = std::move(spare_.back());
+        spare_.pop_back();
+      }
+      s.buffer.resize(e.fn->num_outputs);
+    }
     Tensor& slot = s.buffer[e.input_nr];
     slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
   }
@@ -187,6 +193,8 @@ class GraphTask {
       input_grads = node->apply(std::move(grads), needs);
       if (!keep_graph_) node->release_saved();
     }
+    grads.clear();
+    spare_.push_back(std::move(grads));
     for (size_t i = 0; i < node->next_edges.size(); ++i) {
       const Edge& e = node->next_edges[i];
       if (!e.fn) continue;
@@ -202,6 +210,7 @@ class GraphTask {
   std::unordered_map<Node*, std::vector<size_t>> targets_at_;
   NodeStates state_;
   std::vector<Node*> order_;
+  std::vector<TensorList> spare_;  // emptied gradient buffers, kept for their capacity
   TensorList results_;
 };
 
