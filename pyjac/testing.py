@@ -25,36 +25,50 @@ def _diff_inputs(inputs):
     return [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
 
-def _numerical_jacobians(fn, inputs, eps):
-    """J[o][i]: (outputs[o].size, inputs[i].size) by central differences."""
-    idx = _diff_inputs(inputs)
-    base = [x.numpy().copy() if isinstance(x, Tensor) else x for x in inputs]
+def numerical_jacobian(fn, inputs, eps=1e-6, wrt=None):
+    """The Jacobian of fn by central differences in float64, as NumPy arrays: ``J[i][j]`` is
+    d output_i / d input_j shaped out_i.shape + in_j.shape.
 
-    def evaluate(arrays):
-        # Inputs keep requires_grad: fn may differentiate internally (gradgradcheck's fn does).
+    ``inputs`` are Tensors, arrays or numbers (each passed to fn as a Tensor; a Tensor that
+    requires grad is passed as one, since fn may differentiate internally). ``wrt`` lists the
+    input positions to perturb (default: all); J then has one column block per listed input.
+    """
+    inputs = tuple(inputs)
+    wrt = range(len(inputs)) if wrt is None else wrt
+    base = [(x.numpy() if isinstance(x, Tensor) else np.asarray(x)).astype(np.float64) for x in inputs]
+
+    def evaluate():
         args = []
-        for k, a in enumerate(arrays):
-            if isinstance(inputs[k], Tensor):
-                t = _core.from_object(a)
-                args.append(t.requires_grad_(True) if inputs[k].requires_grad else t)
-            else:
-                args.append(a)
-        return [o.detach().numpy().astype(np.float64).ravel().copy() for o in _outputs_tuple(fn(*args))]
+        for x, a in zip(inputs, base):
+            t = _core.from_object(a.astype(x.dtype) if isinstance(x, Tensor) else a)
+            args.append(t.requires_grad_(True) if isinstance(x, Tensor) and x.requires_grad else t)
+        return [o.detach().numpy().astype(np.float64) for o in _outputs_tuple(fn(*args))]
 
-    ref = evaluate(base)
-    jac = [[np.zeros((r.size, inputs[i].size)) for i in idx] for r in ref]
-    for col, i in enumerate(idx):
-        flat = base[i].reshape(-1)
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
-            plus = evaluate(base)
-            flat[j] = orig - eps
-            minus = evaluate(base)
-            flat[j] = orig
+    ref = evaluate()
+    jac = [[np.zeros(r.shape + base[j].shape) for j in wrt] for r in ref]
+    for col, j in enumerate(wrt):
+        flat = base[j].reshape(-1)
+        for k in range(flat.size):
+            orig = flat[k]
+            flat[k] = orig + eps
+            plus = evaluate()
+            flat[k] = orig - eps
+            minus = evaluate()
+            flat[k] = orig
+            where = (Ellipsis,) + np.unravel_index(k, base[j].shape)
             for o in range(len(ref)):
-                jac[o][col][:, j] = (plus[o] - minus[o]) / (2 * eps)
+                jac[o][col][where] = (plus[o] - minus[o]) / (2 * eps)
     return jac
+
+
+def _numerical_jacobians(fn, inputs, eps):
+    """J[o][i]: (outputs[o].size, inputs[i].size) for each input that requires grad."""
+    idx = _diff_inputs(inputs)
+    jac = numerical_jacobian(fn, inputs, eps, wrt=idx)
+    def as_matrix(block, x):
+        out_size = int(np.prod(block.shape[:block.ndim - x.ndim]))
+        return block.reshape(out_size, x.size)
+    return [[as_matrix(block, inputs[i]) for block, i in zip(row, idx)] for row in jac]
 
 
 def _analytical_jacobians(outputs, inputs, batched):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+from pyjac.testing import numerical_jacobian
 from pyjac._forward import dual_level, make_dual, tangent_of
 
 
@@ -261,26 +262,8 @@ def _jac_matrices(J, out_size, arrays):
 
 def numeric_jacobian(fn, arrays, eps=1e-6):
     """Central differences in float64: one (out.size, in.size) matrix per input."""
-    base = [np.array(x, dtype=np.float64) for x in arrays]
-
-    def ev():
-        return _np(fn(*[pj.tensor(b) for b in base])).astype(np.float64).ravel().copy()
-
-    y0 = ev()
-    mats = []
-    for b in base:
-        J = np.zeros((y0.size, b.size))
-        flat = b.reshape(-1)
-        for k in range(b.size):
-            old = flat[k]
-            flat[k] = old + eps
-            plus = ev()
-            flat[k] = old - eps
-            minus = ev()
-            flat[k] = old
-            J[:, k] = (plus - minus) / (2 * eps)
-        mats.append(J)
-    return mats
+    blocks = numerical_jacobian(fn, arrays, eps)[0]
+    return [b.reshape(int(np.prod(b.shape[:b.ndim - np.ndim(a)])), np.size(a)) for b, a in zip(blocks, arrays)]
 
 
 def _reverse_jacobian(case, arrays):

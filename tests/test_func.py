@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+from pyjac.testing import numerical_jacobian
 from pyjac import func as F
 
 JAC_TRANSFORMS = {"jacrev": F.jacrev, "jacfwd": F.jacfwd, "jacobian": F.jacobian}
@@ -16,24 +17,7 @@ def _np(x):
 
 def numeric_jacobian(fn, arrays, argnum=0, eps=1e-6):
     """Central differences in float64 of a one-tensor-out fn w.r.t. positional argument argnum."""
-    base = [np.array(a, dtype=np.float64) for a in arrays]
-
-    def ev():
-        return _np(fn(*[pj.tensor(b) for b in base])).astype(np.float64).copy()
-
-    y0 = ev()
-    b = base[argnum]
-    J = np.zeros(y0.shape + b.shape)
-    flat = b.reshape(-1)
-    for k in range(b.size):
-        old = flat[k]
-        flat[k] = old + eps
-        plus = ev()
-        flat[k] = old - eps
-        minus = ev()
-        flat[k] = old
-        J[(Ellipsis,) + np.unravel_index(k, b.shape)] = (plus - minus) / (2 * eps)
-    return J
+    return numerical_jacobian(fn, arrays, eps, wrt=[argnum])[0][0]
 
 
 def assert_tree_close(got, expected, rtol=1e-7, atol=1e-9, path="result"):

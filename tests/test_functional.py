@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+from pyjac.testing import numerical_jacobian
 
 STRATEGIES = ["reverse-mode", "forward-mode", "auto"]
 COMBOS = [(s, v) for s in STRATEGIES for v in (True, False)]
@@ -20,30 +21,8 @@ def _np(x):
 
 
 def numeric_jacobian(fn, arrays, eps=1e-6):
-    """Central differences in float64 of fn (one tensor or a tuple of tensors out):
-    J[i][j] shaped out_i.shape + in_j.shape."""
-    base = [np.array(a, dtype=np.float64) for a in arrays]
-
-    def ev():
-        out = fn(*[pj.tensor(b) for b in base])
-        outs = out if isinstance(out, (tuple, list)) else (out,)
-        return [_np(o).astype(np.float64).copy() for o in outs]
-
-    y0 = ev()
-    J = [[np.zeros(y.shape + b.shape) for b in base] for y in y0]
-    for j, b in enumerate(base):
-        flat = b.reshape(-1)
-        for k in range(b.size):
-            old = flat[k]
-            flat[k] = old + eps
-            plus = ev()
-            flat[k] = old - eps
-            minus = ev()
-            flat[k] = old
-            idx = np.unravel_index(k, b.shape)
-            for i in range(len(y0)):
-                J[i][j][(Ellipsis,) + idx] = (plus[i] - minus[i]) / (2 * eps)
-    return J
+    """Central differences in float64: J[i][j] shaped out_i.shape + in_j.shape."""
+    return numerical_jacobian(fn, arrays, eps)
 
 
 def assert_tree_close(got, expected, rtol=1e-7, atol=1e-9, path="result"):
