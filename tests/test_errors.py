@@ -538,3 +538,11 @@ def test_oversized_creation_raises_instead_of_crashing(src):
                           cwd=_OUTSIDE_SOURCE_TREE)
     assert proc.returncode == 0, f"{src}: interpreter died with rc={proc.returncode}\n{proc.stderr[-2000:]}"
     assert "RAISED" in proc.stdout, f"{src}: {proc.stdout}{proc.stderr[-2000:]}"
+
+
+@pytest.mark.parametrize("args", [(0, float("nan")), (float("nan"), 3), (0, float("inf")), (0, 3, float("nan"))])
+def test_arange_with_non_finite_bounds_raises_like_numpy(args):
+    with pytest.raises(ValueError):
+        np.arange(*args)
+    with pytest.raises(ValueError, match="arange"):
+        pj.arange(*args)

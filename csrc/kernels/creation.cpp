@@ -17,6 +17,8 @@ std::mt19937_64& rng() {
 
 Tensor arange(double start, double stop, double step, DType dtype) {
   if (step == 0) throw ValueError("arange: step must not be zero");
+  if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
+    throw ValueError("arange: start, stop and step must be finite (a NaN or inf gives no length)");
   double len = std::ceil((stop - start) / step);
   int64_t n = len > 0 ? int64_t(len) : 0;
   Tensor out = empty({n}, dtype);
