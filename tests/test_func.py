@@ -6,6 +6,8 @@ import pytest
 
 import pyjac as pj
 from pyjac.testing import numerical_jacobian
+
+from _helpers import assert_tree_close
 from pyjac import func as F
 
 JAC_TRANSFORMS = {"jacrev": F.jacrev, "jacfwd": F.jacfwd, "jacobian": F.jacobian}
@@ -18,19 +20,6 @@ def _np(x):
 def numeric_jacobian(fn, arrays, argnum=0, eps=1e-6):
     """Central differences in float64 of a one-tensor-out fn w.r.t. positional argument argnum."""
     return numerical_jacobian(fn, arrays, eps, wrt=[argnum])[0][0]
-
-
-def assert_tree_close(got, expected, rtol=1e-7, atol=1e-9, path="result"):
-    if isinstance(expected, (tuple, list)):
-        assert isinstance(got, tuple), f"{path}: expected a tuple, got {type(got).__name__}"
-        assert len(got) == len(expected), f"{path}: length {len(got)} != {len(expected)}"
-        for k, (g, e) in enumerate(zip(got, expected)):
-            assert_tree_close(g, e, rtol, atol, f"{path}[{k}]")
-        return
-    assert isinstance(got, pj.Tensor), f"{path}: expected a Tensor, got {type(got).__name__}"
-    e = expected.detach().numpy() if hasattr(expected, "detach") else np.asarray(expected)
-    assert tuple(got.shape) == tuple(e.shape), f"{path}: shape {got.shape} != {e.shape}"
-    np.testing.assert_allclose(_np(got), e, rtol=rtol, atol=atol, err_msg=path)
 
 
 def matvec(v, M):

@@ -10,6 +10,8 @@ import pytest
 import pyjac as pj
 from pyjac.testing import numerical_jacobian
 
+from _helpers import assert_tree_close
+
 STRATEGIES = ["reverse-mode", "forward-mode", "auto"]
 COMBOS = [(s, v) for s in STRATEGIES for v in (True, False)]
 COMBO_IDS = [f"{s}-{'vec' if v else 'loop'}" for s, v in COMBOS]
@@ -23,20 +25,6 @@ def _np(x):
 def numeric_jacobian(fn, arrays, eps=1e-6):
     """Central differences in float64: J[i][j] shaped out_i.shape + in_j.shape."""
     return numerical_jacobian(fn, arrays, eps)
-
-
-def assert_tree_close(got, expected, rtol=1e-7, atol=1e-9, path="result"):
-    """got: pyjac Tensors in tuples; expected: arrays (or torch tensors) in the same structure."""
-    if isinstance(expected, (tuple, list)):
-        assert isinstance(got, tuple), f"{path}: expected a tuple, got {type(got).__name__}"
-        assert len(got) == len(expected), f"{path}: length {len(got)} != {len(expected)}"
-        for k, (g, e) in enumerate(zip(got, expected)):
-            assert_tree_close(g, e, rtol, atol, f"{path}[{k}]")
-        return
-    assert isinstance(got, pj.Tensor), f"{path}: expected a Tensor, got {type(got).__name__}"
-    e = expected.detach().numpy() if hasattr(expected, "detach") else np.asarray(expected)
-    assert tuple(got.shape) == tuple(e.shape), f"{path}: shape {got.shape} != {e.shape}"
-    np.testing.assert_allclose(_np(got), e, rtol=rtol, atol=atol, err_msg=path)
 
 
 def _rand(seed, *shape):
