@@ -1,0 +1,128 @@
+// Bindings of the op functions (pyjac._core.add, .sum, .reshape, ...) and creation functions.
+// Parsing and conversion only: every body calls one op.
+#include "kernels/kernels.h"
+#include "python/bind_util.h"
+
+namespace pyjac::python {
+
+namespace {
+
+std::optional<double> optional_number(py::handle h, const char* op) {
+  if (h.is_none()) return std::nullopt;
+  Scalar s;
+  if (!as_scalar(h, s)) throw TypeError(std::string(op) + ": expected a number or None");
+  return s.value;
+}
+
+Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
+  Scalar s;
+  bool lo_num = lo.is_none() || as_scalar(lo, s);
+  bool hi_num = hi.is_none() || as_scalar(hi, s);
+  if (lo_num && hi_num) return clip(x, optional_number(lo, "clip"), optional_number(hi, "clip"));
+  // Tensor bounds: clip is max-then-min, each differentiable in the bounds too.
+  Tensor r = x;
+  if (!lo.is_none()) r = maximum(r, as_operands(py::cast(x), lo).second);
+  if (!hi.is_none()) r = minimum(r, as_operands(py::cast(x), hi).second);
+  return r;
+}
+
+}  // namespace
+
+TensorList as_tensor_list(py::handle seq, const char* op) {
+  if (py::isinstance<TensorImpl>(seq) || !py::isinstance<py::sequence>(seq))
+    throw TypeError(std::string(op) + ": expected a sequence of tensors");
+  TensorList out;
+  for (auto h : seq) out.push_back(as_tensor(h));
+  return out;
+}
+
+void bind_ops(py::module_& m) {
+  // ---- functions -------------------------------------------------------------------------------
+  PYJAC_BINARY(add, add);
+  PYJAC_BINARY(subtract, sub);
+  PYJAC_BINARY(multiply, mul);
+  PYJAC_BINARY(divide, div);
+  PYJAC_BINARY(power, pow);
+  PYJAC_BINARY(maximum, maximum);
+  PYJAC_BINARY(minimum, minimum);
+  PYJAC_BINARY(equal, eq);
+  PYJAC_BINARY(not_equal, ne);
+  PYJAC_BINARY(less, lt);
+  PYJAC_BINARY(less_equal, le);
+  PYJAC_BINARY(greater, gt);
+  PYJAC_BINARY(greater_equal, ge);
+  PYJAC_BINARY(matmul, matmul);
+  PYJAC_BINARY(dot, dot);
+  m.def("negative", [](const Tensor& x) { return neg(x); }, py::arg("x"));
+  PYJAC_UNARY(exp); PYJAC_UNARY(log); PYJAC_UNARY(log1p); PYJAC_UNARY(expm1); PYJAC_UNARY(sqrt); PYJAC_UNARY(square);
+  PYJAC_UNARY(sin); PYJAC_UNARY(cos); PYJAC_UNARY(tan); PYJAC_UNARY(tanh); PYJAC_UNARY(sigmoid); PYJAC_UNARY(relu); PYJAC_UNARY(abs); PYJAC_UNARY(sign);
+  m.def("logical_not", [](const Tensor& x) { return logical_not(x); }, py::arg("x"));
+  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
+    auto [x, y] = as_operands(a, b);
+    return where(cond, x, y);
+  }, py::arg("condition"), py::arg("x"), py::arg("y"));
+  m.def("clip", &clip_any, py::arg("x"), py::arg("a_min") = py::none(), py::arg("a_max") = py::none());
+  m.def("astype", [](const Tensor& x, py::handle dtype) { return astype(x, parse_dtype(dtype)); });
+
+  m.def("sum", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "sum");
+    return without_gil_if_large(x.numel(), [&] { return sum(x, axes, keepdims); });
+  },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("mean", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "mean");
+    return without_gil_if_large(x.numel(), [&] { return mean(x, axes, keepdims); });
+  },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("max", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "max");
+    return without_gil_if_large(x.numel(), [&] { return max(x, axes, keepdims); });
+  },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("min", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "min");
+    return without_gil_if_large(x.numel(), [&] { return min(x, axes, keepdims); });
+  },
+        py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+  m.def("norm", [](const Tensor& x, py::handle ord, py::handle axis, bool keepdims) {
+    return norm(x, parse_ord(ord), parse_axes(axis, "norm"), keepdims);
+  }, py::arg("x"), py::arg("ord") = py::none(), py::arg("axis") = py::none(), py::arg("keepdims") = false);
+
+  m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, parse_shape(shape, "reshape")); },
+        py::arg("x"), py::arg("shape"));
+  m.def("transpose", [](const Tensor& x, py::handle axes) {
+    if (axes.is_none()) return transpose(x, std::nullopt);
+    return transpose(x, *parse_axes(axes, "transpose"));
+  }, py::arg("x"), py::arg("axes") = py::none());
+  m.def("alias", [](const Tensor& x) { return alias(x); }, py::arg("x"));
+  m.def("broadcast_to", [](const Tensor& x, py::handle shape) { return broadcast_to(x, parse_shape(shape, "broadcast_to")); },
+        py::arg("x"), py::arg("shape"));
+  m.def("squeeze", [](const Tensor& x, py::handle axis) { return squeeze(x, parse_axes(axis, "squeeze")); },
+        py::arg("x"), py::arg("axis") = py::none());
+  m.def("expand_dims", [](const Tensor& x, py::handle axis) { return expand_dims(x, *parse_axes(axis, "expand_dims")); },
+        py::arg("x"), py::arg("axis"));
+  m.def("concatenate", [](py::handle xs, py::handle axis) {
+    std::optional<int64_t> ax;
+    if (!axis.is_none()) ax = (*parse_axes(axis, "concatenate")).at(0);
+    return concatenate(as_tensor_list(xs, "concatenate"), ax);
+  }, py::arg("arrays"), py::arg("axis") = 0);
+  m.def("stack", [](py::handle xs, int64_t axis) { return stack(as_tensor_list(xs, "stack"), axis); },
+        py::arg("arrays"), py::arg("axis") = 0);
+
+  // ---- creation -------------------------------------------------------------------------------
+  m.def("from_object", &tensor_from_object);
+  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype)); });
+  m.def("full", [](py::handle shape, double v, py::handle dtype) { return full(parse_shape(shape, "full"), v, parse_dtype(dtype)); });
+  m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
+  m.def("linspace", [](double a, double b, int64_t num, bool endpoint, py::handle dtype) {
+    return kernels::linspace(a, b, num, endpoint, parse_dtype(dtype));
+  });
+  m.def("eye", [](int64_t n, int64_t mm, int64_t k, py::handle dtype) { return kernels::eye(n, mm, k, parse_dtype(dtype)); });
+  m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
+  m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
+  m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
+  m.def("copy", [](const Tensor& x) { return copy(x); }, py::arg("x"));
+
+}
+
+}  // namespace pyjac::python
