@@ -29,7 +29,7 @@ Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
 }  // namespace
 
 TensorList as_tensor_list(py::handle seq, const char* op) {
-  if (py::isinstance<TensorImpl>(seq) || !py::isinstance<py::sequence>(seq))
+  if (is_tensor(seq.ptr()) || !py::isinstance<py::sequence>(seq))
     throw TypeError(std::string(op) + ": expected a sequence of tensors");
   TensorList out;
   for (auto h : seq) out.push_back(as_tensor(h));
@@ -53,7 +53,7 @@ void bind_ops(py::module_& m) {
   PYJAC_BINARY(greater_equal, ge);
   PYJAC_BINARY(matmul, matmul);
   PYJAC_BINARY(dot, dot);
-  m.def("negative", [](const Tensor& x) { return neg(x); }, py::arg("x"));
+  make_unary_function(m.ptr(), "negative", [](const Tensor& x) { return neg(x); }, nullptr);
   PYJAC_UNARY(exp); PYJAC_UNARY(log); PYJAC_UNARY(log1p); PYJAC_UNARY(expm1); PYJAC_UNARY(sqrt); PYJAC_UNARY(square);
   PYJAC_UNARY(sin); PYJAC_UNARY(cos); PYJAC_UNARY(tan); PYJAC_UNARY(tanh); PYJAC_UNARY(sigmoid); PYJAC_UNARY(relu); PYJAC_UNARY(abs); PYJAC_UNARY(sign);
   m.def("logical_not", [](const Tensor& x) { return logical_not(x); }, py::arg("x"));

@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the binding files: argument helpers and the macros that bind one op each.
 #include "python/convert.h"
+#include "python/tensor_type.h"
 
 namespace pyjac::python {
 
@@ -27,8 +28,8 @@ void bind_ops(py::module_& m);
 
 }  // namespace pyjac::python
 
-#define PYJAC_UNARY(name) \
-  m.def(#name, [](const Tensor& x) { return without_gil_if_large(x.numel(), [&] { return name(x); }); }, py::arg("x"))
+// One-argument elementwise functions get a native (METH_O) entry point: see tensor_type.h.
+#define PYJAC_UNARY(name) make_unary_function(m.ptr(), #name, [](const Tensor& x) { return name(x); }, nullptr)
 #define PYJAC_BINARY(name, fn)                                                                       \
   m.def(                                                                                             \
       #name,                                                                                         \

@@ -7,48 +7,11 @@
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
 #include "python/bind_util.h"
+#include "python/tensor_type.h"
 
 namespace pyjac::python {
 
 namespace {
-
-using TensorPtr = std::shared_ptr<TensorImpl>;
-
-py::object not_implemented() { return py::reinterpret_borrow<py::object>(Py_NotImplemented); }
-
-// The other operand of an operator as a tensor; nothing when NumPy can't read it, so that the
-// operator returns NotImplemented and Python raises its usual TypeError (or `t == None` is False).
-std::optional<Tensor> operand(py::handle other) {
-  if (py::isinstance<TensorImpl>(other)) return other.cast<Tensor>();
-  try {
-    return tensor_from_object(other);
-  } catch (const TypeError&) {
-    return std::nullopt;
-  }
-}
-
-// A binary operator: Python numbers take the scalar fast path, everything else the tensor one.
-template <class TensorFn, class ScalarFn>
-py::object binary_operator(const Tensor& self, py::handle other, TensorFn on_tensor, ScalarFn on_scalar) {
-  Scalar s;
-  if (as_scalar(other, s)) return py::cast(on_scalar(self, s));
-  std::optional<Tensor> t = operand(other);
-  if (!t) return not_implemented();
-  return py::cast(without_gil_if_large(std::max(self.numel(), t->numel()), [&] { return on_tensor(self, *t); }));
-}
-
-// A comparison operator: numbers compare as weak scalars (they take self's dtype when it's a float).
-template <class Fn>
-py::object comparison(const Tensor& self, py::handle other, Fn fn) {
-  Scalar s;
-  if (as_scalar(other, s)) {
-    Tensor t = scalar_tensor(s.value, is_floating(self.dtype()) ? self.dtype() : (s.is_int ? DType::Int64 : DType::Float64));
-    return py::cast(fn(self, t));
-  }
-  std::optional<Tensor> t = operand(other);
-  if (!t) return not_implemented();
-  return py::cast(fn(self, *t));
-}
 
 void check_can_require_grad(const Tensor& t) {
   if (!is_floating(t.dtype()))
@@ -106,129 +69,42 @@ PYBIND11_MODULE(_core, m) {
                              })
       .def("__repr__", [](const Node& n) { return std::string("<") + n.name() + ">"; });
 
-  py::class_<TensorImpl, TensorPtr> tensor(m, "Tensor");
-  tensor
-      .def_property_readonly("shape", [](const Tensor& t) { return py::tuple(py::cast(t.shape())); })
-      .def_property_readonly("ndim", [](const Tensor& t) { return t.ndim(); })
-      .def_property_readonly("size", [](const Tensor& t) { return t.numel(); })
-      .def_property_readonly("dtype", [](const Tensor& t) { return numpy_dtype(t.dtype()); })
-      .def_property_readonly("strides", [](const Tensor& t) {
-        py::list out;
-        for (auto s : t.strides()) out.append(s * int64_t(itemsize(t.dtype())));
-        return py::tuple(out);
-      })
-      .def_property(
-          "requires_grad", [](const Tensor& t) { return t.requires_grad(); },
-          [](const Tensor& t, bool on) {
-            if (t->grad_fn)
-              throw std::runtime_error(
-                  "requires_grad: you can only change requires_grad of leaf tensors; use detach() for a non-leaf");
-            if (on) check_can_require_grad(t);
-            t->requires_grad = on;
-          })
-      .def_property_readonly("is_leaf", [](const Tensor& t) { return !t->grad_fn; })
-      .def_property_readonly("grad_fn", [](const Tensor& t) { return t->grad_fn; })
-      .def_property(
-          "grad", [](const Tensor& t) { return Tensor(t->grad); },
-          [](const Tensor& t, py::handle g) {
-            if (g.is_none()) {
-              t->grad.reset();
-              return;
-            }
-            Tensor gt = as_tensor(g);
-            if (gt.shape() != t.shape())
-              throw ValueError("grad: assigned gradient of shape " + shape_str(gt.shape()) +
-                               " does not match the tensor's shape " + shape_str(t.shape()));
-            t->grad = gt.impl();
-          })
-      .def_property_readonly("_version", [](const Tensor& t) { return t->storage->version; })
-      .def("requires_grad_",
-           [](const Tensor& t, bool on) {
-             if (t->grad_fn && !on) throw std::runtime_error("requires_grad_: only leaf tensors can stop requiring grad");
-             if (on) check_can_require_grad(t);
-             if (!t->grad_fn) t->requires_grad = on;
-             return t;
-           },
-           py::arg("requires_grad") = true)
-      .def("detach", [](const Tensor& t) { return t.detach(); })
-      .def("retain_grad",
-           [](const Tensor& t) {
-             if (!t.requires_grad()) throw std::runtime_error("retain_grad: can't retain_grad on a tensor that doesn't require grad");
-             if (!t->grad_fn || t->retains_grad) return;
-             t->retains_grad = true;
-             t->grad_fn->retained.emplace_back(t->output_nr, t.impl());
-           })
-      .def_property_readonly("retains_grad", [](const Tensor& t) { return t->retains_grad; })
-      .def("zero_", [](const Tensor& t) { zero_inplace(t); return t; })
-      .def("item", &item)
-      .def("numpy", [](py::handle self) { return numpy_view(self.cast<Tensor>(), self); })
-      .def("__len__",
-           [](const Tensor& t) {
-             if (t.ndim() == 0) throw TypeError("len() of a 0-d tensor");
-             return t.shape()[0];
-           })
-      .def("__bool__",
-           [](const Tensor& t) {
-             if (t.numel() != 1)
-               throw ValueError("the truth value of a tensor with more than one element is ambiguous (" + describe(t) + ")");
-             return item_as_double(t) != 0;
-           })
-      .def("__float__", [](const Tensor& t) { return py::float_(item(t)); })
-      .def("__int__", [](const Tensor& t) { return py::int_(item(t)); })
-      .def("__getitem__", [](const Tensor& t, py::handle idx) { return getitem(t, parse_index(idx)); })
-      // Operators. The scalar forms are the hot path: no tensor is made for the Python number.
-      .def("__add__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return add(x, y); }, [](auto& x, Scalar s) { return add(x, s); });
-      })
-      .def("__radd__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return add(y, x); }, [](auto& x, Scalar s) { return add(x, s); });
-      })
-      .def("__sub__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return sub(x, y); }, [](auto& x, Scalar s) { return sub(x, s); });
-      })
-      .def("__rsub__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return sub(y, x); }, [](auto& x, Scalar s) { return rsub(s, x); });
-      })
-      .def("__mul__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return mul(x, y); }, [](auto& x, Scalar s) { return mul(x, s); });
-      })
-      .def("__rmul__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return mul(y, x); }, [](auto& x, Scalar s) { return mul(x, s); });
-      })
-      .def("__truediv__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return div(x, y); }, [](auto& x, Scalar s) { return div(x, s); });
-      })
-      .def("__rtruediv__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return div(y, x); }, [](auto& x, Scalar s) { return rdiv(s, x); });
-      })
-      .def("__pow__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return pow(x, y); }, [](auto& x, Scalar s) { return pow(x, s); });
-      })
-      .def("__rpow__", [](const Tensor& a, py::handle b) {
-        return binary_operator(a, b, [](auto& x, auto& y) { return pow(y, x); }, [](auto& x, Scalar s) { return rpow(s, x); });
-      })
-      .def("__matmul__", [](const Tensor& a, py::handle b) {
-        if (is_number(b)) throw ValueError("matmul: a Python number is not a matrix; use *");
-        return binary_operator(a, b, [](auto& x, auto& y) { return matmul(x, y); }, [](auto& x, Scalar) { return x; });
-      })
-      .def("__rmatmul__", [](const Tensor& a, py::handle b) {
-        if (is_number(b)) throw ValueError("matmul: a Python number is not a matrix; use *");
-        return binary_operator(a, b, [](auto& x, auto& y) { return matmul(y, x); }, [](auto& x, Scalar) { return x; });
-      })
-      .def("__neg__", [](const Tensor& a) { return neg(a); })
-      .def("__pos__", [](const Tensor& a) { return a; })
-      .def("__abs__", [](const Tensor& a) { return abs(a); })
-      .def("__eq__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return eq(x, y); }); })
-      .def("__ne__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return ne(x, y); }); })
-      .def("__lt__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return lt(x, y); }); })
-      .def("__le__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return le(x, y); }); })
-      .def("__gt__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return gt(x, y); }); })
-      .def("__ge__", [](const Tensor& a, py::handle b) { return comparison(a, b, [](auto& x, auto& y) { return ge(x, y); }); })
-      .def("__invert__", [](const Tensor& a) {
-        if (a.dtype() != DType::Bool) throw TypeError("~ is only defined for bool tensors here, got " + describe(a));
-        return logical_not(a);
-      })
-      .def_property_readonly("T", [](const Tensor& t) { return transpose(t, std::nullopt); });
+  // The Tensor type is hand-written (python/tensor_type.cpp) for the hot path; the rest of its
+  // methods are bound here with pybind11 onto the same type.
+  create_tensor_type(m.ptr());
+  py::handle tensor(reinterpret_cast<PyObject*>(tensor_type));
+  auto def = [&](const char* name, auto&& f) {
+    tensor.attr(name) = py::cpp_function(std::forward<decltype(f)>(f), py::name(name), py::is_method(tensor));
+  };
+  py::object property = py::module_::import("builtins").attr("property");
+  auto def_property = [&](const char* name, auto&& getter) {
+    tensor.attr(name) = property(py::cpp_function(std::forward<decltype(getter)>(getter), py::is_method(tensor)));
+  };
+  def_property("strides", [](const Tensor& t) {
+    py::list out;
+    for (auto s : t.strides()) out.append(s * int64_t(itemsize(t.dtype())));
+    return py::tuple(out);
+  });
+  def_property("retains_grad", [](const Tensor& t) { return t->retains_grad; });
+  def_property("T", [](const Tensor& t) { return transpose(t, std::nullopt); });
+  tensor.attr("requires_grad_") = py::cpp_function(
+      [](const Tensor& t, bool on) {
+        if (t->grad_fn && !on) throw std::runtime_error("requires_grad_: only leaf tensors can stop requiring grad");
+        if (on) check_can_require_grad(t);
+        if (!t->grad_fn) t->requires_grad = on;
+        return t;
+      },
+      py::name("requires_grad_"), py::is_method(tensor), py::arg("requires_grad") = true);
+  def("detach", [](const Tensor& t) { return t.detach(); });
+  def("retain_grad", [](const Tensor& t) {
+    if (!t.requires_grad()) throw std::runtime_error("retain_grad: can't retain_grad on a tensor that doesn't require grad");
+    if (!t->grad_fn || t->retains_grad) return;
+    t->retains_grad = true;
+    t->grad_fn->retained.emplace_back(t->output_nr, t.impl());
+  });
+  def("zero_", [](const Tensor& t) { zero_inplace(t); return t; });
+  def("item", &item);
+  def("numpy", [](py::handle self) { return numpy_view(unwrap(self.ptr()), self); });
 
   bind_ops(m);
 

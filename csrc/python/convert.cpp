@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "kernels/kernels.h"
+#include "python/tensor_type.h"
 
 namespace pyjac::python {
 
@@ -62,8 +63,8 @@ Tensor tensor_from_array(const py::array& arr_in) {
 }
 
 Tensor tensor_from_object(py::handle obj) {
-  if (py::isinstance<TensorImpl>(obj)) {
-    Tensor t = obj.cast<Tensor>();
+  if (is_tensor(obj.ptr())) {
+    const Tensor& t = unwrap(obj.ptr());
     return kernels::cast(t, t.dtype());  // a copy, as torch.tensor(t) and np.array(a) make
   }
   py::object arr;
@@ -77,7 +78,7 @@ Tensor tensor_from_object(py::handle obj) {
 }
 
 Tensor as_tensor(py::handle obj) {
-  if (py::isinstance<TensorImpl>(obj)) return obj.cast<Tensor>();
+  if (is_tensor(obj.ptr())) return unwrap(obj.ptr());
   if (PyFloat_Check(obj.ptr())) return scalar_tensor(PyFloat_AS_DOUBLE(obj.ptr()), DType::Float64);
   return tensor_from_object(obj);
 }
@@ -182,7 +183,7 @@ std::vector<IndexItem> parse_index(py::handle index) {
       int64_t step = 1;
       if (get(s->step, step)) it.step = step;
       items.push_back(it);
-    } else if (!PyBool_Check(p) && PyIndex_Check(p) && !py::isinstance<TensorImpl>(h)) {
+    } else if (!PyBool_Check(p) && PyIndex_Check(p) && !is_tensor(h.ptr())) {
       IndexItem it{IndexItem::Int};
       it.start = to_int64<IndexError>(h, "index");
       items.push_back(it);
@@ -224,12 +225,9 @@ NormOrd parse_ord(py::handle ord) {
 
 namespace pybind11::detail {
 
-using holder_caster = copyable_holder_caster<pyjac::TensorImpl, std::shared_ptr<pyjac::TensorImpl>>;
-
 bool type_caster<pyjac::Tensor>::load(handle src, bool convert) {
-  holder_caster inner;
-  if (inner.load(src, false)) {
-    value = pyjac::Tensor(static_cast<std::shared_ptr<pyjac::TensorImpl>&>(inner));
+  if (pyjac::python::is_tensor(src.ptr())) {
+    value = pyjac::python::unwrap(src.ptr());
     return true;
   }
   if (!convert || src.is_none()) return false;
@@ -243,8 +241,7 @@ bool type_caster<pyjac::Tensor>::load(handle src, bool convert) {
 }
 
 handle type_caster<pyjac::Tensor>::cast(const pyjac::Tensor& t, return_value_policy, handle) {
-  if (!t.defined()) return none().release();
-  return type_caster<std::shared_ptr<pyjac::TensorImpl>>::cast(t.impl(), return_value_policy::take_ownership, {});
+  return pyjac::python::wrap(t);
 }
 
 }  // namespace pybind11::detail

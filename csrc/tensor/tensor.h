@@ -46,6 +46,9 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> grad;
   // Forward-mode tangents by level id (see autograd/forward.h); empty almost always.
   std::vector<std::pair<uint64_t, std::shared_ptr<TensorImpl>>> tangents;
+  // The Python object wrapping this tensor while one is alive (owned and kept by the python/
+  // layer, which clears it when the wrapper dies); lets a tensor keep its Python identity.
+  void* pyobj = nullptr;
 };
 
 class Tensor {
