@@ -4,7 +4,6 @@
 #include "autograd/engine.h"
 
 #include <algorithm>
-#include <deque>
 #include <unordered_map>
 
 #include "autograd/grad_mode.h"
@@ -14,30 +13,29 @@ namespace pyjac {
 
 namespace {
 
-struct NodeState {
-  int dependencies = 0;
-  bool needed = false;
-  TensorList buffer;  // gradients arriving for each output
-};
-
-// Node -> NodeState for one backward pass: open addressing over a power-of-two table, so a
-// lookup is a multiply and a probe or two rather than a heap-allocated bucket chain.
-class NodeStates {
+// Node -> dense index for one backward pass: open addressing over a power-of-two table, so a
+// lookup is a multiply and a probe or two rather than a heap-allocated bucket chain. Only graph
+// discovery hashes; everything after works on the indices.
+class NodeIndex {
  public:
-  NodeStates() : keys_(64, nullptr), slots_(64, 0) {}
+  NodeIndex() : keys_(64, nullptr), values_(64, 0) {}
 
-  // The state of `n`, and whether it was just added.
-  std::pair<NodeState*, bool> insert(Node* n) {
+  static constexpr uint32_t kMissing = ~uint32_t(0);
+
+  uint32_t find(Node* n) const {
     size_t i = probe(n);
-    if (keys_[i] == n) return {&states_[slots_[i]], false};
-    keys_[i] = n;
-    slots_[i] = uint32_t(states_.size());
-    states_.emplace_back();
-    if (states_.size() * 2 > keys_.size()) grow();
-    return {&states_[slots_[probe(n)]], true};
+    return keys_[i] == n ? values_[i] : kMissing;
   }
 
-  NodeState& operator[](Node* n) { return *insert(n).first; }
+  // n's index, and whether it was just added (with index `next`).
+  std::pair<uint32_t, bool> insert(Node* n, uint32_t next) {
+    size_t i = probe(n);
+    if (keys_[i] == n) return {values_[i], false};
+    keys_[i] = n;
+    values_[i] = next;
+    if (++size_ * 2 > keys_.size()) grow();
+    return {next, true};
+  }
 
  private:
   size_t probe(Node* n) const {
@@ -49,123 +47,161 @@ class NodeStates {
 
   void grow() {
     std::vector<Node*> old_keys = std::move(keys_);
-    std::vector<uint32_t> old_slots = std::move(slots_);
+    std::vector<uint32_t> old_values = std::move(values_);
     keys_.assign(old_keys.size() * 2, nullptr);
-    slots_.assign(old_keys.size() * 2, 0);
+    values_.assign(old_keys.size() * 2, 0);
     for (size_t j = 0; j < old_keys.size(); ++j)
       if (old_keys[j]) {
         size_t i = probe(old_keys[j]);
         keys_[i] = old_keys[j];
-        slots_[i] = old_slots[j];
+        values_[i] = old_values[j];
       }
   }
 
   std::vector<Node*> keys_;
-  std::vector<uint32_t> slots_;
-  std::deque<NodeState> states_;  // stable addresses while the table grows
+  std::vector<uint32_t> values_;
+  size_t size_ = 0;
 };
 
-}  // namespace
+constexpr int32_t kNoChild = -1;
 
-namespace {
+struct NodeState {
+  Node* node;
+  uint32_t first_child;  // where this node's child indices start in GraphTask::children_
+  int dependencies = 0;
+  bool needed = false;
+  bool is_target = false;
+  TensorList buffer;  // gradients arriving for each output
+};
 
 // One backward pass: where it starts (roots seeded with cotangents), where it must reach
-// (targets, for grad()), and the state of every node below the roots.
+// (targets, for grad()), and the state of every node below the roots, by dense index.
 class GraphTask {
  public:
   GraphTask(std::vector<Edge> roots, std::vector<Edge> targets, bool keep_graph, bool accumulate)
-      : roots_(std::move(roots)), targets_(std::move(targets)), keep_graph_(keep_graph), accumulate_(accumulate) {
-    for (size_t i = 0; i < targets_.size(); ++i) targets_at_[targets_[i].fn.get()].push_back(i);
-  }
+      : roots_(std::move(roots)), targets_(std::move(targets)), keep_graph_(keep_graph), accumulate_(accumulate) {}
 
   TensorList run(const TensorList& seeds) {
     discover();
+    find_targets();
     mark_needed();
     count_dependencies();
-    for (size_t i = 0; i < roots_.size(); ++i) deliver(roots_[i], seeds[i]);
-    std::vector<Node*> ready;
-    for (auto& r : roots_) {
-      NodeState& s = state_[r.fn.get()];
+    for (size_t i = 0; i < roots_.size(); ++i) deliver(root_ids_[i], roots_[i].input_nr, seeds[i]);
+    std::vector<uint32_t> ready;
+    for (uint32_t r : root_ids_) {
+      NodeState& s = states_[r];
       if (s.needed && s.dependencies == 0) {
         s.dependencies = -1;  // queued
-        ready.push_back(r.fn.get());
+        ready.push_back(r);
       }
     }
     while (!ready.empty()) {
-      Node* node = ready.back();
+      uint32_t i = ready.back();
       ready.pop_back();
-      execute(node, ready);
+      execute(i, ready);
     }
     return std::move(results_);
   }
 
  private:
-  // Every node below the roots, in post-order (each after all the nodes below it).
+  std::pair<uint32_t, bool> add(Node* n) {
+    auto [i, added] = index_.insert(n, uint32_t(states_.size()));
+    if (added) {
+      states_.push_back(NodeState{n, uint32_t(children_.size())});
+      children_.resize(children_.size() + n->next_edges.size(), kNoChild);
+    }
+    return {i, added};
+  }
+
+  // Every node below the roots gets an index, and its children's indices, in post-order
+  // (each node after all the nodes below it).
   void discover() {
-    std::vector<std::pair<Node*, size_t>> stack;
+    std::vector<std::pair<uint32_t, size_t>> stack;
     for (auto& r : roots_) {
-      if (!state_.insert(r.fn.get()).second) continue;
-      stack.emplace_back(r.fn.get(), 0);
+      auto [ri, added] = add(r.fn.get());
+      root_ids_.push_back(ri);
+      if (!added) continue;
+      stack.emplace_back(ri, 0);
       while (!stack.empty()) {
-        auto& [node, next] = stack.back();
+        const uint32_t i = stack.back().first;
+        const size_t next = stack.back().second;
+        Node* node = states_[i].node;
         if (next < node->next_edges.size()) {
-          Node* child = node->next_edges[next++].fn.get();
-          if (child && state_.insert(child).second) stack.emplace_back(child, 0);
+          ++stack.back().second;
+          Node* child = node->next_edges[next].fn.get();
+          if (!child) continue;
+          auto [ci, child_added] = add(child);
+          children_[states_[i].first_child + next] = int32_t(ci);
+          if (child_added) stack.emplace_back(ci, 0);
         } else {
-          order_.push_back(node);
+          order_.push_back(i);
           stack.pop_back();
         }
       }
     }
   }
 
+  void find_targets() {
+    target_ids_.assign(targets_.size(), NodeIndex::kMissing);
+    for (size_t t = 0; t < targets_.size(); ++t) {
+      uint32_t i = index_.find(targets_[t].fn.get());
+      if (i == NodeIndex::kMissing) continue;
+      target_ids_[t] = i;
+      states_[i].is_target = true;
+    }
+    results_.resize(targets_.size());
+  }
+
+  template <class F>
+  void for_children(const NodeState& s, F&& f) {
+    const int32_t* c = children_.data() + s.first_child;
+    for (size_t k = 0; k < s.node->next_edges.size(); ++k)
+      if (c[k] != kNoChild) f(k, uint32_t(c[k]));
+  }
+
   // A node is needed when it is a target or leads to one (every node, for backward()).
   void mark_needed() {
-    for (Node* n : order_) {
-      NodeState& s = state_[n];
-      s.needed = accumulate_ || targets_at_.count(n);
-      for (auto& e : n->next_edges)
-        if (!s.needed && e.fn && state_[e.fn.get()].needed) s.needed = true;
+    for (uint32_t i : order_) {
+      NodeState& s = states_[i];
+      s.needed = accumulate_ || s.is_target;
+      if (!s.needed) for_children(s, [&](size_t, uint32_t c) { s.needed |= states_[c].needed; });
     }
   }
 
   // How many needed nodes send a gradient into each needed node.
   void count_dependencies() {
-    for (Node* n : order_) {
-      if (!state_[n].needed) continue;
-      for (auto& e : n->next_edges)
-        if (e.fn) {
-          NodeState& c = state_[e.fn.get()];
-          if (c.needed) ++c.dependencies;
-        }
+    for (uint32_t i : order_) {
+      if (!states_[i].needed) continue;
+      for_children(states_[i], [&](size_t, uint32_t c) {
+        if (states_[c].needed) ++states_[c].dependencies;
+      });
     }
-    results_.resize(targets_.size());
   }
 
-  void deliver(const Edge& e, Tensor grad) {
+  void deliver(uint32_t i, uint32_t input_nr, Tensor grad) {
     if (!grad.defined()) return;
-    NodeState& s = state_[e.fn.get()];
+    NodeState& s = states_[i];
     if (s.buffer.empty()) {
       if (!spare_.empty()) {  // reuse a finished node's vector rather than allocate one per node
         s.buffer = std::move(spare_.back());
         spare_.pop_back();
       }
-      s.buffer.resize(e.fn->num_outputs);
+      s.buffer.resize(s.node->num_outputs);
     }
-    Tensor& slot = s.buffer[e.input_nr];
+    Tensor& slot = s.buffer[input_nr];
     slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
   }
 
   // Runs a node whose gradients have all arrived, and passes its input gradients on.
-  void execute(Node* node, std::vector<Node*>& ready) {
-    TensorList grads = std::move(state_[node].buffer);
+  void execute(uint32_t index, std::vector<uint32_t>& ready) {
+    NodeState& s = states_[index];
+    Node* node = s.node;
+    TensorList grads = std::move(s.buffer);
     grads.resize(node->num_outputs);
 
-    if (!accumulate_) {
-      auto it = targets_at_.find(node);
-      if (it != targets_at_.end())
-        for (size_t i : it->second) results_[i] = grads[targets_[i].input_nr];
-    }
+    if (!accumulate_ && s.is_target)
+      for (size_t t = 0; t < targets_.size(); ++t)
+        if (target_ids_[t] == index) results_[t] = grads[targets_[t].input_nr];
     for (auto& [nr, weak] : node->retained)
       if (auto t = weak.lock())
         if (grads[nr].defined()) accumulate_into(t->grad, Tensor(grads[nr]));
@@ -175,16 +211,11 @@ class GraphTask {
     }
 
     Needs needs;
-    needs.bits = 0;
-    bool any_needed = node->next_edges.size() > 64;
-    for (size_t i = 0; i < node->next_edges.size() && i < 64; ++i) {
-      const Edge& e = node->next_edges[i];
-      if (e.fn && state_[e.fn.get()].needed) {
-        needs.bits |= uint64_t(1) << i;
-        any_needed = true;
-      }
-    }
-    if (!any_needed) return;  // a target with nothing needed below it
+    needs.bits = node->next_edges.size() > 64 ? ~uint64_t(0) : 0;
+    for_children(s, [&](size_t k, uint32_t c) {
+      if (k < 64 && states_[c].needed) needs.bits |= uint64_t(1) << k;
+    });
+    if (!needs.bits) return;  // a target with nothing needed below it
 
     bool any_grad = false;
     for (auto& g : grads) any_grad |= g.defined();
@@ -195,21 +226,20 @@ class GraphTask {
     }
     grads.clear();
     spare_.push_back(std::move(grads));
-    for (size_t i = 0; i < node->next_edges.size(); ++i) {
-      const Edge& e = node->next_edges[i];
-      if (!e.fn) continue;
-      NodeState& c = state_[e.fn.get()];
-      if (!c.needed) continue;
-      if (i < input_grads.size()) deliver(e, std::move(input_grads[i]));
-      if (--c.dependencies == 0) ready.push_back(e.fn.get());
-    }
+    const NodeState& done = states_[index];
+    for_children(done, [&](size_t k, uint32_t c) {
+      if (!states_[c].needed) return;
+      if (k < input_grads.size()) deliver(c, node->next_edges[k].input_nr, std::move(input_grads[k]));
+      if (--states_[c].dependencies == 0) ready.push_back(c);
+    });
   }
 
   std::vector<Edge> roots_, targets_;
   const bool keep_graph_, accumulate_;
-  std::unordered_map<Node*, std::vector<size_t>> targets_at_;
-  NodeStates state_;
-  std::vector<Node*> order_;
+  NodeIndex index_;
+  std::vector<NodeState> states_;
+  std::vector<int32_t> children_;
+  std::vector<uint32_t> order_, root_ids_, target_ids_;
   std::vector<TensorList> spare_;  // emptied gradient buffers, kept for their capacity
   TensorList results_;
 };
@@ -269,12 +299,12 @@ bool depends_on_other_leaves(const TensorList& outputs, const TensorList& own_le
   for (auto& t : own_leaves)
     if (auto acc = t->grad_accumulator.lock()) own.push_back(acc.get());
   auto is_own = [&](Node* n) { return std::find(own.begin(), own.end(), n) != own.end(); };
-  NodeStates seen;
+  NodeIndex seen;
   std::vector<Node*> stack;
   for (auto& t : outputs) {
     if (!t.defined() || !t.requires_grad()) continue;
     Node* n = gradient_edge(t).fn.get();
-    if (n && seen.insert(n).second) stack.push_back(n);
+    if (n && seen.insert(n, 0).second) stack.push_back(n);
   }
   while (!stack.empty()) {
     Node* n = stack.back();
@@ -284,7 +314,7 @@ bool depends_on_other_leaves(const TensorList& outputs, const TensorList& own_le
       continue;
     }
     for (auto& e : n->next_edges)
-      if (e.fn && seen.insert(e.fn.get()).second) stack.push_back(e.fn.get());
+      if (e.fn && seen.insert(e.fn.get(), 0).second) stack.push_back(e.fn.get());
   }
   return false;
 }

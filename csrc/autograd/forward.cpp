@@ -8,12 +8,14 @@ namespace pyjac {
 
 thread_local std::vector<uint64_t> ForwardAD::open_;
 thread_local std::vector<uint64_t> ForwardAD::live_;
+thread_local bool ForwardAD::any_live_ PYJAC_HOT_TLS = false;
 
 uint64_t ForwardAD::enter() {
   static std::atomic<uint64_t> next{1};
   uint64_t id = next++;
   open_.push_back(id);
   live_.push_back(id);
+  update_any_live();
   return id;
 }
 
@@ -22,6 +24,7 @@ void ForwardAD::exit(uint64_t level) {
   if (it == open_.end()) throw std::runtime_error("forward AD: exiting a level that is not open");
   open_.erase(it);
   live_.erase(std::remove(live_.begin(), live_.end(), level), live_.end());
+  update_any_live();
 }
 
 Tensor ForwardAD::tangent(const Tensor& t, uint64_t level) {
@@ -43,8 +46,12 @@ void ForwardAD::set_tangent(const Tensor& t, uint64_t level, const Tensor& tange
 
 ForwardAD::Hide::Hide(uint64_t level) : saved_(live_) {
   live_.erase(std::remove(live_.begin(), live_.end(), level), live_.end());
+  update_any_live();
 }
 
-ForwardAD::Hide::~Hide() { live_ = std::move(saved_); }
+ForwardAD::Hide::~Hide() {
+  live_ = std::move(saved_);
+  update_any_live();
+}
 
 }  // namespace pyjac

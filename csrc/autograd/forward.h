@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "autograd/grad_mode.h"
 #include "tensor/tensor.h"
 
 namespace pyjac {
@@ -15,7 +16,7 @@ struct ForwardAD {
   static void exit(uint64_t level);
   // Levels whose tangents ops must propagate now: open and not hidden.
   static const std::vector<uint64_t>& live() { return live_; }
-  static bool any_live() { return !live_.empty(); }
+  static bool any_live() { return any_live_; }
 
   static Tensor tangent(const Tensor& t, uint64_t level);
   static void set_tangent(const Tensor& t, uint64_t level, const Tensor& tangent);
@@ -35,6 +36,8 @@ struct ForwardAD {
  private:
   static thread_local std::vector<uint64_t> open_;
   static thread_local std::vector<uint64_t> live_;
+  static thread_local bool any_live_ PYJAC_HOT_TLS;  // !live_.empty(), without the vector's TLS wrapper
+  static void update_any_live() { any_live_ = !live_.empty(); }
 };
 
 }  // namespace pyjac

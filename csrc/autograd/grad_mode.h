@@ -1,6 +1,11 @@
 #pragma once
 // Grad mode is per thread, as in PyTorch: a no_grad block on one thread leaves others recording.
 
+// Thread-locals read on every op: the initial-exec model makes each read one instruction instead
+// of a call to __tls_get_addr. Only for a few bytes of trivially-initialised flags (the static
+// TLS space it draws from is small).
+#define PYJAC_HOT_TLS __attribute__((tls_model("initial-exec")))
+
 namespace pyjac {
 
 struct GradMode {
@@ -8,7 +13,7 @@ struct GradMode {
   static void set_enabled(bool on) { enabled_ = on; }
 
  private:
-  static thread_local bool enabled_;
+  static thread_local bool enabled_ PYJAC_HOT_TLS;
 };
 
 struct GradModeGuard {

@@ -6,20 +6,21 @@
 
 namespace pyjac {
 
-thread_local bool GradMode::enabled_ = true;
+thread_local bool GradMode::enabled_ PYJAC_HOT_TLS = true;
 
 Node::~Node() {
   for (auto& e : next_edges) release_node(std::move(e.fn));
 }
 
 void release_node(std::shared_ptr<Node>&& node) {
-  thread_local std::vector<std::shared_ptr<Node>> pending;
-  thread_local bool draining = false;
+  static thread_local bool draining PYJAC_HOT_TLS = false;
   if (!node) return;
   if (node.use_count() > 1) {  // not the last reference: nothing is destroyed here
     node.reset();
     return;
   }
+  thread_local std::vector<std::shared_ptr<Node>> pending_list;
+  std::vector<std::shared_ptr<Node>>& pending = pending_list;  // one TLS lookup, not one per use
   pending.push_back(std::move(node));
   if (draining) return;  // an outer call is already emptying the list
   draining = true;

@@ -49,7 +49,7 @@ Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs)
   reverse &= GradMode::is_enabled();
   forward &= ForwardAD::any_live();
   if (!reverse && !forward) return {};
-  auto node = std::make_shared<OpNode>(spec);
+  auto node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
   node->out_ndim = out.ndim();
   if (reverse) {
     node->next_edges.reserve(inputs.size());

@@ -10,6 +10,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "ops/ops.h"
+#include "tensor/pool.h"
 
 namespace pyjac {
 
@@ -78,7 +79,7 @@ Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
   const bool reverse = GradMode::is_enabled() && any_requires_grad(inputs...);
   const bool forward = ForwardAD::any_live() && any_tangent(inputs...);
   if (!reverse && !forward) return {};
-  auto node = std::make_shared<OpNode>(spec);
+  auto node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
   node->out_ndim = out.ndim();
   if (reverse) {
     node->next_edges.reserve(sizeof...(Ts));

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "autograd/node.h"
+#include "tensor/pool.h"
 
 namespace pyjac {
 
@@ -46,7 +47,7 @@ bool Tensor::is_contiguous() const {
 }
 
 Tensor Tensor::detach() const {
-  auto t = std::make_shared<TensorImpl>();
+  auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
   t->storage = impl_->storage;
   t->shape = impl_->shape;
   t->strides = impl_->strides;
@@ -56,7 +57,7 @@ Tensor Tensor::detach() const {
 }
 
 Tensor Tensor::view_as_strided(const Shape& shape, const Shape& strides, int64_t offset) const {
-  auto t = std::make_shared<TensorImpl>();
+  auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
   t->storage = impl_->storage;
   t->shape = shape;
   t->strides = strides;
@@ -76,8 +77,8 @@ Tensor empty(const Shape& shape, DType dtype) {
   }
   if (n >= kMaxBytes / int64_t(itemsize(dtype)))
     throw std::bad_alloc();
-  auto t = std::make_shared<TensorImpl>();
-  t->storage = std::make_shared<Storage>(size_t(numel(shape)) * itemsize(dtype));
+  auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
+  t->storage = std::allocate_shared<Storage>(pool::Allocator<Storage>(), size_t(numel(shape)) * itemsize(dtype));
   t->shape = shape;
   t->strides = contiguous_strides(shape);
   t->dtype = dtype;
