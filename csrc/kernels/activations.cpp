@@ -169,7 +169,8 @@ Loops<T> loops(Activation f) {
 
 // ---- softmax --------------------------------------------------------------------------------------
 // Along the last axis: `rows` contiguous rows of length n. A NaN anywhere in a row makes the whole
-// row NaN (it reaches the sum), as in PyTorch.
+// row NaN (it reaches the sum), as in PyTorch. log_softmax is (x - max) - log(sum), in that order:
+// x - max is exact near the max, where x - (max + log(sum)) would round at the scale of x.
 #define PYJAC_SOFTMAX_ROWS(T, sfx)                                                                     \
   PYJAC_CLONES void softmax_rows_##sfx(const T* __restrict x, T* __restrict y, int64_t rows, int64_t n, \
                                        bool log) {                                                     \
@@ -179,8 +180,8 @@ Loops<T> loops(Activation f) {
       T s = 0;                                                                                         \
       if (log) {                                                                                       \
         _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += v_exp(x[i] - m);    \
-        const T lse = m + std::log(s);                                                                 \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;                         \
+        const T log_s = std::log(s);                                                                   \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_s;                 \
       } else {                                                                                         \
         _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) {                         \
           const T e = v_exp(x[i] - m);                                                                 \
@@ -218,11 +219,11 @@ Loops<T> loops(Activation f) {
         }                                                                                              \
       }                                                                                                \
       if (log) {                                                                                       \
-        for (int64_t k = 0; k < inner; ++k) s[k] = m[k] + std::log(s[k]);                              \
+        for (int64_t k = 0; k < inner; ++k) s[k] = std::log(s[k]);                                     \
         for (int64_t j = 0; j < n; ++j) {                                                              \
           const T* xj = x + j * inner;                                                                 \
           T* yj = y + j * inner;                                                                       \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) yj[k] = xj[k] - s[k];                \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) yj[k] = (xj[k] - m[k]) - s[k];       \
         }                                                                                              \
       } else {                                                                                         \
         for (int64_t k = 0; k < inner; ++k) s[k] = T(1) / s[k];                                        \

@@ -152,8 +152,10 @@ def _one_hot(target, n_classes, ndim, axis, dtype, ignore_index, op):
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"{op}: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes")
-    hit = _core.equal(_core.expand_dims(target, axis), _along(arange(n_classes), ndim, axis))
-    return _core.astype(hit, dtype)
+    hit = _core.astype(_core.equal(_core.expand_dims(target, axis), _along(arange(n_classes), ndim, axis)), dtype)
+    if 0 <= ignore_index < n_classes:  # an ignored class index would otherwise be picked like any other
+        hit = hit * _core.astype(_core.expand_dims(target != ignore_index, axis), dtype)
+    return hit
 
 
 def _index_target(input, target, axis, op):

@@ -83,14 +83,14 @@ class Module:
         if isinstance(value, Module):
             self._forget(name)
             modules[name] = value
+        elif _is_parameter(value):
+            self._forget(name)
+            params[name] = value
         elif name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
                                 f"(a Module or None expected)")
             modules[name] = None
-        elif _is_parameter(value):
-            self._forget(name)
-            params[name] = value
         elif name in params:
             if value is not None and not (isinstance(value, Tensor) and value.is_leaf):
                 raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' (a leaf Tensor or None "
