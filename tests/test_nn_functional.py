@@ -443,6 +443,28 @@ def test_softmax_batched_and_jvp(name, fn, ref, rng, batched_check):
                                    atol=1e-12)
 
 
+@pytest.mark.parametrize("axis", [0, -1])
+@pytest.mark.parametrize("name,fn,ref", SOFTMAXES, ids=SM_IDS)
+def test_softmax_fused_backward_rules(name, fn, ref, axis, rng, batched_check):
+    # The backward is a fused op with rules of its own: its gradient (in the cotangent and in the
+    # output), batched, and one order higher (gradgradcheck of the gradient function).
+    a, w = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+
+    def first(x):
+        (g,) = pj.grad(pj.sum(fn(x, axis=axis) * _t(w) * pj.sin(x)), x, create_graph=True)
+        return g
+
+    batched_check(first, [a], k=3)
+    assert gradgradcheck(first, (_t(a, True),))
+    # the fused op itself, in its cotangent argument too
+    def backward_of(x, v):
+        (g,) = pj.grad(fn(x, axis=axis), x, grad_outputs=v, create_graph=True)
+        return g
+
+    assert gradcheck(backward_of, (_t(a, True), _t(w, True)))
+    assert gradgradcheck(backward_of, (_t(a, True), _t(w, True)))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_softmax_stable_for_large_inputs(dtype):
     a = np.array([[1e4, 1e4 - 1.0, -1e4], [-1e4, -1e4, -1e4 + 2.0]])

@@ -235,6 +235,58 @@ Loops<T> loops(Activation f) {
     }                                                                                                  \
   }
 
+// The backward, same layouts: g and y the cotangent and the forward output, o the result.
+#define PYJAC_SOFTMAX_GRAD_ROWS(T, sfx)                                                                \
+  PYJAC_CLONES void softmax_grad_rows_##sfx(const T* __restrict g, const T* __restrict y, T* __restrict o, \
+                                            int64_t rows, int64_t n, bool log) {                       \
+    for (int64_t r = 0; r < rows; ++r, g += n, y += n, o += n) {                                       \
+      T s = 0;                                                                                         \
+      if (log) {                                                                                       \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += g[i];               \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) o[i] = g[i] - v_exp(y[i]) * s;             \
+      } else {                                                                                         \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += g[i] * y[i];        \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) o[i] = y[i] * (g[i] - s);                  \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+#define PYJAC_SOFTMAX_GRAD_COLS(T, sfx)                                                                \
+  PYJAC_CLONES void softmax_grad_cols_##sfx(const T* __restrict g, const T* __restrict y, T* __restrict o, \
+                                            int64_t outer, int64_t n, int64_t inner, bool log,         \
+                                            T* __restrict s) {                                         \
+    const int64_t block = n * inner;                                                                   \
+    for (int64_t b = 0; b < outer; ++b, g += block, y += block, o += block) {                          \
+      for (int64_t k = 0; k < inner; ++k) s[k] = 0;                                                    \
+      for (int64_t j = 0; j < n; ++j) {                                                                \
+        const T* gj = g + j * inner;                                                                   \
+        const T* yj = y + j * inner;                                                                   \
+        if (log) {                                                                                     \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += gj[k];                       \
+        } else {                                                                                       \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += gj[k] * yj[k];               \
+        }                                                                                              \
+      }                                                                                                \
+      for (int64_t j = 0; j < n; ++j) {                                                                \
+        const T* gj = g + j * inner;                                                                   \
+        const T* yj = y + j * inner;                                                                   \
+        T* oj = o + j * inner;                                                                         \
+        if (log) {                                                                                     \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) oj[k] = gj[k] - v_exp(yj[k]) * s[k]; \
+        } else {                                                                                       \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) oj[k] = yj[k] * (gj[k] - s[k]);      \
+        }                                                                                              \
+      }                                                                                                \
+    }                                                                                                  \
+  }
+
+PYJAC_SOFTMAX_GRAD_ROWS(double, d)
+PYJAC_SOFTMAX_GRAD_ROWS(float, f)
+PYJAC_SOFTMAX_GRAD_COLS(double, d)
+PYJAC_SOFTMAX_GRAD_COLS(float, f)
+
+#undef PYJAC_SOFTMAX_GRAD_ROWS
+#undef PYJAC_SOFTMAX_GRAD_COLS
+
 PYJAC_SOFTMAX_ROWS(double, d)
 PYJAC_SOFTMAX_ROWS(float, f)
 PYJAC_SOFTMAX_COLS(double, d)
@@ -324,6 +376,36 @@ Tensor softmax(const Tensor& x_in, int64_t axis, bool log) {
       if constexpr (std::is_same_v<T, double>)
         softmax_cols_d(x.data<T>(), out.data<T>(), outer, n, inner, log, m.data(), s.data());
       else softmax_cols_f(x.data<T>(), out.data<T>(), outer, n, inner, log, m.data(), s.data());
+    }
+  });
+  return out;
+}
+
+Tensor softmax_grad(const Tensor& g_in, const Tensor& y_in, int64_t axis, bool log) {
+  const Shape shape = broadcast_shapes(g_in.shape(), y_in.shape(), log ? "log_softmax backward" : "softmax backward");
+  const DType od = float_result(promote(g_in.dtype(), y_in.dtype()));
+  Tensor out = empty(shape, od);
+  if (out.numel() == 0) return out;
+  // Both operands laid out as the result (y is spread over g's batch dims when they differ).
+  Tensor g = materialize(g_in.dtype() == od ? g_in : cast(g_in, od), shape);
+  Tensor y = materialize(y_in.dtype() == od ? y_in : cast(y_in, od), shape);
+  const int64_t nd = int64_t(shape.size()), ax = nd + axis;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < ax; ++d) outer *= shape[d];
+  for (int64_t d = ax + 1; d < nd; ++d) inner *= shape[d];
+  const int64_t n = shape[ax];
+  dispatch_float(od, "softmax backward", [&](auto tag) {
+    using T = decltype(tag);
+    const T* pg = g.data<T>();
+    const T* py = y.data<T>();
+    T* po = out.data<T>();
+    if (inner == 1) {
+      if constexpr (std::is_same_v<T, double>) softmax_grad_rows_d(pg, py, po, outer, n, log);
+      else softmax_grad_rows_f(pg, py, po, outer, n, log);
+    } else {
+      std::vector<T> s(static_cast<size_t>(inner));
+      if constexpr (std::is_same_v<T, double>) softmax_grad_cols_d(pg, py, po, outer, n, inner, log, s.data());
+      else softmax_grad_cols_f(pg, py, po, outer, n, inner, log, s.data());
     }
   });
   return out;

@@ -16,5 +16,8 @@ Tensor activation_grad(Activation f, const Tensor& g, const Tensor& x, double p0
 
 // exp(x - max) / sum(exp(x - max)) along `axis` (in [0, ndim)), or its log when `log` is set.
 Tensor softmax(const Tensor& x, int64_t axis, bool log);
+// Their backward in one pass per row, g and y broadcast together (g may carry leading batch dims),
+// `axis` negative (counted from the end): y (g - sum(g y)) for softmax, g - exp(y) sum(g) for log.
+Tensor softmax_grad(const Tensor& g, const Tensor& y, int64_t axis, bool log);
 
 }  // namespace pyjac::kernels

@@ -144,17 +144,55 @@ Tensor silu(const Tensor& x) {
 
 // ---- softmax and log_softmax along one axis (n.ints[0], negative so that it counts from the end
 // and so holds for cotangents and tangents with extra leading batch dims) ---------------------------
+// As for the activations, each backward is one fused op with rules of its own:
+//   softmax_backward(g, y)     = y (g - sum(g y)),  d/dg: the same op;  d/dy: h (g - sum(g y)) - g sum(h y)
+//   log_softmax_backward(g, y) = g - exp(y) sum(g), d/dg: h - sum(h exp(y));  d/dy: -h exp(y) sum(g)
 namespace {
 
 Tensor sum_along(const Tensor& t, int64_t axis) { return sum(t, Axes{{axis}}, true); }
 
-// y = softmax(x): dx = y (dy - sum(dy y)), in either direction.
-Tensor softmax_rule(OpNode& n, const Tensor& d) {
-  Tensor y = n.output();
-  return y * (d - sum_along(d * y, n.ints[0]));
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis);
+Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t axis);
+
+#define G n.saved.at(0)
+#define Y n.saved.at(1)
+#define AXIS n.ints[0]
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
+  static const OpSpec spec{"SoftmaxBackwardBackward",
+      RULE({IF_NEEDED(0, unbroadcast(softmax_backward(g, Y, AXIS), n.shapes[0], n.out_ndim)),
+            IF_NEEDED(1, unbroadcast(g * (G - sum_along(G * Y, AXIS)) - G * sum_along(g * Y, AXIS), n.shapes[1],
+                                     n.out_ndim))}),
+      JVP(plus(IF_TANGENT(0, softmax_backward(n.lift(0, t[0]), Y, AXIS)),
+               IF_TANGENT(1, n.lift(1, t[1]) * (G - sum_along(G * Y, AXIS)) - Y * sum_along(G * n.lift(1, t[1]), AXIS))))};
+  Tensor out = kernels::softmax_grad(g, y, axis, false);
+  if (Recording r = record(out, spec, g, y)) {
+    r->saved = {g, y};
+    r->shapes = {g.shape(), y.shape()};
+    r->ints = {axis};
+    finish(r, out, {&g, &y});
+  }
+  return out;
 }
-// y = log_softmax(x): dx = dy - exp(y) sum(dy) (reverse), dy = dx - sum(exp(y) dx) (forward).
-Tensor log_softmax_vjp(OpNode& n, const Tensor& g) { return g - exp(n.output()) * sum_along(g, n.ints[0]); }
+Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
+  static const OpSpec spec{"LogSoftmaxBackwardBackward",
+      RULE({IF_NEEDED(0, unbroadcast(g - sum_along(g * exp(Y), AXIS), n.shapes[0], n.out_ndim)),
+            IF_NEEDED(1, unbroadcast(-(g * exp(Y)) * sum_along(G, AXIS), n.shapes[1], n.out_ndim))}),
+      JVP(plus(IF_TANGENT(0, log_softmax_backward(n.lift(0, t[0]), Y, AXIS)),
+               IF_TANGENT(1, -(n.lift(1, t[1]) * exp(Y)) * sum_along(G, AXIS))))};
+  Tensor out = kernels::softmax_grad(g, y, axis, true);
+  if (Recording r = record(out, spec, g, y)) {
+    r->saved = {g, y};
+    r->shapes = {g.shape(), y.shape()};
+    r->ints = {axis};
+    finish(r, out, {&g, &y});
+  }
+  return out;
+}
+#undef G
+#undef Y
+#undef AXIS
+
+// y = log_softmax(x), forward mode: dy = dx - sum(exp(y) dx).
 Tensor log_softmax_jvp(OpNode& n, const Tensor& t) { return t - sum_along(exp(n.output()) * t, n.ints[0]); }
 
 Tensor softmax_op(const Tensor& x, int64_t axis, bool log, const OpSpec& spec) {
@@ -175,12 +213,16 @@ Tensor softmax_op(const Tensor& x, int64_t axis, bool log, const OpSpec& spec) {
 
 }  // namespace
 
+// y = softmax(x): dx = y (dy - sum(dy y)) in either direction.
 Tensor softmax(const Tensor& x, int64_t axis) {
-  static const OpSpec spec{"SoftmaxBackward", RULE({softmax_rule(n, g)}), JVP(softmax_rule(n, t[0]))};
+  static const OpSpec spec{"SoftmaxBackward", RULE({softmax_backward(g, n.output(), n.ints[0])}),
+                           JVP(softmax_backward(t[0], n.output(), n.ints[0]))};
   return softmax_op(x, axis, false, spec);
 }
+// y = log_softmax(x): dx = dy - exp(y) sum(dy) (reverse), dy = dx - sum(exp(y) dx) (forward).
 Tensor log_softmax(const Tensor& x, int64_t axis) {
-  static const OpSpec spec{"LogSoftmaxBackward", RULE({log_softmax_vjp(n, g)}), JVP(log_softmax_jvp(n, t[0]))};
+  static const OpSpec spec{"LogSoftmaxBackward", RULE({log_softmax_backward(g, n.output(), n.ints[0])}),
+                           JVP(log_softmax_jvp(n, t[0]))};
   return softmax_op(x, axis, true, spec);
 }
 

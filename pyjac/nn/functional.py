@@ -8,6 +8,7 @@ or NaN, and a NaN input gives a NaN output.
 
 Axes follow NumPy's ``axis=``; PyTorch's ``dim=`` is accepted too.
 """
+import functools
 import warnings
 
 import numpy as np
@@ -145,15 +146,30 @@ def _class_weight(weight, n_classes, dtype, op):
     return _core.astype(weight, dtype) if weight.dtype != dtype else weight
 
 
-def _one_hot(target, n_classes, ndim, axis, dtype, ignore_index, op):
-    """The class-index target as a one-hot mask along ``axis`` (ignored entries give all-zero rows),
-    after checking every index is a class or ``ignore_index``."""
+def _check_classes(target, n_classes, ignore_index, op):
+    """Raises IndexError unless every index is a class or ``ignore_index``; tells whether any is ignored."""
     t = target.numpy()
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if t.size == 0:
+        return False
+    if 0 <= t.min() and t.max() < n_classes:  # the common case, in two passes
+        return bool(0 <= ignore_index < n_classes and (t == ignore_index).any())
+    ignored = t == ignore_index
+    bad = ~ignored & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"{op}: target {int(t[bad].flat[0])} is out of bounds for {n_classes} classes")
-    hit = _core.astype(_core.equal(_core.expand_dims(target, axis), _along(arange(n_classes), ndim, axis)), dtype)
-    if 0 <= ignore_index < n_classes:  # an ignored class index would otherwise be picked like any other
+    return bool(ignored.any())
+
+
+@functools.lru_cache(maxsize=64)
+def _class_ids(n_classes, ndim, axis):
+    """0, 1, ..., n_classes - 1 along ``axis`` (cached: losses build it on every call)."""
+    return _along(arange(n_classes), ndim, axis)
+
+
+def _one_hot(target, n_classes, ndim, axis, dtype, ignore_index, any_ignored):
+    """The class-index target as a one-hot mask along ``axis``; ignored entries give all-zero rows."""
+    hit = _core.astype(_core.equal(_core.expand_dims(target, axis), _class_ids(n_classes, ndim, axis)), dtype)
+    if any_ignored and 0 <= ignore_index < n_classes:  # that class index would otherwise be picked
         hit = hit * _core.astype(_core.expand_dims(target != ignore_index, axis), dtype)
     return hit
 
@@ -183,12 +199,15 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 
 def _nll(logp, target, axis, weight, ignore_index, reduction, op):
     n_classes = logp.shape[axis]
-    hot = _one_hot(target, n_classes, logp.ndim, axis, logp.dtype, ignore_index, op)
+    any_ignored = _check_classes(target, n_classes, ignore_index, op)
+    hot = _one_hot(target, n_classes, logp.ndim, axis, logp.dtype, ignore_index, any_ignored)
     w = _class_weight(weight, n_classes, logp.dtype, op)
     if w is not None:
         hot = hot * _along(w, logp.ndim, axis)
     loss = -_core.sum(logp * hot, axis)
     if reduction == "mean":
+        if w is None and not any_ignored:
+            return _core.mean(loss)
         return _core.sum(loss) / _core.sum(hot)  # the total weight of the counted targets
     return _reduce(loss, reduction, op)
 
@@ -235,8 +254,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if w is None:
             denominator = _core.sum(counted)
         else:
-            denominator = _core.sum(_one_hot(target, n_classes, input.ndim, axis, logp.dtype, ignore_index,
-                                             "cross_entropy") * _along(w, input.ndim, axis))
+            hot = _one_hot(target, n_classes, input.ndim, axis, logp.dtype, ignore_index, True)
+            denominator = _core.sum(hot * _along(w, input.ndim, axis))
         smooth = _core.sum(smooth) / denominator
     elif reduction == "sum":
         smooth = _core.sum(smooth)
