@@ -14,7 +14,6 @@ import warnings
 import numpy as np
 
 from .. import _core
-from .._core import Tensor
 from .._creation import asarray, arange
 
 __all__ = [
