@@ -69,3 +69,7 @@ __all__ = [
     "amax", "amin", "norm", "reshape", "transpose", "broadcast_to", "squeeze", "expand_dims",
     "concatenate", "stack", "astype",
 ]
+
+# ---- erf (ops/activations.cpp; the other activations live in pyjac.nn.functional) -----------------
+erf = _core.erf
+__all__ += ["erf"]

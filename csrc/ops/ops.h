@@ -126,3 +126,20 @@ inline Tensor operator-(double s, const Tensor& a) { return rsub(Scalar{s, false
 inline Tensor operator/(double s, const Tensor& a) { return rdiv(Scalar{s, false}, a); }
 
 }  // namespace pyjac
+
+// ---- neural-network activations and softmax (ops/activations.cpp) -------------------------------
+namespace pyjac {
+
+Tensor erf(const Tensor& x);
+// log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (PyTorch's softplus).
+Tensor softplus(const Tensor& x, double beta, double threshold);
+// x Phi(x); with `tanh_approximation`, x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2.
+Tensor gelu(const Tensor& x, bool tanh_approximation);
+Tensor leaky_relu(const Tensor& x, double negative_slope);
+Tensor elu(const Tensor& x, double alpha);
+Tensor silu(const Tensor& x);  // x sigmoid(x)
+// Along one axis (negative counts from the end), shifted by the max so nothing overflows.
+Tensor softmax(const Tensor& x, int64_t axis);
+Tensor log_softmax(const Tensor& x, int64_t axis);
+
+}  // namespace pyjac

@@ -123,6 +123,38 @@ void bind_ops(py::module_& m) {
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
   m.def("copy", [](const Tensor& x) { return copy(x); }, py::arg("x"));
 
+  // ---- neural-network activations and softmax (ops/activations.cpp) ----------------------------
+  PYJAC_UNARY(erf);
+  PYJAC_UNARY(silu);
+  m.def("softplus", [](const Tensor& x, double beta, double threshold) {
+    return without_gil_if_large(x.numel(), [&] { return softplus(x, beta, threshold); });
+  }, py::arg("x"), py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  m.def("gelu", [](const Tensor& x, const std::string& approximate) {
+    if (approximate != "none" && approximate != "tanh")
+      throw ValueError("gelu: approximate must be 'none' or 'tanh', got '" + approximate + "'");
+    return without_gil_if_large(x.numel(), [&] { return gelu(x, approximate == "tanh"); });
+  }, py::arg("x"), py::arg("approximate") = "none");
+  m.def("leaky_relu", [](const Tensor& x, double negative_slope) {
+    return without_gil_if_large(x.numel(), [&] { return leaky_relu(x, negative_slope); });
+  }, py::arg("x"), py::arg("negative_slope") = 0.01);
+  m.def("elu", [](const Tensor& x, double alpha) {
+    return without_gil_if_large(x.numel(), [&] { return elu(x, alpha); });
+  }, py::arg("x"), py::arg("alpha") = 1.0);
+  m.def("softmax", [](const Tensor& x, int64_t axis) {
+    return without_gil_if_large(x.numel(), [&] { return softmax(x, axis); });
+  }, py::arg("x"), py::arg("axis") = -1);
+  m.def("log_softmax", [](const Tensor& x, int64_t axis) {
+    return without_gil_if_large(x.numel(), [&] { return log_softmax(x, axis); });
+  }, py::arg("x"), py::arg("axis") = -1);
+  // In-place assignment for load_state_dict: same shape, any dtype converted, version bumped.
+  m.def("_assign", [](const Tensor& dst, const Tensor& src) {
+    if (dst.shape() != src.shape())
+      throw ValueError("assign: source of shape " + shape_str(src.shape()) + " does not match destination of shape " +
+                       shape_str(dst.shape()));
+    kernels::copy_into(dst, src);
+    ++dst->storage->version;
+  }, py::arg("dst"), py::arg("src"));
+  // ---- end of activations ----------------------------------------------------------------------
 }
 
 }  // namespace pyjac::python
