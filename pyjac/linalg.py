@@ -29,14 +29,17 @@ Derivatives, and where they exist:
 - ``eigh``: reads only the lower triangle (``UPLO='U'``: the upper one), differentiated as that
   function like ``cholesky``. Eigenvalue derivatives exist everywhere (also for repeated
   eigenvalues, as long as the loss does not use the eigenvectors); eigenvector derivatives need
-  distinct eigenvalues (they divide by the gaps) and give inf/nan otherwise.
+  distinct eigenvalues (they divide by the gaps) and give inf/nan otherwise. Second and higher
+  derivatives run through the eigenvector derivatives, so they need distinct eigenvalues even
+  for eigenvalue-only losses.
 - ``svd``: singular-value derivatives exist whenever the singular values are distinct or only
   ``S`` is used (``compute_uv=False``, ``svdvals``, ``norm(ord=2 / -2 / 'nuc')``); vector
   derivatives need distinct singular values, and nonzero ones when m != n. For a real SVD each
   pair (u_i, v_i) is fixed only up to a common sign: losses should not depend on that sign
   (U diag(S) Vh, |U|, U_i v_i^T products ... don't). With ``full_matrices=True`` the columns of U
   and rows of Vh beyond k = min(m, n) are an arbitrary basis and are treated as constants
-  (cotangents ignored, tangents zero), as in ``torch.linalg.svd``.
+  (cotangents ignored, tangents zero), as in ``torch.linalg.svd``. Second and higher derivatives
+  need distinct singular values (and nonzero ones when m != n) in every case.
 """
 import os as _os
 from collections import namedtuple as _namedtuple
