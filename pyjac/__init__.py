@@ -50,3 +50,6 @@ __all__ = [
 
 # ---- neural networks: pyjac.nn (Module, layers, losses) and pyjac.nn.functional ---------------------
 from . import nn  # noqa: E402,F401
+
+# ---- pyjac.linalg (LAPACK-backed matrix functions; loads LAPACK from the same library) ----------
+from . import linalg  # noqa: E402,F401

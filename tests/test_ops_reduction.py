@@ -457,14 +457,6 @@ def test_norm_second_derivative_at_zero_is_finite():
 
 
 # ---- norm errors ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("ord", [2, -2, "nuc"], ids=str)
-def test_spectral_and_nuclear_matrix_norms_not_yet(ord):
-    with pytest.raises(ValueError):
-        pj.norm(_t(np.ones((2, 3))), ord=ord)
-    with pytest.raises(ValueError):
-        pj.norm(_t(np.ones((2, 3, 4))), ord=ord, axis=(1, 2))
-
-
 @pytest.mark.parametrize("ord", [0, 3, 0.5], ids=str)
 def test_invalid_matrix_ord(ord):
     with pytest.raises(ValueError):

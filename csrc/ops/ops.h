@@ -143,3 +143,20 @@ Tensor softmax(const Tensor& x, int64_t axis);
 Tensor log_softmax(const Tensor& x, int64_t axis);
 
 }  // namespace pyjac
+
+// ---- pyjac.linalg: LAPACK-backed matrix functions and decompositions (ops/linalg_decomp.cpp).
+// All take stacks of matrices (..., m, n), float32 or float64 (other dtypes compute in float64).
+namespace pyjac::linalg {
+
+Tensor inv(const Tensor& a);
+Tensor det(const Tensor& a);
+TensorList slogdet(const Tensor& a);  // {sign, log|det|}; the sign carries no gradient
+Tensor solve(const Tensor& a, const Tensor& b);  // NumPy 2: b is (n,) or (..., n, k)
+Tensor solve_matrices(const Tensor& a, const Tensor& b);  // a (..., n, n), b (..., n, k), broadcast batches
+Tensor cholesky(const Tensor& a, bool upper);
+TensorList qr(const Tensor& a, const std::string& mode);  // "reduced"/"complete": {Q, R}; "r": {R}
+TensorList eigh(const Tensor& a, bool upper);  // {eigenvalues ascending, eigenvectors as columns}
+TensorList svd(const Tensor& a, bool full_matrices, bool compute_uv);  // {U, S, Vh}, or {S}
+Tensor svdvals(const Tensor& a);
+
+}  // namespace pyjac::linalg

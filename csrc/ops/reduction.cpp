@@ -188,13 +188,27 @@ Tensor vector_norm(const Tensor& x, NormOrd ord, const std::vector<int64_t>& axe
   return pnorm(x, p, axes, keepdims);
 }
 
+// ord 2 / -2: the largest / smallest singular value; 'nuc': their sum (pyjac.linalg's SVD, whose
+// singular values alone are differentiable even when repeated).
+Tensor singular_value_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_axis, bool keepdims) {
+  std::vector<int64_t> perm;
+  for (int64_t d = 0; d < x.ndim(); ++d)
+    if (d != row_axis && d != col_axis) perm.push_back(d);
+  perm.push_back(row_axis);
+  perm.push_back(col_axis);
+  Tensor s = linalg::svdvals(transpose(x, perm));
+  const std::vector<int64_t> last{-1};
+  Tensor r = ord.kind == NormOrd::Nuc ? sum(s, last, false) : ord.p > 0 ? max(s, last, false) : min(s, last, false);
+  if (!keepdims) return r;
+  return expand_dims(r, {std::min(row_axis, col_axis), std::max(row_axis, col_axis)});
+}
+
 Tensor matrix_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_axis, bool keepdims) {
   if (ord.kind == NormOrd::Default || ord.kind == NormOrd::Fro) {
     std::vector<int64_t> ax{std::min(row_axis, col_axis), std::max(row_axis, col_axis)};
     return norm2(x, ax, keepdims);
   }
-  if (ord.kind == NormOrd::Nuc || std::fabs(ord.p) == 2)
-    throw ValueError("norm: the spectral and nuclear matrix norms (ord=2, -2, 'nuc') need an SVD, which pyjac does not have yet");
+  if (ord.kind == NormOrd::Nuc || std::fabs(ord.p) == 2) return singular_value_norm(x, ord, row_axis, col_axis, keepdims);
   const double p = ord.p;
   if (std::fabs(p) != 1 && !std::isinf(p)) throw ValueError("norm: invalid norm order for matrices");
   // ord 1: largest column sum of |x|; ord inf: largest row sum (the min forms for negative ords).
