@@ -223,8 +223,8 @@ Tensor pad(const Tensor& x, const PadSpec& spec) {
     if (w.first < 0 || w.second < 0) throw ValueError("pad: pad_width can't contain negative values");
   Tensor out = x;
   if (spec.mode == PadSpec::Constant) {
-    // Last axis first, so earlier axes pad across the corners: NumPy gives corners the first axis's value.
-    for (int64_t d = nd - 1; d >= 0; --d) {
+    // Axis by axis, each padding across the earlier axes' padding: corners get the last axis's value, as in NumPy.
+    for (int64_t d = 0; d < nd; ++d) {
       auto [before, after] = spec.widths[size_t(d)];
       if (!before && !after) continue;
       auto [v_before, v_after] = spec.constant_values.empty() ? std::pair<double, double>{0, 0} : spec.constant_values[size_t(d)];
@@ -233,7 +233,7 @@ Tensor pad(const Tensor& x, const PadSpec& spec) {
       sa[d] = after;
       out = concatenate({full(sb, v_before, x.dtype()), out, full(sa, v_after, x.dtype())}, d);
     }
-    return out;
+    return shares_storage(out, x) ? copy(out) : out;  // NumPy's pad always copies
   }
   for (int64_t d = 0; d < nd; ++d) {
     auto [before, after] = spec.widths[size_t(d)];
@@ -247,7 +247,7 @@ Tensor pad(const Tensor& x, const PadSpec& spec) {
     for (int64_t i = -before; i < n + after; ++i) *p++ = pad_source(spec.mode, i, n);
     out = take(out, idx, d);
   }
-  return out;
+  return shares_storage(out, x) ? copy(out) : out;
 }
 
 Tensor moveaxis(const Tensor& x, const std::vector<int64_t>& source, const std::vector<int64_t>& destination) {
