@@ -36,7 +36,7 @@ struct IndexPlan {
     Shape before, after;
     for (int64_t i = 0; i < int64_t(view.size()); ++i) {
       if (std::find(adv.begin(), adv.end(), i) != adv.end()) continue;
-      (to_front || adv.empty() || i < adv[0] ? before : after).push_back(view[i].len);
+      (!to_front && (adv.empty() || i < adv[0]) ? before : after).push_back(view[i].len);
     }
     if (post_nd) *post_nd = int64_t(after.size());
     Shape s = before;
