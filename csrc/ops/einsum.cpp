@@ -156,14 +156,21 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
 
   std::vector<Labels> labels;
   int64_t ellipsis_dims = 0;
-  bool any_ellipsis = false;
   for (size_t i = 0; i < terms.size(); ++i) {
     bool e;
     labels.push_back(parse_term(terms[i], operands[i].ndim(), 0, &e, err, "operand " + std::to_string(i)));
-    any_ellipsis |= e;
     for (int id : labels.back())
       if (id >= kEllipsis) ellipsis_dims = std::max<int64_t>(ellipsis_dims, id - kEllipsis + 1);
   }
+
+  // A label repeated within one operand takes its diagonal: those dims must agree exactly.
+  for (size_t i = 0; i < operands.size(); ++i)
+    for (size_t p = 0; p < labels[i].size(); ++p)
+      for (size_t q = p + 1; q < labels[i].size(); ++q)
+        if (labels[i][p] == labels[i][q] && operands[i].shape()[p] != operands[i].shape()[q])
+          throw err("dimensions in operand " + std::to_string(i) + " for collapsing index '" + label_name(labels[i][p]) +
+                    "' don't match (" + std::to_string(operands[i].shape()[p]) + " != " +
+                    std::to_string(operands[i].shape()[q]) + ")");
 
   // Each label's size; a size of 1 broadcasts against any other.
   std::map<int, int64_t> size;
@@ -203,7 +210,6 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
     for (auto [id, n] : uses)
       if (n == 1) out.push_back(id);
   }
-  (void)any_ellipsis;
 
   // Per operand: diagonals for repeated labels, size-1 dims broadcast to the label's size, and
   // labels no one else needs summed out at once.
@@ -216,9 +222,6 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
       for (size_t p = 0; p < l.size() && !again; ++p)
         for (size_t q = p + 1; q < l.size() && !again; ++q)
           if (l[p] == l[q]) {
-            if (x.shape()[p] != x.shape()[q])
-              throw err("dimensions in operand " + std::to_string(i) + " for collapsing index '" + label_name(l[p]) +
-                        "' don't match (" + std::to_string(x.shape()[p]) + " != " + std::to_string(x.shape()[q]) + ")");
             const int id = l[p];
             x = diagonal(x, 0, int64_t(p), int64_t(q));
             l.erase(l.begin() + int64_t(q));
