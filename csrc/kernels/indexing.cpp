@@ -3,6 +3,7 @@
 // gives assignment through repeated indices NumPy's "last one wins" meaning.
 // A gather's source is a strided view whose dims are (pre dims, one dim per index array, post
 // dims); the arrays share one shape B and are already checked to be in range.
+#include <algorithm>
 #include <unordered_set>
 
 #include "kernels/kernels.h"
@@ -47,6 +48,7 @@ std::vector<int64_t> index_offsets(const int64_t* strides, const std::vector<Ten
 struct Plan {
   std::vector<int64_t> pre, bidx, post;
   Shape out_shape;
+  bool post_contiguous = false;  // post offsets are 0, 1, 2, ...: rows copy as runs
 };
 
 Plan plan_for(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
@@ -59,6 +61,8 @@ Plan plan_for(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
   p.out_shape.assign(v.shape().begin(), v.shape().begin() + pre_nd);
   if (k) p.out_shape.insert(p.out_shape.end(), idx[0].shape().begin(), idx[0].shape().end());
   p.out_shape.insert(p.out_shape.end(), v.shape().end() - post_nd, v.shape().end());
+  p.post_contiguous = true;
+  for (size_t q = 0; q < p.post.size() && p.post_contiguous; ++q) p.post_contiguous = p.post[q] == int64_t(q);
   return p;
 }
 
@@ -75,7 +79,12 @@ Tensor index_gather(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& 
     for (int64_t pre : p.pre)
       for (int64_t b : p.bidx) {
         const T* base = src + pre + b;
-        for (size_t q = 0; q < nq; ++q) *o++ = base[p.post[q]];
+        if (p.post_contiguous) {
+          std::copy(base, base + nq, o);
+          o += nq;
+        } else {
+          for (size_t q = 0; q < nq; ++q) *o++ = base[p.post[q]];
+        }
       }
   });
   return out;
@@ -95,9 +104,13 @@ void index_scatter_add(const Tensor& dst, int64_t pre_nd, const std::vector<Tens
     for (int64_t pre : p.pre)
       for (int64_t b : p.bidx) {
         T* base = d + pre + b;
-        for (size_t q = 0; q < nq; ++q) {
-          if constexpr (std::is_same_v<T, bool>) base[p.post[q]] = base[p.post[q]] || *s++;
-          else base[p.post[q]] += *s++;
+        if constexpr (std::is_same_v<T, bool>) {
+          for (size_t q = 0; q < nq; ++q) base[p.post[q]] = base[p.post[q]] || *s++;
+        } else if (p.post_contiguous) {
+          for (size_t q = 0; q < nq; ++q) base[q] += s[q];
+          s += nq;
+        } else {
+          for (size_t q = 0; q < nq; ++q) base[p.post[q]] += *s++;
         }
       }
   });

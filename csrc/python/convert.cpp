@@ -182,7 +182,8 @@ std::vector<IndexItem> parse_index(py::handle index) {
       int64_t step = 1;
       if (get(s->step, step)) it.step = step;
       items.push_back(it);
-    } else if (py::isinstance<TensorImpl>(h) || py::isinstance<py::array>(h) || PyBool_Check(p)) {
+    } else if (py::isinstance<TensorImpl>(h) || py::isinstance<py::array>(h) || PyBool_Check(p) ||
+               py::isinstance(h, numpy().attr("bool_"))) {
       // Arrays (int64 indices or bool masks); ops/indexing.cpp checks their dtype.
       IndexItem it{IndexItem::Array};
       it.array = py::isinstance<TensorImpl>(h) ? h.cast<Tensor>() : tensor_from_object(h);
