@@ -325,6 +325,16 @@ def test_errors(call, exc, match):
         call(x)
 
 
+def test_split_argument_forms(rng):
+    a = rng.standard_normal((6, 2))
+    for arg in (3, np.int64(3), np.array(3), np.array([1, 4]), (1, 4), [], pj.tensor(np.array([2]))):
+        expected = np.split(a, arg.numpy() if isinstance(arg, pj.Tensor) else arg)
+        got = pj.split(_t(a), arg)
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            np.testing.assert_array_equal(g.numpy(), e)
+
+
 def test_failed_op_leaves_input_usable(rng):
     a = rng.standard_normal((3, 2))
     x = _t(a, True)

@@ -134,7 +134,7 @@ namespace {
 std::vector<int64_t> int_list(py::handle obj, const char* op, const char* what) {
   std::vector<int64_t> out;
   Tensor t = as_tensor(obj);
-  if (t.dtype() != DType::Int64 && !(t.dtype() == DType::Bool && t.numel() == 0))
+  if (t.dtype() != DType::Int64 && t.numel() != 0)  // an empty list reads as float
     throw TypeError(std::string(op) + ": " + what + " must be integers, got " + describe(t));
   if (t.ndim() > 1) throw ValueError(std::string(op) + ": " + what + " must be an int or a 1-d sequence, got " + describe(t));
   Tensor c = astype(t, DType::Int64);
@@ -144,10 +144,13 @@ std::vector<int64_t> int_list(py::handle obj, const char* op, const char* what) 
 
 SplitSpec split_spec(py::handle obj, const char* op) {
   SplitSpec spec;
-  if (PyIndex_Check(obj.ptr()) && !py::isinstance<py::array>(obj) && !py::isinstance<TensorImpl>(obj))
-    spec.sections = py::int_(py::reinterpret_borrow<py::object>(obj)).cast<int64_t>();
-  else
-    spec.indices = int_list(obj, op, "indices_or_sections");
+  // NumPy: anything without a len() is a number of sections, 0-d arrays included.
+  const bool sized = py::isinstance<TensorImpl>(obj)   ? obj.cast<Tensor>().ndim() > 0
+                     : py::isinstance<py::array>(obj) ? py::reinterpret_borrow<py::array>(obj).ndim() > 0
+                                                       : bool(PySequence_Check(obj.ptr()));
+  std::vector<int64_t> values = int_list(obj, op, "indices_or_sections");
+  if (sized) spec.indices = values;
+  else spec.sections = values.at(0);
   return spec;
 }
 
