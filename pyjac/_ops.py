@@ -73,3 +73,55 @@ __all__ = [
 # ---- erf (ops/activations.cpp; the other activations live in pyjac.nn.functional) -----------------
 erf = _core.erf
 __all__ += ["erf"]
+
+# ---- more shape ops, advanced indexing, einsum ----------------------------------------------------
+split = _core.split
+array_split = _core.array_split
+flip = _core.flip
+tile = _core.tile
+repeat = _core.repeat
+moveaxis = _core.moveaxis
+swapaxes = _core.swapaxes
+ravel = _core.ravel
+flatten = _core.flatten
+diagonal = _core.diagonal
+trace = _core.trace
+triu = _core.triu
+tril = _core.tril
+outer = _core.outer
+inner = _core.inner
+kron = _core.kron
+take = _core.take
+take_along_axis = _core.take_along_axis
+einsum = _core.einsum
+
+
+def _per_axis_pairs(value, ndim, name, cast):
+    """NumPy's pad argument forms (n, (n,), (before, after), ((b0, a0), ...)) as one pair per axis."""
+    import numpy as np
+    a = np.asarray(value)
+    if a.dtype == object or a.ndim > 2:
+        raise ValueError(f"pad: {name} must be a number or pairs of numbers, got {value!r}")
+    try:
+        a = np.broadcast_to(a, (ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: {name} {value!r} can't be broadcast to one (before, after) pair for each of "
+                         f"{ndim} axes") from None
+    if cast is int:
+        if a.dtype.kind not in "iub":
+            raise TypeError(f"pad: {name} must be integers, got {value!r}")
+    return [(cast(b), cast(e)) for b, e in a.tolist()]
+
+
+def pad(array, pad_width, mode="constant", constant_values=0):
+    """NumPy's pad for modes 'constant', 'edge', 'reflect', 'symmetric' and 'wrap' (differentiable)."""
+    x = array if isinstance(array, _core.Tensor) else _core.from_object(array)
+    widths = _per_axis_pairs(pad_width, x.ndim, "pad_width", int)
+    values = _per_axis_pairs(constant_values, x.ndim, "constant_values", float) if mode == "constant" else []
+    return _core.pad(x, widths, mode, values)
+
+
+__all__ += [
+    "split", "array_split", "flip", "tile", "repeat", "pad", "moveaxis", "swapaxes", "ravel", "flatten",
+    "diagonal", "trace", "triu", "tril", "outer", "inner", "kron", "take", "take_along_axis", "einsum",
+]

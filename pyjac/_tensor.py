@@ -78,3 +78,38 @@ for _name in ("exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "t
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
 Tensor.__module__ = "pyjac"
+
+
+# ---- more shape ops and indexing as methods (NumPy's ndarray and PyTorch's Tensor names) ----------
+def _axes_arg(axes):
+    return axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))) else axes
+
+
+def _tile(self, *reps):
+    return _core.tile(self, _shape_args(reps))
+
+
+def _flip(self, *axes):
+    return _core.flip(self, _axes_arg(axes) if axes else None)
+
+
+_more_methods = {
+    "ravel": lambda self: _core.ravel(self),
+    "flatten": lambda self: _core.flatten(self),
+    "swapaxes": lambda self, axis1, axis2: _core.swapaxes(self, axis1, axis2),
+    "moveaxis": lambda self, source, destination: _core.moveaxis(self, source, destination),
+    "diagonal": lambda self, offset=0, axis1=0, axis2=1: _core.diagonal(self, offset, axis1, axis2),
+    "trace": lambda self, offset=0, axis1=0, axis2=1: _core.trace(self, offset, axis1, axis2),
+    # NumPy's ndarray.repeat (PyTorch's Tensor.repeat is tile)
+    "repeat": lambda self, repeats, axis=None: _core.repeat(self, repeats, axis),
+    "take": lambda self, indices, axis=None: _core.take(self, indices, axis),
+    "flip": _flip,
+    "tile": _tile,
+    "triu": lambda self, k=0: _core.triu(self, k),
+    "tril": lambda self, k=0: _core.tril(self, k),
+    "outer": lambda self, other: _core.outer(self, other),
+    "inner": lambda self, other: _core.inner(self, other),
+    "kron": lambda self, other: _core.kron(self, other),
+}
+for _name, _fn in _more_methods.items():
+    setattr(Tensor, _name, _fn)

@@ -55,4 +55,16 @@ void manual_seed(uint64_t seed);
 Tensor rand(const Shape& shape, DType dtype);
 Tensor randn(const Shape& shape, DType dtype);
 
+// ---- advanced indexing (kernels/indexing.cpp) ----------------------------------------------------
+// `v` is a strided view with dims (pre_nd dims, one dim per index array, the rest); the arrays
+// are contiguous int64 of one shape B with in-range values. gather: out[p, b, q] = v[p, i_0[b], ..., q].
+Tensor index_gather(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx);
+// The transpose of gather into `dst` (a view of fresh memory): repeated indices accumulate.
+void index_scatter_add(const Tensor& dst, int64_t pre_nd, const std::vector<Tensor>& idx, const Tensor& src);
+// Bool of shape B: true where position b is the last one writing its target (`strides` are the
+// indexed dims' strides), so that assignment through repeated indices keeps the last value.
+Tensor index_last_write(const Shape& strides, const std::vector<Tensor>& idx);
+// One int64 array per dim of `mask` holding the coordinates of its nonzero elements.
+std::vector<Tensor> nonzero(const Tensor& mask);
+
 }  // namespace pyjac::kernels

@@ -94,11 +94,12 @@ Tensor expand_dims(const Tensor& x, const std::vector<int64_t>& axes);
 Tensor concatenate(const TensorList& xs, std::optional<int64_t> axis);
 Tensor stack(const TensorList& xs, int64_t axis);
 
-// Basic indexing: ints, slices, None, Ellipsis, as in NumPy.
+// Indexing as in NumPy: ints, slices, None, Ellipsis, and (advanced) integer arrays and bool masks.
 struct IndexItem {
-  enum Kind : uint8_t { Int, Slice, NewAxis, Ellipsis } kind;
+  enum Kind : uint8_t { Int, Slice, NewAxis, Ellipsis, Array } kind;
   int64_t start = 0, stop = 0, step = 1;
   bool has_start = false, has_stop = false;
+  Tensor array;  // Array: an int64 index array or a bool mask (any shape, 0-d included)
 };
 Tensor getitem(const Tensor& x, const std::vector<IndexItem>& index);
 
@@ -160,3 +161,49 @@ TensorList svd(const Tensor& a, bool full_matrices, bool compute_uv);  // {U, S,
 Tensor svdvals(const Tensor& a);
 
 }  // namespace pyjac::linalg
+
+// ---- more shape ops, advanced indexing, einsum (ops/shape_more.cpp, ops/indexing.cpp, ops/einsum.cpp) ----
+namespace pyjac {
+
+// Indexing with at least one Array item (getitem sends those here). Copies, like NumPy.
+Tensor getitem_advanced(const Tensor& x, const std::vector<IndexItem>& index);
+// A copy of x with x[index] = values (values broadcast to x[index]'s shape, cast to x's dtype);
+// differentiable in x and values. Through repeated indices the last write wins, and only it
+// gets a gradient.
+Tensor index_put(const Tensor& x, const std::vector<IndexItem>& index, const Tensor& values);
+Tensor take(const Tensor& a, const Tensor& indices, std::optional<int64_t> axis);
+Tensor take_along_axis(const Tensor& a, const Tensor& indices, std::optional<int64_t> axis);
+
+// Either a number of equal sections or the split points.
+struct SplitSpec {
+  std::optional<int64_t> sections;
+  std::vector<int64_t> indices;
+};
+TensorList split(const Tensor& x, const SplitSpec& spec, int64_t axis);
+TensorList array_split(const Tensor& x, const SplitSpec& spec, int64_t axis);
+Tensor flip(const Tensor& x, const Axes& axes);
+Tensor tile(const Tensor& x, const std::vector<int64_t>& reps);
+// repeats: one count for every element, or one per element along `axis` (nullopt: flattened).
+Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats, std::optional<int64_t> axis);
+struct PadSpec {
+  enum Mode { Constant, Edge, Reflect, Symmetric, Wrap } mode = Constant;
+  std::vector<std::pair<int64_t, int64_t>> widths;          // one pair per axis
+  std::vector<std::pair<double, double>> constant_values;  // one pair per axis
+};
+Tensor pad(const Tensor& x, const PadSpec& spec);
+Tensor moveaxis(const Tensor& x, const std::vector<int64_t>& source, const std::vector<int64_t>& destination);
+Tensor swapaxes(const Tensor& x, int64_t axis1, int64_t axis2);
+Tensor ravel(const Tensor& x);
+Tensor flatten(const Tensor& x);  // always a copy
+// A strided view: axis1 and axis2 removed, the diagonal appended as the last axis.
+Tensor diagonal(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2);
+Tensor trace(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2);
+Tensor triu(const Tensor& x, int64_t k);
+Tensor tril(const Tensor& x, int64_t k);
+Tensor outer(const Tensor& a, const Tensor& b);
+Tensor inner(const Tensor& a, const Tensor& b);
+Tensor kron(const Tensor& a, const Tensor& b);
+Tensor einsum(const std::string& subscripts, const TensorList& operands);
+
+}  // namespace pyjac
+// ---- end of more shape ops ----

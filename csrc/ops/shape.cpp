@@ -343,6 +343,8 @@ Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape
 }  // namespace
 
 Tensor getitem(const Tensor& x, const std::vector<IndexItem>& index) {
+  for (auto& it : index)
+    if (it.kind == IndexItem::Array) return getitem_advanced(x, index);  // ops/indexing.cpp
   return index_select_view(x, resolve_index(x.shape(), index));
 }
 

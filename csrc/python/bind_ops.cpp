@@ -36,6 +36,8 @@ TensorList as_tensor_list(py::handle seq, const char* op) {
   return out;
 }
 
+void bind_ops_more(py::module_& m);
+
 void bind_ops(py::module_& m) {
   // ---- functions -------------------------------------------------------------------------------
   PYJAC_BINARY(add, add);
@@ -155,6 +157,101 @@ void bind_ops(py::module_& m) {
     ++dst->storage->version;
   }, py::arg("dst"), py::arg("src"));
   // ---- end of activations ----------------------------------------------------------------------
+
+  bind_ops_more(m);  // the block at the end of this file
+}
+
+// ---- more shape ops, advanced indexing, take, index_put, einsum --------------------------------
+namespace {
+
+std::vector<int64_t> int_list(py::handle obj, const char* op, const char* what) {
+  std::vector<int64_t> out;
+  Tensor t = as_tensor(obj);
+  if (t.dtype() != DType::Int64 && t.numel() != 0)  // an empty list reads as float
+    throw TypeError(std::string(op) + ": " + what + " must be integers, got " + describe(t));
+  if (t.ndim() > 1) throw ValueError(std::string(op) + ": " + what + " must be an int or a 1-d sequence, got " + describe(t));
+  Tensor c = astype(t, DType::Int64);
+  for (int64_t i = 0; i < c.numel(); ++i) out.push_back(c.data<int64_t>()[i]);
+  return out;
+}
+
+SplitSpec split_spec(py::handle obj, const char* op) {
+  SplitSpec spec;
+  // NumPy: anything without a len() is a number of sections, 0-d arrays included.
+  const bool sized = is_tensor(obj.ptr())   ? unwrap(obj.ptr()).ndim() > 0
+                     : py::isinstance<py::array>(obj) ? py::reinterpret_borrow<py::array>(obj).ndim() > 0
+                                                       : bool(PySequence_Check(obj.ptr()));
+  std::vector<int64_t> values = int_list(obj, op, "indices_or_sections");
+  if (sized) spec.indices = values;
+  else spec.sections = values.at(0);
+  return spec;
+}
+
+std::optional<int64_t> optional_axis(py::handle axis, const char* op) {
+  if (axis.is_none()) return std::nullopt;
+  auto axes = *parse_axes(axis, op);
+  if (axes.size() != 1) throw TypeError(std::string(op) + ": axis must be an int or None");
+  return axes[0];
+}
+
+}  // namespace
+
+void bind_ops_more(py::module_& m) {
+  m.def("split", [](const Tensor& x, py::handle ios, int64_t axis) { return split(x, split_spec(ios, "split"), axis); },
+        py::arg("ary"), py::arg("indices_or_sections"), py::arg("axis") = 0);
+  m.def("array_split", [](const Tensor& x, py::handle ios, int64_t axis) {
+    return array_split(x, split_spec(ios, "array_split"), axis);
+  }, py::arg("ary"), py::arg("indices_or_sections"), py::arg("axis") = 0);
+  m.def("flip", [](const Tensor& x, py::handle axis) { return flip(x, parse_axes(axis, "flip")); },
+        py::arg("m"), py::arg("axis") = py::none());
+  m.def("tile", [](const Tensor& x, py::handle reps) { return tile(x, parse_shape(reps, "tile")); },
+        py::arg("A"), py::arg("reps"));
+  m.def("repeat", [](const Tensor& x, py::handle repeats, py::handle axis) {
+    return repeat(x, int_list(repeats, "repeat", "repeats"), optional_axis(axis, "repeat"));
+  }, py::arg("a"), py::arg("repeats"), py::arg("axis") = py::none());
+  m.def("pad", [](const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& widths, const std::string& mode,
+                  const std::vector<std::pair<double, double>>& values) {
+    PadSpec spec;
+    if (mode == "constant") spec.mode = PadSpec::Constant;
+    else if (mode == "edge") spec.mode = PadSpec::Edge;
+    else if (mode == "reflect") spec.mode = PadSpec::Reflect;
+    else if (mode == "symmetric") spec.mode = PadSpec::Symmetric;
+    else if (mode == "wrap") spec.mode = PadSpec::Wrap;
+    else throw ValueError("pad: mode '" + mode + "' is not supported (constant, edge, reflect, symmetric, wrap)");
+    spec.widths = widths;
+    spec.constant_values = values;
+    return pad(x, spec);
+  }, py::arg("array"), py::arg("pad_width"), py::arg("mode"), py::arg("constant_values"));
+  m.def("moveaxis", [](const Tensor& x, py::handle source, py::handle destination) {
+    return moveaxis(x, *parse_axes(source, "moveaxis"), *parse_axes(destination, "moveaxis"));
+  }, py::arg("a"), py::arg("source"), py::arg("destination"));
+  m.def("swapaxes", [](const Tensor& x, int64_t a1, int64_t a2) { return swapaxes(x, a1, a2); },
+        py::arg("a"), py::arg("axis1"), py::arg("axis2"));
+  m.def("ravel", [](const Tensor& x) { return ravel(x); }, py::arg("a"));
+  m.def("flatten", [](const Tensor& x) { return flatten(x); }, py::arg("a"));
+  m.def("diagonal", [](const Tensor& x, int64_t offset, int64_t a1, int64_t a2) { return diagonal(x, offset, a1, a2); },
+        py::arg("a"), py::arg("offset") = 0, py::arg("axis1") = 0, py::arg("axis2") = 1);
+  m.def("trace", [](const Tensor& x, int64_t offset, int64_t a1, int64_t a2) { return trace(x, offset, a1, a2); },
+        py::arg("a"), py::arg("offset") = 0, py::arg("axis1") = 0, py::arg("axis2") = 1);
+  m.def("triu", [](const Tensor& x, int64_t k) { return triu(x, k); }, py::arg("m"), py::arg("k") = 0);
+  m.def("tril", [](const Tensor& x, int64_t k) { return tril(x, k); }, py::arg("m"), py::arg("k") = 0);
+  PYJAC_BINARY(outer, outer);
+  PYJAC_BINARY(inner, inner);
+  PYJAC_BINARY(kron, kron);
+  m.def("take", [](const Tensor& a, const Tensor& indices, py::handle axis) {
+    return take(a, indices, optional_axis(axis, "take"));
+  }, py::arg("a"), py::arg("indices"), py::arg("axis") = py::none());
+  m.def("take_along_axis", [](const Tensor& a, const Tensor& indices, py::handle axis) {
+    return take_along_axis(a, indices, optional_axis(axis, "take_along_axis"));
+  }, py::arg("arr"), py::arg("indices"), py::arg("axis"));
+  m.def("index_put", [](const Tensor& x, py::handle index, py::handle values) {
+    return index_put(x, parse_index(index), as_tensor(values));
+  }, py::arg("x"), py::arg("index"), py::arg("values"));
+  m.def("einsum", [](const std::string& subscripts, py::args operands) {
+    TensorList xs;
+    for (auto h : operands) xs.push_back(as_tensor(h));
+    return einsum(subscripts, xs);
+  }, py::arg("subscripts"));
 }
 
 }  // namespace pyjac::python

@@ -183,14 +183,29 @@ std::vector<IndexItem> parse_index(py::handle index) {
       int64_t step = 1;
       if (get(s->step, step)) it.step = step;
       items.push_back(it);
-    } else if (!PyBool_Check(p) && PyIndex_Check(p) && !is_tensor(h.ptr())) {
+    } else if (is_tensor(p) || py::isinstance<py::array>(h) || PyBool_Check(p) ||
+               py::isinstance(h, numpy().attr("bool_"))) {
+      // Arrays (int64 indices or bool masks); ops/indexing.cpp checks their dtype.
+      IndexItem it{IndexItem::Array};
+      it.array = is_tensor(p) ? unwrap(p) : tensor_from_object(h);
+      items.push_back(it);
+    } else if (PyIndex_Check(p)) {
       IndexItem it{IndexItem::Int};
       it.start = to_int64<IndexError>(h, "index");
       items.push_back(it);
     } else {
-      throw IndexError("only integers, slices (:), ellipsis (...) and None are valid indices, got " +
-                       std::string(py::str(py::type::of(h).attr("__name__"))) +
-                       " (advanced indexing with arrays and masks is not supported yet)");
+      const char* valid = "only integers, slices (:), ellipsis (...), None and integer or boolean arrays are valid indices";
+      if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h) || py::isinstance<py::bytes>(h))
+        throw IndexError(std::string(valid) + ", got " + std::string(py::str(py::type::of(h).attr("__name__"))));
+      IndexItem it{IndexItem::Array};
+      try {
+        it.array = tensor_from_object(h);
+      } catch (const std::exception& e) {
+        throw IndexError(std::string(valid) + " (a list that NumPy can't read as an array: " + e.what() + ")");
+      }
+      // An empty list selects nothing; NumPy reads it as float, but as an index it means intp.
+      if (it.array.numel() == 0 && it.array.dtype() != DType::Bool) it.array = empty(it.array.shape(), DType::Int64);
+      items.push_back(it);
     }
   };
   if (py::isinstance<py::tuple>(index)) {
