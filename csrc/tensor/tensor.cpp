@@ -20,7 +20,9 @@ Storage::Storage(size_t n) : nbytes(n) {
   const bool large = n >= 2 * kHuge;
   const size_t align = large ? kHuge : 64;
   const size_t rounded = (n + align - 1) / align * align;
-  data = std::aligned_alloc(align, rounded);
+  // Below the huge-page size plain malloc: glibc then recycles same-sized buffers from its heap
+  // (aligned_alloc's split chunks defeat that, and every op paid fresh page faults).
+  data = large ? std::aligned_alloc(align, rounded) : std::malloc(n);
   if (!data) throw std::bad_alloc();
 #ifdef MADV_HUGEPAGE
   if (large) madvise(data, rounded, MADV_HUGEPAGE);
