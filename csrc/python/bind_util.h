@@ -38,3 +38,8 @@ void bind_ops(py::module_& m);
         return without_gil_if_large(std::max(x.numel(), y.numel()), [&] { return fn(x, y); });      \
       },                                                                                             \
       py::arg("a"), py::arg("b"))
+
+// ---- in-place ops (python/bind_inplace.cpp) ---------------------------------------------------
+namespace pyjac::python {
+void bind_inplace(py::module_& m);
+}  // namespace pyjac::python

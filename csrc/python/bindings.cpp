@@ -107,6 +107,7 @@ PYBIND11_MODULE(_core, m) {
   def("numpy", [](py::handle self) { return numpy_view(unwrap(self.ptr()), self); });
 
   bind_ops(m);
+  bind_inplace(m);
 
   // ---- autograd -------------------------------------------------------------------------------
   m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,
