@@ -88,8 +88,8 @@ Gate autograd_gate(const char* op, const Tensor& self, std::initializer_list<con
   if (gate && self->is_view && self->storage.use_count() > 1)
     throw std::runtime_error(
         std::string(op) + ": in-place operation on a view (" + describe(self) +
-        ") of a tensor, while autograd records it (the view or the written value requires grad): pyjac can't "
-        "give the base tensor the new history. Write into the base instead (base[index] = value works), use the "
+        ") of a tensor, while autograd tracks it (the view or the written value requires grad or carries a "
+        "forward-mode tangent): pyjac can't give the base tensor the new history. Write into the base instead (base[index] = value works), use the "
         "out-of-place op, or do it under pj.no_grad().");
   return gate;
 }
@@ -305,16 +305,21 @@ Tensor copy_(const Tensor& self, const Tensor& src) {
   return self;
 }
 
-Tensor fill_(const Tensor& self, double value) {
+namespace {
+
+Tensor fill(const char* op, const Tensor& self, double value) {
   static const OpSpec spec{"FillBackward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};
-  check_writable("fill_", self);
-  const Gate gate = autograd_gate("fill_", self, {});
+  check_writable(op, self);
+  const Gate gate = autograd_gate(op, self, {});
   write(self, scalar_tensor(value, self.dtype()));
   if (gate) rebase(self, gate, spec, {self}, [](OpNode&) {});
   return self;
 }
 
-Tensor zero_(const Tensor& self) { return fill_(self, 0); }
+}  // namespace
+
+Tensor fill_(const Tensor& self, double value) { return fill("fill_", self, value); }
+Tensor zero_(const Tensor& self) { return fill("zero_", self, 0); }
 
 // ---- assignment to a basic index ---------------------------------------------------------------
 Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index_in, const Tensor& value_in) {
