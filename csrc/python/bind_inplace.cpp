@@ -97,6 +97,8 @@ void bind_inplace(py::module_& m) {
     std::vector<IndexItem> items = parse_index(index);
     return run(self, [&] { return setitem_(self, items, v); });
   }, py::arg("self").noconvert(), py::arg("index"), py::arg("value"));
+
+  bind_function(m);
 }
 
 }  // namespace pyjac::python

@@ -40,6 +40,9 @@ void bind_ops(py::module_& m);
       py::arg("a"), py::arg("b"))
 
 // ---- in-place ops (python/bind_inplace.cpp) ---------------------------------------------------
+// bind_inplace also registers custom Functions (python/py_function.cpp: bind_function), so that
+// bindings.cpp needs only the one call.
 namespace pyjac::python {
 void bind_inplace(py::module_& m);
+void bind_function(py::module_& m);
 }  // namespace pyjac::python
