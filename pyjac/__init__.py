@@ -47,3 +47,6 @@ __all__ = [
     "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
     "float32", "float64", "int64", "bool_", "newaxis",
 ] + list(_ops_all)
+
+# ---- optimizers (pyjac/optim.py) ------------------------------------------------------------------
+from . import optim  # noqa: E402,F401
