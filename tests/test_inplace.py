@@ -359,6 +359,11 @@ def test_view_taken_before_its_base_got_a_new_history_is_refused():
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 0.0])
     with pj.no_grad():
         np.testing.assert_array_equal((head * 1.0).numpy(), [1.0, 2.0])  # values are still readable
+    other = pj.zeros(2)
+    for write in (lambda: other.copy_(head), lambda: other.__setitem__(0, head[0]), lambda: head.add_(1.0)):
+        with pytest.raises(RuntimeError, match="view"):
+            write()
+    assert other.tolist() == [0.0, 0.0] and other._version == 0  # refused before writing
 
 
 # ==== autograd: derivatives of in-place code on non-leaves ========================================

@@ -72,7 +72,8 @@ Gate autograd_gate(const char* op, const Tensor& self, std::initializer_list<con
   Gate gate;
   const bool grad_mode = GradMode::is_enabled(), forward_mode = ForwardAD::any_live();
   if (!grad_mode && !forward_mode) return gate;
-  check_not_stale(op, self);
+  check_not_stale(op, self);  // before anything is written, unlike record()'s own check
+  for (const Tensor* o : others) check_not_stale(op, *o);
   if (!is_floating(self.dtype())) return gate;  // nothing differentiable lives in integer memory
   gate.reverse = grad_mode && self.requires_grad();
   gate.forward = forward_mode && has_live_tangent(self);
