@@ -36,7 +36,7 @@ std::optional<double> optional_number(py::handle h, const char* op, const char* 
 // Anything parse_index rejects because it is an array, a tensor, a list or a bool: an advanced index.
 bool is_advanced_item(py::handle h) {
   PyObject* p = h.ptr();
-  return PyBool_Check(p) || py::isinstance<TensorImpl>(h) || py::isinstance<py::array>(h) || PyList_Check(p) ||
+  return PyBool_Check(p) || is_tensor(h.ptr()) || py::isinstance<py::array>(h) || PyList_Check(p) ||
          PyTuple_Check(p);
 }
 

@@ -21,10 +21,10 @@ namespace pyjac::python {
 namespace {
 
 struct ArgInfo {
-  bool is_tensor = false;
+  bool tensor_arg = false;
   Shape shape;
   DType dtype = DType::Float64;
-  size_t edge = 0;  // index into next_edges when is_tensor
+  size_t edge = 0;  // index into next_edges when tensor_arg
 };
 
 struct OutInfo {
@@ -154,7 +154,7 @@ py::tuple PyFunctionNode::unpack_saved() {
       out[j] = item;
       continue;
     }
-    Tensor original = item.cast<Tensor>();
+    Tensor original = unwrap(item.ptr());
     Tensor t = original.detach();
     t->tangents = original->tangents;  // forward-over-reverse reads the output's tangent
     if (GradMode::is_enabled() && !next_edges.empty()) {
@@ -170,7 +170,7 @@ py::tuple PyFunctionNode::unpack_saved() {
 void PyFunctionNode::check_versions(const py::tuple& saved) const {
   for (size_t j = 0; j < saved.size() && j < saved_versions.size(); ++j) {
     if (saved[j].is_none()) continue;
-    Tensor t = saved[j].cast<Tensor>();
+    Tensor t = unwrap(saved[j].ptr());
     if (t->storage->version != saved_versions[j])
       throw std::runtime_error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
@@ -201,7 +201,7 @@ TensorList PyFunctionNode::call_backward(const TensorList& grads) {
   for (size_t i = 0; i < args.size(); ++i) {
     py::handle g = result[i];
     if (g.is_none()) continue;
-    if (!args[i].is_tensor)
+    if (!args[i].tensor_arg)
       throw std::runtime_error(who + " returned a gradient at position " + std::to_string(i) +
                                ", but forward's argument there is not a tensor (return None for it)");
     if (!next_edges[args[i].edge].fn) continue;  // that input doesn't require grad: ignored, as in PyTorch
@@ -232,7 +232,7 @@ TensorList PyFunctionNode::apply(TensorList&& grads, Needs) {
   for (int64_t r = 0; r < numel(batch); ++r) per_row.push_back(call_backward(rows_of(grads, batch, r)));
   TensorList out(next_edges.size());
   for (size_t i = 0; i < args.size(); ++i) {
-    if (!args[i].is_tensor) continue;
+    if (!args[i].tensor_arg) continue;
     TensorList rows;
     for (auto& row : per_row) rows.push_back(row[args[i].edge]);
     out[args[i].edge] = stack_rows(rows, batch, args[i].shape, args[i].dtype);
@@ -249,8 +249,8 @@ void run_jvp(PyFunctionNode& node, const py::tuple& args, const TensorList& orig
   const std::string who = node.cls_name_ + ".jvp";
   Shape batch;
   for (size_t i = 0; i < args.size(); ++i)
-    if (node.args[i].is_tensor) {
-      Tensor t = ForwardAD::tangent(args[i].cast<Tensor>(), level);
+    if (node.args[i].tensor_arg) {
+      Tensor t = ForwardAD::tangent(unwrap(args[i].ptr()), level);
       if (t.defined()) {
         batch.assign(t.shape().begin(), t.shape().end() - int64_t(node.args[i].shape.size()));
         break;
@@ -258,11 +258,11 @@ void run_jvp(PyFunctionNode& node, const py::tuple& args, const TensorList& orig
     }
   TensorList tangents;
   for (size_t i = 0; i < args.size(); ++i) {
-    if (!node.args[i].is_tensor) {
+    if (!node.args[i].tensor_arg) {
       tangents.emplace_back();
       continue;
     }
-    Tensor t = ForwardAD::tangent(args[i].cast<Tensor>(), level);
+    Tensor t = ForwardAD::tangent(unwrap(args[i].ptr()), level);
     tangents.push_back(t.defined() ? t : zeros(concat(batch, node.args[i].shape), node.args[i].dtype));
   }
   ForwardAD::Hide hide(level);
@@ -308,12 +308,12 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   for (uint64_t level : ForwardAD::live()) {
     bool any = false;
     for (auto h : args)
-      if (py::isinstance<TensorImpl>(h)) any |= has_tangent_at(h.cast<Tensor>(), level);
+      if (is_tensor(h.ptr())) any |= has_tangent_at(unwrap(h.ptr()), level);
     if (any) levels.push_back(level);
   }
   py::tuple needs(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
-    const bool req = py::isinstance<TensorImpl>(args[i]) && grad_mode && args[i].cast<Tensor>().requires_grad();
+    const bool req = is_tensor(args[i].ptr()) && grad_mode && unwrap(args[i].ptr()).requires_grad();
     needs[i] = py::bool_(req);
     reverse |= req;
   }
@@ -336,7 +336,7 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   py::tuple non_diff = py::getattr(ctx, "_non_differentiable", py::tuple());
   auto marked = [&](const Tensor& t) {
     for (auto h : non_diff)
-      if (py::isinstance<TensorImpl>(h) && h.cast<Tensor>().same(t)) return true;
+      if (is_tensor(h.ptr()) && unwrap(h.ptr()).same(t)) return true;
     return false;
   };
 
@@ -347,8 +347,8 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   node->ctx = ctx;
   for (size_t i = 0; i < args.size(); ++i) {
     ArgInfo info;
-    if (py::isinstance<TensorImpl>(args[i])) {
-      Tensor t = args[i].cast<Tensor>();
+    if (is_tensor(args[i].ptr())) {
+      Tensor t = unwrap(args[i].ptr());
       info = {true, t.shape(), t.dtype(), node->next_edges.size()};
       node->next_edges.push_back(reverse ? gradient_edge(t) : Edge{});
     }
@@ -359,11 +359,11 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   TensorList originals, handles;
   py::list returned;
   for (auto h : outs) {
-    if (!py::isinstance<TensorImpl>(h)) {
+    if (!is_tensor(h.ptr())) {
       returned.append(h);
       continue;
     }
-    Tensor t = h.cast<Tensor>();
+    Tensor t = unwrap(h.ptr());
     originals.push_back(t);
     node->outputs.push_back({t.shape(), t.dtype()});
     if (!is_floating(t.dtype()) || marked(t)) {
@@ -389,7 +389,7 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
     int64_t nr = -1;
     uint64_t version = 0;
     if (!h.is_none()) {
-      Tensor t = h.cast<Tensor>();
+      Tensor t = unwrap(h.ptr());
       version = t->storage->version;
       for (size_t k = 0; k < originals.size(); ++k)
         if (originals[k].same(t) && handles[k].defined()) nr = int64_t(k);
