@@ -243,23 +243,24 @@ class Adam(Optimizer):
             exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
             if group["weight_decay"] != 0:
                 grad = grad + p * group["weight_decay"]
+            # In-place where possible: each temporary of a large parameter costs a fresh buffer.
             _lerp_(exp_avg, grad, 1 - beta1)
-            exp_avg_sq.mul_(beta2).add_(grad * (1 - beta2) * grad)
+            exp_avg_sq.mul_(beta2).add_((grad * (1 - beta2)).mul_(grad))
             step_size = group["lr"] / (1 - beta1 ** step)
             bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
             if group["amsgrad"]:
                 max_sq = state.setdefault("max_exp_avg_sq", zeros_like(p))
                 max_sq.copy_(_core.maximum(max_sq, exp_avg_sq))
-                denom = (_core.sqrt(max_sq) / bias_correction2_sqrt).add_(group["eps"])
+                denom = _core.sqrt(max_sq).div_(bias_correction2_sqrt).add_(group["eps"])
             else:
-                denom = (_core.sqrt(exp_avg_sq) / bias_correction2_sqrt).add_(group["eps"])
-            p.add_(exp_avg * -step_size / denom)
+                denom = _core.sqrt(exp_avg_sq).div_(bias_correction2_sqrt).add_(group["eps"])
+            p.add_((exp_avg * -step_size).div_(denom))
         return loss
 
 
 def _lerp_(start, end, weight):
     """start += weight * (end - start), rounded the way torch.lerp does on either side of 1/2."""
     if weight < 0.5:
-        start.add_((end - start) * weight)
+        start.add_((end - start).mul_(weight))
     else:
-        start.copy_(end - (end - start) * (1 - weight))
+        start.copy_(end - (end - start).mul_(1 - weight))

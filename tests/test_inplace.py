@@ -53,8 +53,41 @@ def test_binary_values_match_numpy(name, op, ref, shapes, rng):
     assert out is t
     expected = a.copy()
     ref(expected, o)
-    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(t.numpy(), expected)  # the same IEEE operations, the same bits
     assert t.shape == self_shape and t.dtype == np.float64
+
+
+@pytest.mark.parametrize("shapes", FITTING, ids=str)
+@pytest.mark.parametrize("name,op,ref", BINARY, ids=BINARY_IDS)
+def test_direct_update_and_recorded_path_agree_bitwise(name, op, ref, shapes, rng):
+    # Without autograd the arithmetic runs straight into self's memory; with it, through the
+    # out-of-place op. The results must not depend on which ran.
+    self_shape, other_shape = shapes
+    a, o = rng.standard_normal(self_shape), _operand(rng, other_shape)
+    direct = _t(a)
+    op(direct, _t(o))
+    w = _t(a, requires_grad=True)
+    recorded = w * 1.0
+    op(recorded, _t(o))
+    assert recorded.requires_grad
+    np.testing.assert_array_equal(direct.numpy(), recorded.detach().numpy())
+
+
+@pytest.mark.parametrize("name,op,ref", BINARY, ids=BINARY_IDS)
+def test_strided_targets(name, op, ref, rng):
+    a, o = rng.standard_normal((4, 6)), _operand(rng, (3,))
+    t = _t(a)
+    op(t.T[::2, 1:], _t(o))  # a (3, 3) view with strides in both directions
+    expected = a.copy()
+    ref(expected.T[::2, 1:], o)
+    np.testing.assert_array_equal(t.numpy(), expected)
+
+
+def test_integer_alpha_on_integer_tensors():
+    t = _t([1, 2, 3])
+    t.add_(_t([1, 1, 1]), alpha=3)
+    t.sub_(2, alpha=2)
+    assert t.tolist() == [0, 1, 2] and t.dtype == np.int64
 
 
 @pytest.mark.parametrize("name,op,ref", BINARY, ids=BINARY_IDS)

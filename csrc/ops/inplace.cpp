@@ -123,23 +123,41 @@ Tensor assign(const char* op, const Tensor& self, const Tensor& result, Gate gat
   return self;
 }
 
-// The out-of-place op `fn` on (self, other), adopted by self. Ops whose rules read their inputs
-// (mul, div) get copies: self's memory is about to be overwritten, and so is other's if shared.
-Tensor arith_(const char* op, const Tensor& self, const Tensor& other, Tensor (*fn)(const Tensor&, const Tensor&),
-              bool rules_read_inputs) {
+Tensor scaled(const Tensor& other, Scalar alpha) {
+  return alpha.value == 1 ? other : mul(other, alpha);
+}
+
+// Whether self op= alpha * other can be computed straight into self's memory, with the same
+// result as the out-of-place path: an operand of self's dtype (and an alpha that keeps it) that
+// doesn't partly overlap self (each element is read just before it is written, so shared memory
+// is fine only with identical geometry).
+bool direct(const Tensor& self, const Tensor& other, kernels::Binary k, Scalar alpha) {
+  const DType d = self.dtype();
+  if (other.dtype() != d || d == DType::Bool) return false;
+  if (!is_floating(d) && (k == kernels::Binary::Div || !alpha.is_int)) return false;
+  if (other->storage != self->storage) return true;
+  return other->offset == self->offset && other.shape() == self.shape() && other.strides() == self.strides();
+}
+
+// self op= alpha * other: the out-of-place op `fn` adopted by self, or, when autograd needn't see
+// it, a direct update. Ops whose rules read their inputs (mul, div) get copies of them: self's
+// memory is about to be overwritten, and so is other's if shared.
+Tensor arith_(const char* op, const Tensor& self, const Tensor& other, Scalar alpha, kernels::Binary k,
+              Tensor (*fn)(const Tensor&, const Tensor&), bool rules_read_inputs) {
   check_writable(op, self);
   check_fits(op, other.shape(), self.shape());
   const Gate gate = autograd_gate(op, self, {&other});
-  Tensor a = self, b = other;
+  if (!gate && direct(self, other, k, alpha)) {
+    kernels::binary_inplace(k, self, other, alpha.value);
+    ++self->storage->version;
+    return self;
+  }
+  Tensor a = self, b = scaled(other, alpha);
   if (gate.reverse && rules_read_inputs) {
     a = copy(self);
-    if (other->storage == self->storage) b = copy(other);
+    if (other->storage == self->storage) b = copy(b);
   }
   return assign(op, self, fn(a, b), gate);
-}
-
-Tensor scaled(const Tensor& other, Scalar alpha) {
-  return alpha.value == 1 ? other : mul(other, alpha);
 }
 
 // Records `spec` with inputs (self's old history, others...) on a fresh handle of self's memory,
@@ -272,14 +290,17 @@ const OpSpec& setitem_spec() {
 }  // namespace
 
 // ---- arithmetic: the out-of-place op's node, adopted by self --------------------------------------
+using kernels::Binary;
+constexpr Scalar kOne{1, true};
+
 Tensor add_(const Tensor& self, const Tensor& other, Scalar alpha) {
-  return arith_("add_", self, scaled(other, alpha), add, false);
+  return arith_("add_", self, other, alpha, Binary::Add, add, false);
 }
 Tensor sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
-  return arith_("sub_", self, scaled(other, alpha), sub, false);
+  return arith_("sub_", self, other, alpha, Binary::Sub, sub, false);
 }
-Tensor mul_(const Tensor& self, const Tensor& other) { return arith_("mul_", self, other, mul, true); }
-Tensor div_(const Tensor& self, const Tensor& other) { return arith_("div_", self, other, div, true); }
+Tensor mul_(const Tensor& self, const Tensor& other) { return arith_("mul_", self, other, kOne, Binary::Mul, mul, true); }
+Tensor div_(const Tensor& self, const Tensor& other) { return arith_("div_", self, other, kOne, Binary::Div, div, true); }
 
 Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double> hi) {
   check_writable("clamp_", self);
