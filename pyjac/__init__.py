@@ -53,3 +53,6 @@ from . import nn  # noqa: E402,F401
 
 # ---- pyjac.linalg (LAPACK-backed matrix functions; loads LAPACK from the same library) ----------
 from . import linalg  # noqa: E402,F401
+
+# ---- optimizers (pyjac/optim.py) ------------------------------------------------------------------
+from . import optim  # noqa: E402,F401

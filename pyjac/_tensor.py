@@ -112,4 +112,23 @@ _more_methods = {
     "kron": lambda self, other: _core.kron(self, other),
 }
 for _name, _fn in _more_methods.items():
+
+# ---- in-place ops and item assignment (csrc/ops/inplace.cpp) -----------------------------------
+# Each returns the tensor itself, as PyTorch's do; `t[index] = value` writes through the view.
+def _setitem(self, index, value):
+    _core.setitem_(self, index, value)
+
+
+_inplace_methods = {
+    "add_": lambda self, other, alpha=1: _core.add_(self, other, alpha),
+    "sub_": lambda self, other, alpha=1: _core.sub_(self, other, alpha),
+    "mul_": lambda self, other: _core.mul_(self, other),
+    "div_": lambda self, other: _core.div_(self, other),
+    "clamp_": lambda self, min=None, max=None: _core.clamp_(self, min, max),
+    "copy_": lambda self, src: _core.copy_(self, src),
+    "fill_": lambda self, value: _core.fill_(self, value),
+    "zero_": lambda self: _core.zero_(self),
+    "__setitem__": _setitem,
+}
+for _name, _fn in _inplace_methods.items():
     setattr(Tensor, _name, _fn)

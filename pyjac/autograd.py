@@ -128,3 +128,7 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):
         _core.set_grad_enabled(self._prev)  # as a decorator it switches only inside fn
         return super().__call__(fn)
+
+
+# ---- custom Functions (pyjac/_function.py, csrc/python/py_function.cpp) -------------------------
+from ._function import Function, FunctionCtx  # noqa: E402,F401

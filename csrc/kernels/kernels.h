@@ -68,3 +68,11 @@ Tensor index_last_write(const Shape& strides, const std::vector<Tensor>& idx);
 std::vector<Tensor> nonzero(const Tensor& mask);
 
 }  // namespace pyjac::kernels
+
+// ---- in-place arithmetic (kernels/inplace.cpp) -------------------------------------------------
+namespace pyjac::kernels {
+// self = self op (alpha * other) for Add and Sub, self op other for Mul and Div (alpha 1), with
+// other broadcast to self's shape. Both of self's dtype (int64 or float; Div: float), and other
+// either apart from self's memory or exactly self.
+void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha);
+}  // namespace pyjac::kernels

@@ -207,3 +207,27 @@ Tensor einsum(const std::string& subscripts, const TensorList& operands);
 
 }  // namespace pyjac
 // ---- end of more shape ops ----
+
+// ---- in-place ops (ops/inplace.cpp) ----------------------------------------------------------
+// Each writes into `self`'s memory (so every view sharing it sees the change), bumps the storage's
+// version and returns self. Arithmetic results must cast to self's dtype under NumPy's same_kind
+// rule (TypeError otherwise); copy_ too, as np.copyto; fill_ and setitem_ cast like NumPy's
+// assignment. Autograd follows PyTorch: a leaf that requires grad can't be written while grad
+// mode is on; otherwise self takes a new history whose node has self's old history as input
+// (nodes that saved the old values raise in backward); a view can't be given one (RuntimeError).
+namespace pyjac {
+
+Tensor add_(const Tensor& self, const Tensor& other, Scalar alpha);  // self += alpha * other
+Tensor sub_(const Tensor& self, const Tensor& other, Scalar alpha);  // self -= alpha * other
+Tensor mul_(const Tensor& self, const Tensor& other);
+Tensor div_(const Tensor& self, const Tensor& other);
+Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double> hi);
+Tensor copy_(const Tensor& self, const Tensor& src);  // src broadcast to self's shape
+Tensor fill_(const Tensor& self, double value);
+Tensor zero_(const Tensor& self);
+// self[index] = value (basic indices; value broadcast to the region, as NumPy).
+Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index, const Tensor& value);
+// The same out of place: a copy of x with x[index] = value, differentiable in x and value.
+Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index, const Tensor& value);
+
+}  // namespace pyjac

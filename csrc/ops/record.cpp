@@ -8,7 +8,49 @@ TensorList OpNode::apply(TensorList&& grads, Needs needs) {
         std::string("Trying to backward through the graph a second time (") + spec_.name +
         "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
         "if you need to backward through the graph again.");
+  check_versions();
   return spec_.vjp(*this, grads[0], needs);
+}
+
+void OpNode::remember_versions() {
+  n_versioned_ = uint32_t(saved.size());
+  if (saved.size() > 2) more_versions_.resize(saved.size() - 2);
+  for (size_t i = 0; i < saved.size(); ++i) {
+    const uint64_t v = saved[i].defined() ? saved[i]->storage->version : 0;
+    (i < 2 ? versions_[i] : more_versions_[i - 2]) = v;
+  }
+  out_versioned_ = out_data.defined();
+  if (out_versioned_) out_version_ = out_data->storage->version;
+}
+
+namespace {
+
+[[noreturn]] void throw_modified(const char* node, const std::string& which, const Tensor& t, uint64_t expected) {
+  throw std::runtime_error(
+      std::string("one of the variables needed for gradient computation has been modified by an inplace operation: ") +
+      node + "'s " + which + " (a " + describe(t) + ") is at version " + std::to_string(t->storage->version) +
+      "; expected version " + std::to_string(expected) +
+      ". Hint: modify a copy (x.copy()) instead, or modify it only after the backward pass.");
+}
+
+}  // namespace
+
+void OpNode::check_versions() const {
+  for (size_t i = 0; i < n_versioned_ && i < saved.size(); ++i) {
+    if (!saved[i].defined()) continue;
+    const uint64_t v = i < 2 ? versions_[i] : more_versions_[i - 2];
+    if (saved[i]->storage->version != v) throw_modified(spec_.name, "saved tensor " + std::to_string(i), saved[i], v);
+  }
+  if (out_versioned_ && out_data.defined() && out_data->storage->version != out_version_)
+    throw_modified(spec_.name, "saved output", out_data, out_version_);
+}
+
+void throw_stale_view(const char* op, const Tensor& t) {
+  throw std::runtime_error(
+      std::string(op) + ": an input (a view, " + describe(t) +
+      ") was taken from a tensor before an in-place operation changed that tensor's autograd history, so it still "
+      "describes the old history (pyjac does not replay views onto the new one). Take the view again after the "
+      "in-place operation.");
 }
 
 void OpNode::release_saved() {
@@ -41,6 +83,8 @@ Tensor OpNode::lift(size_t i, const Tensor& tangent) const {
 }
 
 Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
+  if (GradMode::is_enabled() || ForwardAD::any_live())
+    for (auto& t : inputs) check_not_stale(spec.name, t);
   bool reverse = false, forward = false;
   for (auto& t : inputs) {
     reverse |= t.requires_grad();
@@ -112,9 +156,13 @@ struct ListView {
 }  // namespace
 
 void finish(const Recording& r, const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  r.node->remember_versions();
   finish_impl(r, out, inputs);
 }
-void finish(const Recording& r, const Tensor& out, const TensorList& inputs) { finish_impl(r, out, ListView{inputs}); }
+void finish(const Recording& r, const Tensor& out, const TensorList& inputs) {
+  r.node->remember_versions();
+  finish_impl(r, out, ListView{inputs});
+}
 
 Tensor plus(const Tensor& a, const Tensor& b) {
   if (!a.defined()) return b;

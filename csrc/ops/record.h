@@ -40,6 +40,10 @@ struct OpNode final : Node {
   // broadcasts against the output and the other operands.
   Tensor lift(size_t i, const Tensor& tangent) const;
 
+  // Called by finish(): the storage versions of `saved` and `out_data` as the rules will need
+  // them. apply() raises if an in-place op has written to one of them since.
+  void remember_versions();
+
   TensorList saved;           // inputs the rules read
   std::vector<Shape> shapes;  // usually the input shapes
   std::vector<int64_t> ints;  // axes, permutations, index specs
@@ -48,8 +52,16 @@ struct OpNode final : Node {
   Tensor out_data;
 
  private:
+  void check_versions() const;
+
   OpSpec spec_;
   bool released_ = false;
+  bool out_versioned_ = false;
+  uint32_t n_versioned_ = 0;  // saved[0 .. n_versioned_) have a remembered version
+  uint64_t out_version_ = 0;
+  // Inline for the usual one or two saved tensors, so the hot path allocates nothing more.
+  uint64_t versions_[2] = {0, 0};
+  std::vector<uint64_t> more_versions_;
 };
 
 // What record() hands an op: the node to fill (or nothing to do), and which modes need it.
@@ -65,6 +77,13 @@ template <class... Ts>
 bool any_requires_grad(const Tensor& t, const Ts&... rest) {
   return t.requires_grad() || any_requires_grad(rest...);
 }
+// A view made before an in-place op gave its base a new autograd history still points at the
+// old history (pyjac has no PyTorch-style view replay), so using it would give wrong derivatives.
+[[noreturn]] void throw_stale_view(const char* op, const Tensor& t);
+inline void check_not_stale(const char* op, const Tensor& t) {
+  if (t->is_view && t->view_rebases != t->storage->rebases) throw_stale_view(op, t);
+}
+
 inline bool any_tangent() { return false; }
 template <class... Ts>
 bool any_tangent(const Tensor& t, const Ts&... rest) {
@@ -76,6 +95,7 @@ bool any_tangent(const Tensor& t, const Ts&... rest) {
 // its rules need and then calls finish().
 template <class... Ts>
 Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
+  if (GradMode::is_enabled() || ForwardAD::any_live()) (check_not_stale(spec.name, inputs), ...);
   const bool reverse = GradMode::is_enabled() && any_requires_grad(inputs...);
   const bool forward = ForwardAD::any_live() && any_tangent(inputs...);
   if (!reverse && !forward) return {};

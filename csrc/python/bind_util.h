@@ -42,4 +42,11 @@ void bind_ops(py::module_& m);
 // ---- pyjac.linalg (python/bind_linalg.cpp) -------------------------------------------------------
 namespace pyjac::python {
 void bind_linalg(py::module_& m);
+
+// ---- in-place ops (python/bind_inplace.cpp) ---------------------------------------------------
+// bind_inplace also registers custom Functions (python/py_function.cpp: bind_function), so that
+// bindings.cpp needs only the one call.
+namespace pyjac::python {
+void bind_inplace(py::module_& m);
+void bind_function(py::module_& m);
 }  // namespace pyjac::python

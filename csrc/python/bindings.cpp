@@ -18,12 +18,6 @@ void check_can_require_grad(const Tensor& t) {
     throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") + dtype_name(t.dtype()));
 }
 
-void zero_inplace(const Tensor& t) {
-  if (t.requires_grad() && !t->grad_fn && GradMode::is_enabled())
-    throw std::runtime_error("zero_: a leaf tensor that requires grad can't be modified in place (use pj.no_grad())");
-  kernels::copy_into(t, scalar_tensor(0, t.dtype()));
-  ++t->storage->version;
-}
 
 py::object item(const Tensor& t) {
   if (t.numel() != 1)
@@ -102,12 +96,13 @@ PYBIND11_MODULE(_core, m) {
     t->retains_grad = true;
     t->grad_fn->retained.emplace_back(t->output_nr, t.impl());
   });
-  def("zero_", [](const Tensor& t) { zero_inplace(t); return t; });
   def("item", &item);
   def("numpy", [](py::handle self) { return numpy_view(unwrap(self.ptr()), self); });
 
   bind_ops(m);
   bind_linalg(m);
+
+  bind_inplace(m);
 
   // ---- autograd -------------------------------------------------------------------------------
   m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,

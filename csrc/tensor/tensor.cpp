@@ -65,6 +65,8 @@ Tensor Tensor::view_as_strided(const Shape& shape, const Shape& strides, int64_t
   t->strides = strides;
   t->offset = offset;
   t->dtype = impl_->dtype;
+  t->is_view = true;
+  t->view_rebases = impl_->storage->rebases;
   return Tensor(std::move(t));
 }
 

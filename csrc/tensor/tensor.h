@@ -25,6 +25,9 @@ struct Storage {
   void* data;
   size_t nbytes;
   uint64_t version = 0;  // bumped by in-place writes
+  // Bumped when an in-place op gives a tensor on this storage a new autograd history (or new
+  // tangents): views made before that still describe the old history and must not be used.
+  uint32_t rebases = 0;
   alignas(16) unsigned char inline_buf[16];
 };
 
@@ -41,6 +44,10 @@ struct TensorImpl {
   bool requires_grad = false;
   bool retains_grad = false;
   uint32_t output_nr = 0;
+  // Made by view_as_strided (shares a storage it may not own alone); `view_rebases` is the
+  // storage's `rebases` when the view was made (see record()).
+  bool is_view = false;
+  uint32_t view_rebases = 0;
   std::shared_ptr<Node> grad_fn;
   std::weak_ptr<Node> grad_accumulator;  // leaves: the node that writes .grad, shared by graphs
   std::shared_ptr<TensorImpl> grad;
