@@ -112,6 +112,7 @@ _more_methods = {
     "kron": lambda self, other: _core.kron(self, other),
 }
 for _name, _fn in _more_methods.items():
+    setattr(Tensor, _name, _fn)
 
 # ---- in-place ops and item assignment (csrc/ops/inplace.cpp) -----------------------------------
 # Each returns the tensor itself, as PyTorch's do; `t[index] = value` writes through the view.

@@ -645,10 +645,42 @@ def test_setitem_errors(index, value, error):
 @pytest.mark.parametrize("index", [[0, 1], np.array([0, 2]), _t([1]), (slice(None), [0, 1]), True,
                                    np.array([True, False, True])], ids=["list", "array", "tensor", "tuple_list",
                                                                          "bool", "mask"])
-def test_setitem_advanced_indices_are_not_supported_yet(index):
+def test_setitem_advanced_indices_match_numpy(index):
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((3, 4))
+    t = pj.tensor(base.copy())
+    expected = base.copy()
+    np_index = index.numpy() if isinstance(index, pj.Tensor) else index
+    expected[np_index] = 1.5
+    t[index] = 1.5
+    np.testing.assert_array_equal(t.numpy(), expected)
+    assert t._version == 1
+
+
+def test_setitem_advanced_values_broadcast_and_repeated_indices_take_the_last_write():
     t = pj.zeros((3, 4))
-    with pytest.raises(IndexError, match="advanced indices in __setitem__ are not supported yet"):
-        t[index] = 1.0
+    t[[0, 2], 1:3] = pj.tensor([[1.0, 2.0], [3.0, 4.0]])
+    expected = np.zeros((3, 4))
+    expected[[0, 2], 1:3] = [[1.0, 2.0], [3.0, 4.0]]
+    np.testing.assert_array_equal(t.numpy(), expected)
+    u = pj.zeros(3)
+    u[[1, 1]] = pj.tensor([5.0, 6.0])
+    assert u.numpy()[1] == 6.0
+
+
+def test_setitem_advanced_gradients_flow_to_values_and_untouched_entries():
+    def f(x, v):
+        y = x * 1.0
+        y[[1, 0], [2, 0]] = v * 3.0
+        return (y * y).sum()
+
+    x = pj.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    v = pj.tensor([1.0, -2.0], requires_grad=True)
+    f(x, v).backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[0.0, 2.0, 4.0], [6.0, 8.0, 0.0]])
+    np.testing.assert_allclose(v.grad.numpy(), [18.0, -36.0])
+    assert gradcheck(f, (pj.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True),
+                         pj.tensor([1.0, -2.0], requires_grad=True)))
 
 
 SETITEM_GRAD = [(0, (4,)), ((slice(None), 1), (1,)), ((slice(None, None, -2), slice(1, 3)), (2, 2)),

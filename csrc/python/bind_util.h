@@ -42,6 +42,7 @@ void bind_ops(py::module_& m);
 // ---- pyjac.linalg (python/bind_linalg.cpp) -------------------------------------------------------
 namespace pyjac::python {
 void bind_linalg(py::module_& m);
+}  // namespace pyjac::python
 
 // ---- in-place ops (python/bind_inplace.cpp) ---------------------------------------------------
 // bind_inplace also registers custom Functions (python/py_function.cpp: bind_function), so that
