@@ -41,6 +41,7 @@ def settle():
     """RSS once garbage is collected and free heap pages are handed back (glibc's malloc_trim), so
     that RSS tracks live memory and not what earlier tests left in the allocator's free lists."""
     gc.collect()
+    pj._core.release_cached_buffers()  # a cache of reusable buffers is not live memory
     if _TRIM is not None:
         _TRIM(0)
     return rss()

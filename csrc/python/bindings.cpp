@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "python/bind_util.h"
 #include "python/tensor_type.h"
+#include "tensor/buffer_cache.h"
 
 namespace pyjac::python {
 
@@ -116,6 +117,14 @@ PYBIND11_MODULE(_core, m) {
     for (auto& g : grads) out.append(g.defined() ? py::cast(g) : py::none());
     return py::tuple(out);
   });
+  m.def("backward_scalar", [](const Tensor& t, bool keep_graph) {
+    if (t.numel() != 1)
+      throw std::runtime_error("backward: grad can be implicitly created only for scalar outputs, got an output of shape " +
+                               shape_str(t.shape()) + "; pass a gradient");
+    Tensor seed = full(t.shape(), 1.0, t.dtype());
+    py::gil_scoped_release release;
+    run_backward({t}, {seed}, keep_graph, false, {}, false, false);
+  }, py::arg("tensor"), py::arg("retain_graph"));
   m.def("forward_enter", &ForwardAD::enter);
   m.def("forward_exit", &ForwardAD::exit);
   m.def("make_dual", [](const Tensor& x, const Tensor& tangent, uint64_t level) {
@@ -133,6 +142,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("set_grad_enabled", &GradMode::set_enabled);
 
+  m.def("release_cached_buffers", &buffers::release_cached,
+        "hand cached tensor buffers back to the system (RSS then tracks live tensors)");
+  m.def("cached_buffer_bytes", &buffers::cached_bytes);
   m.def("load_blas", &kernels::load_blas);
   m.def("blas_loaded", &kernels::blas_loaded);
 }

@@ -1,10 +1,9 @@
 #include "tensor/tensor.h"
 
-#include <sys/mman.h>
-
 #include <cstring>
 
 #include "autograd/node.h"
+#include "tensor/buffer_cache.h"
 #include "tensor/pool.h"
 
 namespace pyjac {
@@ -14,23 +13,11 @@ Storage::Storage(size_t n) : nbytes(n) {
     data = inline_buf;
     return;
   }
-  // Large buffers are fresh pages from the kernel each time; asking for huge pages makes their
-  // first touch hundreds of times fewer page faults (NumPy does the same).
-  constexpr size_t kHuge = size_t(1) << 21;
-  const bool large = n >= 2 * kHuge;
-  const size_t align = large ? kHuge : 64;
-  const size_t rounded = (n + align - 1) / align * align;
-  // Below the huge-page size plain malloc: glibc then recycles same-sized buffers from its heap
-  // (aligned_alloc's split chunks defeat that, and every op paid fresh page faults).
-  data = large ? std::aligned_alloc(align, rounded) : std::malloc(n);
-  if (!data) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  if (large) madvise(data, rounded, MADV_HUGEPAGE);
-#endif
+  data = buffers::allocate(n);
 }
 
 Storage::~Storage() {
-  if (data != inline_buf) std::free(data);
+  if (data != inline_buf) buffers::deallocate(data, nbytes);
 }
 
 // Dropping the last reference to a long graph must not recurse once per node.
