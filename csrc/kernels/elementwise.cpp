@@ -1,3 +1,4 @@
+#include <algorithm>
 // Elementwise kernels: unary math, binary arithmetic and comparisons with broadcasting, where,
 // clip, dtype casts and strided copies.
 #include <cmath>
@@ -332,7 +333,17 @@ void copy_into(const Tensor& dst, const Tensor& src) {
       }
       nd_loop<2>(dst.shape(), {dst.strides(), broadcast_strides(src.shape(), src.strides(), dst.shape())}, {0, 0},
                  [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
-                   for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = static_cast<D>(p[off[1] + i * st[1]]);
+                   D* out = o + off[0];
+                   const S* in = p + off[1];
+                   // Runs the backward of reductions and broadcasts produce: a value spread
+                   // along a row, or rows copied whole. Unit strides let these vectorise.
+                   if (st[0] == 1 && st[1] == 0) {
+                     std::fill(out, out + n, static_cast<D>(*in));
+                   } else if (st[0] == 1 && st[1] == 1) {
+                     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<D>(in[i]);
+                   } else {
+                     for (int64_t i = 0; i < n; ++i) out[i * st[0]] = static_cast<D>(in[i * st[1]]);
+                   }
                  });
     });
   });
