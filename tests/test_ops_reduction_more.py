@@ -437,6 +437,27 @@ def test_logsumexp_with_infinite_entries():
     np.testing.assert_array_equal(h.numpy()[1], 0.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
+def test_logsumexp_large_and_strided(dtype, rng):
+    """Slices longer than the kernel's exp blocks, reduced along inner and outer axes, with -inf,
+    +inf and NaN entries, through strided views."""
+    a = (rng.standard_normal((5, 700, 3)) * 30).astype(dtype)
+    a[0, :, 1] = -np.inf
+    a[1, 650, 2] = np.inf
+    a[2, 300, 0] = np.nan
+    a[3, ::2, :] = -np.inf
+    # results near 0 are a difference of terms of size ~100: absolute tolerance at their precision
+    rtol, atol = (1e-13, 1e-12) if dtype == np.float64 else (1e-5, 1e-4)
+    with np.errstate(invalid="ignore"):
+        for axis in (None, 0, 1, 2, (0, 1), (1, 2), -1):
+            for view, arr in [(_t(a), a), (pj.transpose(_t(a), (2, 1, 0)), a.transpose(2, 1, 0)),
+                              (_t(a)[::-1, ::3], a[::-1, ::3])]:
+                out = pj.logsumexp(view, axis)
+                assert out.dtype == dtype
+                np.testing.assert_allclose(out.numpy(), _np_logsumexp(arr.astype(np.float64), axis), rtol=rtol,
+                                           atol=atol, err_msg=str(axis))
+
+
 def test_logsumexp_with_neg_inf_gradcheck():
     a = np.array([[0.3, -np.inf, 1.2], [-0.5, 0.1, -np.inf]])
     assert gradcheck(lambda x: pj.logsumexp(x, axis=1), (_t(a, True),))
@@ -481,6 +502,23 @@ def test_argmax_argmin_first_occurrence_nan_and_dtypes(name):
     np.testing.assert_array_equal(fn(_t(a).T, 0).numpy(), ref(a.T, 0))  # strided input
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_argmin_long_rows_like_numpy(name, dtype, rng):
+    """Rows longer than the kernel's lanes, with ties, NaNs at the start, middle and tail, and the
+    outer-axis path (the reduced axis not innermost), strided views included."""
+    a = rng.integers(-50, 50, (7, 1003)).astype(dtype)
+    if dtype in (np.float64, np.float32):
+        a[1, 0] = a[2, 517] = a[3, 1002] = a[4, 9] = a[4, 700] = np.nan
+        a[5, 3] = np.inf
+        a[6, 1000] = -np.inf
+    ref, fn = getattr(np, name), getattr(pj, name)
+    for axis in (None, 0, 1, -1):
+        np.testing.assert_array_equal(fn(_t(a), axis).numpy(), ref(a, axis=axis), err_msg=str(axis))
+        np.testing.assert_array_equal(fn(_t(a).T, axis).numpy(), ref(a.T, axis=axis), err_msg=f"T {axis}")
+        np.testing.assert_array_equal(fn(_t(a)[:, ::-3], axis).numpy(), ref(a[:, ::-3], axis=axis))
+
+
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 def test_argmax_argmin_have_no_gradient(name):
     x = _t(np.array([1.0, 3.0, 2.0]), True)
@@ -500,6 +538,18 @@ def test_all_any_values(name, shape, axis, keepdims, rng):
         assert out.dtype == np.bool_
         assert out.shape == expected.shape
         np.testing.assert_array_equal(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["all", "any"])
+def test_all_any_large_and_strided(name, rng):
+    a = rng.random((6, 1001, 5)) < 0.999  # mostly True: `all` is False only here and there
+    a[2] = True
+    a[3] = False
+    for arr in (a, a.astype(np.float32) * 2.5, a.astype(np.int64)):
+        for axis in (None, 0, 1, 2, (0, 2), (1, 2)):
+            for view, ref in [(_t(arr), arr), (pj.transpose(_t(arr), (1, 2, 0)), arr.transpose(1, 2, 0)),
+                              (_t(arr)[::2, ::-5], arr[::2, ::-5])]:
+                np.testing.assert_array_equal(getattr(pj, name)(view, axis).numpy(), getattr(np, name)(ref, axis=axis))
 
 
 def test_all_any_nan_counts_as_true_and_no_gradient():

@@ -51,6 +51,15 @@ void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
              });
 }
 
+std::optional<vmath::RoundFn> rounding_fn(MathFn op) {
+  switch (op) {
+    case MathFn::Floor: return vmath::RoundFn::Floor;
+    case MathFn::Ceil: return vmath::RoundFn::Ceil;
+    case MathFn::Trunc: return vmath::RoundFn::Trunc;
+    default: return std::nullopt;
+  }
+}
+
 std::optional<vmath::MoreFn> vector_fn(MathFn op) {
   switch (op) {
     case MathFn::Arcsin: return vmath::MoreFn::Arcsin;
@@ -132,6 +141,11 @@ Tensor math_fn(MathFn op, const Tensor& x_in) {
     else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
     return out;
   }
+  if (auto f = rounding_fn(op); f && is_floating(od) && x.is_contiguous()) {
+    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
+    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    return out;
+  }
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     auto run = [&](auto f) { map1<T, T>(out, x, f); };
@@ -160,6 +174,7 @@ Tensor round(const Tensor& x, int64_t decimals) {
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
+      if (decimals == 0 && x.is_contiguous()) return vmath::apply(vmath::RoundFn::Rint, x.data<T>(), out.data<T>(), x.numel());
       if (decimals == 0) return map1<T, T>(out, x, [](T v) -> T { return std::nearbyint(v); });
       const T f = static_cast<T>(power_of_ten(decimals > 0 ? decimals : -decimals));
       if (decimals > 0) return map1<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v * f) / f; });

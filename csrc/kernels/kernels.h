@@ -93,5 +93,11 @@ Tensor arg_extremum(bool largest, const Tensor& x, int64_t axis, bool keepdims, 
 Tensor prod(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);  // bool, int64 -> int64
 Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
 Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
+// The sum over `axes` of (x - center)^2 in one pass, for float x and `center` contiguous, shaped
+// like x with the reduced axes kept as 1 (var's inner loop).
+Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::vector<int64_t>& axes, bool keepdims);
+// log(sum(exp(x))) over `axes` for float x, shifted by each slice's maximum (no overflow); an
+// empty or all -inf slice gives -inf.
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);
 
 }  // namespace pyjac::kernels

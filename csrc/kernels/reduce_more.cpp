@@ -1,9 +1,14 @@
-// Product and logical reductions over any set of axes. Like reduce.cpp, the loop walks the input
-// in memory order and folds each element into its output slot.
+// Product and logical reductions over any set of axes, and the fused single passes of var
+// (sum of squared deviations) and logsumexp (sum of exp(x - shift)). Like reduce.cpp, the walk
+// goes through the input in memory order and folds each element into its output slot; a run
+// that folds into one slot (a reduced innermost axis) accumulates locally first.
+#include <algorithm>
+#include <cmath>
 #include <type_traits>
 
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
+#include "kernels/vector_math.h"
 
 namespace pyjac::kernels {
 
@@ -11,7 +16,9 @@ namespace {
 
 struct Folded {
   Shape out_shape;
-  Shape out_strides;  // the output's strides seen from the input's dims: 0 on reduced axes
+  // The output's strides seen from the input's dims (0 on reduced axes). A tensor of the kept
+  // shape, contiguous, is indexed by the same offsets (var's mean, logsumexp's shift).
+  Shape out_strides;
 };
 
 Folded fold_geometry(const Shape& shape, const std::vector<int64_t>& axes, bool keepdims) {
@@ -31,26 +38,48 @@ Folded fold_geometry(const Shape& shape, const std::vector<int64_t>& axes, bool 
   return f;
 }
 
-// acc[slot] = op(acc[slot], x) for every element x of `x` (of C++ type T).
-template <class T, class A, class Op>
-void fold(const Tensor& x, const Folded& f, std::vector<A>& acc, Op op) {
+// acc[slot] = combine(acc[slot], elem(x, slot)) over every element x of `x` (C++ type T); a run
+// into one slot is folded in four independent lanes (so it pipelines, or vectorises) first.
+template <class T, class A, class Elem, class Combine>
+void fold(const Tensor& x, const Folded& f, std::vector<A>& acc, A identity, Elem elem, Combine combine) {
   const T* p = x.data<T>();
   nd_loop<2>(x.shape(), {x.strides(), f.out_strides}, {0, 0},
              [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
-               A* a = acc.data() + off[1];
-               for (int64_t i = 0; i < n; ++i) a[i * st[1]] = op(a[i * st[1]], p[off[0] + i * st[0]]);
+               const T* q = p + off[0];
+               if (st[1] == 0) {
+                 const int64_t slot = off[1];
+                 A lane[4] = {identity, identity, identity, identity};
+                 int64_t i = 0;
+                 for (; i + 4 <= n; i += 4)
+                   for (int j = 0; j < 4; ++j) lane[j] = combine(lane[j], elem(q[(i + j) * st[0]], slot));
+                 for (; i < n; ++i) lane[0] = combine(lane[0], elem(q[i * st[0]], slot));
+                 acc[slot] = combine(acc[slot], combine(combine(lane[0], lane[1]), combine(lane[2], lane[3])));
+               } else {
+                 for (int64_t i = 0; i < n; ++i) {
+                   const int64_t slot = off[1] + i * st[1];
+                   acc[slot] = combine(acc[slot], elem(q[i * st[0]], slot));
+                 }
+               }
              });
 }
 
-Tensor logical(bool is_all, const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims) {
-  Tensor x = x_in.dtype() == DType::Bool ? x_in : cast(x_in, DType::Bool);  // NaN counts as true
+template <class O, class A>
+void store(const Tensor& out, const std::vector<A>& acc) {
+  O* o = out.data<O>();
+  for (size_t i = 0; i < acc.size(); ++i) o[i] = static_cast<O>(acc[i]);
+}
+
+Tensor logical(bool is_all, const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) {
   Folded f = fold_geometry(x.shape(), axes, keepdims);
   Tensor out = empty(f.out_shape, DType::Bool);
-  std::vector<uint8_t> acc(size_t(out.numel()), is_all ? 1 : 0);
-  if (is_all) fold<bool>(x, f, acc, [](uint8_t a, bool v) -> uint8_t { return a & uint8_t(v); });
-  else fold<bool>(x, f, acc, [](uint8_t a, bool v) -> uint8_t { return a | uint8_t(v); });
-  bool* o = out.data<bool>();
-  for (size_t i = 0; i < acc.size(); ++i) o[i] = acc[i] != 0;
+  std::vector<uint32_t> acc(size_t(out.numel()), is_all ? 1u : 0u);
+  dispatch(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    auto truth = [](T v, int64_t) -> uint32_t { return v != T(0); };  // NaN counts as true, as NumPy
+    if (is_all) fold<T>(x, f, acc, 1u, truth, [](uint32_t a, uint32_t b) { return a & b; });
+    else fold<T>(x, f, acc, 0u, truth, [](uint32_t a, uint32_t b) { return a | b; });
+  });
+  store<bool>(out, acc);
   return out;
 }
 
@@ -64,15 +93,12 @@ Tensor prod(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims)
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
-      // float32 products accumulate in double (one rounding at the end), as sum does.
-      using A = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+      // float32 products accumulate in double (one rounding at the end), as sum does; integers
+      // wrap around on overflow, as in NumPy (signed overflow is undefined in C++).
+      using A = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
       std::vector<A> acc(size_t(out.numel()), A(1));
-      fold<T>(x, f, acc, [](A a, T v) -> A {
-        if constexpr (std::is_floating_point_v<A>) return a * A(v);
-        else return A(uint64_t(a) * uint64_t(v));  // integers wrap around, as in NumPy
-      });
-      T* o = out.data<T>();
-      for (size_t i = 0; i < acc.size(); ++i) o[i] = static_cast<T>(acc[i]);
+      fold<T>(x, f, acc, A(1), [](T v, int64_t) { return A(v); }, [](A a, A b) { return a * b; });
+      store<T>(out, acc);
     }
   });
   return out;
@@ -80,5 +106,60 @@ Tensor prod(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims)
 
 Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) { return logical(true, x, axes, keepdims); }
 Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) { return logical(false, x, axes, keepdims); }
+
+Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::vector<int64_t>& axes, bool keepdims) {
+  Folded f = fold_geometry(x.shape(), axes, keepdims);
+  Tensor out = empty(f.out_shape, x.dtype());
+  std::vector<double> acc(size_t(out.numel()), 0.0);  // float32 accumulates in double, as sum does
+  dispatch_float(x.dtype(), "var", [&](auto tag) {
+    using T = decltype(tag);
+    const T* c = center.data<T>();
+    fold<T>(x, f, acc, 0.0, [c](T v, int64_t slot) { const double d = double(v) - double(c[slot]); return d * d; },
+            [](double a, double b) { return a + b; });
+    store<T>(out, acc);
+  });
+  return out;
+}
+
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) {
+  Folded f = fold_geometry(x.shape(), axes, keepdims);
+  Tensor out = empty(f.out_shape, x.dtype());
+  dispatch_float(x.dtype(), "logsumexp", [&](auto tag) {
+    using T = decltype(tag);
+    // The shift: each slice's largest entry, or 0 where that is not finite (an all -inf slice,
+    // an empty one, a +inf entry, a NaN): exp(x - 0) then gives the right -inf, inf or NaN.
+    std::vector<T> shift(size_t(out.numel()), T(-INFINITY));
+    fold<T>(x, f, shift, T(-INFINITY), [](T v, int64_t) { return v; }, [](T a, T b) { return a > b ? a : b; });
+    for (auto& m : shift)
+      if (!std::isfinite(m)) m = T(0);
+    std::vector<double> total(shift.size(), 0.0);
+    const T* p = x.data<T>();
+    // exp in blocks through the vectorised loop; x - shift formed in x's dtype.
+    constexpr int64_t kBlock = 256;
+    T diff[kBlock], e[kBlock];
+    nd_loop<2>(x.shape(), {x.strides(), f.out_strides}, {0, 0},
+               [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+                 for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+                   const int64_t m = std::min(kBlock, n - i0);
+                   for (int64_t j = 0; j < m; ++j)
+                     diff[j] = p[off[0] + (i0 + j) * st[0]] - shift[size_t(off[1] + (i0 + j) * st[1])];
+                   vmath::apply(vmath::Fn::Exp, diff, e, m);
+                   if (st[1] == 0) {
+                     double s[4] = {0, 0, 0, 0};
+                     int64_t j = 0;
+                     for (; j + 4 <= m; j += 4)
+                       for (int k = 0; k < 4; ++k) s[k] += double(e[j + k]);
+                     for (; j < m; ++j) s[0] += double(e[j]);
+                     total[size_t(off[1])] += (s[0] + s[1]) + (s[2] + s[3]);
+                   } else {
+                     for (int64_t j = 0; j < m; ++j) total[size_t(off[1] + (i0 + j) * st[1])] += double(e[j]);
+                   }
+                 }
+               });
+    T* o = out.data<T>();
+    for (size_t i = 0; i < total.size(); ++i) o[i] = static_cast<T>(std::log(T(total[i])) + shift[i]);
+  });
+  return out;
+}
 
 }  // namespace pyjac::kernels

@@ -2,8 +2,10 @@
 // cumprod rules are written in, a one-step shift, and argmax / argmin. Inputs are made contiguous
 // (broadcast operands materialised) and viewed as (outer, len, inner): the inner loop runs over
 // contiguous memory, so scanning a leading axis still streams.
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
+#include <vector>
 
 #include "kernels/kernels.h"
 
@@ -125,6 +127,38 @@ Tensor shift(const Tensor& x_in, int64_t axis, bool reverse, double fill) {
   return out;
 }
 
+namespace {
+
+// Index of the first largest (smallest) of row[0..n), NaN first if there is one. One pass finds
+// the extreme value in eight independent lanes (no loop-carried compare chain), a second the
+// first index that holds it.
+template <class T>
+int64_t first_extremum(const T* row, int64_t n, bool largest) {
+  constexpr int kLanes = 8;
+  T lane[kLanes];
+  for (int j = 0; j < kLanes; ++j) lane[j] = row[0];
+  bool nan = false;
+  auto better = [largest](T v, T b) { return largest ? v > b : v < b; };
+  int64_t k = 0;
+  for (; k + kLanes <= n; k += kLanes)
+    for (int j = 0; j < kLanes; ++j) {
+      const T v = row[k + j];
+      lane[j] = better(v, lane[j]) ? v : lane[j];
+      nan |= v != v;
+    }
+  T best = lane[0];
+  for (int j = 1; j < kLanes; ++j) best = better(lane[j], best) ? lane[j] : best;
+  for (; k < n; ++k) {
+    best = better(row[k], best) ? row[k] : best;
+    nan |= row[k] != row[k];
+  }
+  for (k = 0; k < n; ++k)
+    if (nan ? row[k] != row[k] : row[k] == best) return k;
+  return 0;
+}
+
+}  // namespace
+
 Tensor arg_extremum(bool largest, const Tensor& x_in, int64_t axis, bool keepdims, const char* op_name) {
   const AxisSplit s = split_at(x_in.shape(), axis);
   if (s.len == 0)
@@ -140,20 +174,27 @@ Tensor arg_extremum(bool largest, const Tensor& x_in, int64_t axis, bool keepdim
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* p = x.data<T>();
-    for (int64_t b = 0; b < s.outer; ++b)
-      for (int64_t i = 0; i < s.inner; ++i) {
-        const T* row = p + b * s.len * s.inner + i;
-        T best = row[0];
-        int64_t at = 0;
-        for (int64_t k = 1; k < s.len && best == best; ++k) {  // a NaN, once found, wins
-          const T v = row[k * s.inner];
-          if (largest ? (v > best || v != v) : (v < best || v != v)) {
-            best = v;
-            at = k;
-          }
+    if (s.inner == 1) {
+      for (int64_t b = 0; b < s.outer; ++b) o[b] = first_extremum(p + b * s.len, s.len, largest);
+      return;
+    }
+    // Reducing an outer axis: walk it row by row, every inner position keeping its own best.
+    for (int64_t b = 0; b < s.outer; ++b) {
+      const T* block = p + b * s.len * s.inner;
+      int64_t* at = o + b * s.inner;
+      std::vector<T> best(block, block + s.inner);
+      std::fill(at, at + s.inner, 0);
+      for (int64_t k = 1; k < s.len; ++k) {
+        const T* row = block + k * s.inner;
+        for (int64_t i = 0; i < s.inner; ++i) {
+          const T v = row[i], b0 = best[i];
+          // NaN wins, and once a NaN is the best nothing replaces it.
+          const bool take = b0 == b0 && (largest ? (v > b0 || v != v) : (v < b0 || v != v));
+          best[i] = take ? v : b0;
+          at[i] = take ? k : at[i];
         }
-        o[b * s.inner + i] = at;
       }
+    }
   });
   return out;
 }

@@ -126,4 +126,45 @@ void apply(MoreFn f, const float* x, float* y, int64_t n) { PYJAC_DISPATCH(f) }
 void arctan2(const double* y, const double* x, double* z, int64_t n) { atan2_d(y, x, z, n); }
 void arctan2(const float* y, const float* x, float* z, int64_t n) { atan2_f(y, x, z, n); }
 
+namespace {
+
+// GCC vectorises floor / ceil / trunc only without trapping math; they raise nothing a caller
+// could observe anyway (inexact aside), so these loops alone are compiled that way.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PYJAC_ROUND_CLONES __attribute__((target_clones("avx512f", "avx2", "default"), optimize("no-trapping-math")))
+#else
+#define PYJAC_ROUND_CLONES
+#endif
+
+#define PYJAC_RLOOP(name, T, builtin)                                                     \
+  PYJAC_ROUND_CLONES void name(const T* __restrict x, T* __restrict y, int64_t n) {       \
+    for (int64_t i = 0; i < n; ++i) y[i] = builtin(x[i]);                                 \
+  }
+
+PYJAC_RLOOP(floor_d, double, __builtin_floor)
+PYJAC_RLOOP(floor_f, float, __builtin_floorf)
+PYJAC_RLOOP(ceil_d, double, __builtin_ceil)
+PYJAC_RLOOP(ceil_f, float, __builtin_ceilf)
+PYJAC_RLOOP(trunc_d, double, __builtin_trunc)
+PYJAC_RLOOP(trunc_f, float, __builtin_truncf)
+PYJAC_RLOOP(rint_d, double, __builtin_nearbyint)
+PYJAC_RLOOP(rint_f, float, __builtin_nearbyintf)
+
+#undef PYJAC_RLOOP
+
+}  // namespace
+
+#define PYJAC_DISPATCH(suffix)                                 \
+  switch (f) {                                                 \
+    case RoundFn::Floor: return floor_##suffix(x, y, n);       \
+    case RoundFn::Ceil: return ceil_##suffix(x, y, n);         \
+    case RoundFn::Trunc: return trunc_##suffix(x, y, n);       \
+    case RoundFn::Rint: return rint_##suffix(x, y, n);         \
+  }
+
+void apply(RoundFn f, const double* x, double* y, int64_t n) { PYJAC_DISPATCH(d) }
+void apply(RoundFn f, const float* x, float* y, int64_t n) { PYJAC_DISPATCH(f) }
+
+#undef PYJAC_DISPATCH
+
 }  // namespace pyjac::kernels::vmath

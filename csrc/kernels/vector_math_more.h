@@ -14,4 +14,10 @@ void apply(MoreFn f, const float* x, float* y, int64_t n);
 void arctan2(const double* y, const double* x, double* z, int64_t n);
 void arctan2(const float* y, const float* x, float* z, int64_t n);
 
+// Rounding to integral values, vectorised too (x86's round instructions need SSE4.1 or later, so
+// these get the per-ISA clones as well). Rint rounds half to even. x and y must not overlap.
+enum class RoundFn { Floor, Ceil, Trunc, Rint };
+void apply(RoundFn f, const double* x, double* y, int64_t n);
+void apply(RoundFn f, const float* x, float* y, int64_t n);
+
 }  // namespace pyjac::kernels::vmath

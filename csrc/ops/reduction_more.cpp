@@ -28,14 +28,6 @@ Shape kept_shape(const Shape& in_shape, const std::vector<int64_t>& axes) {
   return kept;
 }
 
-Shape reduced_shape(const Shape& in_shape, const std::vector<int64_t>& axes, bool keepdims) {
-  if (keepdims) return kept_shape(in_shape, axes);
-  Shape out;
-  for (int64_t d = 0; d < int64_t(in_shape.size()); ++d)
-    if (!std::binary_search(axes.begin(), axes.end(), d)) out.push_back(in_shape[d]);
-  return out;
-}
-
 bool keepdims_of(OpNode& n) { return n.out_ndim == int64_t(n.shapes[0].size()); }
 
 // A cotangent (*batch, *out_shape) spread back to (*batch, *in_shape).
@@ -72,12 +64,6 @@ double count_of(const Shape& shape, const std::vector<int64_t>& axes) {
   double c = 1;
   for (auto a : axes) c *= double(shape[a]);
   return c;
-}
-
-bool reduces_an_empty_axis(const Shape& shape, const std::vector<int64_t>& axes) {
-  for (auto a : axes)
-    if (shape[a] == 0) return true;
-  return false;
 }
 
 Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : kernels::cast(x, DType::Float64); }
@@ -130,13 +116,12 @@ Tensor softmax_weights(OpNode& n) {
   return exp(n.saved.at(0) - finite_lse);
 }
 
-// sum((x - mean)^2) / max(count - ddof, 0) over `axes`, computed in two passes as NumPy does.
+// sum((x - mean)^2) / max(count - ddof, 0) over `axes`: two passes, as NumPy (no cancellation).
 Tensor variance_kernel(const Tensor& x, const std::vector<int64_t>& axes, double dof, bool keepdims, const char* op) {
   using namespace kernels;
   const double count = count_of(x.shape(), axes);
   Tensor mean_kept = binary_scalar(Binary::Div, reduce(Reduce::Sum, x, axes, true, op), count, false, x.dtype());
-  Tensor squares = unary(Unary::Square, binary(Binary::Sub, x, mean_kept, op));
-  return binary_scalar(Binary::Div, reduce(Reduce::Sum, squares, axes, keepdims, op), dof, false, x.dtype());
+  return binary_scalar(Binary::Div, sum_squared_deviations(x, mean_kept, axes, keepdims), dof, false, x.dtype());
 }
 
 }  // namespace
@@ -186,26 +171,9 @@ Tensor stddev(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) 
 Tensor logsumexp(const Tensor& x_in, const Axes& axes, bool keepdims) {
   static const OpSpec spec{"LogsumexpBackward", RULE({spread(n, g) * softmax_weights(n)}),
                            JVP(reduce_tangent(n, t[0] * softmax_weights(n)))};
-  using namespace kernels;
   const Tensor x = as_float(x_in);
   auto ax = resolve_axes(axes, x.ndim(), "logsumexp");
-  const Shape out_shape = reduced_shape(x.shape(), ax, keepdims);
-  Tensor out;
-  if (reduces_an_empty_axis(x.shape(), ax)) {
-    out = full(out_shape, -INFINITY, x.dtype());
-  } else {
-    Tensor top = reduce(Reduce::Max, x, ax, true, "logsumexp");  // fresh and contiguous
-    dispatch_float(top.dtype(), "logsumexp", [&](auto tag) {
-      using T = decltype(tag);
-      T* m = top.data<T>();
-      for (int64_t i = 0; i < top.numel(); ++i)
-        if (!std::isfinite(m[i])) m[i] = T(0);  // inf - inf would be NaN; exp(+-inf - 0) is right
-    });
-    Tensor total = reduce(Reduce::Sum, unary(Unary::Exp, binary(Binary::Sub, x, top, "logsumexp")), ax, keepdims,
-                          "logsumexp");
-    out = binary(Binary::Add, unary(Unary::Log, total),
-                 top.view_as_strided(out_shape, contiguous_strides(out_shape), top->offset), "logsumexp");
-  }
+  Tensor out = kernels::logsumexp(x, ax, keepdims);
   if (Recording r = record_reduction(out, spec, x, ax)) {
     r->save_output(out);
     finish(r, out, {&x});
