@@ -80,7 +80,7 @@ for _name, _fn in _methods.items():
 Tensor.__module__ = "pyjac"
 
 # ==== breadth (h1): methods for the newer ops (NumPy's ndarray and torch.Tensor have them) ========
-_more_methods = {
+_math_and_reduction_methods = {
     "prod": lambda self, axis=None, *, keepdims=False: _core.prod(self, axis, keepdims=keepdims),
     "var": lambda self, axis=None, *, ddof=0, keepdims=False: _core.var(self, axis, ddof=ddof, keepdims=keepdims),
     "std": lambda self, axis=None, *, ddof=0, keepdims=False: _core.std(self, axis, ddof=ddof, keepdims=keepdims),
@@ -101,6 +101,6 @@ _more_methods = {
 }
 for _name in ("arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2",
               "reciprocal", "floor", "ceil", "trunc"):
-    _more_methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
-for _name, _fn in _more_methods.items():
+    _math_and_reduction_methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
+for _name, _fn in _math_and_reduction_methods.items():
     setattr(Tensor, _name, _fn)
