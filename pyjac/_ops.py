@@ -124,4 +124,42 @@ def pad(array, pad_width, mode="constant", constant_values=0):
 __all__ += [
     "split", "array_split", "flip", "tile", "repeat", "pad", "moveaxis", "swapaxes", "ravel", "flatten",
     "diagonal", "trace", "triu", "tril", "outer", "inner", "kron", "take", "take_along_axis", "einsum",
+
+# ==== breadth (h1): more elementwise functions, reductions and scans =============================
+arcsin = _core.arcsin
+arccos = _core.arccos
+arctan = _core.arctan
+arctan2 = _core.arctan2
+sinh = _core.sinh
+cosh = _core.cosh
+arcsinh = _core.arcsinh
+arccosh = _core.arccosh
+arctanh = _core.arctanh
+log2 = _core.log2
+log10 = _core.log10
+exp2 = _core.exp2
+reciprocal = _core.reciprocal
+floor = _core.floor
+ceil = _core.ceil
+trunc = _core.trunc
+round = _core.round  # half to even, as NumPy
+around = _core.round
+mod = _core.mod
+remainder = _core.mod
+
+prod = _core.prod
+var = _core.var
+std = _core.std
+logsumexp = _core.logsumexp
+argmax = _core.argmax
+argmin = _core.argmin
+all = _core.all
+any = _core.any
+cumsum = _core.cumsum
+cumprod = _core.cumprod
+
+__all__ += [
+    "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10",
+    "exp2", "reciprocal", "floor", "ceil", "trunc", "round", "around", "mod", "remainder", "prod", "var", "std",
+    "logsumexp", "argmax", "argmin", "all", "any", "cumsum", "cumprod",
 ]

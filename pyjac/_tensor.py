@@ -138,3 +138,29 @@ _inplace_methods = {
 }
 for _name, _fn in _inplace_methods.items():
     setattr(Tensor, _name, _fn)
+
+# ==== breadth (h1): methods for the newer ops (NumPy's ndarray and torch.Tensor have them) ========
+_math_and_reduction_methods = {
+    "prod": lambda self, axis=None, *, keepdims=False: _core.prod(self, axis, keepdims=keepdims),
+    "var": lambda self, axis=None, *, ddof=0, keepdims=False: _core.var(self, axis, ddof=ddof, keepdims=keepdims),
+    "std": lambda self, axis=None, *, ddof=0, keepdims=False: _core.std(self, axis, ddof=ddof, keepdims=keepdims),
+    "logsumexp": lambda self, axis=None, keepdims=False: _core.logsumexp(self, axis, keepdims=keepdims),
+    "argmax": lambda self, axis=None, *, keepdims=False: _core.argmax(self, axis, keepdims=keepdims),
+    "argmin": lambda self, axis=None, *, keepdims=False: _core.argmin(self, axis, keepdims=keepdims),
+    "all": lambda self, axis=None, *, keepdims=False: _core.all(self, axis, keepdims=keepdims),
+    "any": lambda self, axis=None, *, keepdims=False: _core.any(self, axis, keepdims=keepdims),
+    "cumsum": lambda self, axis=None: _core.cumsum(self, axis),
+    "cumprod": lambda self, axis=None: _core.cumprod(self, axis),
+    "amax": lambda self, axis=None, keepdims=False: _core.max(self, axis, keepdims),
+    "amin": lambda self, axis=None, keepdims=False: _core.min(self, axis, keepdims),
+    "round": lambda self, decimals=0: _core.round(self, decimals),
+    "__round__": lambda self, ndigits=None: _core.round(self, 0 if ndigits is None else ndigits),
+    "arctan2": lambda self, other: _core.arctan2(self, other),
+    "__mod__": lambda self, other: _core.mod(self, other),
+    "__rmod__": lambda self, other: _core.mod(other, self),
+}
+for _name in ("arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2",
+              "reciprocal", "floor", "ceil", "trunc"):
+    _math_and_reduction_methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
+for _name, _fn in _math_and_reduction_methods.items():
+    setattr(Tensor, _name, _fn)

@@ -76,3 +76,48 @@ namespace pyjac::kernels {
 // either apart from self's memory or exactly self.
 void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha);
 }  // namespace pyjac::kernels
+
+// ==== breadth (h1): more elementwise math, rounding, scans along an axis, more reductions ======
+// Kernels in elementwise_more.cpp, scan.cpp and reduce_more.cpp.
+namespace pyjac::kernels {
+
+enum class MathFn {
+  Arcsin, Arccos, Arctan, Sinh, Cosh, Arcsinh, Arccosh, Arctanh, Log2, Log10, Exp2,  // integers -> float64
+  Reciprocal,            // integers stay integers (1 / x truncated; 1 / 0 is INT64_MIN), as NumPy
+  Floor, Ceil, Trunc,    // integers and bools keep their dtype, as NumPy 2
+};
+Tensor math_fn(MathFn op, const Tensor& x);
+// NumPy's round: half to even, at `decimals` places (x * 10**d rounded, then divided back).
+// Integers and bools keep their dtype.
+Tensor round(const Tensor& x, int64_t decimals);
+
+enum class MathFn2 {
+  Arctan2,  // arctan2(y, x), float result
+  Mod,      // NumPy's remainder: the result takes the divisor's sign; integer x % 0 is 0
+};
+Tensor math_fn2(MathFn2 op, const Tensor& a, const Tensor& b, const char* op_name);
+
+// Along one axis (0 <= axis < ndim), from index 0 up, or from the last index down when `reverse`.
+// "previous" below means index i - 1 (i + 1 when reversed).
+Tensor cumsum(const Tensor& x, int64_t axis, bool reverse);   // bool and int64 -> int64
+Tensor cumprod(const Tensor& x, int64_t axis, bool reverse);  // bool and int64 -> int64
+// w[i] = g[i] + a[i] * w[previous] (w[first] = g[first]); g and a broadcast together, `axis` an
+// axis of the broadcast shape.
+Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse);
+// out[i] = x[previous], out[first] = fill.
+Tensor shift(const Tensor& x, int64_t axis, bool reverse, double fill);
+// Index of the first largest (smallest) entry along `axis`, NaN counting as the extreme, as NumPy.
+Tensor arg_extremum(bool largest, const Tensor& x, int64_t axis, bool keepdims, const char* op_name);
+
+// `axes` sorted and distinct, as for reduce().
+Tensor prod(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);  // bool, int64 -> int64
+Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
+Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
+// The sum over `axes` of (x - center)^2 in one pass, for float x and `center` contiguous, shaped
+// like x with the reduced axes kept as 1 (var's inner loop).
+Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::vector<int64_t>& axes, bool keepdims);
+// log(sum(exp(x))) over `axes` for float x, shifted by each slice's maximum (no overflow); an
+// empty or all -inf slice gives -inf.
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);
+
+}  // namespace pyjac::kernels

@@ -230,4 +230,53 @@ Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index, const T
 // The same out of place: a copy of x with x[index] = value, differentiable in x and value.
 Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index, const Tensor& value);
 
+// ==== breadth (h1): more elementwise functions, reductions and scans ==========================
+// Ops in ops/elementwise_more.cpp, ops/reduction_more.cpp and ops/scan.cpp.
+namespace pyjac {
+
+// Elementwise. Integers give float64 for the transcendental ones; floor, ceil, trunc, round and
+// reciprocal keep integer dtypes. floor / ceil / trunc / round have zero derivative.
+Tensor arcsin(const Tensor& x);
+Tensor arccos(const Tensor& x);
+Tensor arctan(const Tensor& x);
+Tensor sinh(const Tensor& x);
+Tensor cosh(const Tensor& x);
+Tensor arcsinh(const Tensor& x);
+Tensor arccosh(const Tensor& x);
+Tensor arctanh(const Tensor& x);
+Tensor log2(const Tensor& x);
+Tensor log10(const Tensor& x);
+Tensor exp2(const Tensor& x);
+Tensor reciprocal(const Tensor& x);
+Tensor floor(const Tensor& x);
+Tensor ceil(const Tensor& x);
+Tensor trunc(const Tensor& x);
+Tensor round(const Tensor& x, int64_t decimals);  // NumPy's: half to even
+Tensor arctan2(const Tensor& y, const Tensor& x);
+Tensor mod(const Tensor& a, const Tensor& b);  // NumPy's remainder: the divisor's sign
+
+// Reductions (`axes` as for sum).
+Tensor prod(const Tensor& x, const Axes& axes, bool keepdims);
+Tensor var(const Tensor& x, const Axes& axes, double ddof, bool keepdims);
+Tensor stddev(const Tensor& x, const Axes& axes, double ddof, bool keepdims);  // pyjac.std
+Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdims);
+Tensor all(const Tensor& x, const Axes& axes, bool keepdims);
+Tensor any(const Tensor& x, const Axes& axes, bool keepdims);
+// int64 indices, no gradient; no axis: into the flattened tensor.
+Tensor argmax(const Tensor& x, std::optional<int64_t> axis, bool keepdims);
+Tensor argmin(const Tensor& x, std::optional<int64_t> axis, bool keepdims);
+
+// Cumulative sum and product; no axis: over the flattened tensor (NumPy's default).
+Tensor cumsum(const Tensor& x, std::optional<int64_t> axis);
+Tensor cumprod(const Tensor& x, std::optional<int64_t> axis);
+// The pieces the scan rules are written in, along `axis` counted from the end (-1 is the last
+// dim, so a cotangent's leading batch dims pass through), in reverse from the last index when
+// `reverse`. "previous" is index i - 1 (i + 1 when reversed).
+Tensor cumsum_along(const Tensor& x, int64_t axis, bool reverse);
+Tensor cumprod_along(const Tensor& x, int64_t axis, bool reverse);
+// w[i] = g[i] + a[i] * w[previous], w[first] = g[first]; g and a broadcast together.
+Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse);
+// out[i] = x[previous], out[first] = fill.
+Tensor shift_along(const Tensor& x, int64_t axis, bool reverse, double fill);
+
 }  // namespace pyjac

@@ -252,6 +252,59 @@ void bind_ops_more(py::module_& m) {
     for (auto h : operands) xs.push_back(as_tensor(h));
     return einsum(subscripts, xs);
   }, py::arg("subscripts"));
+
+  // ==== breadth (h1): more elementwise functions, reductions and scans ==========================
+  PYJAC_UNARY(arcsin); PYJAC_UNARY(arccos); PYJAC_UNARY(arctan); PYJAC_UNARY(sinh); PYJAC_UNARY(cosh);
+  PYJAC_UNARY(arcsinh); PYJAC_UNARY(arccosh); PYJAC_UNARY(arctanh); PYJAC_UNARY(log2); PYJAC_UNARY(log10);
+  PYJAC_UNARY(exp2); PYJAC_UNARY(reciprocal); PYJAC_UNARY(floor); PYJAC_UNARY(ceil); PYJAC_UNARY(trunc);
+  m.def("round", [](const Tensor& x, int64_t decimals) {
+    return without_gil_if_large(x.numel(), [&] { return round(x, decimals); });
+  }, py::arg("x"), py::arg("decimals") = 0);
+  PYJAC_BINARY(arctan2, arctan2);
+  PYJAC_BINARY(mod, mod);
+
+  m.def("prod", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "prod");
+    return without_gil_if_large(x.numel(), [&] { return prod(x, axes, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
+  m.def("var", [](const Tensor& x, py::handle axis, double ddof, bool keepdims) {
+    auto axes = parse_axes(axis, "var");
+    return without_gil_if_large(x.numel(), [&] { return var(x, axes, ddof, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("ddof") = 0.0, py::arg("keepdims") = false);
+  m.def("std", [](const Tensor& x, py::handle axis, double ddof, bool keepdims) {
+    auto axes = parse_axes(axis, "std");
+    return without_gil_if_large(x.numel(), [&] { return stddev(x, axes, ddof, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("ddof") = 0.0, py::arg("keepdims") = false);
+  m.def("logsumexp", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "logsumexp");
+    return without_gil_if_large(x.numel(), [&] { return logsumexp(x, axes, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
+  m.def("argmax", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto ax = parse_single_axis(axis, "argmax");
+    return without_gil_if_large(x.numel(), [&] { return argmax(x, ax, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
+  m.def("argmin", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto ax = parse_single_axis(axis, "argmin");
+    return without_gil_if_large(x.numel(), [&] { return argmin(x, ax, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
+  m.def("all", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "all");
+    return without_gil_if_large(x.numel(), [&] { return all(x, axes, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
+  m.def("any", [](const Tensor& x, py::handle axis, bool keepdims) {
+    auto axes = parse_axes(axis, "any");
+    return without_gil_if_large(x.numel(), [&] { return any(x, axes, keepdims); });
+  }, py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
+  m.def("cumsum", [](const Tensor& x, py::handle axis) {
+    auto ax = parse_single_axis(axis, "cumsum");
+    return without_gil_if_large(x.numel(), [&] { return cumsum(x, ax); });
+  }, py::arg("x"), py::arg("axis") = py::none());
+  m.def("cumprod", [](const Tensor& x, py::handle axis) {
+    auto ax = parse_single_axis(axis, "cumprod");
+    return without_gil_if_large(x.numel(), [&] { return cumprod(x, ax); });
+  }, py::arg("x"), py::arg("axis") = py::none());
+  // ==== end breadth (h1) ========================================================================
+
 }
 
 }  // namespace pyjac::python

@@ -51,3 +51,17 @@ namespace pyjac::python {
 void bind_inplace(py::module_& m);
 void bind_function(py::module_& m);
 }  // namespace pyjac::python
+
+// ==== breadth (h1) ===============================================================================
+namespace pyjac::python {
+
+// An axis that must be one int or None (argmax, argmin), as NumPy.
+inline std::optional<int64_t> parse_single_axis(py::handle axis, const char* op) {
+  if (axis.is_none()) return std::nullopt;
+  if (PyBool_Check(axis.ptr()) || !PyIndex_Check(axis.ptr()))
+    throw TypeError(std::string(op) + ": axis must be an int or None, got " +
+                    std::string(py::str(py::type::of(axis).attr("__name__"))));
+  return parse_axes(axis, op)->at(0);
+}
+
+}  // namespace pyjac::python

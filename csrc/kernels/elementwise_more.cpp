@@ -1,0 +1,217 @@
+// Elementwise kernels for the inverse trigonometric and hyperbolic functions, log2 / log10 / exp2,
+// reciprocal, rounding, arctan2 and NumPy's mod. Contiguous float inputs of the transcendental
+// functions go through the vectorised loops of vector_math_more; everything else is a plain loop.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/kernels.h"
+#include "kernels/loop.h"
+#include "kernels/vector_math_more.h"
+
+namespace pyjac::kernels {
+
+namespace {
+
+Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
+
+// out[i] = f(x[i]) for out fresh and contiguous, x of the same shape and any strides.
+template <class Tout, class Tin, class F>
+void map1(const Tensor& out, const Tensor& x, F f) {
+  Tout* o = out.data<Tout>();
+  const Tin* p = x.data<Tin>();
+  if (x.is_contiguous()) {
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
+    return;
+  }
+  nd_loop<2>(x.shape(), {out.strides(), x.strides()}, {0, 0},
+             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(p[off[1] + i * st[1]]);
+             });
+}
+
+// out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
+template <class T, class F>
+void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
+  T* o = out.data<T>();
+  const T* pa = a.data<T>();
+  const T* pb = b.data<T>();
+  if (a.shape() == out.shape() && b.shape() == out.shape() && a.is_contiguous() && b.is_contiguous()) {
+    const int64_t n = out.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], pb[i]);
+    return;
+  }
+  nd_loop<3>(out.shape(),
+             {out.strides(), broadcast_strides(a.shape(), a.strides(), out.shape()),
+              broadcast_strides(b.shape(), b.strides(), out.shape())},
+             {0, 0, 0}, [&](std::array<int64_t, 3> off, int64_t n, std::array<int64_t, 3> st) {
+               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
+             });
+}
+
+std::optional<vmath::RoundFn> rounding_fn(MathFn op) {
+  switch (op) {
+    case MathFn::Floor: return vmath::RoundFn::Floor;
+    case MathFn::Ceil: return vmath::RoundFn::Ceil;
+    case MathFn::Trunc: return vmath::RoundFn::Trunc;
+    default: return std::nullopt;
+  }
+}
+
+std::optional<vmath::MoreFn> vector_fn(MathFn op) {
+  switch (op) {
+    case MathFn::Arcsin: return vmath::MoreFn::Arcsin;
+    case MathFn::Arccos: return vmath::MoreFn::Arccos;
+    case MathFn::Arctan: return vmath::MoreFn::Arctan;
+    case MathFn::Sinh: return vmath::MoreFn::Sinh;
+    case MathFn::Cosh: return vmath::MoreFn::Cosh;
+    case MathFn::Arcsinh: return vmath::MoreFn::Arcsinh;
+    case MathFn::Arccosh: return vmath::MoreFn::Arccosh;
+    case MathFn::Arctanh: return vmath::MoreFn::Arctanh;
+    case MathFn::Log2: return vmath::MoreFn::Log2;
+    case MathFn::Log10: return vmath::MoreFn::Log10;
+    case MathFn::Exp2: return vmath::MoreFn::Exp2;
+    default: return std::nullopt;
+  }
+}
+
+template <class T>
+T transcendental(MathFn op, T v) {
+  switch (op) {
+    case MathFn::Arcsin: return std::asin(v);
+    case MathFn::Arccos: return std::acos(v);
+    case MathFn::Arctan: return std::atan(v);
+    case MathFn::Sinh: return std::sinh(v);
+    case MathFn::Cosh: return std::cosh(v);
+    case MathFn::Arcsinh: return std::asinh(v);
+    case MathFn::Arccosh: return std::acosh(v);
+    case MathFn::Arctanh: return std::atanh(v);
+    case MathFn::Log2: return std::log2(v);
+    case MathFn::Log10: return std::log10(v);
+    case MathFn::Exp2: return std::exp2(v);
+    default: return v;
+  }
+}
+
+// NumPy's power_of_ten (multiplied out past 1e8, so rounding matches NumPy's for large decimals).
+double power_of_ten(int64_t n) {
+  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+  if (n < 9) return p10[n];
+  double r = 1e9;
+  while (n-- > 9) r *= 10.0;
+  return r;
+}
+
+// NumPy's npy_remainder: fmod moved to the divisor's sign; a zero result takes the divisor's sign.
+template <class T>
+T float_mod(T a, T b) {
+  T mod = std::fmod(a, b);
+  if (b == T(0)) return mod;
+  if (mod != T(0)) {
+    if ((b < T(0)) != (mod < T(0))) mod += b;
+  } else {
+    mod = std::copysign(T(0), b);
+  }
+  return mod;
+}
+
+int64_t int_mod(int64_t a, int64_t b) {
+  if (b == 0 || b == -1) return 0;  // NumPy's x % 0 is 0; -1 avoids INT64_MIN % -1 trapping
+  int64_t r = a % b;
+  if (r != 0 && ((r < 0) != (b < 0))) r += b;
+  return r;
+}
+
+}  // namespace
+
+Tensor math_fn(MathFn op, const Tensor& x_in) {
+  const DType in = x_in.dtype();
+  DType od;
+  switch (op) {
+    case MathFn::Floor: case MathFn::Ceil: case MathFn::Trunc: od = in; break;
+    case MathFn::Reciprocal: od = in == DType::Bool ? DType::Int64 : in; break;
+    default: od = float_result(in);
+  }
+  Tensor x = as_dtype(x_in, od);
+  Tensor out = empty(x.shape(), od);
+  if (auto f = vector_fn(op); f && x.is_contiguous()) {
+    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
+    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    return out;
+  }
+  if (auto f = rounding_fn(op); f && is_floating(od) && x.is_contiguous()) {
+    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
+    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    return out;
+  }
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    auto run = [&](auto f) { map1<T, T>(out, x, f); };
+    if constexpr (std::is_floating_point_v<T>) {
+      switch (op) {
+        case MathFn::Floor: return run([](T v) -> T { return std::floor(v); });
+        case MathFn::Ceil: return run([](T v) -> T { return std::ceil(v); });
+        case MathFn::Trunc: return run([](T v) -> T { return std::trunc(v); });
+        case MathFn::Reciprocal: return run([](T v) -> T { return T(1) / v; });
+        default: return run([op](T v) -> T { return transcendental(op, v); });
+      }
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      if (op == MathFn::Reciprocal)
+        return run([](T v) -> T { return v == 0 ? std::numeric_limits<T>::min() : T(1) / v; });
+      return run([](T v) -> T { return v; });  // floor, ceil, trunc of an integer
+    } else {
+      return run([](T v) -> T { return v; });
+    }
+  });
+  return out;
+}
+
+Tensor round(const Tensor& x, int64_t decimals) {
+  const DType od = x.dtype();
+  Tensor out = empty(x.shape(), od);
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      if (decimals == 0 && x.is_contiguous()) return vmath::apply(vmath::RoundFn::Rint, x.data<T>(), out.data<T>(), x.numel());
+      if (decimals == 0) return map1<T, T>(out, x, [](T v) -> T { return std::nearbyint(v); });
+      const T f = static_cast<T>(power_of_ten(decimals > 0 ? decimals : -decimals));
+      if (decimals > 0) return map1<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v * f) / f; });
+      return map1<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v / f) * f; });
+    } else {
+      if (decimals >= 0) return map1<T, T>(out, x, [](T v) -> T { return v; });
+      // NumPy rounds integers to negative decimals in float64 and casts back.
+      const double f = power_of_ten(-decimals);
+      return map1<T, T>(out, x, [f](T v) -> T { return static_cast<T>(std::nearbyint(double(v) / f) * f); });
+    }
+  });
+  return out;
+}
+
+Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* op_name) {
+  const Shape shape = broadcast_shapes(a_in.shape(), b_in.shape(), op_name);
+  const DType common = promote(a_in.dtype(), b_in.dtype());
+  DType od = op == MathFn2::Arctan2 ? float_result(common) : (common == DType::Bool ? DType::Int64 : common);
+  Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
+  Tensor out = empty(shape, od);
+  if (op == MathFn2::Arctan2 && a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
+    if (od == DType::Float64) vmath::arctan2(a.data<double>(), b.data<double>(), out.data<double>(), out.numel());
+    else vmath::arctan2(a.data<float>(), b.data<float>(), out.data<float>(), out.numel());
+    return out;
+  }
+  dispatch(od, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      if (op == MathFn2::Arctan2) return map2<T>(out, a, b, [](T y, T x) -> T { return std::atan2(y, x); });
+      return map2<T>(out, a, b, [](T u, T v) -> T { return float_mod(u, v); });
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      return map2<T>(out, a, b, [](T u, T v) -> T { return int_mod(u, v); });
+    } else {
+      throw TypeError(std::string(op_name) + ": unsupported dtype bool");
+    }
+  });
+  return out;
+}
+
+}  // namespace pyjac::kernels

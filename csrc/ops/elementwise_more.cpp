@@ -1,0 +1,107 @@
+// More elementwise ops and their derivative rules, one entry each (see elementwise.cpp for the
+// conventions): inverse trigonometric and hyperbolic functions, log2 / log10 / exp2, reciprocal,
+// rounding (zero derivative), arctan2 and mod.
+#include <cmath>
+
+#include "kernels/kernels.h"
+#include "ops/record.h"
+#include "ops/rule_macros.h"
+
+namespace pyjac {
+
+using kernels::MathFn;
+using kernels::MathFn2;
+
+namespace {
+
+enum class Keep { Nothing, Input, Output };
+
+Tensor math_op(const Tensor& x, MathFn k, Keep keep, const OpSpec& spec) {
+  Tensor out = kernels::math_fn(k, x);
+  if (Recording r = record(out, spec, x)) {
+    if (keep == Keep::Input) r->saved = {x};
+    if (keep == Keep::Output) r->save_output(out);
+    finish(r, out, {&x});
+  }
+  return out;
+}
+
+Tensor math_op2(const Tensor& a, const Tensor& b, MathFn2 k, const char* name, const OpSpec& spec) {
+  Tensor out = kernels::math_fn2(k, a, b, name);
+  if (Recording r = record(out, spec, a, b)) {
+    r->shapes = {a.shape(), b.shape()};
+    r->saved = {a, b};
+    finish(r, out, {&a, &b});
+  }
+  return out;
+}
+
+Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
+
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+
+}  // namespace
+
+#define X n.saved.at(0)
+#define OUT n.output()
+// f(x) with derivative f'(x): the reverse rule is g f'(x), the forward rule t f'(x).
+#define MATH_OP(fn, kernel, keep, derivative)                                                        \
+  Tensor fn(const Tensor& x) {                                                                       \
+    static const OpSpec spec{#kernel "Backward", RULE({g * (derivative)}), JVP(t[0] * (derivative))}; \
+    return math_op(x, MathFn::kernel, Keep::keep, spec);                                             \
+  }
+
+// (1 - x)(1 + x) and (x - 1)(x + 1) rather than 1 - x^2 and x^2 - 1: accurate near the poles at +-1.
+MATH_OP(arcsin, Arcsin, Input, 1.0 / sqrt((1.0 - X) * (X + 1.0)))
+MATH_OP(arccos, Arccos, Input, -1.0 / sqrt((1.0 - X) * (X + 1.0)))
+MATH_OP(arctan, Arctan, Input, 1.0 / (square(X) + 1.0))
+MATH_OP(sinh, Sinh, Input, cosh(X))
+MATH_OP(cosh, Cosh, Input, sinh(X))
+MATH_OP(arcsinh, Arcsinh, Input, 1.0 / sqrt(square(X) + 1.0))
+MATH_OP(arccosh, Arccosh, Input, 1.0 / sqrt((X - 1.0) * (X + 1.0)))
+MATH_OP(arctanh, Arctanh, Input, 1.0 / ((1.0 - X) * (X + 1.0)))
+MATH_OP(log2, Log2, Input, 1.0 / (X * M_LN2))
+MATH_OP(log10, Log10, Input, 1.0 / (X * M_LN10))
+MATH_OP(exp2, Exp2, Output, OUT * M_LN2)
+MATH_OP(reciprocal, Reciprocal, Output, -square(OUT))
+
+#undef MATH_OP
+
+// Piecewise constant: the derivative is 0 (also at the jumps).
+#define ROUNDING_OP(fn, kernel)                                                                     \
+  Tensor fn(const Tensor& x) {                                                                      \
+    static const OpSpec spec{#kernel "Backward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};     \
+    return math_op(x, MathFn::kernel, Keep::Nothing, spec);                                         \
+  }
+ROUNDING_OP(floor, Floor)
+ROUNDING_OP(ceil, Ceil)
+ROUNDING_OP(trunc, Trunc)
+#undef ROUNDING_OP
+
+Tensor round(const Tensor& x, int64_t decimals) {
+  static const OpSpec spec{"RoundBackward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};
+  Tensor out = kernels::round(x, decimals);
+  if (Recording r = record(out, spec, x)) finish(r, out, {&x});
+  return out;
+}
+
+#define A n.saved.at(0)
+#define B n.saved.at(1)
+// d/dy arctan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2) (NaN at the origin, as torch).
+Tensor arctan2(const Tensor& y, const Tensor& x) {
+  static const OpSpec spec{"Arctan2Backward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B / (square(A) + square(B)))),
+            IF_NEEDED(1, reduce_to(n, 1, -(g * A) / (square(A) + square(B))))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, -(n.lift(1, t[1]) * A))) / (square(A) + square(B)))};
+  return math_op2(y, x, MathFn2::Arctan2, "arctan2", spec);
+}
+
+// a mod b = a - b floor(a / b): d/da = 1, d/db = -floor(a / b) (floor's own derivative is 0).
+Tensor mod(const Tensor& a, const Tensor& b) {
+  static const OpSpec spec{"ModBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, -(g * floor(A / B))))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, -(n.lift(1, t[1]) * floor(A / B)))))};
+  return math_op2(a, b, MathFn2::Mod, "mod", spec);
+}
+
+}  // namespace pyjac

@@ -1,0 +1,652 @@
+"""More elementwise ops: arcsin arccos arctan sinh cosh arcsinh arccosh arctanh log2 log10 exp2
+reciprocal floor ceil trunc round, and the binary arctan2 and mod.
+
+For every op: values against NumPy (float32, float64, integers, 0-d, empty, broadcasting, domain
+edges), first and second derivatives against finite differences, batched cotangents, forward mode
+against the reverse-mode Jacobian, torch parity where torch is installed, dtypes and errors.
+"""
+import warnings
+
+import numpy as np
+import pytest
+
+import pyjac as pj
+from pyjac._forward import dual_level, make_dual, tangent_of
+from pyjac.testing import gradcheck, gradgradcheck
+
+
+def _t(a, requires_grad=False):
+    return pj.tensor(np.asarray(a), requires_grad=requires_grad)
+
+
+# ---- domain samplers: finite differences stay away from poles, domain edges and jumps ------------
+def _normal(rng, shape):
+    return rng.standard_normal(shape)
+
+
+def _inside_unit(rng, shape):
+    return rng.uniform(-0.9, 0.9, shape)
+
+
+def _above_one(rng, shape):
+    return rng.uniform(1.2, 3.0, shape)
+
+
+def _positive(rng, shape):
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _away_from_zero(rng, shape):
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.3, 1.5, shape)
+
+
+def _between_integers(rng, shape):
+    """k + f with f in [0.1, 0.4] or [0.6, 0.9]: away from the jumps of floor, ceil, trunc, round."""
+    frac = rng.uniform(0.1, 0.4, shape) + rng.choice([0.0, 0.5], size=shape)
+    return rng.integers(-3, 4, shape) + frac
+
+
+# name, pyjac function, NumPy reference, domain, torch name
+UNARY = [
+    ("arcsin", pj.arcsin, np.arcsin, _inside_unit, "asin"),
+    ("arccos", pj.arccos, np.arccos, _inside_unit, "acos"),
+    ("arctan", pj.arctan, np.arctan, _normal, "atan"),
+    ("sinh", pj.sinh, np.sinh, _normal, "sinh"),
+    ("cosh", pj.cosh, np.cosh, _normal, "cosh"),
+    ("arcsinh", pj.arcsinh, np.arcsinh, _normal, "asinh"),
+    ("arccosh", pj.arccosh, np.arccosh, _above_one, "acosh"),
+    ("arctanh", pj.arctanh, np.arctanh, _inside_unit, "atanh"),
+    ("log2", pj.log2, np.log2, _positive, "log2"),
+    ("log10", pj.log10, np.log10, _positive, "log10"),
+    ("exp2", pj.exp2, np.exp2, _normal, "exp2"),
+    ("reciprocal", pj.reciprocal, np.reciprocal, _away_from_zero, "reciprocal"),
+    ("floor", pj.floor, np.floor, _between_integers, "floor"),
+    ("ceil", pj.ceil, np.ceil, _between_integers, "ceil"),
+    ("trunc", pj.trunc, np.trunc, _between_integers, "trunc"),
+    ("round", pj.round, np.round, _between_integers, "round"),
+]
+UNARY_IDS = [u[0] for u in UNARY]
+SMOOTH = [u for u in UNARY if u[0] not in ("floor", "ceil", "trunc", "round")]
+SMOOTH_IDS = [u[0] for u in SMOOTH]
+ROUNDING = [u for u in UNARY if u[0] in ("floor", "ceil", "trunc", "round")]
+ROUNDING_IDS = [u[0] for u in ROUNDING]
+TRANSCENDENTAL = [u[0] for u in SMOOTH if u[0] != "reciprocal"]
+
+# f'(x) by hand, for exact derivative values
+DERIVATIVES = {
+    "arcsin": lambda x: 1 / np.sqrt(1 - x ** 2),
+    "arccos": lambda x: -1 / np.sqrt(1 - x ** 2),
+    "arctan": lambda x: 1 / (1 + x ** 2),
+    "sinh": np.cosh,
+    "cosh": np.sinh,
+    "arcsinh": lambda x: 1 / np.sqrt(x ** 2 + 1),
+    "arccosh": lambda x: 1 / np.sqrt(x ** 2 - 1),
+    "arctanh": lambda x: 1 / (1 - x ** 2),
+    "log2": lambda x: 1 / (x * np.log(2)),
+    "log10": lambda x: 1 / (x * np.log(10)),
+    "exp2": lambda x: np.exp2(x) * np.log(2),
+    "reciprocal": lambda x: -1 / x ** 2,
+}
+
+SHAPES = [(), (0,), (5,), (2, 3), (2, 0, 3), (1, 3, 1)]
+
+
+# ==== unary values ================================================================================
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_values(name, fn, ref, domain, tname, shape, rng):
+    a = domain(rng, shape)
+    out = fn(_t(a))
+    expected = ref(a)
+    assert isinstance(out, pj.Tensor)
+    assert out.shape == expected.shape
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_float32_preserved(name, fn, ref, domain, tname, rng):
+    a = domain(rng, (3, 4)).astype(np.float32)
+    x = _t(a, requires_grad=True)
+    out = fn(x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-6, atol=1e-7)
+    (g,) = pj.grad(pj.sum(out), x)
+    assert g.dtype == np.float32
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_noncontiguous_and_large_inputs(name, fn, ref, domain, tname, rng):
+    base = domain(rng, (37, 41))
+    for label, view, arr in [("transposed", _t(base).T, base.T), ("negative-step", _t(base)[::-2, ::3], base[::-2, ::3]),
+                             ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 41)), np.broadcast_to(base[:1], (5, 41)))]:
+        np.testing.assert_allclose(fn(view).numpy(), ref(arr), rtol=1e-13, err_msg=label)
+    big = domain(rng, (3, 5000))  # the vectorised loop, remainder included
+    np.testing.assert_allclose(fn(_t(big)).numpy(), ref(big), rtol=1e-13)
+    np.testing.assert_allclose(fn(_t(big.astype(np.float32))).numpy(), ref(big.astype(np.float32)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", TRANSCENDENTAL)
+def test_transcendental_of_integers_is_float64_like_numpy(name):
+    fn, ref = getattr(pj, name), getattr(np, name)
+    a = np.array([-3, -1, 0, 1, 2, 5])
+    with np.errstate(all="ignore"):
+        expected = ref(a)
+    out = fn(_t(a))
+    assert out.dtype == expected.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14)
+    # bools compute in float64 too (NumPy picks float16, which pyjac does not have)
+    with np.errstate(all="ignore"):
+        np.testing.assert_allclose(fn(_t(np.array([True, False]))).numpy(), ref(np.array([1.0, 0.0])), rtol=1e-14)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "round", "reciprocal"])
+def test_rounding_and_reciprocal_keep_integer_dtype_like_numpy(name):
+    a = np.array([-7, -3, -1, 0, 1, 2, 5, np.iinfo(np.int64).max, np.iinfo(np.int64).min])
+    with np.errstate(all="ignore"):
+        expected = getattr(np, name)(a)
+    out = getattr(pj, name)(_t(a))
+    assert out.dtype == expected.dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), expected)  # reciprocal: 1 // x, and 1 / 0 -> INT64_MIN
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc"])
+def test_floor_ceil_trunc_keep_bool_like_numpy(name):
+    b = np.array([True, False, True])
+    out = getattr(pj, name)(_t(b))
+    expected = getattr(np, name)(b)
+    assert out.dtype == expected.dtype == np.bool_
+    np.testing.assert_array_equal(out.numpy(), expected)
+
+
+_EDGES = np.array([-2.0, -1.0, -0.999999, -0.5, -0.0, 0.0, 1e-300, 0.5, 0.999999, 1.0, 1.000001, 2.0, 2.5, -2.5, 3.5,
+                   700.0, 711.0, -745.0, 1024.0, -1075.0, 1e200, -1e200, np.inf, -np.inf, np.nan])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_domain_edges_like_numpy(name, fn, ref, domain, tname, dtype):
+    """NaN outside the domain, inf at the poles, signed zeros and overflow exactly as NumPy; other
+    values to 1 ulp (libmvec and NumPy may round differently), on the vectorised and strided paths."""
+    with np.errstate(all="ignore"):
+        a = _EDGES.astype(dtype)
+        want = ref(a)
+        for label, got in [("contiguous", fn(_t(a)).numpy()), ("strided", fn(_t(a[::-1])[::-1]).numpy())]:
+            assert got.dtype == want.dtype
+            special = ~np.isfinite(want) | (want == 0)
+            np.testing.assert_array_equal(got[special], want[special], err_msg=label)
+            signed = special & ~np.isnan(want)
+            np.testing.assert_array_equal(np.signbit(got[signed]), np.signbit(want[signed]), err_msg=label)
+            np.testing.assert_array_max_ulp(got[~special], want[~special], maxulp=1)
+
+
+def test_poles_and_domain_boundaries():
+    with np.errstate(all="ignore"):
+        one = _t(np.array([-1.0, 1.0]))
+        np.testing.assert_array_equal(pj.arctanh(one).numpy(), [-np.inf, np.inf])
+        np.testing.assert_array_equal(pj.arcsin(one).numpy(), [-np.pi / 2, np.pi / 2])
+        np.testing.assert_array_equal(pj.arccos(one).numpy(), [np.pi, 0.0])
+        np.testing.assert_array_equal(pj.arccosh(_t(np.array([1.0, 0.5]))).numpy(), [0.0, np.nan])
+        np.testing.assert_array_equal(pj.log2(_t(np.array([0.0, -1.0]))).numpy(), [-np.inf, np.nan])
+        np.testing.assert_array_equal(pj.log10(_t(np.array([-0.0, -1.0]))).numpy(), [-np.inf, np.nan])
+        np.testing.assert_array_equal(pj.reciprocal(_t(np.array([0.0, -0.0]))).numpy(), [np.inf, -np.inf])
+        np.testing.assert_array_equal(pj.exp2(_t(np.array([1024.0, -np.inf]))).numpy(), [np.inf, 0.0])
+        np.testing.assert_array_equal(pj.arcsin(_t(np.array([1.0000001, -1.5]))).numpy(), [np.nan, np.nan])
+
+
+def test_round_is_half_to_even_like_numpy():
+    a = np.array([-2.5, -1.5, -0.5, -0.4, 0.5, 1.5, 2.5, 3.5, 0.49999999999999994, 4503599627370497.0])
+    out = pj.round(_t(a))
+    np.testing.assert_array_equal(out.numpy(), np.round(a))
+    np.testing.assert_array_equal(np.signbit(out.numpy()), np.signbit(np.round(a)))  # round(-0.4) is -0.0
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 2, 3, 10, 25, -1, -2, -20])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64], ids=lambda d: np.dtype(d).name)
+def test_round_decimals_like_numpy(decimals, dtype, rng):
+    a = np.concatenate([rng.standard_normal(20) * 1000, [1.25, 2.675, -0.125, 0.45, 15.0, 25.0, -15.0, 150.0, 250.0]])
+    a = np.round(a).astype(dtype) if dtype == np.int64 else a.astype(dtype)
+    with np.errstate(all="ignore"):
+        expected = np.round(a, decimals)
+    for out in (pj.round(_t(a), decimals), pj.around(_t(a), decimals=decimals), _t(a).round(decimals)):
+        assert out.dtype == expected.dtype
+        np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def test_python_round_of_a_tensor():
+    out = round(_t(np.array([0.5, 1.5, 2.25])))
+    assert isinstance(out, pj.Tensor)
+    np.testing.assert_array_equal(out.numpy(), [0.0, 2.0, 2.0])
+    np.testing.assert_array_equal(round(_t(np.array([2.25])), 1).numpy(), np.round(np.array([2.25]), 1))
+
+
+def test_unary_array_like_inputs():
+    np.testing.assert_allclose(pj.arcsin([0.0, 0.5]).numpy(), np.arcsin([0.0, 0.5]), rtol=1e-15)
+    assert pj.cosh(0.5).shape == ()
+    assert pj.log2(np.float32(4.0)).dtype == np.float32
+    assert pj.floor(3).dtype == np.int64
+
+
+METHOD_NAMES = [u[0] for u in UNARY]
+
+
+@pytest.mark.parametrize("name", METHOD_NAMES)
+def test_unary_methods_match_functions(name, rng):
+    domain = dict((u[0], u[3]) for u in UNARY)[name]
+    x = _t(domain(rng, (2, 3)))
+    np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(pj, name)(x).numpy())
+
+
+# ==== unary derivatives ===========================================================================
+@pytest.mark.parametrize("shape", [(), (4,), (2, 3)], ids=str)
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_gradcheck(name, fn, ref, domain, tname, shape, rng):
+    assert gradcheck(fn, (_t(domain(rng, shape), True),))
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_gradgradcheck(name, fn, ref, domain, tname, rng):
+    assert gradgradcheck(fn, (_t(domain(rng, (2, 3)), True),))
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", SMOOTH, ids=SMOOTH_IDS)
+def test_unary_third_derivative(name, fn, ref, domain, tname, rng):
+    """Rules recorded in differentiable ops: the third derivative comes out too (vs central
+    differences of the second)."""
+    a = domain(rng, (3,))
+
+    def second(x):
+        (g,) = pj.grad(pj.sum(fn(x)), x, create_graph=True)
+        (h,) = pj.grad(pj.sum(g), x, create_graph=True)
+        return h
+    assert gradcheck(second, (_t(a, True),), atol=1e-4)
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_batched_cotangents(name, fn, ref, domain, tname, rng, batched_check):
+    gs = batched_check(fn, [domain(rng, (2, 3))], k=4)
+    assert gs[0].shape == (4, 2, 3)
+
+
+@pytest.mark.parametrize("name", list(DERIVATIVES))
+def test_unary_derivative_values(name, rng):
+    domain = dict((u[0], u[3]) for u in UNARY)[name]
+    a = domain(rng, (5,))
+    x = _t(a, True)
+    (g,) = pj.grad(pj.sum(getattr(pj, name)(x)), x)
+    np.testing.assert_allclose(g.numpy(), DERIVATIVES[name](a), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_empty_gradient(name, fn, ref, domain, tname):
+    x = _t(np.zeros((0, 3)), True)
+    (g,) = pj.grad(fn(x), x, grad_outputs=_t(np.zeros((0, 3))))
+    assert g.shape == (0, 3)
+
+
+def test_derivatives_at_the_poles_are_infinite():
+    x = _t(np.array([-1.0, 1.0]), True)
+    for fn in (pj.arcsin, pj.arctanh):
+        (g,) = pj.grad(pj.sum(fn(x)), x)
+        np.testing.assert_array_equal(g.numpy(), [np.inf, np.inf])
+    (g,) = pj.grad(pj.sum(pj.arccos(x)), x)
+    np.testing.assert_array_equal(g.numpy(), [-np.inf, -np.inf])
+    y = _t(np.array([1.0]), True)
+    (g,) = pj.grad(pj.sum(pj.arccosh(y)), y)
+    np.testing.assert_array_equal(g.numpy(), [np.inf])
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", ROUNDING, ids=ROUNDING_IDS)
+def test_rounding_gradient_is_zero_everywhere(name, fn, ref, domain, tname):
+    x = _t(np.array([-1.5, -1.0, -0.3, 0.0, 0.5, 2.0, 2.7]), True)  # jumps included
+    y = fn(x)
+    assert y.requires_grad
+    (g,) = pj.grad(y, x, grad_outputs=_t(np.arange(7.0)))
+    np.testing.assert_array_equal(g.numpy(), np.zeros(7))
+    (g,) = pj.grad(pj.sum(fn(x) * x), x, create_graph=True)  # d/dx [round(x) x] = round(x)
+    np.testing.assert_array_equal(g.numpy(), ref(x.numpy()))
+    _, jv = pj.jvp(fn, x.detach(), pj.ones(7))
+    np.testing.assert_array_equal(jv.numpy(), np.zeros(7))
+
+
+def test_round_with_decimals_gradient_is_zero():
+    x = _t(np.array([0.123, 4.56]), True)
+    (g,) = pj.grad(pj.sum(pj.round(x, 2)), x)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
+
+
+# ==== binary: arctan2 and mod ======================================================================
+def _pair_arctan2(rng, sa, sb):
+    """y, x away from the origin (where arctan2 is not differentiable) and from the branch cut
+    x < 0, y = 0."""
+    return rng.standard_normal(sa), rng.uniform(0.3, 2.0, sb) * rng.choice([-1.0, 1.0], size=sb)
+
+
+def _pair_mod(rng, sa, sb):
+    """a / b (broadcast) at least 0.1 away from integers, so a finite-difference step does not
+    cross one of mod's jumps."""
+    for _ in range(5000):
+        a = rng.uniform(-6.0, 6.0, sa)
+        b = rng.choice([-1.0, 1.0], size=sb) * rng.uniform(0.5, 2.0, sb)
+        if _mod_inputs_ok(a, b):
+            return a, b
+    raise RuntimeError("could not draw mod inputs away from the jumps")
+
+
+def _mod_inputs_ok(a, b):
+    q = np.asarray(a / b)
+    return q.size == 0 or np.min(np.abs(q - np.round(q))) > 0.1
+
+
+BINARY = [
+    ("arctan2", pj.arctan2, np.arctan2, _pair_arctan2, "atan2"),
+    ("mod", pj.mod, np.mod, _pair_mod, "remainder"),
+]
+BINARY_IDS = [b[0] for b in BINARY]
+
+BROADCAST_PAIRS = [((4,), (4,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((2, 3), ()), ((), ()),
+                   ((0,), (1,)), ((2, 0), (2, 1)), ((3, 1, 2), (2,))]
+SMALL_PAIRS = [((3,), (3,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((2, 2), ())]
+
+
+@pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS, ids=str)
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_values(name, fn, ref, sampler, tname, sa, sb, rng):
+    a, b = rng.standard_normal(sa) * 3, rng.standard_normal(sb)
+    out = fn(_t(a), _t(b))
+    expected = ref(a, b)
+    assert out.shape == expected.shape
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_float32_and_noncontiguous(name, fn, ref, sampler, tname, rng):
+    a, b = (rng.standard_normal((3, 4)) * 3).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
+    out = fn(_t(a), _t(b))
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), ref(a, b), rtol=1e-5, atol=1e-6)
+    A, B = rng.standard_normal((41, 37)) * 3, rng.standard_normal((37, 41))
+    np.testing.assert_allclose(fn(_t(A)[::-1], _t(B).T).numpy(), ref(A[::-1], B.T), rtol=1e-13, atol=1e-15)
+    big_a, big_b = rng.standard_normal(10001), rng.standard_normal(10001)
+    np.testing.assert_allclose(fn(_t(big_a), _t(big_b)).numpy(), ref(big_a, big_b), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("da,db", [(np.int64, np.int64), (np.int64, np.float32), (np.float32, np.float64),
+                                   (np.bool_, np.int64), (np.float32, np.float32), (np.int64, np.float64)],
+                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", ["arctan2", "mod"])
+def test_binary_dtype_promotion_like_numpy(name, da, db):
+    a = np.array([5, -7, 3, 0, 1]).astype(da)
+    b = np.array([2, 3, -2, 4, 1]).astype(db)
+    expected = getattr(np, name)(a, b)
+    out = getattr(pj, name)(_t(a), _t(b))
+    assert out.dtype == expected.dtype, (out.dtype, expected.dtype)
+    np.testing.assert_allclose(out.numpy().astype(np.float64), expected.astype(np.float64), rtol=1e-6)
+
+
+def test_python_numbers_are_weak_like_numpy():
+    f32 = _t(np.array([1.5, -2.5], np.float32))
+    assert pj.arctan2(f32, 2.0).dtype == np.float32
+    assert pj.mod(f32, 2).dtype == np.float32
+    assert (f32 % 0.75).dtype == np.float32
+    assert pj.mod(_t(np.array([7, -7])), 3).dtype == np.int64
+    assert pj.mod(_t(np.array([7, -7])), 2.5).dtype == np.float64
+    assert pj.arctan2(1, _t(np.array([1, 2]))).dtype == np.float64
+
+
+def test_arctan2_special_values_like_numpy():
+    y = np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, np.inf, np.inf, -np.inf, 1.0, np.nan, 0.0])
+    x = np.array([0.0, 0.0, -0.0, -0.0, 0.0, -0.0, np.inf, -np.inf, 1.0, np.inf, 1.0, -1.0])
+    for got in (pj.arctan2(_t(y), _t(x)).numpy(), pj.arctan2(_t(y)[::-1], _t(x)[::-1]).numpy()[::-1]):
+        np.testing.assert_array_equal(got, np.arctan2(y, x))
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(np.arctan2(y, x)))
+
+
+def test_mod_sign_convention_and_special_values_like_numpy():
+    a = np.array([7.0, -7.0, 7.0, -7.0, 0.0, -0.0, 0.0, 6.0, -1.0, 1.0, np.inf, 3.0, 5.5, -5.5, 1e300, np.nan, 2.0])
+    b = np.array([3.0, 3.0, -3.0, -3.0, 2.0, 2.0, -2.0, -3.0, np.inf, -np.inf, 2.0, 0.0, 2.5, -2.5, 7.0, 1.0, np.nan])
+    with np.errstate(all="ignore"):
+        want = np.mod(a, b)
+    got = pj.mod(_t(a), _t(b)).numpy()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got[~np.isnan(want)]), np.signbit(want[~np.isnan(want)]))
+    with np.errstate(all="ignore"):
+        a32, b32 = a.astype(np.float32), b.astype(np.float32)
+        np.testing.assert_array_equal(pj.mod(_t(a32), _t(b32)).numpy(), np.mod(a32, b32))
+
+
+def test_integer_mod_like_numpy():
+    imin = np.iinfo(np.int64).min
+    a = np.array([7, -7, 7, -7, 0, 5, -5, imin, imin, 9])
+    b = np.array([3, 3, -3, -3, 5, 0, 0, -1, 7, 1])
+    with np.errstate(all="ignore"):
+        want = np.mod(a, b)  # x % 0 is 0; INT64_MIN % -1 is 0
+    got = pj.mod(_t(a), _t(b))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got.numpy(), want)
+    np.testing.assert_array_equal(pj.remainder(_t(a), _t(b)).numpy(), want)
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 3), ())], ids=str)
+def test_mod_operator(sa, sb, rng):
+    a, b = rng.standard_normal(sa) * 3, rng.uniform(0.5, 2.0, sb)
+    expected = np.mod(a, b)
+    for out in (_t(a) % _t(b), _t(a) % b, a % _t(b)):
+        assert isinstance(out, pj.Tensor)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose((_t(a) % 1.5).numpy(), np.mod(a, 1.5), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose((4 % _t(b)).numpy(), np.mod(4, b), rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal((_t(np.array([7, -7])) % 3).numpy(), [1, 2])
+
+
+def test_arctan2_method():
+    y, x = np.array([1.0, -2.0]), np.array([0.5, -3.0])
+    np.testing.assert_array_equal(_t(y).arctan2(_t(x)).numpy(), pj.arctan2(_t(y), _t(x)).numpy())
+
+
+@pytest.mark.parametrize("sa,sb", SMALL_PAIRS, ids=str)
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_gradcheck(name, fn, ref, sampler, tname, sa, sb, rng):
+    a, b = sampler(rng, sa, sb)
+    if name == "mod":
+        assert _mod_inputs_ok(a, b)
+    assert gradcheck(fn, (_t(a, True), _t(b, True)))
+
+
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_gradcheck_one_input_constant(name, fn, ref, sampler, tname, rng):
+    a, b = sampler(rng, (3, 1), (4,))
+    assert gradcheck(fn, (_t(a, True), _t(b)))
+    assert gradcheck(fn, (_t(a), _t(b, True)))
+
+
+@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((2, 1), (3,))], ids=str)
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_gradgradcheck(name, fn, ref, sampler, tname, sa, sb, rng):
+    a, b = sampler(rng, sa, sb)
+    assert gradgradcheck(fn, (_t(a, True), _t(b, True)))
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((1,), (3, 1))], ids=str)
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_batched_cotangents(name, fn, ref, sampler, tname, sa, sb, k, rng, batched_check):
+    a, b = sampler(rng, sa, sb)
+    ga, gb = batched_check(fn, [a, b], k=k)
+    assert ga.shape == (k,) + sa and gb.shape == (k,) + sb
+
+
+def test_arctan2_gradient_values(rng):
+    y, x = rng.standard_normal(5), rng.standard_normal(5)
+    ty, tx = _t(y, True), _t(x, True)
+    gy, gx = pj.grad(pj.sum(pj.arctan2(ty, tx)), [ty, tx])
+    r2 = x ** 2 + y ** 2
+    np.testing.assert_allclose(gy.numpy(), x / r2, rtol=1e-13)
+    np.testing.assert_allclose(gx.numpy(), -y / r2, rtol=1e-13)
+
+
+def test_mod_gradient_values():
+    a = _t(np.array([7.5, -7.5, 7.5, -7.5]), True)
+    b = _t(np.array([2.0, 2.0, -2.0, -2.0]), True)
+    ga, gb = pj.grad(pj.sum(pj.mod(a, b)), [a, b])
+    np.testing.assert_array_equal(ga.numpy(), np.ones(4))
+    np.testing.assert_array_equal(gb.numpy(), -np.floor(np.array([7.5, -7.5, 7.5, -7.5]) / np.array([2, 2, -2, -2.0])))
+    # with a broadcast divisor the b-gradient sums over the broadcast dim
+    a = _t(np.array([[1.5, 4.5], [-2.5, 9.5]]), True)
+    b = _t(np.array(2.0), True)
+    ga, gb = pj.grad(pj.sum(pj.mod(a, b)), [a, b])
+    np.testing.assert_array_equal(ga.numpy(), np.ones((2, 2)))
+    assert gb.shape == ()
+    np.testing.assert_array_equal(gb.numpy(), -(0 + 2 + -2 + 4))
+
+
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_empty_with_broadcast_gradient(name, fn, ref, sampler, tname, rng):
+    a, b = sampler(rng, (0, 3), (3,))
+    x, y = _t(a, True), _t(b, True)
+    out = fn(x, y)
+    assert out.shape == (0, 3)
+    gx, gy = pj.grad(out, [x, y], grad_outputs=_t(np.zeros((0, 3))))
+    assert gx.shape == (0, 3)
+    np.testing.assert_array_equal(gy.numpy(), np.zeros(3))
+
+
+# ==== forward mode ================================================================================
+def _jacobian_matrices(J, out_size, arrays):
+    return [np.asarray(b.numpy(), np.float64).reshape(out_size, np.size(x)) for b, x in zip(J, arrays)]
+
+
+def _check_forward_mode(fn, arrays, tol=1e-10):
+    """The JVP rule against the reverse-mode Jacobian: J v, the whole forward-mode Jacobian, and
+    batched tangents with two leading dims; then forward-over-reverse Hessians against reverse-over-
+    reverse ones."""
+    xs = tuple(_t(a) for a in arrays)
+    out = fn(*xs)
+    J = _jacobian_matrices(pj.jacobian(fn, xs, strategy="reverse-mode"), out.size, arrays)
+    J_fwd = _jacobian_matrices(pj.jacobian(fn, xs, strategy="forward-mode"), out.size, arrays)
+    for j, (Jf, Jr) in enumerate(zip(J_fwd, J)):
+        np.testing.assert_allclose(Jf, Jr, rtol=tol, atol=tol, err_msg=f"forward-mode Jacobian, input {j}")
+    r = np.random.default_rng(11)
+    vs = [r.standard_normal(np.shape(a)) for a in arrays]
+    value, jv = pj.jvp(fn, xs, tuple(_t(v) for v in vs))
+    np.testing.assert_allclose(value.numpy(), out.numpy(), rtol=1e-14)
+    expected = sum(Jj @ v.ravel() for Jj, v in zip(J, vs)).reshape(out.shape)
+    np.testing.assert_allclose(jv.numpy(), expected, rtol=tol, atol=tol)
+    T = [r.standard_normal((2, 3) + np.shape(a)) for a in arrays]
+    with dual_level() as level:
+        tb = tangent_of(fn(*[make_dual(_t(a), _t(tj), level) for a, tj in zip(arrays, T)]), level)
+    assert tuple(tb.shape) == (2, 3) + tuple(out.shape)
+    for i in range(2):
+        for k in range(3):
+            expected = sum(Jj @ tj[i, k].ravel() for Jj, tj in zip(J, T)).reshape(out.shape)
+            np.testing.assert_allclose(tb.numpy()[i, k], expected, rtol=tol, atol=tol)
+    w = _t(r.standard_normal(out.shape))
+
+    def scalar(*ys):
+        return pj.sum(w * fn(*ys) ** 2)
+    H_rev = pj.hessian(scalar, xs, outer_jacobian_strategy="reverse-mode")
+    H_fwd = pj.hessian(scalar, xs, outer_jacobian_strategy="forward-mode")
+    for i in range(len(arrays)):
+        for j in range(len(arrays)):
+            np.testing.assert_allclose(H_fwd[i][j].numpy(), H_rev[i][j].numpy(), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_forward_mode(name, fn, ref, domain, tname, rng):
+    _check_forward_mode(fn, [domain(rng, (2, 3))])
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (2, 3)), ((3, 1), (4,)), ((), (2, 3))], ids=str)
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_forward_mode(name, fn, ref, sampler, tname, sa, sb, rng):
+    _check_forward_mode(fn, list(sampler(rng, sa, sb)))
+
+
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_forward_mode_one_tangent(name, fn, ref, sampler, tname, rng):
+    a, b = sampler(rng, (3, 1), (4,))
+    _, ja = pj.jvp(lambda x: fn(x, _t(b)), _t(a), _t(np.ones_like(a)))
+    _, jb = pj.jvp(lambda y: fn(_t(a), y), _t(b), _t(np.ones_like(b)))
+    _, jab = pj.jvp(fn, (_t(a), _t(b)), (_t(np.ones_like(a)), _t(np.ones_like(b))))
+    np.testing.assert_allclose(ja.numpy() + jb.numpy(), jab.numpy(), rtol=1e-13)
+
+
+# ==== torch parity ================================================================================
+@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
+def test_unary_torch_parity(name, fn, ref, domain, tname, torch, rng):
+    a, w, v = domain(rng, (3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    x = _t(a, True)
+    out = fn(x)
+    (g,) = pj.grad(out, x, grad_outputs=_t(w), create_graph=True)
+    tx = torch.tensor(a, requires_grad=True)
+    tout = getattr(torch, tname)(tx)
+    (tg,) = torch.autograd.grad(tout, tx, torch.tensor(w), create_graph=True)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-12, atol=1e-15)
+    # second derivative: d/dx <g, v>
+    hv = pj.grad(g, x, grad_outputs=_t(v), allow_unused=True)[0] if g.requires_grad else None
+    thv = torch.autograd.grad(tg, tx, torch.tensor(v), allow_unused=True)[0] if tg.requires_grad else None
+    hv = np.zeros((3, 4)) if hv is None else hv.numpy()
+    thv = np.zeros((3, 4)) if thv is None else thv.numpy(force=True)
+    np.testing.assert_allclose(hv, thv, rtol=1e-11, atol=1e-13)
+
+
+@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
+def test_binary_torch_parity(name, fn, ref, sampler, tname, torch, rng):
+    a, b = sampler(rng, (2, 1, 3), (4, 1))
+    w = rng.standard_normal((2, 4, 3))
+    xa, xb = _t(a, True), _t(b, True)
+    out = fn(xa, xb)
+    ga, gb = pj.grad(out, [xa, xb], grad_outputs=_t(w), create_graph=True)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    tout = getattr(torch, tname)(ta, tb)
+    tga, tgb = torch.autograd.grad(tout, [ta, tb], torch.tensor(w), create_graph=True)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(ga.numpy(), tga.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(gb.numpy(), tgb.detach().numpy(), rtol=1e-12, atol=1e-15)
+    if name == "arctan2":  # second derivatives (mod's are all zero, which torch leaves unrecorded)
+        h = pj.grad(pj.sum(ga) + pj.sum(gb), [xa, xb])
+        th = torch.autograd.grad(tga.sum() + tgb.sum(), [ta, tb])
+        for got, want in zip(h, th):
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-11, atol=1e-14)
+
+
+def test_integer_values_torch_parity(torch):
+    a = np.array([-7, -3, 0, 4, 9])
+    b = np.array([3, -2, 5, 4, 2])
+    np.testing.assert_array_equal(pj.mod(_t(a), _t(b)).numpy(), torch.remainder(torch.tensor(a), torch.tensor(b)).numpy())
+    for name in ("floor", "ceil", "trunc", "round"):
+        np.testing.assert_array_equal(getattr(pj, name)(_t(a)).numpy(), getattr(torch, name)(torch.tensor(a)).numpy())
+
+
+# ==== errors ======================================================================================
+@pytest.mark.parametrize("name", ["arctan2", "mod"])
+def test_binary_shape_mismatch_names_op_and_shapes(name):
+    with pytest.raises(ValueError) as exc:
+        getattr(pj, name)(_t(np.ones((2, 3))), _t(np.ones(4)))
+    msg = str(exc.value)
+    assert name in msg and "(2, 3)" in msg and "(4,)" in msg, msg
+
+
+def test_bad_argument_types():
+    with pytest.raises(TypeError):
+        pj.arcsin("abc")
+    with pytest.raises(TypeError):
+        pj.round(_t(np.ones(2)), 1.5)
+    with pytest.raises(TypeError):
+        pj.mod(_t(np.ones(2)), object())
+    with pytest.raises(TypeError):
+        _t(np.ones(2)) % object()
+    with pytest.raises(TypeError):
+        pj.tensor(np.array([1, 2]), requires_grad=True)  # integers cannot carry gradients through floor
+
+
+def test_bool_mod_bool_is_an_error_free_integer_result():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.mod(np.array([True, False]), np.array([True, True]))
+    out = pj.mod(_t(np.array([True, False])), _t(np.array([True, True])))
+    assert out.dtype == np.int64  # NumPy gives int8, which pyjac does not have
+    np.testing.assert_array_equal(out.numpy(), expected)
