@@ -124,6 +124,7 @@ def pad(array, pad_width, mode="constant", constant_values=0):
 __all__ += [
     "split", "array_split", "flip", "tile", "repeat", "pad", "moveaxis", "swapaxes", "ravel", "flatten",
     "diagonal", "trace", "triu", "tril", "outer", "inner", "kron", "take", "take_along_axis", "einsum",
+]
 
 # ==== breadth (h1): more elementwise functions, reductions and scans =============================
 arcsin = _core.arcsin

@@ -230,6 +230,8 @@ Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index, const T
 // The same out of place: a copy of x with x[index] = value, differentiable in x and value.
 Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index, const Tensor& value);
 
+}  // namespace pyjac
+
 // ==== breadth (h1): more elementwise functions, reductions and scans ==========================
 // Ops in ops/elementwise_more.cpp, ops/reduction_more.cpp and ops/scan.cpp.
 namespace pyjac {
