@@ -6,64 +6,21 @@
 
 #include "kernels/kernels.h"
 #include "ops/record.h"
+#include "ops/reduction_helpers.h"
 #include "ops/rule_macros.h"
 
 namespace pyjac {
 
 namespace {
 
-// The helpers below are reduction.cpp's (private there).
-std::vector<int64_t> resolve_axes(const Axes& axes, int64_t ndim, const char* op) {
-  if (!axes) {
-    std::vector<int64_t> all(ndim);
-    for (int64_t i = 0; i < ndim; ++i) all[i] = i;
-    return all;
-  }
-  return normalize_axes(*axes, ndim, op);
-}
+using namespace reduction;
 
-Shape kept_shape(const Shape& in_shape, const std::vector<int64_t>& axes) {
-  Shape kept = in_shape;
-  for (auto a : axes) kept[a] = 1;
-  return kept;
-}
-
-bool keepdims_of(OpNode& n) { return n.out_ndim == int64_t(n.shapes[0].size()); }
-
-// A cotangent (*batch, *out_shape) spread back to (*batch, *in_shape).
-Tensor spread(OpNode& n, const Tensor& g) {
-  const Shape& in_shape = n.shapes[0];
-  Shape kept = batch_shape(g, n.out_ndim), full = kept;
-  Shape k = kept_shape(in_shape, n.ints);
-  kept.insert(kept.end(), k.begin(), k.end());
-  full.insert(full.end(), in_shape.begin(), in_shape.end());
-  return broadcast_to(reshape(g, kept), full);
-}
-
-// A tangent (*batch, *in_shape) summed over the reduced axes.
-Tensor reduce_tangent(OpNode& n, const Tensor& t) {
-  const int64_t batch = t.ndim() - int64_t(n.shapes[0].size());
-  std::vector<int64_t> axes;
-  for (auto a : n.ints) axes.push_back(a + batch);
-  return sum(t, axes, keepdims_of(n));
-}
-
-Tensor output_kept(OpNode& n) { return reshape(n.output(), kept_shape(n.shapes[0], n.ints)); }
-
-Recording record_reduction(Tensor& out, const OpSpec& spec, const Tensor& x, const std::vector<int64_t>& axes) {
-  Recording r = record(out, spec, x);
-  if (r) {
-    r->shapes = {x.shape()};
-    r->ints = axes;
-    r->saved = {x};
-  }
+// The rules here read the input, so it is saved with the node.
+Recording record_reduction_saving_input(Tensor& out, const OpSpec& spec, const Tensor& x,
+                                        const std::vector<int64_t>& axes) {
+  Recording r = record_reduction(out, spec, x, axes);
+  if (r) r->saved = {x};
   return r;
-}
-
-double count_of(const Shape& shape, const std::vector<int64_t>& axes) {
-  double c = 1;
-  for (auto a : axes) c *= double(shape[a]);
-  return c;
 }
 
 Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : kernels::cast(x, DType::Float64); }
@@ -131,7 +88,7 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
                            JVP(reduce_tangent(n, t[0] * prod_of_others(n.saved.at(0), n.ints)))};
   auto ax = resolve_axes(axes, x.ndim(), "prod");
   Tensor out = kernels::prod(x, ax, keepdims);
-  if (Recording r = record_reduction(out, spec, x, ax)) finish(r, out, {&x});
+  if (Recording r = record_reduction_saving_input(out, spec, x, ax)) finish(r, out, {&x});
   return out;
 }
 
@@ -143,7 +100,7 @@ Tensor var(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
   auto ax = resolve_axes(axes, x.ndim(), "var");
   const double dof = std::max(count_of(x.shape(), ax) - ddof, 0.0);
   Tensor out = variance_kernel(x, ax, dof, keepdims, "var");
-  if (Recording r = record_reduction(out, spec, x, ax)) {
+  if (Recording r = record_reduction_saving_input(out, spec, x, ax)) {
     r->s0 = dof;
     finish(r, out, {&x});
   }
@@ -158,7 +115,7 @@ Tensor stddev(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) 
   auto ax = resolve_axes(axes, x.ndim(), "std");
   const double dof = std::max(count_of(x.shape(), ax) - ddof, 0.0);
   Tensor out = kernels::unary(kernels::Unary::Sqrt, variance_kernel(x, ax, dof, keepdims, "std"));
-  if (Recording r = record_reduction(out, spec, x, ax)) {
+  if (Recording r = record_reduction_saving_input(out, spec, x, ax)) {
     r->s0 = dof;
     r->save_output(out);
     finish(r, out, {&x});
@@ -174,7 +131,7 @@ Tensor logsumexp(const Tensor& x_in, const Axes& axes, bool keepdims) {
   const Tensor x = as_float(x_in);
   auto ax = resolve_axes(axes, x.ndim(), "logsumexp");
   Tensor out = kernels::logsumexp(x, ax, keepdims);
-  if (Recording r = record_reduction(out, spec, x, ax)) {
+  if (Recording r = record_reduction_saving_input(out, spec, x, ax)) {
     r->save_output(out);
     finish(r, out, {&x});
   }
