@@ -130,6 +130,16 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
       // a shared by the whole batch and b a stack of narrow matrices (a batched cotangent meeting
       // a matrix-vector product): one wide product a @ [b_1 ... b_B] instead of B thin ones.
       const int64_t b_count = numel(b_batch);
+      // A stack of vectors (m == 1): out (B, n) = b (B, k) @ a^T is one GEMM written straight
+      // into out, where the wide form below would transpose b in and the result out.
+      if (numel(a_batch) == 1 && b_count > 1 && m == 1 && b.is_contiguous()) {
+        MatrixView rows_of_b{true, NoTrans, std::max<int64_t>(k, 1)};
+        MatrixView a_transposed = blas_view(k, n, as1, as0);
+        if (a_transposed.ok) {
+          gemm<T>(b_count, n, k, pb, rows_of_b, k, 1, pa, a_transposed, as1, as0, pc);
+          return;
+        }
+      }
       if (numel(a_batch) == 1 && b_count > 1 && m <= 16) {
         std::vector<int64_t> perm{nb - 2};
         for (int64_t d = 0; d < nb - 2; ++d) perm.push_back(d);
