@@ -53,6 +53,9 @@ FreeLists* lists_for_thread() {
 }  // namespace
 
 void* allocate(size_t bytes) {
+#ifdef PYJAC_SANITIZE
+  return ::operator new(bytes);  // every block fresh, so AddressSanitizer sees use-after-free
+#endif
   const size_t c = (bytes + kGranule - 1) / kGranule;
   if (c < kClasses) {
     if (FreeLists* lists = lists_for_thread()) {
@@ -68,6 +71,10 @@ void* allocate(size_t bytes) {
 }
 
 void deallocate(void* p, size_t bytes) noexcept {
+#ifdef PYJAC_SANITIZE
+  ::operator delete(p);
+  return;
+#endif
   const size_t c = (bytes + kGranule - 1) / kGranule;
   if (c < kClasses) {
     FreeLists* lists = lists_for_thread();
