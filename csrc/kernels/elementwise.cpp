@@ -245,7 +245,7 @@ Tensor binary_scalar(Binary op, const Tensor& a_in, double s, bool scalar_first,
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
-      const T sv = static_cast<T>(s);
+      const T sv = numeric_cast<T>(s);
       if (!scalar_first && std::is_floating_point_v<T>) {
         // The common scalar operators get straight loops the compiler vectorises.
         if (op == Binary::Mul) return map_unary<T, T>(out, a, [sv](T v) -> T { return v * sv; });
@@ -298,7 +298,7 @@ Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi)
       double d = static_cast<double>(v);
       if (d < l) d = l;
       if (d > h) d = h;
-      return d == static_cast<double>(v) ? v : static_cast<T>(d);
+      return d == static_cast<double>(v) ? v : numeric_cast<T>(d);
     });
   });
   return out;
@@ -332,7 +332,7 @@ void copy_into(const Tensor& dst, const Tensor& src) {
       }
       nd_loop<2>(dst.shape(), {dst.strides(), broadcast_strides(src.shape(), src.strides(), dst.shape())}, {0, 0},
                  [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
-                   for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = static_cast<D>(p[off[1] + i * st[1]]);
+                   for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = numeric_cast<D>(p[off[1] + i * st[1]]);
                  });
     });
   });

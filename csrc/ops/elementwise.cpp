@@ -41,6 +41,8 @@ Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, b
 DType scalar_op_dtype(DType t, Scalar s, bool true_division) {
   if (is_floating(t)) return t;
   if (!s.is_int || true_division) return DType::Float64;
+  if (!(s.value >= -9223372036854775808.0 && s.value < 9223372036854775808.0))  // NumPy 2 raises too
+    throw std::overflow_error("Python integer " + std::to_string(s.value) + " out of bounds for int64");
   return DType::Int64;
 }
 

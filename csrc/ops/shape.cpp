@@ -116,8 +116,9 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
       infer = int64_t(i);
     } else if (shape[i] < 0) {
       throw ValueError("reshape: negative dimension in " + shape_str(shape_in));
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      throw ValueError("reshape: cannot reshape " + describe(x) + " into shape " + shape_str(shape_in) +
+                       ": array is too big");
     }
   }
   if (infer >= 0) {
@@ -214,6 +215,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   }
   for (auto s : shape)
     if (s < 0) throw fail();
+  if (numel_overflows(shape))
+    throw ValueError("broadcast_to: shape " + shape_str(shape) + " has more elements than an int64 can count");
   // The forward rule only lines the tangent up; finish() broadcasts it to the output's shape.
   static const OpSpec spec{"BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}), JVP(n.lift(0, t[0]))};
   return record_view(x, x.view_as_strided(shape, strides, x->offset), spec);

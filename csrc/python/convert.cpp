@@ -1,5 +1,6 @@
 #include "python/convert.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -98,7 +99,16 @@ bool as_scalar(py::handle obj, Scalar& out) {
   if (PyLong_Check(p)) {  // bool is a subclass of int
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
-    out = overflow ? Scalar{PyLong_AsDouble(p), true} : Scalar{double(v), true};
+    if (!overflow) {
+      out = {double(v), true};
+      return true;
+    }
+    double d = PyLong_AsDouble(p);
+    if (d == -1.0 && PyErr_Occurred()) {  // beyond a double too: an infinity, without a pending error
+      PyErr_Clear();
+      d = overflow > 0 ? HUGE_VAL : -HUGE_VAL;
+    }
+    out = {d, true};
     return true;
   }
   return false;
@@ -109,6 +119,8 @@ std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b) {
   auto weak = [&](const Tensor& other, Scalar v) {
     DType d = is_floating(other.dtype()) ? other.dtype() : (v.is_int ? DType::Int64 : DType::Float64);
     if (PyBool_Check(a.ptr()) || PyBool_Check(b.ptr())) d = promote(d, other.dtype());
+    if (d == DType::Int64 && !(v.value >= -9223372036854775808.0 && v.value < 9223372036854775808.0))
+      throw std::overflow_error("Python integer " + std::to_string(v.value) + " out of bounds for int64");
     return scalar_tensor(v.value, d);
   };
   if (as_scalar(a, s) && !as_scalar(b, s)) {
