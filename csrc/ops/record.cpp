@@ -57,6 +57,7 @@ Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs)
     out->requires_grad = true;
     out->output_nr = 0;
     out->grad_fn = node;
+    if (AnomalyMode::is_enabled()) AnomalyMode::note_creation(*node);  // anomaly mode: where it was made
   }
   return {std::move(node), forward};
 }

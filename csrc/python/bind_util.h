@@ -25,6 +25,9 @@ TensorList as_tensor_list(py::handle seq, const char* op);
 // Each binding file registers its functions on the module.
 void bind_ops(py::module_& m);
 
+// ---- anomaly mode (python/bind_anomaly.cpp) ----
+void bind_anomaly(py::module_& m);
+
 }  // namespace pyjac::python
 
 #define PYJAC_UNARY(name) \

@@ -231,6 +231,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("T", [](const Tensor& t) { return transpose(t, std::nullopt); });
 
   bind_ops(m);
+  bind_anomaly(m);
 
   // ---- autograd -------------------------------------------------------------------------------
   m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,
