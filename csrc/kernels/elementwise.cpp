@@ -4,6 +4,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/int_math.h"
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
 #include "kernels/vector_math.h"
@@ -72,9 +73,9 @@ T int_pow(T base, T exp) {
   if (exp < 0) throw ValueError("power: integers to negative integer powers are not allowed");
   T r = 1;
   while (exp) {
-    if (exp & 1) r *= base;
-    base *= base;
+    if (exp & 1) r = wrap_mul(r, base);
     exp >>= 1;
+    if (exp) base = wrap_mul(base, base);
   }
   return r;
 }
@@ -83,9 +84,9 @@ T int_pow(T base, T exp) {
 template <class T, class F>
 void with_arith(Binary op, F&& body) {
   switch (op) {
-    case Binary::Add: return body([](T a, T b) -> T { return a + b; });
-    case Binary::Sub: return body([](T a, T b) -> T { return a - b; });
-    case Binary::Mul: return body([](T a, T b) -> T { return a * b; });
+    case Binary::Add: return body([](T a, T b) -> T { return wrap_add(a, b); });
+    case Binary::Sub: return body([](T a, T b) -> T { return wrap_sub(a, b); });
+    case Binary::Mul: return body([](T a, T b) -> T { return wrap_mul(a, b); });
     case Binary::Div: return body([](T a, T b) -> T { return a / b; });
     case Binary::Pow:
       if constexpr (std::is_floating_point_v<T>) return body([](T a, T b) -> T { return std::pow(a, b); });
@@ -175,12 +176,12 @@ Tensor unary(Unary op, const Tensor& x_in) {
     } else {
       auto run = [&](auto f) { map_unary<T, T>(out, x, f); };
       switch (op) {
-        case Unary::Neg: return run([](T v) -> T { return -v; });
-        case Unary::Square: return run([](T v) -> T { return v * v; });
+        case Unary::Neg: return run([](T v) -> T { return wrap_neg(v); });
+        case Unary::Square: return run([](T v) -> T { return wrap_mul(v, v); });
         case Unary::Relu: return run([](T v) -> T { return (v > T(0) || v != v) ? v : T(0); });  // NaN stays NaN
         case Unary::Abs:
           if constexpr (std::is_floating_point_v<T>) return run([](T v) -> T { return std::fabs(v); });  // |-0| = +0
-          else return run([](T v) -> T { return v < T(0) ? T(-v) : v; });
+          else return run([](T v) -> T { return v < T(0) ? wrap_neg(v) : v; });  // |INT64_MIN| wraps, as NumPy
         case Unary::Sign:
           return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
         case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : T(0); });
