@@ -184,7 +184,8 @@ Tensor unary(Unary op, const Tensor& x_in) {
           else return run([](T v) -> T { return v < T(0) ? wrap_neg(v) : v; });  // |INT64_MIN| wraps, as NumPy
         case Unary::Sign:
           return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
-        case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : T(0); });
+        // NaN stays NaN: relu's gradient at a NaN input must not silently be 0.
+        case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : (v != v ? v : T(0)); });
         default: break;
       }
       if constexpr (std::is_floating_point_v<T>) {
@@ -312,6 +313,7 @@ Tensor clip_mask(const Tensor& x, std::optional<double> lo, std::optional<double
     const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
     map_unary<T, T>(out, x, [l, h](T v) -> T {
       double d = static_cast<double>(v);
+      if (d != d) return v;  // clip passes NaN through, so its derivative there is NaN, not 0
       return (d >= l && d <= h) ? T(1) : T(0);
     });
   });
