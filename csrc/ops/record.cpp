@@ -93,7 +93,7 @@ void finish_impl(const Recording& r, const Tensor& out, const Inputs& inputs) {
       if (t_out.dtype() != out.dtype() && is_floating(out.dtype())) t_out = astype(t_out, out.dtype());
     }
     ForwardAD::set_tangent(out, level, t_out);
-    if (r.node->out_data.defined()) ForwardAD::set_tangent(r.node->out_data, level, t_out);
+    if (r.node->out_data.defined()) ForwardAD::set_node_held_tangent(r.node->out_data, level, t_out);
   }
 }
 
