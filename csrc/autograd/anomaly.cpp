@@ -1,6 +1,5 @@
 #include "autograd/anomaly.h"
 
-#include <atomic>
 #include <cmath>
 
 #include "kernels/kernels.h"
@@ -10,6 +9,7 @@ namespace pyjac {
 
 thread_local bool AnomalyMode::enabled_ = false;
 thread_local bool AnomalyMode::check_nan_ = false;
+std::atomic<int> AnomalyMode::threads_enabled_{0};
 
 namespace {
 

@@ -1,8 +1,9 @@
 #pragma once
 // Anomaly mode (pj.autograd.detect_anomaly): while it is on, every recorded node remembers where
 // its forward op was called from, and the engine checks each rule's gradients for NaN and inf,
-// raising a RuntimeError that names the rule and shows that place. Off, it costs one
-// thread-local read per recorded node. Per thread, like grad mode.
+// raising a RuntimeError that names the rule and shows that place. Per thread, like grad mode.
+// Off everywhere, it costs one load of a global per recorded node (no thread-local lookup).
+#include <atomic>
 #include <string>
 
 #include "autograd/node.h"
@@ -10,9 +11,10 @@
 namespace pyjac {
 
 struct AnomalyMode {
-  static bool is_enabled() { return enabled_; }
-  static bool check_nan() { return check_nan_; }
+  static bool is_enabled() { return threads_enabled_.load(std::memory_order_relaxed) != 0 && enabled_; }
+  static bool check_nan() { return enabled_ && check_nan_; }
   static void set_enabled(bool on, bool check_nan = true) {
+    if (on != enabled_) threads_enabled_.fetch_add(on ? 1 : -1, std::memory_order_relaxed);
     enabled_ = on;
     check_nan_ = on && check_nan;
   }
@@ -27,6 +29,7 @@ struct AnomalyMode {
  private:
   static thread_local bool enabled_;
   static thread_local bool check_nan_;
+  static std::atomic<int> threads_enabled_;  // how many threads have it on
 };
 
 // node->apply() for the engine in anomaly mode: an exception from the rule gets the forward
