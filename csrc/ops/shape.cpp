@@ -257,8 +257,9 @@ std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexIt
         break;
       }
       case IndexItem::Slice: {
-        const int64_t size = shape[d], step = it.step;
-        if (step == 0) throw ValueError("slice step cannot be zero");
+        if (it.step == 0) throw ValueError("slice step cannot be zero");
+        // As Python's slice.indices, which also clamps the step so that -step exists.
+        const int64_t size = shape[d], step = std::max(it.step, -INT64_MAX);
         int64_t start, stop;
         // Python's slice.indices(size).
         if (step > 0) {
@@ -269,9 +270,11 @@ std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexIt
                                 : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
           stop = !it.has_stop ? -1 : (it.stop < 0 ? std::max<int64_t>(it.stop + size, -1) : std::min(it.stop, size - 1));
         }
-        int64_t len = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                               : (start > stop ? (start - stop + (-step) - 1) / (-step) : 0);
-        r.insert(r.end(), {IndexItem::Slice, len > 0 ? start : 0, step, len});
+        // (written so that no intermediate overflows, whatever the step)
+        int64_t len = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0)
+                               : (start > stop ? (start - stop - 1) / (-step) + 1 : 0);
+        // With fewer than two elements the step is never taken: 1 keeps stride * step in range.
+        r.insert(r.end(), {IndexItem::Slice, len > 0 ? start : 0, len > 1 ? step : 1, len});
         ++d;
         ++out_nd;
         break;
