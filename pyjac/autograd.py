@@ -132,3 +132,59 @@ class set_grad_enabled(_GradModeContext):
 
 # ---- custom Functions (pyjac/_function.py, csrc/python/py_function.cpp) -------------------------
 from ._function import Function, FunctionCtx  # noqa: E402,F401
+
+
+# ---- anomaly mode ---------------------------------------------------------------------------
+
+def is_anomaly_enabled():
+    """Whether anomaly mode is on in this thread."""
+    return _core.is_anomaly_enabled()
+
+
+class detect_anomaly:
+    """Anomaly mode, as a context manager or decorator (per thread, like grad mode).
+
+    Inside, every op recorded on the tape remembers the Python stack it was called from, and
+    backward checks the gradients each derivative rule returns: a NaN or inf raises a
+    ``RuntimeError`` such as ``Function 'SqrtBackward' returned inf values in its 0th output.``
+    followed by the traceback of the forward call that created that op. An error raised inside a
+    rule gets the same traceback appended. With ``check_nan=False`` only the tracebacks are kept.
+    Recording a stack per op is slow: use this for debugging, not in production.
+    """
+
+    def __init__(self, check_nan=True):
+        self._check_nan = bool(check_nan)
+
+    def __enter__(self):
+        self._prev = (_core.is_anomaly_enabled(), _core.is_anomaly_check_nan_enabled())
+        _core.set_anomaly_enabled(True, self._check_nan)
+        return self
+
+    def __exit__(self, *exc):
+        _core.set_anomaly_enabled(*self._prev)
+        return False
+
+    def __call__(self, fn):
+        check_nan = self._check_nan
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class set_detect_anomaly:
+    """``set_detect_anomaly(True)`` turns anomaly mode on (or off) for this thread, as a plain call
+    or as a context manager that restores the previous state."""
+
+    def __init__(self, mode, check_nan=True):
+        self._prev = (_core.is_anomaly_enabled(), _core.is_anomaly_check_nan_enabled())
+        _core.set_anomaly_enabled(bool(mode), bool(check_nan))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _core.set_anomaly_enabled(*self._prev)
+        return False

@@ -293,3 +293,177 @@ def test_no_cyclic_garbage_with_debug_saveall():
         gc.garbage.clear()
     assert not leaked, leaked[:5]
     assert n_garbage == 0, f"{n_garbage} objects in cycles"
+
+
+# ---- reliability: long runs, transforms, dropped graphs, cycles -------------------------------
+# (RSS is meaningless under AddressSanitizer, whose quarantine keeps freed memory on purpose:
+# .ci/sanitize leaves this file out.)
+
+def test_100k_forward_backward_steps_rss_is_flat():
+    x = pj.tensor(0.5, requires_grad=True)
+    w = pj.tensor(np.array([1.5, -0.5, 2.0]), requires_grad=True)
+
+    def step():
+        y = (pj.tanh(x * w + 0.1) * pj.exp(-w)).sum()
+        y.backward()
+        x.grad = None
+        w.grad = None
+
+    for _ in range(5_000):
+        step()
+    before = settle()
+    for _ in range(100_000):
+        step()
+    after = settle()
+    assert after - before < 4 * MB, f"RSS grew by {(after - before) / MB:.1f} MB over 100,000 steps"
+
+
+def _transform_calls():
+    from pyjac import func
+    r = np.random.default_rng(3)
+    A = pj.tensor(r.standard_normal((8, 8)) / 3)
+    x = pj.tensor(r.standard_normal(8))
+    v = pj.tensor(r.standard_normal(8))
+    f = lambda z: pj.tanh(A @ z)  # noqa: E731
+    g = lambda z: pj.sum(pj.tanh(A @ z) ** 2)  # noqa: E731
+    return {
+        "jacobian": lambda: pj.jacobian(f, x),
+        "jacobian forward-mode": lambda: pj.jacobian(f, x, strategy="forward-mode"),
+        "jacobian row by row": lambda: pj.jacobian(f, x, vectorize=False),
+        "jacobian create_graph": lambda: pj.jacobian(f, x, create_graph=True),
+        "hessian": lambda: pj.hessian(g, x),
+        "hvp": lambda: pj.hvp(g, x, v),
+        "vjp": lambda: pj.vjp(f, x, v),
+        "jvp": lambda: pj.jvp(f, x, v),
+        "func.jacrev": lambda: func.jacrev(f)(x),
+        "func.jacfwd": lambda: func.jacfwd(f)(x),
+        "func.hessian": lambda: func.hessian(g)(x),
+        "func.grad": lambda: func.grad(g)(x),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_transform_calls()))
+def test_repeated_jacobian_and_hessian_calls_rss_is_flat(name):
+    call = _transform_calls()[name]
+    for _ in range(300):
+        call()
+    before = settle()
+    for _ in range(3000):
+        call()
+    after = settle()
+    assert after - before < 4 * MB, f"{name}: RSS grew by {(after - before) / MB:.1f} MB over 3000 calls"
+
+
+def test_small_graphs_dropped_without_backward_rss_is_flat():
+    x = pj.tensor(np.linspace(-1, 1, 16), requires_grad=True)
+
+    def build():
+        y = x
+        for _ in range(8):
+            y = pj.sin(y) * x + y[::-1]
+        return y.sum()  # dropped: never backpropagated
+
+    for _ in range(2_000):
+        build()
+    before = settle()
+    for _ in range(20_000):
+        build()
+    after = settle()
+    assert after - before < 4 * MB, f"RSS grew by {(after - before) / MB:.1f} MB over 20,000 dropped graphs"
+
+
+def test_saved_buffers_freed_after_batched_grad():
+    x = pj.ones(BIG // 4, requires_grad=True)  # 10 MB; the batch of 4 cotangents makes 40 MB ones
+    base = settle()
+    y = pj.exp(pj.sin(x))  # saves x and the output
+    (J,) = pj.grad(y, x, grad_outputs=pj.ones((4,) + x.shape), is_grads_batched=True)
+    del J
+    after = settle()
+    # only y (10 MB) is still alive; sin's input and exp's output saved in the graph are freed
+    assert after - base < 25 * MB, f"{(after - base) / MB:.0f} MB held after a batched grad"
+    assert y.grad_fn is not None
+
+
+def test_failed_backward_frees_its_buffers():
+    # an exception in the middle of a backward (here from anomaly mode) must not leak the pass's
+    # gradient buffers or pin the graph
+    x = pj.ones(BIG, requires_grad=True)
+    base = settle()
+    for _ in range(3):
+        with pj.autograd.detect_anomaly():
+            y = pj.log(x - 1.0)  # log(0): an inf gradient
+            with pytest.raises(RuntimeError):
+                (y * 2.0).sum().backward()
+        del y
+    assert settle() - base < 30 * MB
+
+
+def test_no_cyclic_garbage_from_transforms_anomaly_mode_and_errors():
+    from pyjac import func
+    calls = list(_transform_calls().values())
+
+    def run():
+        for call in calls:
+            call()
+        x = pj.tensor([0.0, 1.0], requires_grad=True)
+        with pj.autograd.detect_anomaly():
+            y = pj.sqrt(x)
+            try:
+                y.sum().backward()
+            except RuntimeError:
+                pass
+        try:
+            pj.grad(pj.exp(x).sum(), x)
+            pj.exp(x).sum().backward()
+            (pj.exp(x) * 2).sum().backward()
+            z = pj.exp(x)
+            z.sum().backward()
+            z.sum().backward()
+        except RuntimeError:
+            pass
+        h = (x * x).sum()
+        h.retain_grad()
+        h.backward()
+        out, vjp_fn = func.vjp(lambda t: pj.sin(t) * t, x)
+        vjp_fn(pj.ones(2))
+
+    run()  # warm up imports and caches
+    gc.collect()
+    old = gc.get_debug()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.garbage.clear()
+        for _ in range(20):
+            run()
+        gc.collect()
+        garbage = list(gc.garbage)
+    finally:
+        gc.set_debug(old)
+        gc.garbage.clear()
+    pyjac_objects = [o for o in garbage if isinstance(o, (pj.Tensor, pj._core.Node))]
+    assert not pyjac_objects, pyjac_objects[:5]
+    assert not garbage, f"{len(garbage)} objects in reference cycles, e.g. {garbage[:5]}"
+
+
+def test_forward_mode_while_recording_leaves_no_cycles():
+    # Ops that save their output (tanh, exp, sigmoid) keep a copy whose tangent, when reverse mode
+    # records too, is computed by a graph that holds the op's node: a cycle of shared pointers
+    # that closing the dual level must break.
+    from pyjac._forward import dual_level, make_dual, tangent_of
+    x = pj.tensor(np.linspace(-1, 1, 64), requires_grad=True)
+    v = pj.ones(64)
+
+    def step():
+        with dual_level() as level:
+            y = pj.exp(pj.tanh(make_dual(x, v, level))) * pj.sigmoid(x)
+            assert tangent_of(y, level) is not None
+            (g,) = pj.grad(y.sum(), x, create_graph=True)  # forward-over-reverse as well
+            assert tangent_of(g, level) is not None
+
+    for _ in range(300):
+        step()
+    before = settle()
+    for _ in range(5000):
+        step()
+    after = settle()
+    assert after - before < 4 * MB, f"RSS grew by {(after - before) / MB:.1f} MB: forward-mode graphs leaked"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "autograd/anomaly.h"
 #include "autograd/grad_mode.h"
 #include "ops/ops.h"
 
@@ -221,7 +222,8 @@ class GraphTask {
     for (auto& g : grads) any_grad |= g.defined();
     TensorList input_grads;
     if (any_grad) {  // no gradient arrived at all: the inputs get none either
-      input_grads = node->apply(std::move(grads), needs);
+      input_grads = AnomalyMode::is_enabled() ? apply_checked(*node, std::move(grads), needs)
+                                              : node->apply(std::move(grads), needs);
       if (!keep_graph_) node->release_saved();
     }
     grads.clear();

@@ -3,6 +3,8 @@
 // and forward-over-reverse (hvp) all run through the same ops. A tangent may carry extra leading
 // batch dims (jacfwd pushes a whole identity through at once).
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -20,6 +22,11 @@ struct ForwardAD {
 
   static Tensor tangent(const Tensor& t, uint64_t level);
   static void set_tangent(const Tensor& t, uint64_t level, const Tensor& tangent);
+  // set_tangent for the copy of an op's output that its node keeps (OpNode::out_data, read by
+  // forward-over-reverse). When recording, the tangent's own graph can hold that node (a rule
+  // that saved the output), and the node holds the tangent: a cycle of shared pointers. The
+  // level's exit drops these tangents, which breaks it.
+  static void set_node_held_tangent(const Tensor& t, uint64_t level, const Tensor& tangent);
 
   // While a level's JVP rule runs, that level is hidden: the rule's own ops must not propagate
   // the tangent they are computing (that would confuse perturbations).
@@ -38,6 +45,7 @@ struct ForwardAD {
   static thread_local std::vector<uint64_t> live_;
   static thread_local bool any_live_ PYJAC_HOT_TLS;  // !live_.empty(), without the vector's TLS wrapper
   static void update_any_live() { any_live_ = !live_.empty(); }
+  static thread_local std::vector<std::pair<uint64_t, std::weak_ptr<TensorImpl>>> node_held_;
 };
 
 }  // namespace pyjac

@@ -36,6 +36,8 @@ struct Node : std::enable_shared_from_this<Node> {
   bool is_accumulator = false;  // an AccumulateGrad (checked per node by the engine)
   // Non-leaf outputs that asked for retain_grad(): (output_nr, tensor).
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
+  // Where the forward op was called from; recorded only in anomaly mode (see anomaly.h).
+  std::unique_ptr<std::string> creation_trace;
 };
 
 // Writes gradients into a leaf's .grad.

@@ -20,12 +20,14 @@ Tensor arange(double start, double stop, double step, DType dtype) {
   if (!std::isfinite(start) || !std::isfinite(stop) || !std::isfinite(step))
     throw ValueError("arange: start, stop and step must be finite (a NaN or inf gives no length)");
   double len = std::ceil((stop - start) / step);
+  if (!(len < 9.2e18))  // also NaN; the cast below would be undefined
+    throw ValueError("arange: maximum allowed size exceeded (" + std::to_string(len) + " elements)");
   int64_t n = len > 0 ? int64_t(len) : 0;
   Tensor out = empty({n}, dtype);
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + double(i) * step);
+    for (int64_t i = 0; i < n; ++i) p[i] = numeric_cast<T>(start + double(i) * step);
   });
   return out;
 }
@@ -38,8 +40,8 @@ Tensor linspace(double start, double stop, int64_t num, bool endpoint, DType dty
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
-    for (int64_t i = 0; i < num; ++i) p[i] = static_cast<T>(start + double(i) * step);
-    if (endpoint && num > 1) p[num - 1] = static_cast<T>(stop);
+    for (int64_t i = 0; i < num; ++i) p[i] = numeric_cast<T>(start + double(i) * step);
+    if (endpoint && num > 1) p[num - 1] = numeric_cast<T>(stop);
   });
   return out;
 }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernels/int_math.h"
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
 #include "kernels/vector_math.h"
@@ -73,9 +74,9 @@ T int_pow(T base, T exp) {
   if (exp < 0) throw ValueError("power: integers to negative integer powers are not allowed");
   T r = 1;
   while (exp) {
-    if (exp & 1) r *= base;
-    base *= base;
+    if (exp & 1) r = wrap_mul(r, base);
     exp >>= 1;
+    if (exp) base = wrap_mul(base, base);
   }
   return r;
 }
@@ -84,9 +85,9 @@ T int_pow(T base, T exp) {
 template <class T, class F>
 void with_arith(Binary op, F&& body) {
   switch (op) {
-    case Binary::Add: return body([](T a, T b) -> T { return a + b; });
-    case Binary::Sub: return body([](T a, T b) -> T { return a - b; });
-    case Binary::Mul: return body([](T a, T b) -> T { return a * b; });
+    case Binary::Add: return body([](T a, T b) -> T { return wrap_add(a, b); });
+    case Binary::Sub: return body([](T a, T b) -> T { return wrap_sub(a, b); });
+    case Binary::Mul: return body([](T a, T b) -> T { return wrap_mul(a, b); });
     case Binary::Div: return body([](T a, T b) -> T { return a / b; });
     case Binary::Pow:
       if constexpr (std::is_floating_point_v<T>) return body([](T a, T b) -> T { return std::pow(a, b); });
@@ -176,15 +177,16 @@ Tensor unary(Unary op, const Tensor& x_in) {
     } else {
       auto run = [&](auto f) { map_unary<T, T>(out, x, f); };
       switch (op) {
-        case Unary::Neg: return run([](T v) -> T { return -v; });
-        case Unary::Square: return run([](T v) -> T { return v * v; });
+        case Unary::Neg: return run([](T v) -> T { return wrap_neg(v); });
+        case Unary::Square: return run([](T v) -> T { return wrap_mul(v, v); });
         case Unary::Relu: return run([](T v) -> T { return (v > T(0) || v != v) ? v : T(0); });  // NaN stays NaN
         case Unary::Abs:
           if constexpr (std::is_floating_point_v<T>) return run([](T v) -> T { return std::fabs(v); });  // |-0| = +0
-          else return run([](T v) -> T { return v < T(0) ? T(-v) : v; });
+          else return run([](T v) -> T { return v < T(0) ? wrap_neg(v) : v; });  // |INT64_MIN| wraps, as NumPy
         case Unary::Sign:
           return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
-        case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : T(0); });
+        // NaN stays NaN: relu's gradient at a NaN input must not silently be 0.
+        case Unary::Step: return run([](T v) -> T { return v > T(0) ? T(1) : (v != v ? v : T(0)); });
         default: break;
       }
       if constexpr (std::is_floating_point_v<T>) {
@@ -246,7 +248,7 @@ Tensor binary_scalar(Binary op, const Tensor& a_in, double s, bool scalar_first,
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
-      const T sv = static_cast<T>(s);
+      const T sv = numeric_cast<T>(s);
       if (!scalar_first && std::is_floating_point_v<T>) {
         // The common scalar operators get straight loops the compiler vectorises.
         if (op == Binary::Mul) return map_unary<T, T>(out, a, [sv](T v) -> T { return v * sv; });
@@ -299,7 +301,7 @@ Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi)
       double d = static_cast<double>(v);
       if (d < l) d = l;
       if (d > h) d = h;
-      return d == static_cast<double>(v) ? v : static_cast<T>(d);
+      return d == static_cast<double>(v) ? v : numeric_cast<T>(d);
     });
   });
   return out;
@@ -312,6 +314,7 @@ Tensor clip_mask(const Tensor& x, std::optional<double> lo, std::optional<double
     const double l = lo ? *lo : -INFINITY, h = hi ? *hi : INFINITY;
     map_unary<T, T>(out, x, [l, h](T v) -> T {
       double d = static_cast<double>(v);
+      if (d != d) return v;  // clip passes NaN through, so its derivative there is NaN, not 0
       return (d >= l && d <= h) ? T(1) : T(0);
     });
   });
@@ -338,11 +341,11 @@ void copy_into(const Tensor& dst, const Tensor& src) {
                    // Runs the backward of reductions and broadcasts produce: a value spread
                    // along a row, or rows copied whole. Unit strides let these vectorise.
                    if (st[0] == 1 && st[1] == 0) {
-                     std::fill(out, out + n, static_cast<D>(*in));
+                     std::fill(out, out + n, numeric_cast<D>(*in));
                    } else if (st[0] == 1 && st[1] == 1) {
-                     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<D>(in[i]);
+                     for (int64_t i = 0; i < n; ++i) out[i] = numeric_cast<D>(in[i]);
                    } else {
-                     for (int64_t i = 0; i < n; ++i) out[i * st[0]] = static_cast<D>(in[i * st[1]]);
+                     for (int64_t i = 0; i < n; ++i) out[i * st[0]] = numeric_cast<D>(in[i * st[1]]);
                    }
                  });
     });

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "kernels/int_math.h"
 #include "kernels/kernels.h"
 
 namespace pyjac::kernels {
@@ -58,7 +59,7 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, MatrixView va, int64_t as
     for (int64_t j = 0; j < m; ++j) crow[j] = T(0);
     for (int64_t p = 0; p < k; ++p) {
       const T av = a[i * as0 + p * as1];
-      for (int64_t j = 0; j < m; ++j) crow[j] += av * b[p * bs0 + j * bs1];
+      for (int64_t j = 0; j < m; ++j) crow[j] = wrap_add(crow[j], wrap_mul(av, b[p * bs0 + j * bs1]));
     }
   }
 }

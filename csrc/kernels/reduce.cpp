@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/int_math.h"
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
 
@@ -62,8 +63,9 @@ Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool
     using T = decltype(tag);
     const T* p = x.data<T>();
     if (op == Reduce::Sum) {
-      // float32 sums accumulate in double; the result is cast back once.
-      using A = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+      // float32 sums accumulate in double; the result is cast back once. Integer sums accumulate
+      // in uint64, which wraps around on overflow (as NumPy's int64 sums do) instead of being UB.
+      using A = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
       std::vector<A> acc(size_t(out.numel()), A(0));
       nd_loop<2>(x.shape(), {x.strides(), out_strides}, {0, 0},
                  [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {

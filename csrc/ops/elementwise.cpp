@@ -41,6 +41,8 @@ Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, b
 DType scalar_op_dtype(DType t, Scalar s, bool true_division) {
   if (is_floating(t)) return t;
   if (!s.is_int || true_division) return DType::Float64;
+  if (!(s.value >= -9223372036854775808.0 && s.value < 9223372036854775808.0))  // NumPy 2 raises too
+    throw std::overflow_error("Python integer " + std::to_string(s.value) + " out of bounds for int64");
   return DType::Int64;
 }
 
@@ -60,12 +62,16 @@ Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n
 
 Tensor constant(double v, DType d) { return scalar_tensor(v, d); }
 
-// d maximum(a, b) / da: 1 where a wins, 1/2 on ties, 0 where b wins (a constant mask).
+// d maximum(a, b) / da: 1 where a wins, 1/2 on ties, 0 where b wins (a constant mask), and NaN
+// where either is NaN: the output is NaN there, and its gradient must not hide that as a 0.
 Tensor max_share(const Tensor& a, const Tensor& b, Binary wins) {
   Tensor win = kernels::binary(wins, a, b, "maximum");
   Tensor tie = kernels::binary(Binary::Eq, a, b, "maximum");
   DType d = float_result(promote(a.dtype(), b.dtype()));
-  return kernels::where(win, constant(1, d), kernels::where(tie, constant(0.5, d), constant(0, d)));
+  Tensor share = kernels::where(win, constant(1, d), kernels::where(tie, constant(0.5, d), constant(0, d)));
+  Tensor any_nan = kernels::binary(Binary::Add, kernels::binary(Binary::Ne, a, a, "maximum"),
+                                   kernels::binary(Binary::Ne, b, b, "maximum"), "maximum");  // bool +: or
+  return kernels::where(any_nan, constant(NAN, d), share);
 }
 
 // log a where a != 0, else 0: the factor of d(a**b)/db, kept finite (and with a finite

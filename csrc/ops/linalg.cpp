@@ -70,11 +70,17 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   std::vector<int64_t> perm{b.ndim() - 2};
   for (int64_t d = 0; d < b.ndim(); ++d)
     if (d != b.ndim() - 2) perm.push_back(d);
-  Tensor b2 = reshape(transpose(b, perm), {k, -1});
-  Tensor a2 = reshape(a, {-1, k});
+  // Sizes spelled out rather than -1, which can't be inferred when a dimension is 0.
   Shape out_shape(a.shape().begin(), a.shape().end() - 1);
+  const int64_t a_rest = numel(out_shape);
+  int64_t b_rest = 1;
   for (int64_t d = 0; d < b.ndim(); ++d)
-    if (d != b.ndim() - 2) out_shape.push_back(b.shape()[d]);
+    if (d != b.ndim() - 2) {
+      out_shape.push_back(b.shape()[d]);
+      b_rest *= b.shape()[d];
+    }
+  Tensor b2 = reshape(transpose(b, perm), {k, b_rest});
+  Tensor a2 = reshape(a, {a_rest, k});
   return reshape(matmul(a2, b2), out_shape);
 }
 

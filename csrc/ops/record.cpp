@@ -101,6 +101,7 @@ Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs)
     out->requires_grad = true;
     out->output_nr = 0;
     out->grad_fn = node;
+    if (AnomalyMode::is_enabled()) AnomalyMode::note_creation(*node);  // anomaly mode: where it was made
   }
   return {std::move(node), forward};
 }
@@ -136,7 +137,7 @@ void finish_impl(const Recording& r, const Tensor& out, const Inputs& inputs) {
       if (t_out.dtype() != out.dtype() && is_floating(out.dtype())) t_out = astype(t_out, out.dtype());
     }
     ForwardAD::set_tangent(out, level, t_out);
-    if (r.node->out_data.defined()) ForwardAD::set_tangent(r.node->out_data, level, t_out);
+    if (r.node->out_data.defined()) ForwardAD::set_node_held_tangent(r.node->out_data, level, t_out);
   }
 }
 

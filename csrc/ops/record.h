@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <stdexcept>
 
+#include "autograd/anomaly.h"
 #include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
@@ -107,6 +108,7 @@ Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
     out->requires_grad = true;
     out->output_nr = 0;
     out->grad_fn = node;
+    if (AnomalyMode::is_enabled()) AnomalyMode::note_creation(*node);  // anomaly mode: where it was made
   }
   return {std::move(node), forward};
 }

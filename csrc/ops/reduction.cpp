@@ -125,13 +125,21 @@ Tensor pnorm(const Tensor& x, double p, const std::vector<int64_t>& axes, bool k
   return out;
 }
 
+// max over `axes` of values that are >= 0 (|x|, sums of |x|); over nothing that is 0, as in
+// NumPy's norm, where max() itself would raise.
+Tensor max_of_nonnegative(const Tensor& t, const std::vector<int64_t>& axes, bool keepdims) {
+  for (auto a : axes)
+    if (t.shape()[a] == 0) return sum(t, axes, keepdims);  // zeros of the reduced shape
+  return max(t, axes, keepdims);
+}
+
 Tensor vector_norm(const Tensor& x, NormOrd ord, const std::vector<int64_t>& axes, bool keepdims) {
   if (ord.kind == NormOrd::Fro || ord.kind == NormOrd::Nuc)
     throw ValueError(std::string("norm: invalid norm order '") + (ord.kind == NormOrd::Fro ? "fro" : "nuc") +
                      "' for vectors");
   if (ord.kind == NormOrd::Default || ord.p == 2) return norm2(x, axes, keepdims);
   const double p = ord.p;
-  if (std::isinf(p)) return p > 0 ? max(abs(x), axes, keepdims) : min(abs(x), axes, keepdims);
+  if (std::isinf(p)) return p > 0 ? max_of_nonnegative(abs(x), axes, keepdims) : min(abs(x), axes, keepdims);
   if (p == 0) return sum(astype(ne(x, scalar_tensor(0, x.dtype())), x.dtype()), axes, keepdims);
   if (p == 1) return sum(abs(x), axes, keepdims);
   return pnorm(x, p, axes, keepdims);
@@ -164,7 +172,7 @@ Tensor matrix_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_a
   int64_t summed = std::fabs(p) == 1 ? row_axis : col_axis;
   int64_t other = summed == row_axis ? col_axis : row_axis;
   Tensor sums = sum(abs(x), std::vector<int64_t>{summed}, true);
-  Tensor r = p > 0 ? max(sums, std::vector<int64_t>{other}, true) : min(sums, std::vector<int64_t>{other}, true);
+  Tensor r = p > 0 ? max_of_nonnegative(sums, std::vector<int64_t>{other}, true) : min(sums, std::vector<int64_t>{other}, true);
   if (keepdims) return r;
   return squeeze(r, std::vector<int64_t>{row_axis, col_axis});
 }

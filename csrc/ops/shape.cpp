@@ -116,8 +116,9 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
       infer = int64_t(i);
     } else if (shape[i] < 0) {
       throw ValueError("reshape: negative dimension in " + shape_str(shape_in));
-    } else {
-      known *= shape[i];
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      throw ValueError("reshape: cannot reshape " + describe(x) + " into shape " + shape_str(shape_in) +
+                       ": array is too big");
     }
   }
   if (infer >= 0) {
@@ -214,6 +215,8 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   }
   for (auto s : shape)
     if (s < 0) throw fail();
+  if (numel_overflows(shape))
+    throw ValueError("broadcast_to: shape " + shape_str(shape) + " has more elements than an int64 can count");
   // The forward rule only lines the tangent up; finish() broadcasts it to the output's shape.
   static const OpSpec spec{"BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}), JVP(n.lift(0, t[0]))};
   return record_view(x, x.view_as_strided(shape, strides, x->offset), spec);
@@ -254,8 +257,9 @@ std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexIt
         break;
       }
       case IndexItem::Slice: {
-        const int64_t size = shape[d], step = it.step;
-        if (step == 0) throw ValueError("slice step cannot be zero");
+        if (it.step == 0) throw ValueError("slice step cannot be zero");
+        // As Python's slice.indices, which also clamps the step so that -step exists.
+        const int64_t size = shape[d], step = std::max(it.step, -INT64_MAX);
         int64_t start, stop;
         // Python's slice.indices(size).
         if (step > 0) {
@@ -266,9 +270,11 @@ std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexIt
                                 : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
           stop = !it.has_stop ? -1 : (it.stop < 0 ? std::max<int64_t>(it.stop + size, -1) : std::min(it.stop, size - 1));
         }
-        int64_t len = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
-                               : (start > stop ? (start - stop + (-step) - 1) / (-step) : 0);
-        r.insert(r.end(), {IndexItem::Slice, len > 0 ? start : 0, step, len});
+        // (written so that no intermediate overflows, whatever the step)
+        int64_t len = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0)
+                               : (start > stop ? (start - stop - 1) / (-step) + 1 : 0);
+        // With fewer than two elements the step is never taken: 1 keeps stride * step in range.
+        r.insert(r.end(), {IndexItem::Slice, len > 0 ? start : 0, len > 1 ? step : 1, len});
         ++d;
         ++out_nd;
         break;

@@ -26,6 +26,9 @@ TensorList as_tensor_list(py::handle seq, const char* op);
 // Each binding file registers its functions on the module.
 void bind_ops(py::module_& m);
 
+// ---- anomaly mode (python/bind_anomaly.cpp) ----
+void bind_anomaly(py::module_& m);
+
 }  // namespace pyjac::python
 
 // One-argument elementwise functions get a native (METH_O) entry point: see tensor_type.h.

@@ -104,6 +104,7 @@ PYBIND11_MODULE(_core, m) {
   bind_linalg(m);
 
   bind_inplace(m);
+  bind_anomaly(m);
 
   // ---- autograd -------------------------------------------------------------------------------
   m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,

@@ -1,5 +1,6 @@
 #include "python/convert.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "kernels/kernels.h"
@@ -96,10 +97,23 @@ bool as_scalar(py::handle obj, Scalar& out) {
     out = {PyFloat_AS_DOUBLE(p), false};
     return true;
   }
-  if (PyLong_Check(p)) {  // bool is a subclass of int
+  // Python bools are not taken here: as 0-d bool tensors they promote exactly as NumPy's weak
+  // bool scalars do (a bool tensor + True stays bool, a logical or).
+  if (PyLong_Check(p) && !PyBool_Check(p)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
-    out = overflow ? Scalar{PyLong_AsDouble(p), true} : Scalar{double(v), true};
+    if (!overflow) {
+      out = {double(v), true};
+      return true;
+    }
+    double d = PyLong_AsDouble(p);
+    if (d == -1.0 && PyErr_Occurred()) {  // beyond a double too, as NumPy says
+      PyErr_Clear();
+      throw std::overflow_error("int too large to convert to float");
+    }
+    // Just below -2**63 rounds to -2**63, which int64 holds: keep it visibly out of range.
+    if (overflow < 0 && d >= -9223372036854775808.0) d = std::nextafter(-9223372036854775808.0, -HUGE_VAL);
+    out = {d, true};
     return true;
   }
   return false;
@@ -109,7 +123,8 @@ std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b) {
   Scalar s;
   auto weak = [&](const Tensor& other, Scalar v) {
     DType d = is_floating(other.dtype()) ? other.dtype() : (v.is_int ? DType::Int64 : DType::Float64);
-    if (PyBool_Check(a.ptr()) || PyBool_Check(b.ptr())) d = promote(d, other.dtype());
+    if (d == DType::Int64 && !(v.value >= -9223372036854775808.0 && v.value < 9223372036854775808.0))
+      throw std::overflow_error("Python integer " + std::to_string(v.value) + " out of bounds for int64");
     return scalar_tensor(v.value, d);
   };
   if (as_scalar(a, s) && !as_scalar(b, s)) {

@@ -24,7 +24,8 @@ py::array numpy_view(const Tensor& t, py::handle owner);
 DType parse_dtype(py::handle dtype);
 py::object numpy_dtype(DType d);
 
-// A Python int or float (bools count as ints); false for anything else.
+// A Python int or float; false for anything else, bools included (they become 0-d bool
+// tensors, which promote like NumPy's bool scalars). An int beyond a double raises OverflowError.
 bool as_scalar(py::handle obj, Scalar& out);
 // Two operands of a binary function: a Python number takes its dtype from the other operand
 // (NumPy 2's weak scalars).

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <type_traits>
 
 #include "tensor/errors.h"
 
@@ -66,5 +67,16 @@ template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
 template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
 template <> constexpr DType dtype_of<float>() { return DType::Float32; }
 template <> constexpr DType dtype_of<double>() { return DType::Float64; }
+
+// static_cast for element conversions, except that a floating value int64 can't hold (NaN, inf,
+// beyond +-2**63), where the C++ cast is undefined behaviour, becomes INT64_MIN: what x86's
+// conversion instruction, and therefore NumPy, gives.
+template <class D, class S>
+inline D numeric_cast(S v) {
+  if constexpr (std::is_same_v<D, int64_t> && std::is_floating_point_v<S>) {
+    if (!(v >= S(-9223372036854775808.0) && v < S(9223372036854775808.0))) return INT64_MIN;
+  }
+  return static_cast<D>(v);
+}
 
 }  // namespace pyjac

@@ -12,6 +12,13 @@ int64_t numel(const Shape& shape) {
   return n;
 }
 
+bool numel_overflows(const Shape& shape) {
+  int64_t n = 1;
+  for (auto s : shape)
+    if (s > 0 && __builtin_mul_overflow(n, s, &n)) return true;
+  return false;
+}
+
 Shape contiguous_strides(const Shape& shape) {
   Shape strides(shape.size());
   int64_t s = 1;

@@ -9,6 +9,8 @@ namespace pyjac {
 using Shape = std::vector<int64_t>;
 
 int64_t numel(const Shape& shape);
+// Whether the product of the non-zero dims exceeds int64 (NumPy's "array is too big").
+bool numel_overflows(const Shape& shape);
 Shape contiguous_strides(const Shape& shape);
 std::string shape_str(const Shape& shape);
 

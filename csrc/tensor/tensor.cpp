@@ -88,7 +88,7 @@ Tensor full(const Shape& shape, double value, DType dtype) {
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
-    T v = static_cast<T>(value);
+    T v = numeric_cast<T>(value);
     for (int64_t i = 0; i < n; ++i) p[i] = v;
   });
   return t;
