@@ -29,13 +29,20 @@ _SCRIPT = textwrap.dedent("""
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * PAGE
     def peak():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: KiB
+        # VmHWM, not ru_maxrss: ru_maxrss survives exec, so it would include the RSS of the
+        # (large) pytest process this one was forked from.
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     try:
         trim = ctypes.CDLL("libc.so.6").malloc_trim
     except (OSError, AttributeError):
         trim = lambda _: None
     def settle():
         gc.collect()
+        pj._core.release_cached_buffers()  # pyjac's reusable buffers and free lists are not live memory
         trim(0)
         return rss()
 

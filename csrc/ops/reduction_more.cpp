@@ -64,13 +64,18 @@ Tensor inverse_nonzero(const Tensor& s) {
   return 1.0 / where(eq(s, scalar_tensor(0, s.dtype())), scalar_tensor(1, s.dtype()), s);
 }
 
-// exp(x - logsumexp(x)), the softmax along the reduced axes; a slice that is all -inf (logsumexp
-// -inf) gets weight 0 instead of exp(-inf + inf) = NaN.
+// The softmax along the reduced axes, exp(x - m) / sum(exp(x - m)) with m the (constant) max:
+// exact however the forward's logsumexp was rounded (exp(x - lse) inherits lse's float32 error).
+// A slice that is all -inf gets weight 0 instead of NaN.
 Tensor softmax_weights(OpNode& n) {
-  Tensor lse = output_kept(n);
-  const DType d = lse.dtype();
-  Tensor finite_lse = where(eq(lse, scalar_tensor(-INFINITY, d)), scalar_tensor(0, d), lse);
-  return exp(n.saved.at(0) - finite_lse);
+  const Tensor& x = n.saved.at(0);
+  const DType d = x.dtype();
+  if (x.numel() == 0) return zeros(x.shape(), d);
+  Tensor m = max(x.detach(), n.ints, true);
+  m = where(eq(m, scalar_tensor(-INFINITY, d)), scalar_tensor(0, d), m);
+  Tensor e = exp(x - m);
+  Tensor total = sum(e, n.ints, true);
+  return e * inverse_nonzero(total);
 }
 
 // sum((x - mean)^2) / max(count - ddof, 0) over `axes`: two passes, as NumPy (no cancellation).

@@ -9,6 +9,7 @@
 #include "python/bind_util.h"
 #include "python/tensor_type.h"
 #include "tensor/buffer_cache.h"
+#include "tensor/pool.h"
 
 namespace pyjac::python {
 
@@ -143,7 +144,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("set_grad_enabled", &GradMode::set_enabled);
 
-  m.def("release_cached_buffers", &buffers::release_cached,
+  m.def("release_cached_buffers", [] { buffers::release_cached(); pool::release_cached(); },
         "hand cached tensor buffers back to the system (RSS then tracks live tensors)");
   m.def("cached_buffer_bytes", &buffers::cached_bytes);
   m.def("load_blas", &kernels::load_blas);

@@ -70,6 +70,13 @@ void* allocate(size_t bytes) {
   return ::operator new(bytes);
 }
 
+void release_cached() {
+  if (current) {
+    release_all(current);
+    for (auto& c : current->count) c = 0;
+  }
+}
+
 void deallocate(void* p, size_t bytes) noexcept {
 #ifdef PYJAC_SANITIZE
   ::operator delete(p);

@@ -11,6 +11,8 @@ namespace pyjac::pool {
 
 void* allocate(size_t bytes);
 void deallocate(void* p, size_t bytes) noexcept;
+// Hands the calling thread's cached blocks back to malloc.
+void release_cached();
 
 // For std::allocate_shared.
 template <class T>
