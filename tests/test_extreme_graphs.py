@@ -90,7 +90,10 @@ def run_case(kind, n):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [os.path.dirname(os.path.dirname(os.path.abspath(pj.__file__)))] + [p for p in sys.path if p]))
     cmd = [sys.executable] + (["-S"] if sys.flags.no_site else []) + ["-c", _SCRIPT, kind, str(n)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    # cwd: the tests folder, so that `-c`'s sys.path[0] (the cwd) can't put a source checkout's
+    # pyjac, without its compiled extension, ahead of the installed one.
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env,
+                          cwd=os.path.dirname(os.path.abspath(__file__)))
     assert proc.returncode == 0, f"{kind} n={n}: rc={proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")][-1]
     return json.loads(line[len("RESULT "):])
