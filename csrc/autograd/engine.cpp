@@ -303,9 +303,12 @@ bool depends_on_other_leaves(const TensorList& outputs, const TensorList& own_le
   auto is_own = [&](Node* n) { return std::find(own.begin(), own.end(), n) != own.end(); };
   NodeIndex seen;
   std::vector<Node*> stack;
+  // gradient_edge may create a leaf's accumulator on the spot: hold it while the walk runs.
+  std::vector<std::shared_ptr<Node>> roots;
   for (auto& t : outputs) {
     if (!t.defined() || !t.requires_grad()) continue;
-    Node* n = gradient_edge(t).fn.get();
+    roots.push_back(gradient_edge(t).fn);
+    Node* n = roots.back().get();
     if (n && seen.insert(n, 0).second) stack.push_back(n);
   }
   while (!stack.empty()) {
