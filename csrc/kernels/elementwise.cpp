@@ -14,20 +14,6 @@ namespace pyjac::kernels {
 
 namespace {
 
-template <class Tout, class Tin, class F>
-void map_unary(const Tensor& out, const Tensor& x, F f) {
-  Tout* o = out.data<Tout>();
-  const Tin* p = x.data<Tin>();
-  if (x.is_contiguous()) {
-    const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
-    return;
-  }
-  nd_loop<2>(x.shape(), {out.strides(), x.strides()}, {0, 0},
-             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
-               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(p[off[1] + i * st[1]]);
-             });
-}
 
 // One value seen everywhere: a single element, or a broadcast view (every stride 0), such as
 // the cotangent a sum spreads back over its input.

@@ -16,21 +16,6 @@ namespace {
 
 Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
 
-// out[i] = f(x[i]) for out fresh and contiguous, x of the same shape and any strides.
-template <class Tout, class Tin, class F>
-void map1(const Tensor& out, const Tensor& x, F f) {
-  Tout* o = out.data<Tout>();
-  const Tin* p = x.data<Tin>();
-  if (x.is_contiguous()) {
-    const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
-    return;
-  }
-  nd_loop<2>(x.shape(), {out.strides(), x.strides()}, {0, 0},
-             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
-               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(p[off[1] + i * st[1]]);
-             });
-}
 
 // out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
 template <class T, class F>
@@ -148,7 +133,7 @@ Tensor math_fn(MathFn op, const Tensor& x_in) {
   }
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
-    auto run = [&](auto f) { map1<T, T>(out, x, f); };
+    auto run = [&](auto f) { map_unary<T, T>(out, x, f); };
     if constexpr (std::is_floating_point_v<T>) {
       switch (op) {
         case MathFn::Floor: return run([](T v) -> T { return std::floor(v); });
@@ -175,15 +160,15 @@ Tensor round(const Tensor& x, int64_t decimals) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       if (decimals == 0 && x.is_contiguous()) return vmath::apply(vmath::RoundFn::Rint, x.data<T>(), out.data<T>(), x.numel());
-      if (decimals == 0) return map1<T, T>(out, x, [](T v) -> T { return std::nearbyint(v); });
+      if (decimals == 0) return map_unary<T, T>(out, x, [](T v) -> T { return std::nearbyint(v); });
       const T f = static_cast<T>(power_of_ten(decimals > 0 ? decimals : -decimals));
-      if (decimals > 0) return map1<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v * f) / f; });
-      return map1<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v / f) * f; });
+      if (decimals > 0) return map_unary<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v * f) / f; });
+      return map_unary<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v / f) * f; });
     } else {
-      if (decimals >= 0) return map1<T, T>(out, x, [](T v) -> T { return v; });
+      if (decimals >= 0) return map_unary<T, T>(out, x, [](T v) -> T { return v; });
       // NumPy rounds integers to negative decimals in float64 and casts back.
       const double f = power_of_ten(-decimals);
-      return map1<T, T>(out, x, [f](T v) -> T { return static_cast<T>(std::nearbyint(double(v) / f) * f); });
+      return map_unary<T, T>(out, x, [f](T v) -> T { return static_cast<T>(std::nearbyint(double(v) / f) * f); });
     }
   });
   return out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tensor/shape.h"
+#include "tensor/tensor.h"
 
 namespace pyjac::kernels {
 
@@ -68,6 +69,22 @@ void nd_loop(const Shape& shape_in, std::array<Shape, K> strides, std::array<int
     }
     if (d == size_t(-1)) return;
   }
+}
+
+// out[i] = f(x[i]) for out fresh and contiguous, x of the same shape and any strides.
+template <class Tout, class Tin, class F>
+void map_unary(const Tensor& out, const Tensor& x, F f) {
+  Tout* o = out.data<Tout>();
+  const Tin* p = x.data<Tin>();
+  if (x.is_contiguous()) {
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
+    return;
+  }
+  nd_loop<2>(x.shape(), {out.strides(), x.strides()}, {0, 0},
+             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(p[off[1] + i * st[1]]);
+             });
 }
 
 }  // namespace pyjac::kernels

@@ -67,7 +67,11 @@ T mul_wrapping(T a, T b) {
 
 }  // namespace
 
-Tensor cumsum(const Tensor& x_in, int64_t axis, bool reverse) {
+namespace {
+
+// An inclusive scan of x along `axis` with `combine(prev, x_j)`, in x's accumulation dtype.
+template <class Combine>
+Tensor inclusive_scan(const Tensor& x_in, int64_t axis, bool reverse, Combine combine) {
   const DType od = accumulate_dtype(x_in.dtype());
   Tensor x = dense(x_in, x_in.shape(), od);
   Tensor out = empty(x.shape(), od);
@@ -76,25 +80,20 @@ Tensor cumsum(const Tensor& x_in, int64_t axis, bool reverse) {
     if constexpr (!std::is_same_v<T, bool>) {
       const T* p = x.data<T>();
       scan_axis<T>(out.data<T>(), split_at(x.shape(), axis), reverse, [p](int64_t j) { return p[j]; },
-                   [p](int64_t j, T prev) -> T { return add_wrapping(prev, p[j]); });
+                   [p, &combine](int64_t j, T prev) -> T { return combine(prev, p[j]); });
     }
   });
   return out;
 }
 
-Tensor cumprod(const Tensor& x_in, int64_t axis, bool reverse) {
-  const DType od = accumulate_dtype(x_in.dtype());
-  Tensor x = dense(x_in, x_in.shape(), od);
-  Tensor out = empty(x.shape(), od);
-  dispatch(od, [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (!std::is_same_v<T, bool>) {
-      const T* p = x.data<T>();
-      scan_axis<T>(out.data<T>(), split_at(x.shape(), axis), reverse, [p](int64_t j) { return p[j]; },
-                   [p](int64_t j, T prev) -> T { return mul_wrapping(prev, p[j]); });
-    }
-  });
-  return out;
+}  // namespace
+
+Tensor cumsum(const Tensor& x, int64_t axis, bool reverse) {
+  return inclusive_scan(x, axis, reverse, [](auto prev, auto v) { return add_wrapping(prev, v); });
+}
+
+Tensor cumprod(const Tensor& x, int64_t axis, bool reverse) {
+  return inclusive_scan(x, axis, reverse, [](auto prev, auto v) { return mul_wrapping(prev, v); });
 }
 
 Tensor linear_scan(const Tensor& g_in, const Tensor& a_in, int64_t axis, bool reverse) {
