@@ -215,6 +215,8 @@ Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_
   }
   DType od = arith_dtype(op, common);
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
+  // NumPy's fast path for a 0-d exponent of 0.5 (see binary_scalar): sqrt, so (-inf) ** 0.5 is NaN.
+  if (op == Binary::Pow && b.ndim() == 0 && is_floating(od) && item_as_double(b) == 0.5) return unary(Unary::Sqrt, a);
   Tensor out = empty(out_shape, od);
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
@@ -240,6 +242,8 @@ Tensor binary_scalar(Binary op, const Tensor& a_in, double s, bool scalar_first,
         if (op == Binary::Mul) return map_unary<T, T>(out, a, [sv](T v) -> T { return v * sv; });
         if (op == Binary::Add) return map_unary<T, T>(out, a, [sv](T v) -> T { return v + sv; });
         if (op == Binary::Pow && s == 2.0) return map_unary<T, T>(out, a, [](T v) -> T { return v * v; });
+        // NumPy's scalar fast path too: x ** 0.5 is sqrt(x), so (-inf) ** 0.5 is NaN (pow says inf)
+        if (op == Binary::Pow && s == 0.5) return map_unary<T, T>(out, a, [](T v) -> T { return std::sqrt(v); });
       }
       with_arith<T>(op, [&](auto f) {
         if (scalar_first) map_unary<T, T>(out, a, [&](T v) -> T { return f(sv, v); });
