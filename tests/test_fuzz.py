@@ -199,7 +199,8 @@ def shape_pairs(draw):
     return input_shapes
 
 
-PY_SCALARS = st.one_of(st.floats(), st.integers(-10, 10), st.integers(INT64_MIN, INT64_MAX), st.booleans(),
+# (ints with |n| > 2**53 that int64 holds are left out: see test_python_int_beyond_2_53_with_an_int_tensor)
+PY_SCALARS = st.one_of(st.floats(), st.integers(-10, 10), st.integers(-(2 ** 53), 2 ** 53), st.booleans(),
                        st.sampled_from([2 ** 63, -(2 ** 63) - 1, 2 ** 100, 10 ** 400, -0.0, 1e308, 0.5]))
 
 
@@ -250,6 +251,25 @@ def test_binary_matches_numpy(name, shapes, data, form):
             assert_same(got, np_call(), check_dtype=False, what=what)
         return
     agree(pj_call, np_call, check_dtype=not any_bool, numpy_may_refuse=any_bool, rtol=rtol, what=what)
+
+
+@pytest.mark.xfail(strict=True, reason="bindings.cpp comparison() makes an int64 0-d tensor of the Python int, "
+                                      "which wraps to -2**63 (NumPy 2 compares exactly)")
+@pytest.mark.parametrize("op", ["__eq__", "__lt__", "__gt__"])
+def test_comparison_operator_with_a_python_int_beyond_int64(op):
+    t = pj.tensor([INT64_MIN, 0, INT64_MAX])
+    expected = getattr(np.array([INT64_MIN, 0, INT64_MAX]), op)(2 ** 63)  # exact in NumPy 2
+    ours, got = attempt(getattr(t, op), 2 ** 63)
+    assert ours == "ok" and got.tolist() == expected.tolist(), got
+
+
+@pytest.mark.xfail(strict=True, reason="a Python int travels as a double (ops.h Scalar), so one beyond 2**53 "
+                                      "loses its last bits with an int64 tensor, and one that rounds to 2**63 raises")
+@pytest.mark.parametrize("n", [2 ** 53 + 1, 2 ** 63 - 512])
+def test_python_int_beyond_2_53_with_an_int_tensor(n):
+    t = pj.tensor([0, 1])
+    ours, got = attempt(lambda: t + n)
+    assert ours == "ok" and got.tolist() == [n, n + 1], got
 
 
 @fuzz(150)
@@ -371,6 +391,10 @@ def test_reshape_transpose_squeeze_expand_match_numpy(data):
     which = data.draw(st.sampled_from(["reshape", "transpose", "squeeze", "expand_dims", "broadcast_to", "T"]))
     if which == "reshape":
         shape = data.draw(target_shapes(a.size), label="shape")
+        if any(d < -1 for d in shape):
+            # NumPy takes any negative size as "unknown"; pyjac only -1, as NumPy documents
+            assert attempt(pj.reshape, t, shape)[0] == "error"
+            return
         agree(lambda: pj.reshape(t, shape), lambda: np.reshape(a, shape), what=f"reshape {a.shape} -> {shape}")
         agree(lambda: t.reshape(*shape) if shape else t.reshape(()), lambda: a.reshape(shape), what="method")
     elif which == "transpose":
@@ -781,7 +805,8 @@ def op_with_random_arguments(draw):
         ord_ = draw(st.sampled_from([None, 1, 2, 3, np.inf, -np.inf, 0.5, -1] if shape[ax] else [None, 1, 2, np.inf]))
         return kind, (lambda t: pj.norm(t, ord=ord_, axis=ax, keepdims=keepdims)), x
     if kind == "reshape":
-        target = draw(target_shapes(n).filter(lambda s: math.prod(d for d in s if d != -1) != 0 or n == 0))
+        target = draw(target_shapes(n).filter(
+            lambda s: min(s, default=0) >= -1 and (math.prod(d for d in s if d != -1) != 0 or n == 0)))
         assume(attempt(np.reshape, x, target)[0] == "ok")
         return kind, (lambda t: pj.reshape(t, target)), x
     if kind == "transpose":
