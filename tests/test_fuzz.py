@@ -188,6 +188,7 @@ OPERATORS = {"add": "__add__", "subtract": "__sub__", "multiply": "__mul__", "di
              "power": "__pow__", "equal": "__eq__", "not_equal": "__ne__", "less": "__lt__",
              "less_equal": "__le__", "greater": "__gt__", "greater_equal": "__ge__"}
 LOGICAL_ON_BOOL = ("add", "multiply", "maximum", "minimum")
+COMPARISONS = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
 
 
 @st.composite
@@ -217,7 +218,8 @@ def test_binary_matches_numpy(name, shapes, data, form):
         any_bool = a.dtype == np.bool_ or isinstance(s, bool)
         op = OPERATORS.get(name)
         if form == "scalar_right":
-            pj_call = (lambda: getattr(ta, op)(s)) if op and data.draw(st.booleans()) else (lambda: getattr(pj, name)(ta, s))
+            via_operator = bool(op) and data.draw(st.booleans())
+            pj_call = (lambda: getattr(ta, op)(s)) if via_operator else (lambda: getattr(pj, name)(ta, s))
             np_call = lambda: fn(a, s)  # noqa: E731
         else:
             pj_call = lambda: getattr(pj, name)(s, ta)  # noqa: E731
@@ -244,11 +246,17 @@ def test_binary_matches_numpy(name, shapes, data, form):
     if form in ("scalar_right", "scalar_left") and isinstance(s, int) and not INT64_MIN <= s <= INT64_MAX \
             and a.dtype.kind in "biu":
         # a Python int beyond int64 with an integer tensor: pyjac raises OverflowError, as NumPy
-        # does for most ops (NumPy's true division and comparisons accept it)
+        # does for arithmetic; where it gives a result (true division, comparisons) that must be
+        # the exact one, computed here with Python ints
         ours, got = attempt(pj_call)
         assert ours == "ok" or isinstance(got, OverflowError), f"{what}: {got!r}"
-        if ours == "ok":
-            assert_same(got, np_call(), check_dtype=False, what=what)
+        comparison = name in COMPARISONS
+        if ours == "ok" and not (comparison and form == "scalar_right" and via_operator):
+            # (a comparison operator with such an int is a known bug, see
+            # test_comparison_operator_with_a_python_int_beyond_int64)
+            objects = a.astype(np.int64).astype(object)
+            exact = fn(objects, s) if form == "scalar_right" else fn(s, objects)
+            assert_same(got, np.asarray(exact, dtype=bool if comparison else np.float64), check_dtype=False, what=what)
         return
     agree(pj_call, np_call, check_dtype=not any_bool, numpy_may_refuse=any_bool, rtol=rtol, what=what)
 
@@ -403,6 +411,9 @@ def test_reshape_transpose_squeeze_expand_match_numpy(data):
         agree(lambda: pj.transpose(t, axes), lambda: np.transpose(a, axes), what=f"transpose {a.shape} {axes}")
     elif which == "squeeze":
         axis = data.draw(axis_args(a.ndim))
+        if a.ndim == 0 and axis in (0, -1):
+            attempt(pj.squeeze, t, axis)  # NumPy's 0-d quirk again (an int axis only): either is fine
+            return
         agree(lambda: pj.squeeze(t, axis), lambda: np.squeeze(a, axis), what=f"squeeze {a.shape} {axis}")
     elif which == "expand_dims":
         axis = data.draw(st.one_of(st.integers(-a.ndim - 2, a.ndim + 1),
@@ -525,8 +536,11 @@ FUNCTIONS = [
 def test_wrong_argument_types_raise_cleanly(name, data):
     good = pj.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=data.draw(st.booleans()))
     nargs = data.draw(st.integers(0, 4))
-    args = [data.draw(st.one_of(GARBAGE, st.just(good), st.integers(-3, 3), st.floats()), label=f"arg{i}")
-            for i in range(nargs)]
+    # a number may end up a size or an arange step (arange(0, 10, 5e-9) is a 16 GB tensor, in
+    # NumPy too): only ones that make a small tensor, or none at all
+    number = st.one_of(st.integers(-3, 3), st.sampled_from([0.5, -1.5, 2.0, 0.0, -0.0, np.nan, np.inf, -np.inf,
+                                                            1e300, -1e300, 1e-300]))
+    args = [data.draw(st.one_of(GARBAGE, st.just(good), number), label=f"arg{i}") for i in range(nargs)]
     kwargs = {}
     if data.draw(st.booleans()):
         key = data.draw(st.sampled_from(["axis", "keepdims", "dtype", "ord", "requires_grad", "shape",
@@ -544,7 +558,7 @@ def test_wrong_argument_types_raise_cleanly(name, data):
 def test_tensor_methods_and_attributes_with_garbage(data):
     t = pj.tensor([1.0, -2.0, 3.0], requires_grad=True)
     y = (t * t).sum()
-    bad = data.draw(st.one_of(GARBAGE, st.integers(-3, 3), st.floats()), label="bad")
+    bad = data.draw(st.one_of(GARBAGE, st.integers(-3, 3), st.floats(-10, 10), st.just(np.nan)), label="bad")
     which = data.draw(st.sampled_from(["grad", "requires_grad", "backward", "backward_kw", "getitem", "item", "reshape",
                                        "sum", "float", "len", "bool", "setitem", "requires_grad_", "retain_grad",
                                        "zero_", "astype", "clip", "eq", "matmul", "contains", "iter", "pow"]))
