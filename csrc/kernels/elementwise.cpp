@@ -1,6 +1,6 @@
-#include <algorithm>
 // Elementwise kernels: unary math, binary arithmetic and comparisons with broadcasting, where,
 // clip, dtype casts and strided copies.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <type_traits>
