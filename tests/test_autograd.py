@@ -451,6 +451,82 @@ def test_same_tensor_both_operands():
         np.testing.assert_allclose(arr(g), d(np.array([2.0, -3.0])), atol=1e-12)
 
 
+def test_grad_results_never_alias_inputs_seeds_or_each_other():
+    # mul's rule hands a sum's cotangent (a broadcast 1) straight through as the other operand:
+    # what grad() returns must still be memory of its own.
+    xv, yv = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0, 6.0])
+    x, y = pj.tensor(xv, requires_grad=True), pj.tensor(yv, requires_grad=True)
+    gx, gy = pj.grad((x * y).sum(), [x, y])
+    np.testing.assert_array_equal(arr(gx), yv)
+    np.testing.assert_array_equal(arr(gy), xv)
+    for g in (gx, gy):
+        for other in (x, y):
+            assert not np.shares_memory(arr(g), arr(other))
+    assert not np.shares_memory(arr(gx), arr(gy))
+    gx.numpy()[0] = 100.0  # writing to a gradient leaves the inputs alone
+    np.testing.assert_array_equal(arr(y), yv)
+    v = pj.tensor([1.0, -1.0, 2.0])
+    (g,) = pj.grad(x + 0.0, x, grad_outputs=v)
+    np.testing.assert_array_equal(arr(g), arr(v))
+    assert not np.shares_memory(arr(g), arr(v))
+
+
+def test_grad_of_product_with_a_sum_cotangent_in_every_mode():
+    # the broadcast-1 shortcut applies only without create_graph and forward mode: each of those
+    # must still see the full rule
+    xv = np.array([0.3, -1.2, 2.0])
+    f = lambda x: (pj.tanh(x) * x).sum()  # noqa: E731
+    t = np.tanh(xv)
+    d1 = (1 - t * t) * xv + t
+    d2 = np.diag(-2 * t * (1 - t * t) * xv + 2 * (1 - t * t))
+    x = pj.tensor(xv, requires_grad=True)
+    f(x).backward()
+    np.testing.assert_allclose(arr(x.grad), d1, rtol=1e-14)
+    (g,) = pj.grad(f(x), x, create_graph=True)
+    np.testing.assert_allclose(arr(g), d1, rtol=1e-14)
+    np.testing.assert_allclose(arr(pj.hessian(f, pj.tensor(xv))), d2, rtol=1e-13)
+    v = np.array([1.0, 2.0, -1.0])
+    np.testing.assert_allclose(arr(pj.hvp(f, pj.tensor(xv), pj.tensor(v))[1]), d2 @ v, rtol=1e-13)
+    np.testing.assert_allclose(arr(pj.jacobian(lambda x: pj.grad(f(x), x, create_graph=True)[0], pj.tensor(xv))),
+                               d2, rtol=1e-13)
+
+
+def test_gradients_summed_in_place_leave_held_tensors_alone():
+    # the engine adds a node's incoming gradients into a buffer only it can see; a gradient the
+    # user passed in, a retained one, or one a custom backward keeps must never be written to
+    xv = np.array([0.5, -1.5, 2.0])
+    x = pj.tensor(xv, requires_grad=True)
+    seed = pj.tensor([1.0, 2.0, 3.0])
+    y = x * 2.0
+    y.retain_grad()
+    z = y * 3.0 + y * 4.0 + pj.exp(y)
+    z.backward(seed)
+    expected_y = np.array([1.0, 2.0, 3.0]) * (7.0 + np.exp(2 * xv))
+    np.testing.assert_allclose(arr(y.grad), expected_y, rtol=1e-14)
+    np.testing.assert_allclose(arr(x.grad), 2 * expected_y, rtol=1e-14)
+    np.testing.assert_array_equal(arr(seed), [1.0, 2.0, 3.0])
+
+    kept = []
+
+    class Twice(pj.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            h = g * 1.0
+            kept.append((h, arr(h).copy()))
+            return h
+
+    w = pj.tensor(xv, requires_grad=True)
+    u = Twice.apply(w)
+    (Twice.apply(u) + Twice.apply(u) * 2.0 + u).sum().backward()
+    np.testing.assert_array_equal(arr(w.grad), np.full(3, 4.0))
+    for h, value in kept:
+        np.testing.assert_array_equal(arr(h), value)
+
+
 def test_wide_fan_out():
     x = pj.tensor(1.0, requires_grad=True)
     total = x * 0.0

@@ -190,7 +190,7 @@ class GraphTask {
       s.buffer.resize(s.node->num_outputs);
     }
     Tensor& slot = s.buffer[input_nr];
-    slot = slot.defined() ? add_grads(slot, grad) : std::move(grad);
+    slot = slot.defined() ? add_grads(std::move(slot), std::move(grad)) : std::move(grad);
   }
 
   // Runs a node whose gradients have all arrived, and passes its input gradients on.
@@ -292,6 +292,10 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       continue;
     }
     if (results[i].dtype() != inputs[i].dtype()) results[i] = astype(results[i], inputs[i].dtype());
+    // A gradient may be a view of a seed or of a saved input (a rule can hand one on unchanged);
+    // the caller gets its own memory, as with .grad, so writing to one can't change the other.
+    else if (!create_graph && (results[i].impl().use_count() > 1 || results[i]->storage.use_count() > 1))
+      results[i] = copy(results[i]);
   }
   return results;
 }

@@ -1,5 +1,6 @@
 #include "autograd/node.h"
 
+#include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
 #include "ops/ops.h"
@@ -45,7 +46,32 @@ Edge gradient_edge(const Tensor& t) {
   return Edge{};
 }
 
-Tensor add_grads(const Tensor& a, const Tensor& b) { return add(a, b); }
+namespace {
+
+// A gradient only the engine can see: no other tensor, view or saved slot shares its buffer, so
+// adding into it is invisible (tensors the user or a rule holds are always shared).
+bool is_private(const Tensor& t) {
+  return t.impl().use_count() == 1 && t->storage.use_count() == 1 && !t.requires_grad() && t.is_contiguous();
+}
+
+bool add_into(Tensor& into, const Tensor& other) {
+  if (!is_private(into) || into.dtype() != other.dtype() || !is_floating(into.dtype())) return false;
+  if (broadcast_shapes(into.shape(), other.shape(), "add") != into.shape()) return false;
+  kernels::binary_inplace(kernels::Binary::Add, into, other, 1.0);
+  return true;
+}
+
+}  // namespace
+
+Tensor add_grads(Tensor a, Tensor b) {
+  // Outside create_graph, sum into a buffer the engine owns rather than allocate a third: for
+  // big tensors that saves a fresh allocation (page faults) per accumulation.
+  if (!GradMode::is_enabled() && !ForwardAD::any_live()) {  // no history, no tangents to sum
+    if (add_into(a, b)) return a;
+    if (add_into(b, a)) return b;
+  }
+  return add(a, b);
+}
 
 TensorList AccumulateGrad::apply(TensorList&& grads, Needs) {
   if (grads[0].defined()) accumulate(grads[0]);

@@ -59,7 +59,7 @@ Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 
 // Shared by the engine and by accumulation into .grad: a + b, recorded only in grad mode.
-Tensor add_grads(const Tensor& a, const Tensor& b);
+Tensor add_grads(Tensor a, Tensor b);
 
 // Accumulates `grad` into a tensor's .grad slot (a leaf's, or a retain_grad() non-leaf's).
 // A first gradient that shares memory with anything else (a view of the caller's grad_outputs,

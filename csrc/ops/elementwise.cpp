@@ -57,6 +57,23 @@ Tensor scalar_op(const Tensor& a, Scalar s, Binary k, bool scalar_first, Save sa
   return out;
 }
 
+// g * b inside a rule. A sum's cotangent arrives as a broadcast 1 (one value seen through
+// stride-0 dims), and multiplying by it is the identity, so b is handed on instead of copied
+// (a whole pass over b, for every loss = sum(f(x) * h(x))). Only where the result needs no
+// history or tangent and g * b would have b's shape and dtype.
+bool is_broadcast_one(const Tensor& g) {
+  if (g.numel() == 0 || !is_floating(g.dtype())) return false;
+  for (int64_t st : g.strides())
+    if (st != 0) return false;
+  return item_as_double(g) == 1.0;
+}
+Tensor times_cotangent(const Tensor& g, const Tensor& b) {
+  if (!GradMode::is_enabled() && !ForwardAD::any_live() && g.dtype() == b.dtype() && g.shape() == b.shape() &&
+      is_broadcast_one(g))
+    return b.detach();
+  return g * b;
+}
+
 // Input i's share of a cotangent: broadcasting undone, batch dims kept.
 Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
 
@@ -104,7 +121,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 Tensor mul(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MulBackward",
-      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B)), IF_NEEDED(1, reduce_to(n, 1, g * A))}),
+      RULE({IF_NEEDED(0, reduce_to(n, 0, times_cotangent(g, B))), IF_NEEDED(1, reduce_to(n, 1, times_cotangent(g, A)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, n.lift(1, t[1]) * A)))};
   return binary_op(a, b, Binary::Mul, true, false, spec);
 }
