@@ -129,6 +129,44 @@ def test_one_shared_leaf_many_threads_each_with_own_graph():
             np.testing.assert_allclose(g, expected, rtol=1e-12, atol=1e-15)
 
 
+def test_one_shared_subgraph_backpropagated_from_many_threads_at_once():
+    # Every pass marks the nodes it walks; a node another thread's pass holds at that moment is
+    # looked up in the pass's own table instead. Long shared chains with diamonds (a node reached
+    # twice) and per-thread heads make both paths run, interleaved, many times over.
+    xv = np.linspace(-0.9, 0.9, 16)
+    x = pj.tensor(xv, requires_grad=True)
+    h = x
+    for _ in range(40):
+        h = pj.tanh(h * 0.9 + 0.05) + h * 0.1  # h feeds both terms: a diamond per step
+    shared = h  # backpropagated with retain_graph by every thread
+
+    def reference(c):
+        xs = pj.tensor(xv, requires_grad=True)
+        k = xs
+        for _ in range(40):
+            k = pj.tanh(k * 0.9 + 0.05) + k * 0.1
+        (g,) = pj.grad((pj.sin(k * c) + k * k).sum(), xs)
+        return g.numpy().copy()
+
+    def work(i):
+        c = float(i + 1)
+        out = []
+        for _ in range(40):
+            head = (pj.sin(shared * c) + shared * shared).sum()
+            (g,) = pj.grad(head, x, retain_graph=True)
+            out.append(g.numpy().copy())
+        return out
+
+    results = run_in_threads(work)
+    for i, gs in enumerate(results):
+        expected = reference(float(i + 1))
+        for g in gs:
+            np.testing.assert_allclose(g, expected, rtol=1e-13, atol=1e-15)
+    # and afterwards one plain pass still sees the whole graph
+    shared.sum().backward()
+    assert x.grad is not None and np.all(np.isfinite(x.grad.numpy()))
+
+
 def test_grad_mode_is_per_thread_under_concurrency():
     # half the threads record, half run under no_grad, all at once: neither leaks into the other
     def work(i):

@@ -4,6 +4,7 @@
 #include "autograd/engine.h"
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "autograd/anomaly.h"
@@ -66,13 +67,22 @@ class NodeIndex {
 
 constexpr int32_t kNoChild = -1;
 
+uint64_t next_task_id() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+constexpr uint32_t kNoBuffer = ~uint32_t(0);
+
+// 24 bytes a node: a million-node graph's state stays small and is walked in order.
 struct NodeState {
   Node* node;
   uint32_t first_child;  // where this node's child indices start in GraphTask::children_
   int dependencies = 0;
+  uint32_t buffer = kNoBuffer;  // GraphTask::buffers_ slot of the gradients arriving for each output
   bool needed = false;
   bool is_target = false;
-  TensorList buffer;  // gradients arriving for each output
+  bool claimed = false;  // node->claimed_by holds this pass's id
 };
 
 // One backward pass: where it starts (roots seeded with cotangents), where it must reach
@@ -81,6 +91,13 @@ class GraphTask {
  public:
   GraphTask(std::vector<Edge> roots, std::vector<Edge> targets, bool keep_graph, bool accumulate)
       : roots_(std::move(roots)), targets_(std::move(targets)), keep_graph_(keep_graph), accumulate_(accumulate) {}
+
+  GraphTask(const GraphTask&) = delete;
+  GraphTask& operator=(const GraphTask&) = delete;
+
+  ~GraphTask() {  // nodes that never ran (not needed, or an error stopped the pass) are let go here
+    for (NodeState& s : states_) release_claim(s);
+  }
 
   TensorList run(const TensorList& seeds) {
     discover();
@@ -105,13 +122,39 @@ class GraphTask {
   }
 
  private:
+  // A node's index in this pass, and whether it was just added. The index lives on the node
+  // itself while this pass holds its claim, so discovery touches no hash table; a node another
+  // pass holds (threads backpropagating through a shared subgraph) goes in this pass's table.
   std::pair<uint32_t, bool> add(Node* n) {
-    auto [i, added] = index_.insert(n, uint32_t(states_.size()));
-    if (added) {
-      states_.push_back(NodeState{n, uint32_t(children_.size())});
-      children_.resize(children_.size() + n->next_edges.size(), kNoChild);
+    uint64_t owner = n->claimed_by.load(std::memory_order_relaxed);
+    if (owner == id_) return {n->claimed_index, false};
+    if (index_size_) {
+      uint32_t i = index_.find(n);
+      if (i != NodeIndex::kMissing) return {i, false};
     }
-    return {i, added};
+    const uint32_t next = uint32_t(states_.size());
+    bool claimed = owner == 0 && n->claimed_by.compare_exchange_strong(owner, id_, std::memory_order_acquire);
+    if (claimed) {
+      n->claimed_index = next;
+    } else {
+      index_.insert(n, next);
+      ++index_size_;
+    }
+    states_.push_back(NodeState{n, uint32_t(children_.size())});
+    states_.back().claimed = claimed;
+    children_.resize(children_.size() + n->next_edges.size(), kNoChild);
+    return {next, true};
+  }
+
+  uint32_t find(Node* n) const {
+    if (n->claimed_by.load(std::memory_order_relaxed) == id_) return n->claimed_index;
+    return index_size_ ? index_.find(n) : NodeIndex::kMissing;
+  }
+
+  void release_claim(NodeState& s) {
+    if (!s.claimed) return;
+    s.node->claimed_by.store(0, std::memory_order_release);
+    s.claimed = false;
   }
 
   // Every node below the roots gets an index, and its children's indices, in post-order
@@ -145,7 +188,7 @@ class GraphTask {
   void find_targets() {
     target_ids_.assign(targets_.size(), NodeIndex::kMissing);
     for (size_t t = 0; t < targets_.size(); ++t) {
-      uint32_t i = index_.find(targets_[t].fn.get());
+      uint32_t i = find(targets_[t].fn.get());
       if (i == NodeIndex::kMissing) continue;
       target_ids_[t] = i;
       states_[i].is_target = true;
@@ -182,14 +225,17 @@ class GraphTask {
   void deliver(uint32_t i, uint32_t input_nr, Tensor grad) {
     if (!grad.defined()) return;
     NodeState& s = states_[i];
-    if (s.buffer.empty()) {
-      if (!spare_.empty()) {  // reuse a finished node's vector rather than allocate one per node
-        s.buffer = std::move(spare_.back());
-        spare_.pop_back();
+    if (s.buffer == kNoBuffer) {
+      if (!free_buffers_.empty()) {  // reuse a finished node's vector rather than allocate one per node
+        s.buffer = free_buffers_.back();
+        free_buffers_.pop_back();
+      } else {
+        s.buffer = uint32_t(buffers_.size());
+        buffers_.emplace_back();
       }
-      s.buffer.resize(s.node->num_outputs);
+      buffers_[s.buffer].resize(s.node->num_outputs);
     }
-    Tensor& slot = s.buffer[input_nr];
+    Tensor& slot = buffers_[s.buffer][input_nr];
     slot = slot.defined() ? add_grads(std::move(slot), std::move(grad)) : std::move(grad);
   }
 
@@ -197,7 +243,13 @@ class GraphTask {
   void execute(uint32_t index, std::vector<uint32_t>& ready) {
     NodeState& s = states_[index];
     Node* node = s.node;
-    TensorList grads = std::move(s.buffer);
+    release_claim(s);  // discovery is over: the node may be claimed by the next pass
+    TensorList grads;
+    if (s.buffer != kNoBuffer) {
+      grads = std::move(buffers_[s.buffer]);
+      free_buffers_.push_back(s.buffer);
+      s.buffer = kNoBuffer;
+    }
     grads.resize(node->num_outputs);
 
     if (!accumulate_ && s.is_target)
@@ -227,7 +279,7 @@ class GraphTask {
       if (!keep_graph_) node->release_saved();
     }
     grads.clear();
-    spare_.push_back(std::move(grads));
+    if (!free_buffers_.empty()) buffers_[free_buffers_.back()] = std::move(grads);  // keep its capacity
     const NodeState& done = states_[index];
     for_children(done, [&](size_t k, uint32_t c) {
       if (!states_[c].needed) return;
@@ -242,7 +294,10 @@ class GraphTask {
   std::vector<NodeState> states_;
   std::vector<int32_t> children_;
   std::vector<uint32_t> order_, root_ids_, target_ids_;
-  std::vector<TensorList> spare_;  // emptied gradient buffers, kept for their capacity
+  std::vector<TensorList> buffers_;     // gradients waiting at nodes that haven't run yet
+  std::vector<uint32_t> free_buffers_;  // slots of buffers_ free for reuse
+  size_t index_size_ = 0;               // nodes in index_ (held by another pass when found)
+  const uint64_t id_ = next_task_id();
   TensorList results_;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 // The tape: a Node per recorded op, pointing at the Nodes of its inputs through Edges.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,10 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
   // Where the forward op was called from; recorded only in anomaly mode (see anomaly.h).
   std::unique_ptr<std::string> creation_trace;
+  // The id of the backward pass walking this node, and the node's index in it: the engine finds
+  // nodes it has seen without a hash table (see GraphTask::add in engine.cpp).
+  std::atomic<uint64_t> claimed_by{0};
+  uint32_t claimed_index = 0;
 };
 
 // Writes gradients into a leaf's .grad.
