@@ -6,16 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "autograd/edge_list.h"
 #include "tensor/tensor.h"
 
 namespace pyjac {
 
 using TensorList = std::vector<Tensor>;
 
-struct Edge {
-  std::shared_ptr<Node> fn;  // empty: the input needs no gradient
-  uint32_t input_nr = 0;     // which output of `fn` the input was
-};
 
 // Which inputs of a node need a gradient in this backward pass (inputs past 64 always do).
 struct Needs {
@@ -32,7 +29,7 @@ struct Node : std::enable_shared_from_this<Node> {
   // Drops what the rule saved from the forward; a later apply() must then raise.
   virtual void release_saved() {}
 
-  std::vector<Edge> next_edges;  // one per input of the forward op
+  EdgeList next_edges;  // one per input of the forward op
   uint32_t num_outputs = 1;
   bool is_accumulator = false;  // an AccumulateGrad (checked per node by the engine)
   // Non-leaf outputs that asked for retain_grad(): (output_nr, tensor).
