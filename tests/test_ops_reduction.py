@@ -179,6 +179,26 @@ def test_max_min_propagate_nan_like_numpy(name, fn, ref):
         np.testing.assert_array_equal(fn(_t(a), axis=axis).numpy(), ref(a, axis=axis))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+@pytest.mark.parametrize("name", ["max", "min", "amax", "amin", "argmax", "argmin"])
+def test_extrema_of_long_rows_match_numpy(name, dtype, rng):
+    # long rows take the kernels' multi-lane paths: NaN, +-inf and ties anywhere in a row (or a
+    # column, for axis 0), rows whose length isn't a multiple of the lane count
+    for rows, cols in [(5, 37), (3, 64), (2, 1000), (40, 3)]:
+        a = rng.integers(-5, 6, size=(rows, cols)).astype(dtype)
+        if dtype != "int64":
+            a[0, rng.integers(cols)] = np.nan
+            a[1 % rows, rng.integers(cols)] = np.inf
+            a[-1, rng.integers(cols)] = -np.inf
+            a[-1, -1] = np.nan
+        ours, ref = getattr(pj, name), getattr(np, name)
+        for axis in (None, 0, 1, -1):
+            expected = np.asarray(ref(a, axis=axis))
+            out = ours(_t(a), axis=axis)
+            assert out.dtype == expected.dtype
+            np.testing.assert_array_equal(out.numpy(), expected, err_msg=f"{name} {dtype} {a.shape} axis={axis}")
+
+
 # ==== derivatives ===================================================================================
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
 @pytest.mark.parametrize("shape,axis", GRAD_AXIS_CASES, ids=GRAD_AXIS_IDS)

@@ -1,6 +1,7 @@
 // Reductions (sum, max, min over any set of axes). The loop walks the input in memory order and
 // folds each element into its output slot, so reducing a leading axis (the batch axis of a
 // cotangent) streams through memory instead of striding across it.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -29,6 +30,61 @@ A sum_run(const T* p, int64_t n, int64_t stride) {
   A s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
   for (; i < n; ++i) s += A(p[i]);
   return s;
+}
+
+// v beats r for max (min); a NaN beats everything and, once r is NaN, nothing beats it.
+template <class T, bool kMax>
+inline bool beats(T v, T r) {
+  return kMax ? (v > r || v != v) : (v < r || v != v);
+}
+
+// Max (min) of a contiguous run in eight independent lanes, so the compares vectorise instead
+// of forming one loop-carried chain; NaN is tracked on the side.
+template <class T, bool kMax>
+T extremum_run(const T* p, int64_t n, T r) {
+  constexpr int kLanes = 8;
+  int64_t i = 0;
+  if (n >= 2 * kLanes) {
+    T lane[kLanes];
+    bool nan[kLanes] = {};
+    for (int k = 0; k < kLanes; ++k) lane[k] = r;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int k = 0; k < kLanes; ++k) {
+        const T v = p[i + k];
+        lane[k] = (kMax ? v > lane[k] : v < lane[k]) ? v : lane[k];
+        nan[k] |= v != v;
+      }
+    for (int k = 0; k < kLanes; ++k) {
+      if (nan[k]) return std::numeric_limits<T>::quiet_NaN();
+      if (beats<T, kMax>(lane[k], r)) r = lane[k];
+    }
+  }
+  for (; i < n; ++i)
+    if (beats<T, kMax>(p[i], r)) r = p[i];
+  return r;
+}
+
+template <class T, bool kMax>
+void extremum(const Tensor& x, const Tensor& out, const Shape& out_strides) {
+  const T* p = x.data<T>();
+  T* o = out.data<T>();
+  T init;
+  if constexpr (std::is_floating_point_v<T>) init = kMax ? -INFINITY : INFINITY;
+  else init = kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  std::fill(o, o + out.numel(), init);
+  nd_loop<2>(x.shape(), {x.strides(), out_strides}, {0, 0},
+             [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
+               T* r = o + off[1];
+               const T* in = p + off[0];
+               if (st[1] == 0 && st[0] == 1) {  // along a row: one slot
+                 *r = extremum_run<T, kMax>(in, n, *r);
+               } else if (st[0] == 1 && st[1] == 1) {  // across rows: a row of slots
+                 for (int64_t i = 0; i < n; ++i) r[i] = beats<T, kMax>(in[i], r[i]) ? in[i] : r[i];
+               } else {
+                 for (int64_t i = 0; i < n; ++i)
+                   if (beats<T, kMax>(in[i * st[0]], r[i * st[1]])) r[i * st[1]] = in[i * st[0]];
+               }
+             });
 }
 
 }  // namespace
@@ -82,22 +138,8 @@ Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool
       });
       return;
     }
-    T* o = out.data<T>();
-    const bool is_max = op == Reduce::Max;
-    T init;
-    if constexpr (std::is_floating_point_v<T>) init = is_max ? -INFINITY : INFINITY;
-    else init = is_max ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-    const int64_t m = out.numel();
-    for (int64_t i = 0; i < m; ++i) o[i] = init;
-    nd_loop<2>(x.shape(), {x.strides(), out_strides}, {0, 0},
-               [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
-                 for (int64_t i = 0; i < n; ++i) {
-                   T v = p[off[0] + i * st[0]];
-                   T& r = o[off[1] + i * st[1]];
-                   // NaN wins and stays: once r is NaN neither comparison replaces it.
-                   if (is_max ? (v > r || v != v) : (v < r || v != v)) r = v;
-                 }
-               });
+    if (op == Reduce::Max) extremum<T, true>(x, out, out_strides);
+    else extremum<T, false>(x, out, out_strides);
   });
   return out;
 }

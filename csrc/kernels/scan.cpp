@@ -131,13 +131,13 @@ namespace {
 // Index of the first largest (smallest) of row[0..n), NaN first if there is one. One pass finds
 // the extreme value in eight independent lanes (no loop-carried compare chain), a second the
 // first index that holds it.
-template <class T>
-int64_t first_extremum(const T* row, int64_t n, bool largest) {
+template <class T, bool largest>
+int64_t first_extremum(const T* row, int64_t n) {
   constexpr int kLanes = 8;
   T lane[kLanes];
   for (int j = 0; j < kLanes; ++j) lane[j] = row[0];
   bool nan = false;
-  auto better = [largest](T v, T b) { return largest ? v > b : v < b; };
+  auto better = [](T v, T b) { return largest ? v > b : v < b; };
   int64_t k = 0;
   for (; k + kLanes <= n; k += kLanes)
     for (int j = 0; j < kLanes; ++j) {
@@ -174,7 +174,8 @@ Tensor arg_extremum(bool largest, const Tensor& x_in, int64_t axis, bool keepdim
     using T = decltype(tag);
     const T* p = x.data<T>();
     if (s.inner == 1) {
-      for (int64_t b = 0; b < s.outer; ++b) o[b] = first_extremum(p + b * s.len, s.len, largest);
+      for (int64_t b = 0; b < s.outer; ++b)
+        o[b] = largest ? first_extremum<T, true>(p + b * s.len, s.len) : first_extremum<T, false>(p + b * s.len, s.len);
       return;
     }
     // Reducing an outer axis: walk it row by row, every inner position keeping its own best.
