@@ -1,5 +1,7 @@
 // Bindings of the op functions (pyjac._core.add, .sum, .reshape, ...) and creation functions.
 // Parsing and conversion only: every body calls one op.
+#include <algorithm>
+
 #include "kernels/kernels.h"
 #include "python/bind_util.h"
 
@@ -18,12 +20,21 @@ Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
   Scalar s;
   bool lo_num = lo.is_none() || as_scalar(lo, s);
   bool hi_num = hi.is_none() || as_scalar(hi, s);
-  if (lo_num && hi_num) return clip(x, optional_number(lo, "clip"), optional_number(hi, "clip"));
+  if (lo_num && hi_num) {
+    auto lo_v = optional_number(lo, "clip"), hi_v = optional_number(hi, "clip");
+    return without_gil_if_large(x.numel(), [&] { return clip(x, lo_v, hi_v); });
+  }
   // Tensor bounds: clip is max-then-min, each differentiable in the bounds too.
   Tensor r = x;
   if (!lo.is_none()) r = maximum(r, as_operands(py::cast(x), lo).second);
   if (!hi.is_none()) r = minimum(r, as_operands(py::cast(x), hi).second);
   return r;
+}
+
+int64_t total_numel(const TensorList& ts) {
+  int64_t n = 0;
+  for (auto& t : ts) n += t.numel();
+  return n;
 }
 
 }  // namespace
@@ -61,10 +72,13 @@ void bind_ops(py::module_& m) {
   m.def("logical_not", [](const Tensor& x) { return logical_not(x); }, py::arg("x"));
   m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
     auto [x, y] = as_operands(a, b);
-    return where(cond, x, y);
+    return without_gil_if_large(std::max({cond.numel(), x.numel(), y.numel()}), [&] { return where(cond, x, y); });
   }, py::arg("condition"), py::arg("x"), py::arg("y"));
   m.def("clip", &clip_any, py::arg("x"), py::arg("a_min") = py::none(), py::arg("a_max") = py::none());
-  m.def("astype", [](const Tensor& x, py::handle dtype) { return astype(x, parse_dtype(dtype)); });
+  m.def("astype", [](const Tensor& x, py::handle dtype) {
+    DType d = parse_dtype(dtype);
+    return without_gil_if_large(x.numel(), [&] { return astype(x, d); });
+  });
 
   m.def("sum", [](const Tensor& x, py::handle axis, bool keepdims) {
     auto axes = parse_axes(axis, "sum");
@@ -87,10 +101,15 @@ void bind_ops(py::module_& m) {
   },
         py::arg("x"), py::arg("axis") = py::none(), py::arg("keepdims") = false);
   m.def("norm", [](const Tensor& x, py::handle ord, py::handle axis, bool keepdims) {
-    return norm(x, parse_ord(ord), parse_axes(axis, "norm"), keepdims);
+    auto o = parse_ord(ord);
+    auto axes = parse_axes(axis, "norm");
+    return without_gil_if_large(x.numel(), [&] { return norm(x, o, axes, keepdims); });
   }, py::arg("x"), py::arg("ord") = py::none(), py::arg("axis") = py::none(), py::arg("keepdims") = false);
 
-  m.def("reshape", [](const Tensor& x, py::handle shape) { return reshape(x, parse_shape(shape, "reshape")); },
+  m.def("reshape", [](const Tensor& x, py::handle shape) {
+    Shape s = parse_shape(shape, "reshape");
+    return without_gil_if_large(x.numel(), [&] { return reshape(x, s); });
+  },
         py::arg("x"), py::arg("shape"));
   m.def("transpose", [](const Tensor& x, py::handle axes) {
     if (axes.is_none()) return transpose(x, std::nullopt);
@@ -106,9 +125,13 @@ void bind_ops(py::module_& m) {
   m.def("concatenate", [](py::handle xs, py::handle axis) {
     std::optional<int64_t> ax;
     if (!axis.is_none()) ax = (*parse_axes(axis, "concatenate")).at(0);
-    return concatenate(as_tensor_list(xs, "concatenate"), ax);
+    TensorList ts = as_tensor_list(xs, "concatenate");
+    return without_gil_if_large(total_numel(ts), [&] { return concatenate(ts, ax); });
   }, py::arg("arrays"), py::arg("axis") = 0);
-  m.def("stack", [](py::handle xs, int64_t axis) { return stack(as_tensor_list(xs, "stack"), axis); },
+  m.def("stack", [](py::handle xs, int64_t axis) {
+    TensorList ts = as_tensor_list(xs, "stack");
+    return without_gil_if_large(total_numel(ts), [&] { return stack(ts, axis); });
+  },
         py::arg("arrays"), py::arg("axis") = 0);
 
   // ---- creation -------------------------------------------------------------------------------
@@ -123,7 +146,7 @@ void bind_ops(py::module_& m) {
   m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
   m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
-  m.def("copy", [](const Tensor& x) { return copy(x); }, py::arg("x"));
+  m.def("copy", [](const Tensor& x) { return without_gil_if_large(x.numel(), [&] { return copy(x); }); }, py::arg("x"));
 
   // ---- neural-network activations and softmax (ops/activations.cpp) ----------------------------
   PYJAC_UNARY(erf);
