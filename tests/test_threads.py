@@ -321,3 +321,79 @@ def test_tiny_kernels_hold_the_gil():
             s += i
 
     assert not _HoldsGilOnlyIfKernelDoes().run(python_loop)
+
+
+# ---- kernels split across cores ----------------------------------------------------------------
+_SPLIT_PROGRAM = r"""
+import hashlib, sys
+import numpy as np
+import pyjac as pj
+h = hashlib.sha256()
+rng = np.random.default_rng(0)
+for n in (1000, (1 << 17) - 1, 1 << 17, (1 << 17) + 77, 1_000_003):
+    for dtype in ("float64", "float32"):
+        a = pj.tensor(rng.standard_normal(n).astype(dtype), requires_grad=True)
+        b = pj.tensor(rng.standard_normal(n).astype(dtype))
+        outs = [pj.tanh(a), pj.exp(a * 0.5), a * b, a + 1.5, pj.maximum(a, b), a[1:] - b[:-1], pj.sqrt(pj.abs(b))]
+        (pj.tanh(a) * b).sum().backward()
+        outs.append(a.grad)
+        for o in outs:
+            h.update(o.detach().numpy().tobytes())
+print(pj._core.num_threads(), h.hexdigest())
+"""
+
+
+def _split_run(threads):
+    import os
+    import subprocess
+    env = dict(os.environ, PYJAC_NUM_THREADS=str(threads))
+    out = subprocess.run([sys.executable, "-c", _SPLIT_PROGRAM], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=os.path.dirname(__file__))
+    assert out.returncode == 0, out.stderr
+    used, digest = out.stdout.split()
+    return int(used), digest
+
+
+def test_split_kernels_give_the_same_bits_as_one_thread():
+    # elementwise loops split into pieces per thread; the bits must not depend on the split
+    one, reference = _split_run(1)
+    assert one == 1
+    for threads in (2, 3, 8):
+        used, digest = _split_run(threads)
+        assert used == threads
+        assert digest == reference, f"{threads} threads changed the results"
+
+
+def test_split_kernels_from_many_threads_at_once(big):
+    # one loop at a time uses the pool; loops that find it busy run on their caller's thread
+    expected = np.tanh(big.numpy()) * 2.0
+
+    def work(i):
+        return [np.array_equal((pj.tanh(big) * 2.0).numpy(), expected) for _ in range(3)]
+
+    assert all(all(r) for r in run_in_threads(work))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_split_kernels_work_in_a_forked_child(big):
+    import os
+    (pj.tanh(big) * 2.0).sum()  # the pool exists in the parent now
+    pid = os.fork()
+    if pid == 0:  # the child has none of the pool's threads: it must make its own, not hang
+        try:
+            ok = np.allclose((pj.tanh(big) * 2.0).numpy(), np.tanh(big.numpy()) * 2.0)
+            os._exit(0 if ok else 1)
+        except BaseException:
+            os._exit(2)
+    import time
+    deadline = time.monotonic() + 60
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung in a split kernel")
+        time.sleep(0.05)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -33,17 +33,23 @@ void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   const bool a_full = a.shape() == out.shape() && a.is_contiguous();
   const bool b_full = b.shape() == out.shape() && b.is_contiguous();
   if (a_full && b_full) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], pb[i]);
+    parallel_for(n, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], pb[i]);
+    });
     return;
   }
   if (a_full && is_uniform(b)) {
     const Tb s = *pb;
-    for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], s);
+    parallel_for(n, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], s);
+    });
     return;
   }
   if (b_full && is_uniform(a)) {
     const Ta s = *pa;
-    for (int64_t i = 0; i < n; ++i) o[i] = f(s, pb[i]);
+    parallel_for(n, [&](int64_t lo, int64_t hi) {
+      for (int64_t i = lo; i < hi; ++i) o[i] = f(s, pb[i]);
+    });
     return;
   }
   nd_loop<3>(out.shape(),
@@ -152,8 +158,10 @@ Tensor unary(Unary op, const Tensor& x_in) {
   Tensor x = as_dtype(x_in, od);
   Tensor out = empty(x.shape(), od);
   if (auto f = vector_fn(op); f && is_floating(od) && x.is_contiguous()) {
-    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
-    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    parallel_for(x.numel(), [&](int64_t b, int64_t e) {
+      if (od == DType::Float64) vmath::apply(*f, x.data<double>() + b, out.data<double>() + b, e - b);
+      else vmath::apply(*f, x.data<float>() + b, out.data<float>() + b, e - b);
+    });
     return out;
   }
   dispatch(od, [&](auto tag) {

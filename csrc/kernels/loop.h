@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/parallel.h"
 #include "tensor/shape.h"
 #include "tensor/tensor.h"
 
@@ -77,8 +78,9 @@ void map_unary(const Tensor& out, const Tensor& x, F f) {
   Tout* o = out.data<Tout>();
   const Tin* p = x.data<Tin>();
   if (x.is_contiguous()) {
-    const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(p[i]);
+    parallel_for(x.numel(), [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) o[i] = f(p[i]);
+    });
     return;
   }
   nd_loop<2>(x.shape(), {out.strides(), x.strides()}, {0, 0},

@@ -6,6 +6,7 @@
 #include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
+#include "kernels/parallel.h"
 #include "python/bind_util.h"
 #include "python/tensor_type.h"
 #include "tensor/buffer_cache.h"
@@ -147,6 +148,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("release_cached_buffers", [] { buffers::release_cached(); pool::release_cached(); },
         "hand cached tensor buffers back to the system (RSS then tracks live tensors)");
   m.def("cached_buffer_bytes", &buffers::cached_bytes);
+  m.def("num_threads", &kernels::parallel::num_threads,
+        "threads a big elementwise loop is split across (PYJAC_NUM_THREADS, else the usable CPUs)");
   m.def("load_blas", &kernels::load_blas);
   m.def("blas_loaded", &kernels::blas_loaded);
 }
