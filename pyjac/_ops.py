@@ -147,6 +147,7 @@ round = _core.round  # half to even, as NumPy
 around = _core.round
 mod = _core.mod
 remainder = _core.mod
+floor_divide = _core.floor_divide
 
 prod = _core.prod
 var = _core.var
@@ -161,6 +162,6 @@ cumprod = _core.cumprod
 
 __all__ += [
     "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10",
-    "exp2", "reciprocal", "floor", "ceil", "trunc", "round", "around", "mod", "remainder", "prod", "var", "std",
+    "exp2", "reciprocal", "floor", "ceil", "trunc", "round", "around", "mod", "remainder", "floor_divide", "prod", "var", "std",
     "logsumexp", "argmax", "argmin", "all", "any", "cumsum", "cumprod",
 ]

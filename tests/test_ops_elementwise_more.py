@@ -650,3 +650,77 @@ def test_bool_mod_bool_is_an_error_free_integer_result():
     out = pj.mod(_t(np.array([True, False])), _t(np.array([True, True])))
     assert out.dtype == np.int64  # NumPy gives int8, which pyjac does not have
     np.testing.assert_array_equal(out.numpy(), expected)
+
+
+# ==== floor_divide (//) ===========================================================================
+def test_floor_divide_special_values_like_numpy():
+    # NumPy's floor division pairs with its remainder: a == b * (a // b) + a % b, exactly where
+    # floor(a / b) would round the wrong way; signed zeros, infinities, NaN, division by zero
+    a = np.array([7.0, -7.0, 7.0, -7.0, 0.0, -0.0, 0.0, 6.0, -1.0, 1.0, np.inf, 3.0, 5.5, -5.5, 1e300, np.nan, 2.0,
+                  7.0, 1e308, 0.3, 1.0, -0.0])
+    b = np.array([3.0, 3.0, -3.0, -3.0, 2.0, 2.0, -2.0, -3.0, np.inf, -np.inf, 2.0, 0.0, 2.5, -2.5, 7.0, 1.0, np.nan,
+                  -np.inf, 1e-308, 0.1, 0.0, 0.0])
+    with np.errstate(all="ignore"):
+        want = np.floor_divide(a, b)
+        for dtype in (np.float64, np.float32):
+            got = pj.floor_divide(_t(a.astype(dtype)), _t(b.astype(dtype))).numpy()
+            expected = np.floor_divide(a.astype(dtype), b.astype(dtype))
+            assert got.dtype == dtype
+            np.testing.assert_array_equal(got, expected)
+            ok = ~np.isnan(expected)
+            np.testing.assert_array_equal(np.signbit(got[ok]), np.signbit(expected[ok]))
+    assert want[19] == 2.0  # 0.3 // 0.1 is 2 (0.3 / 0.1 rounds to 3.0)
+
+
+def test_integer_floor_divide_like_numpy():
+    imin, imax = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    a = np.array([7, -7, 7, -7, 0, 5, -5, imin, imin, 9, imax, imin, -1])
+    b = np.array([3, 3, -3, -3, 5, 0, 0, -1, 7, 1, -1, 1, 2])
+    with np.errstate(all="ignore"):
+        want = np.floor_divide(a, b)  # x // 0 is 0; INT64_MIN // -1 wraps to INT64_MIN
+    got = pj.floor_divide(_t(a), _t(b))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got.numpy(), want)
+    bools = np.array([True, False, True])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(pj.floor_divide(_t(bools), _t(np.array([True, True, False]))).numpy(),
+                                      np.floor_divide(bools.astype(np.int64), np.array([1, 1, 0])))
+
+
+@pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 3), ()), ((), ()), ((0, 3), (3,))], ids=str)
+def test_floor_divide_operators_broadcasting_and_divmod(sa, sb, rng):
+    a, b = rng.standard_normal(sa) * 5, rng.choice([-1.0, 1.0], sb) * rng.uniform(0.5, 2.0, sb)
+    expected = np.floor_divide(a, b)
+    for out in (_t(a) // _t(b), _t(a) // b, a // _t(b), pj.floor_divide(a, _t(b))):
+        assert isinstance(out, pj.Tensor) and out.shape == expected.shape
+        np.testing.assert_array_equal(out.numpy(), expected)
+    np.testing.assert_array_equal((_t(a) // 1.5).numpy(), np.floor_divide(a, 1.5))
+    np.testing.assert_array_equal((4 // _t(b)).numpy(), np.floor_divide(4, b))
+    q, r = divmod(_t(a), _t(b))
+    np.testing.assert_array_equal(q.numpy(), expected)
+    np.testing.assert_array_equal(r.numpy(), np.mod(a, b))
+    q, r = divmod(3.0, _t(b))
+    np.testing.assert_array_equal(q.numpy(), np.floor_divide(3.0, b))
+    np.testing.assert_array_equal(r.numpy(), np.mod(3.0, b))
+    np.testing.assert_array_equal((_t(np.array([7, -7])) // 2).numpy(), [3, -4])
+    assert (_t(np.array([7, -7])) // 2).dtype == np.int64
+
+
+def test_floor_divide_has_zero_derivatives_of_the_right_shapes(rng):
+    # piecewise constant, like floor (torch's floor_divide rule is zeros too)
+    a = _t(rng.standard_normal((3, 1)) * 4, True)
+    b = _t(np.array([1.5, -2.5, 0.7, 3.0]), True)
+    ga, gb = pj.grad(pj.sum(pj.floor_divide(a, b) * 2.0), [a, b])
+    assert ga.shape == (3, 1) and gb.shape == (4,)
+    np.testing.assert_array_equal(ga.numpy(), np.zeros((3, 1)))
+    np.testing.assert_array_equal(gb.numpy(), np.zeros(4))
+    (gg,) = pj.grad(pj.sum(pj.grad(pj.sum(a // b * a), [a], create_graph=True)[0]), [a])
+    np.testing.assert_array_equal(gg.numpy(), np.zeros((3, 1)))
+    J = pj.jacobian(lambda x: pj.floor_divide(x, b), pj.tensor(np.array([1.0, 2.0, 3.0, 4.0])), strategy="forward-mode")
+    np.testing.assert_array_equal(J.numpy(), np.zeros((4, 4)))
+
+
+def test_floor_divide_torch_parity(torch, rng):
+    a, b = rng.standard_normal((4, 5)) * 6, rng.choice([-1.0, 1.0], 5) * rng.uniform(0.3, 3.0, 5)
+    ours = pj.floor_divide(_t(a), _t(b)).numpy()
+    np.testing.assert_array_equal(ours, torch.floor_divide(torch.tensor(a), torch.tensor(b)).numpy())

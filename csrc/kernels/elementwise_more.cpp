@@ -102,6 +102,28 @@ T float_mod(T a, T b) {
   return mod;
 }
 
+// NumPy's floor division (npy_divmod): the quotient that goes with float_mod, exact where
+// floor(a / b) would round (a / b can round up to an integer the true quotient doesn't reach).
+template <class T>
+T float_floordiv(T a, T b) {
+  if (b == T(0)) return a / b;
+  const T mod = std::fmod(a, b);
+  T div = (a - mod) / b;
+  if (mod != T(0) && (b < T(0)) != (mod < T(0))) div -= T(1);
+  if (div == T(0)) return std::copysign(T(0), a / b);
+  T q = std::floor(div);
+  if (div - q > T(0.5)) q += T(1);
+  return q;
+}
+
+int64_t int_floordiv(int64_t a, int64_t b) {
+  if (b == 0) return 0;                                 // NumPy: 0 (with a warning)
+  if (b == -1) return int64_t(0) - uint64_t(a);         // INT64_MIN // -1 wraps, as NumPy
+  int64_t q = a / b;
+  if (a % b != 0 && (a < 0) != (b < 0)) --q;
+  return q;
+}
+
 int64_t int_mod(int64_t a, int64_t b) {
   if (b == 0 || b == -1) return 0;  // NumPy's x % 0 is 0; -1 avoids INT64_MIN % -1 trapping
   int64_t r = a % b;
@@ -189,8 +211,10 @@ Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* 
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
       if (op == MathFn2::Arctan2) return map2<T>(out, a, b, [](T y, T x) -> T { return std::atan2(y, x); });
+      if (op == MathFn2::FloorDiv) return map2<T>(out, a, b, [](T u, T v) -> T { return float_floordiv(u, v); });
       return map2<T>(out, a, b, [](T u, T v) -> T { return float_mod(u, v); });
     } else if constexpr (std::is_same_v<T, int64_t>) {
+      if (op == MathFn2::FloorDiv) return map2<T>(out, a, b, [](T u, T v) -> T { return int_floordiv(u, v); });
       return map2<T>(out, a, b, [](T u, T v) -> T { return int_mod(u, v); });
     } else {
       throw TypeError(std::string(op_name) + ": unsupported dtype bool");

@@ -93,7 +93,8 @@ Tensor round(const Tensor& x, int64_t decimals);
 
 enum class MathFn2 {
   Arctan2,  // arctan2(y, x), float result
-  Mod,      // NumPy's remainder: the result takes the divisor's sign; integer x % 0 is 0
+  Mod,       // NumPy's remainder: the result takes the divisor's sign; integer x % 0 is 0
+  FloorDiv,  // NumPy's floor_divide: floor(a / b) consistent with Mod; integer x // 0 is 0
 };
 Tensor math_fn2(MathFn2 op, const Tensor& a, const Tensor& b, const char* op_name);
 

@@ -104,4 +104,12 @@ Tensor mod(const Tensor& a, const Tensor& b) {
   return math_op2(a, b, MathFn2::Mod, "mod", spec);
 }
 
+// Piecewise constant in both operands (like floor): zero derivatives, as torch.
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  static const OpSpec spec{"FloorDivideBackward",
+      RULE({IF_NEEDED(0, reduce_to(n, 0, zeros_like(g))), IF_NEEDED(1, reduce_to(n, 1, zeros_like(g)))}),
+      JVP(plus(IF_TANGENT(0, zeros_like(n.lift(0, t[0]))), IF_TANGENT(1, zeros_like(n.lift(1, t[1])))))};
+  return math_op2(a, b, MathFn2::FloorDiv, "floor_divide", spec);
+}
+
 }  // namespace pyjac

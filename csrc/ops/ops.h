@@ -256,6 +256,7 @@ Tensor trunc(const Tensor& x);
 Tensor round(const Tensor& x, int64_t decimals);  // NumPy's: half to even
 Tensor arctan2(const Tensor& y, const Tensor& x);
 Tensor mod(const Tensor& a, const Tensor& b);  // NumPy's remainder: the divisor's sign
+Tensor floor_divide(const Tensor& a, const Tensor& b);  // NumPy's //: pairs with mod
 
 // Reductions (`axes` as for sum).
 Tensor prod(const Tensor& x, const Axes& axes, bool keepdims);

@@ -285,6 +285,7 @@ void bind_ops_more(py::module_& m) {
   }, py::arg("x"), py::arg("decimals") = 0);
   PYJAC_BINARY(arctan2, arctan2);
   PYJAC_BINARY(mod, mod);
+  PYJAC_BINARY(floor_divide, floor_divide);
 
   m.def("prod", [](const Tensor& x, py::handle axis, bool keepdims) {
     auto axes = parse_axes(axis, "prod");
