@@ -75,6 +75,16 @@ Tensor tensor_from_object(py::handle obj) {
     if (e.matches(PyExc_ValueError)) throw ValueError(std::string("cannot make a tensor: ") + e.what());
     throw TypeError(std::string("cannot make a tensor from ") + std::string(py::str(py::type::of(obj))) + ": " + e.what());
   }
+  // NumPy reads Python ints in [2**63, 2**64) as uint64, which int64 would wrap around: raise as
+  // NumPy does where an int64 array can't hold a Python int. (uint64 arrays convert as they are.)
+  py::dtype dt = py::reinterpret_borrow<py::array>(arr).dtype();
+  if (dt.kind() == 'u' && dt.itemsize() == 8 && !py::isinstance<py::array>(obj) &&
+      !py::isinstance(obj, numpy().attr("generic"))) {
+    auto u = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>::ensure(arr);
+    for (py::ssize_t i = 0; i < u.size(); ++i)
+      if (u.data()[i] > uint64_t(INT64_MAX))
+        throw std::overflow_error("Python integer " + std::to_string(u.data()[i]) + " out of bounds for int64");
+  }
   return tensor_from_array(py::reinterpret_borrow<py::array>(arr));
 }
 
