@@ -38,12 +38,12 @@ def asarray(data, dtype=None, requires_grad=False):
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
+    # Integers travel as ints, so an int64 tensor gets them exactly (beyond int64: OverflowError).
+    is_int = isinstance(fill_value, (int, np.integer)) and not isinstance(fill_value, bool)
     if dtype is None:
-        dtype = np.asarray(fill_value).dtype
-        if dtype.kind in "iu":
-            dtype = np.int64
+        dtype = np.int64 if is_int else np.asarray(fill_value).dtype
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _finish(_core.full(shape, float(fill_value), dtype), requires_grad)
+    return _finish(_core.full(shape, int(fill_value) if is_int else float(fill_value), dtype), requires_grad)
 
 
 def zeros(*shape, dtype=None, requires_grad=False):

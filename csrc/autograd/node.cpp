@@ -57,7 +57,7 @@ bool is_private(const Tensor& t) {
 bool add_into(Tensor& into, const Tensor& other) {
   if (!is_private(into) || into.dtype() != other.dtype() || !is_floating(into.dtype())) return false;
   if (broadcast_shapes(into.shape(), other.shape(), "add") != into.shape()) return false;
-  kernels::binary_inplace(kernels::Binary::Add, into, other, 1.0);
+  kernels::binary_inplace(kernels::Binary::Add, into, other, 1.0, 1);
   return true;
 }
 

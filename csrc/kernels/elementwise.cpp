@@ -238,13 +238,19 @@ Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_
   return out;
 }
 
-Tensor binary_scalar(Binary op, const Tensor& a_in, double s, bool scalar_first, DType od) {
+Tensor binary_scalar(Binary op, const Tensor& a, double s, bool scalar_first, DType od) {
+  return binary_scalar(op, a, s, numeric_cast<int64_t>(s), scalar_first, od);
+}
+
+Tensor binary_scalar(Binary op, const Tensor& a_in, double s, int64_t s_int, bool scalar_first, DType od) {
   Tensor a = as_dtype(a_in, od);
   Tensor out = empty(a.shape(), od);
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
-      const T sv = numeric_cast<T>(s);
+      T sv;
+      if constexpr (std::is_same_v<T, int64_t>) sv = s_int;
+      else sv = static_cast<T>(s);
       if (!scalar_first && std::is_floating_point_v<T>) {
         // The common scalar operators get straight loops the compiler vectorises.
         if (op == Binary::Mul) return map_unary<T, T>(out, a, [sv](T v) -> T { return v * sv; });

@@ -3,6 +3,7 @@
 // binary_scalar followed by binary, so results don't depend on which path ran.
 #include <type_traits>
 
+#include "kernels/int_math.h"
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
 
@@ -31,22 +32,24 @@ void update(const Tensor& self, const Tensor& other, F f) {
 
 }  // namespace
 
-void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha) {
+void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha, int64_t int_alpha) {
   dispatch(self.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {
       throw TypeError("binary_inplace: bool tensors combine logically; use the out-of-place path");
     } else {
-      const T a = static_cast<T>(alpha);
-      const bool scaled = alpha != 1;
+      T a;
+      if constexpr (std::is_same_v<T, int64_t>) a = int_alpha;
+      else a = static_cast<T>(alpha);
+      const bool scaled = a != T(1);
       switch (op) {
         case Binary::Add:
-          if (scaled) return update<T>(self, other, [a](T x, T y) -> T { return x + a * y; });
-          return update<T>(self, other, [](T x, T y) -> T { return x + y; });
+          if (scaled) return update<T>(self, other, [a](T x, T y) -> T { return wrap_add(x, wrap_mul(a, y)); });
+          return update<T>(self, other, [](T x, T y) -> T { return wrap_add(x, y); });
         case Binary::Sub:
-          if (scaled) return update<T>(self, other, [a](T x, T y) -> T { return x - a * y; });
-          return update<T>(self, other, [](T x, T y) -> T { return x - y; });
-        case Binary::Mul: return update<T>(self, other, [](T x, T y) -> T { return x * y; });
+          if (scaled) return update<T>(self, other, [a](T x, T y) -> T { return wrap_sub(x, wrap_mul(a, y)); });
+          return update<T>(self, other, [](T x, T y) -> T { return wrap_sub(x, y); });
+        case Binary::Mul: return update<T>(self, other, [](T x, T y) -> T { return wrap_mul(x, y); });
         case Binary::Div: return update<T>(self, other, [](T x, T y) -> T { return x / y; });
         default: throw ValueError("binary_inplace: only add, subtract, multiply and divide");
       }

@@ -25,6 +25,9 @@ Tensor unary(Unary op, const Tensor& x);
 Tensor binary(Binary op, const Tensor& a, const Tensor& b, const char* op_name);
 // a op s (or s op a when `scalar_first`), computed in `out_dtype`.
 Tensor binary_scalar(Binary op, const Tensor& a, double s, bool scalar_first, DType out_dtype);
+// The same with a scalar known exactly as an integer too: `s_int` is the operand when `out_dtype`
+// is int64 (a double holds only 53 bits), `s` when it is a float dtype.
+Tensor binary_scalar(Binary op, const Tensor& a, double s, int64_t s_int, bool scalar_first, DType out_dtype);
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi);
 // 1 inside [lo, hi], 0 outside: clip's derivative mask, in x's dtype.
@@ -73,8 +76,9 @@ std::vector<Tensor> nonzero(const Tensor& mask);
 namespace pyjac::kernels {
 // self = self op (alpha * other) for Add and Sub, self op other for Mul and Div (alpha 1), with
 // other broadcast to self's shape. Both of self's dtype (int64 or float; Div: float), and other
-// either apart from self's memory or exactly self.
-void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha);
+// either apart from self's memory or exactly self. int64 uses `int_alpha` (exact) and wraps
+// around on overflow, as NumPy; floats use `alpha`.
+void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha, int64_t int_alpha);
 }  // namespace pyjac::kernels
 
 // ==== breadth (h1): more elementwise math, rounding, scans along an axis, more reductions ======

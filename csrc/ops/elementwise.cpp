@@ -38,16 +38,23 @@ Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, b
   return out;
 }
 
-DType scalar_op_dtype(DType t, Scalar s, bool true_division) {
+// NumPy 2 raises for a Python int that its integer operand's dtype can't hold.
+void check_int64(const Scalar& s) {
+  if (s.overflow)
+    throw std::overflow_error(std::string("Python integer out of bounds for int64 (") +
+                              (s.overflow > 0 ? "above 2**63 - 1" : "below -2**63") + ")");
+}
+
+DType scalar_op_dtype(DType t, const Scalar& s, bool true_division) {
   if (is_floating(t)) return t;
   if (!s.is_int || true_division) return DType::Float64;
-  if (!(s.value >= -9223372036854775808.0 && s.value < 9223372036854775808.0))  // NumPy 2 raises too
-    throw std::overflow_error("Python integer " + std::to_string(s.value) + " out of bounds for int64");
+  check_int64(s);
   return DType::Int64;
 }
 
-Tensor scalar_op(const Tensor& a, Scalar s, Binary k, bool scalar_first, Save save, const OpSpec& spec) {
-  Tensor out = kernels::binary_scalar(k, a, s.value, scalar_first, scalar_op_dtype(a.dtype(), s, k == Binary::Div));
+Tensor scalar_op(const Tensor& a, const Scalar& s, Binary k, bool scalar_first, Save save, const OpSpec& spec) {
+  const DType od = scalar_op_dtype(a.dtype(), s, k == Binary::Div);
+  Tensor out = kernels::binary_scalar(k, a, s.value, s.int_value, scalar_first, od);
   if (Recording r = record(out, spec, a)) {
     r->s0 = s.value;
     if (save == Save::Input || save == Save::InputAndOutput) r->saved = {a};
@@ -156,37 +163,37 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 }
 
 // ---- with a Python number (s = n.s0) --------------------------------------------------------------
-Tensor add(const Tensor& a, Scalar s) {
+Tensor add(const Tensor& a, const Scalar& s) {
   static const OpSpec spec{"AddBackward", RULE({g}), JVP(t[0])};
   return scalar_op(a, s, Binary::Add, false, Save::Nothing, spec);
 }
-Tensor sub(const Tensor& a, Scalar s) {
+Tensor sub(const Tensor& a, const Scalar& s) {
   static const OpSpec spec{"SubBackward", RULE({g}), JVP(t[0])};
   return scalar_op(a, s, Binary::Sub, false, Save::Nothing, spec);
 }
-Tensor rsub(Scalar s, const Tensor& a) {
+Tensor rsub(const Scalar& s, const Tensor& a) {
   static const OpSpec spec{"RsubBackward", RULE({-g}), JVP(-t[0])};
   return scalar_op(a, s, Binary::Sub, true, Save::Nothing, spec);
 }
-Tensor mul(const Tensor& a, Scalar s) {
+Tensor mul(const Tensor& a, const Scalar& s) {
   static const OpSpec spec{"MulBackward", RULE({g * n.s0}), JVP(t[0] * n.s0)};
   return scalar_op(a, s, Binary::Mul, false, Save::Nothing, spec);
 }
-Tensor div(const Tensor& a, Scalar s) {
+Tensor div(const Tensor& a, const Scalar& s) {
   static const OpSpec spec{"DivBackward", RULE({g / n.s0}), JVP(t[0] / n.s0)};
   return scalar_op(a, s, Binary::Div, false, Save::Nothing, spec);
 }
-Tensor rdiv(Scalar s, const Tensor& a) {
+Tensor rdiv(const Scalar& s, const Tensor& a) {
   static const OpSpec spec{"RdivBackward", RULE({-(g * OUT) / A}), JVP(-(t[0] * OUT) / A)};
   return scalar_op(a, s, Binary::Div, true, Save::InputAndOutput, spec);
 }
-Tensor pow(const Tensor& a, Scalar s) {
+Tensor pow(const Tensor& a, const Scalar& s) {
   static const OpSpec spec{"PowBackward",
       RULE({n.s0 == 0 ? zeros_like(g) : g * (n.s0 * pow(A, Scalar{n.s0 - 1, false}))}),
       JVP(n.s0 == 0 ? zeros_like(t[0]) : t[0] * (n.s0 * pow(A, Scalar{n.s0 - 1, false})))};
   return scalar_op(a, s, Binary::Pow, false, Save::Input, spec);
 }
-Tensor rpow(Scalar s, const Tensor& a) {
+Tensor rpow(const Scalar& s, const Tensor& a) {
   static const OpSpec spec{"RpowBackward", RULE({g * OUT * std::log(n.s0)}), JVP(t[0] * OUT * std::log(n.s0))};
   return scalar_op(a, s, Binary::Pow, true, Save::Output, spec);
 }
@@ -199,6 +206,43 @@ Tensor le(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Le,
 Tensor gt(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Gt, a, b, "greater"); }
 Tensor ge(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Ge, a, b, "greater_equal"); }
 Tensor logical_not(const Tensor& x) { return kernels::unary(Unary::LogicalNot, x); }
+
+namespace {
+
+Tensor compare(Binary k, const Tensor& a, const Scalar& s, const char* name) {
+  if (!s.is_int) return kernels::binary(k, a, scalar_tensor(s.value, float_result(a.dtype())), name);
+  if (!is_floating(a.dtype())) {
+    if (!s.overflow) return kernels::binary(k, a, full_int({}, s.int_value, DType::Int64), name);
+    // Beyond int64: above (overflow > 0) or below every element, whatever their values.
+    bool answer = false;  // Eq
+    switch (k) {
+      case Binary::Ne: answer = true; break;
+      case Binary::Lt: case Binary::Le: answer = s.overflow > 0; break;
+      case Binary::Gt: case Binary::Ge: answer = s.overflow < 0; break;
+      default: break;
+    }
+    return full(a.shape(), answer ? 1.0 : 0.0, DType::Bool);
+  }
+  if (std::isinf(s.value)) throw std::overflow_error("int too large to convert to float");  // as NumPy
+  return kernels::binary(k, a, scalar_tensor(s.value, a.dtype()), name);
+}
+
+}  // namespace
+
+Tensor eq(const Tensor& a, const Scalar& s) { return compare(Binary::Eq, a, s, "equal"); }
+Tensor ne(const Tensor& a, const Scalar& s) { return compare(Binary::Ne, a, s, "not_equal"); }
+Tensor lt(const Tensor& a, const Scalar& s) { return compare(Binary::Lt, a, s, "less"); }
+Tensor le(const Tensor& a, const Scalar& s) { return compare(Binary::Le, a, s, "less_equal"); }
+Tensor gt(const Tensor& a, const Scalar& s) { return compare(Binary::Gt, a, s, "greater"); }
+Tensor ge(const Tensor& a, const Scalar& s) { return compare(Binary::Ge, a, s, "greater_equal"); }
+
+// ---- Python numbers as tensors -------------------------------------------------------------------
+Tensor full(const Shape& shape, const Scalar& s, DType d) {
+  if (!s.is_int || d != DType::Int64) return full(shape, s.value, d);
+  check_int64(s);
+  return full_int(shape, s.int_value, d);
+}
+Tensor scalar_tensor(const Scalar& s, DType d) { return full({}, s, d); }
 
 // ---- elementwise functions: f, f' (X is the input, OUT the output) --------------------------------
 #define X n.saved.at(0)

@@ -167,7 +167,7 @@ struct Entry {
   bool bool_scalar = false;  // a 0-d bool: indexes a new axis of length 1
 };
 
-Tensor int64_scalar(int64_t v) { return scalar_tensor(double(v), DType::Int64); }
+Tensor int64_scalar(int64_t v) { return full_int({}, v, DType::Int64); }
 
 IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bool ints_as_arrays) {
   std::vector<Entry> entries;

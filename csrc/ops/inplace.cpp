@@ -134,7 +134,7 @@ Tensor scaled(const Tensor& other, Scalar alpha) {
 bool direct(const Tensor& self, const Tensor& other, kernels::Binary k, Scalar alpha) {
   const DType d = self.dtype();
   if (other.dtype() != d || d == DType::Bool) return false;
-  if (!is_floating(d) && (k == kernels::Binary::Div || !alpha.is_int)) return false;
+  if (!is_floating(d) && (k == kernels::Binary::Div || !alpha.is_int || alpha.overflow)) return false;
   if (other->storage != self->storage) return true;
   return other->offset == self->offset && other.shape() == self.shape() && other.strides() == self.strides();
 }
@@ -148,7 +148,7 @@ Tensor arith_(const char* op, const Tensor& self, const Tensor& other, Scalar al
   check_fits(op, other.shape(), self.shape());
   const Gate gate = autograd_gate(op, self, {&other});
   if (!gate && direct(self, other, k, alpha)) {
-    kernels::binary_inplace(k, self, other, alpha.value);
+    kernels::binary_inplace(k, self, other, alpha.value, alpha.int_value);
     ++self->storage->version;
     return self;
   }
@@ -291,7 +291,7 @@ const OpSpec& setitem_spec() {
 
 // ---- arithmetic: the out-of-place op's node, adopted by self --------------------------------------
 using kernels::Binary;
-constexpr Scalar kOne{1, true};
+constexpr Scalar kOne = Scalar::of_int(1);
 
 Tensor add_(const Tensor& self, const Tensor& other, Scalar alpha) {
   return arith_("add_", self, other, alpha, Binary::Add, add, false);
@@ -329,19 +329,20 @@ Tensor copy_(const Tensor& self, const Tensor& src) {
 
 namespace {
 
-Tensor fill(const char* op, const Tensor& self, double value) {
+Tensor fill(const char* op, const Tensor& self, const Scalar& value) {
   static const OpSpec spec{"FillBackward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};
   check_writable(op, self);
+  const Tensor v = scalar_tensor(value, self.dtype());  // exact for an int into int64
   const Gate gate = autograd_gate(op, self, {});
-  write(self, scalar_tensor(value, self.dtype()));
+  write(self, v);
   if (gate) rebase(self, gate, spec, {self}, [](OpNode&) {});
   return self;
 }
 
 }  // namespace
 
-Tensor fill_(const Tensor& self, double value) { return fill("fill_", self, value); }
-Tensor zero_(const Tensor& self) { return fill("zero_", self, 0); }
+Tensor fill_(const Tensor& self, Scalar value) { return fill("fill_", self, value); }
+Tensor zero_(const Tensor& self) { return fill("zero_", self, Scalar::of_int(0)); }
 
 // ---- assignment to a basic index ---------------------------------------------------------------
 Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index_in, const Tensor& value_in) {

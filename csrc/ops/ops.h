@@ -9,10 +9,23 @@
 namespace pyjac {
 
 // A Python number: ints keep integer tensors integral, floats don't (NumPy 2's weak scalars).
+// `value` is the number as a double (an int correctly rounded, as float(n)): what float tensors
+// and the derivative rules use. An int also keeps its exact value for integer tensors: `int_value`
+// when it fits int64 (`overflow` 0); beyond int64 `overflow` says which side (+1 above INT64_MAX,
+// -1 below INT64_MIN) and `value` is the rounded double.
 struct Scalar {
   double value;
   bool is_int;
+  int8_t overflow = 0;
+  int64_t int_value = 0;
+
+  static constexpr Scalar of_int(int64_t v) { return {double(v), true, 0, v}; }
 };
+
+// s as a 0-d tensor (or filling `shape`) of dtype d, as NumPy converts a Python number: an int
+// into int64 exactly (beyond int64: OverflowError, as NumPy 2), anything else through the double.
+Tensor scalar_tensor(const Scalar& s, DType d);
+Tensor full(const Shape& shape, const Scalar& s, DType d);
 
 using TensorList = std::vector<Tensor>;
 using Axes = std::optional<std::vector<int64_t>>;  // nullopt: every axis
@@ -30,14 +43,14 @@ Tensor sigmoid_backward(const Tensor& g, const Tensor& y);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& x);
 // With a Python number on the right (or, for the r* forms, on the left).
-Tensor add(const Tensor& a, Scalar s);
-Tensor mul(const Tensor& a, Scalar s);
-Tensor sub(const Tensor& a, Scalar s);
-Tensor rsub(Scalar s, const Tensor& a);
-Tensor div(const Tensor& a, Scalar s);
-Tensor rdiv(Scalar s, const Tensor& a);
-Tensor pow(const Tensor& a, Scalar s);
-Tensor rpow(Scalar s, const Tensor& a);
+Tensor add(const Tensor& a, const Scalar& s);
+Tensor mul(const Tensor& a, const Scalar& s);
+Tensor sub(const Tensor& a, const Scalar& s);
+Tensor rsub(const Scalar& s, const Tensor& a);
+Tensor div(const Tensor& a, const Scalar& s);
+Tensor rdiv(const Scalar& s, const Tensor& a);
+Tensor pow(const Tensor& a, const Scalar& s);
+Tensor rpow(const Scalar& s, const Tensor& a);
 
 // Comparisons give bool tensors and no gradient.
 Tensor eq(const Tensor& a, const Tensor& b);
@@ -46,6 +59,15 @@ Tensor lt(const Tensor& a, const Tensor& b);
 Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
+// Against a Python number on the right (for one on the left swap the sides: s < x is x > s), as
+// NumPy 2 compares: exactly with an int against integer and bool tensors (an int beyond int64 is
+// above or below every element, a constant answer), in x's dtype against float tensors.
+Tensor eq(const Tensor& a, const Scalar& s);
+Tensor ne(const Tensor& a, const Scalar& s);
+Tensor lt(const Tensor& a, const Scalar& s);
+Tensor le(const Tensor& a, const Scalar& s);
+Tensor gt(const Tensor& a, const Scalar& s);
+Tensor ge(const Tensor& a, const Scalar& s);
 Tensor logical_not(const Tensor& x);
 
 // Elementwise functions.
@@ -223,7 +245,7 @@ Tensor mul_(const Tensor& self, const Tensor& other);
 Tensor div_(const Tensor& self, const Tensor& other);
 Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double> hi);
 Tensor copy_(const Tensor& self, const Tensor& src);  // src broadcast to self's shape
-Tensor fill_(const Tensor& self, double value);
+Tensor fill_(const Tensor& self, Scalar value);  // an int fills an int64 tensor exactly
 Tensor zero_(const Tensor& self);
 // self[index] = value (basic indices; value broadcast to the region, as NumPy).
 Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index, const Tensor& value);

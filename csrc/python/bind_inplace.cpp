@@ -10,6 +10,7 @@ namespace {
 
 // The operand of an in-place op: a Python number takes self's dtype when self is floating (NumPy's
 // weak scalars), so x.add_(1.5) keeps a float32 x float32 and int_tensor.add_(1.5) fails the cast.
+// An int goes into int64 exactly, and beyond int64 raises OverflowError, as NumPy.
 Tensor operand_for(const Tensor& self, py::handle other) {
   Scalar s;
   if (as_scalar(other, s)) {
@@ -17,7 +18,7 @@ Tensor operand_for(const Tensor& self, py::handle other) {
                     : PyBool_Check(other.ptr())      ? DType::Bool
                     : s.is_int                       ? DType::Int64
                                                      : DType::Float64;
-    return scalar_tensor(s.value, d);
+    return scalar_tensor(s, d);
   }
   return as_tensor(other);
 }
@@ -88,7 +89,7 @@ void bind_inplace(py::module_& m) {
     return run(self, [&] { return copy_(self, s); });
   }, py::arg("self").noconvert(), py::arg("src"));
   m.def("fill_", [](const Tensor& self, py::handle value) {
-    const double v = number(value, "fill_", "value").value;
+    const Scalar v = number(value, "fill_", "value");
     return run(self, [&] { return fill_(self, v); });
   }, py::arg("self").noconvert(), py::arg("value"));
   m.def("zero_", [](const Tensor& self) { return run(self, [&] { return zero_(self); }); },

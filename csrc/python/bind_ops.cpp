@@ -37,6 +37,23 @@ int64_t total_numel(const TensorList& ts) {
   return n;
 }
 
+using CompareFn = Tensor (*)(const Tensor&, const Tensor&);
+using CompareNumberFn = Tensor (*)(const Tensor&, const Scalar&);
+
+// A comparison function: a Python number on either side compares as with the operators (ints
+// exactly against integer tensors, see ops.h); `reflected` is the op with the sides swapped.
+Tensor compare_any(py::handle a, py::handle b, CompareFn on_tensors, CompareNumberFn number_right,
+                   CompareNumberFn reflected) {
+  Scalar sa, sb;
+  const bool a_number = as_scalar(a, sa, true), b_number = as_scalar(b, sb, true);
+  if (a_number != b_number) {
+    Tensor x = as_tensor(a_number ? b : a);
+    return without_gil_if_large(x.numel(), [&] { return a_number ? reflected(x, sa) : number_right(x, sb); });
+  }
+  auto [x, y] = as_operands(a, b);
+  return without_gil_if_large(std::max(x.numel(), y.numel()), [&] { return on_tensors(x, y); });
+}
+
 }  // namespace
 
 TensorList as_tensor_list(py::handle seq, const char* op) {
@@ -58,12 +75,13 @@ void bind_ops(py::module_& m) {
   PYJAC_BINARY(power, pow);
   PYJAC_BINARY(maximum, maximum);
   PYJAC_BINARY(minimum, minimum);
-  PYJAC_BINARY(equal, eq);
-  PYJAC_BINARY(not_equal, ne);
-  PYJAC_BINARY(less, lt);
-  PYJAC_BINARY(less_equal, le);
-  PYJAC_BINARY(greater, gt);
-  PYJAC_BINARY(greater_equal, ge);
+  m.def("equal", [](py::handle a, py::handle b) { return compare_any(a, b, eq, eq, eq); }, py::arg("a"), py::arg("b"));
+  m.def("not_equal", [](py::handle a, py::handle b) { return compare_any(a, b, ne, ne, ne); }, py::arg("a"), py::arg("b"));
+  m.def("less", [](py::handle a, py::handle b) { return compare_any(a, b, lt, lt, gt); }, py::arg("a"), py::arg("b"));
+  m.def("less_equal", [](py::handle a, py::handle b) { return compare_any(a, b, le, le, ge); }, py::arg("a"), py::arg("b"));
+  m.def("greater", [](py::handle a, py::handle b) { return compare_any(a, b, gt, gt, lt); }, py::arg("a"), py::arg("b"));
+  m.def("greater_equal", [](py::handle a, py::handle b) { return compare_any(a, b, ge, ge, le); }, py::arg("a"),
+        py::arg("b"));
   PYJAC_BINARY(matmul, matmul);
   PYJAC_BINARY(dot, dot);
   make_unary_function(m.ptr(), "negative", [](const Tensor& x) { return neg(x); }, nullptr);
@@ -137,7 +155,12 @@ void bind_ops(py::module_& m) {
   // ---- creation -------------------------------------------------------------------------------
   m.def("from_object", &tensor_from_object);
   m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype)); });
-  m.def("full", [](py::handle shape, double v, py::handle dtype) { return full(parse_shape(shape, "full"), v, parse_dtype(dtype)); });
+  // A Python int fills an int64 tensor exactly (beyond int64: OverflowError, as NumPy).
+  m.def("full", [](py::handle shape, py::handle value, py::handle dtype) {
+    Scalar v;
+    if (!as_scalar(value, v)) v = {py::cast<double>(value), false};
+    return full(parse_shape(shape, "full"), v, parse_dtype(dtype));
+  });
   m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
   m.def("linspace", [](double a, double b, int64_t num, bool endpoint, py::handle dtype) {
     return kernels::linspace(a, b, num, endpoint, parse_dtype(dtype));

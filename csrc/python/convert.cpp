@@ -75,6 +75,16 @@ Tensor tensor_from_object(py::handle obj) {
     if (e.matches(PyExc_ValueError)) throw ValueError(std::string("cannot make a tensor: ") + e.what());
     throw TypeError(std::string("cannot make a tensor from ") + std::string(py::str(py::type::of(obj))) + ": " + e.what());
   }
+  // NumPy reads Python ints in [2**63, 2**64) as uint64, which int64 would wrap around: raise as
+  // NumPy does where an int64 array can't hold a Python int. (uint64 arrays convert as they are.)
+  py::dtype dt = py::reinterpret_borrow<py::array>(arr).dtype();
+  if (dt.kind() == 'u' && dt.itemsize() == 8 && !py::isinstance<py::array>(obj) &&
+      !py::isinstance(obj, numpy().attr("generic"))) {
+    auto u = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>::ensure(arr);
+    for (py::ssize_t i = 0; i < u.size(); ++i)
+      if (u.data()[i] > uint64_t(INT64_MAX))
+        throw std::overflow_error("Python integer " + std::to_string(u.data()[i]) + " out of bounds for int64");
+  }
   return tensor_from_array(py::reinterpret_borrow<py::array>(arr));
 }
 
@@ -91,7 +101,7 @@ py::array numpy_view(const Tensor& t, py::handle owner) {
   return py::array(py::dtype(dtype_name(t.dtype())), shape, strides, t.raw_data(), owner);
 }
 
-bool as_scalar(py::handle obj, Scalar& out) {
+bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok) {
   PyObject* p = obj.ptr();
   if (PyFloat_Check(p)) {
     out = {PyFloat_AS_DOUBLE(p), false};
@@ -103,17 +113,16 @@ bool as_scalar(py::handle obj, Scalar& out) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
     if (!overflow) {
-      out = {double(v), true};
+      out = {double(v), true, 0, v};
       return true;
     }
     double d = PyLong_AsDouble(p);
-    if (d == -1.0 && PyErr_Occurred()) {  // beyond a double too, as NumPy says
+    if (d == -1.0 && PyErr_Occurred()) {  // beyond a double too
       PyErr_Clear();
-      throw std::overflow_error("int too large to convert to float");
+      if (!beyond_double_ok) throw std::overflow_error("int too large to convert to float");  // as NumPy says
+      d = overflow > 0 ? HUGE_VAL : -HUGE_VAL;
     }
-    // Just below -2**63 rounds to -2**63, which int64 holds: keep it visibly out of range.
-    if (overflow < 0 && d >= -9223372036854775808.0) d = std::nextafter(-9223372036854775808.0, -HUGE_VAL);
-    out = {d, true};
+    out = {d, true, int8_t(overflow > 0 ? 1 : -1), 0};
     return true;
   }
   return false;
@@ -121,11 +130,9 @@ bool as_scalar(py::handle obj, Scalar& out) {
 
 std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b) {
   Scalar s;
-  auto weak = [&](const Tensor& other, Scalar v) {
+  auto weak = [&](const Tensor& other, const Scalar& v) {
     DType d = is_floating(other.dtype()) ? other.dtype() : (v.is_int ? DType::Int64 : DType::Float64);
-    if (d == DType::Int64 && !(v.value >= -9223372036854775808.0 && v.value < 9223372036854775808.0))
-      throw std::overflow_error("Python integer " + std::to_string(v.value) + " out of bounds for int64");
-    return scalar_tensor(v.value, d);
+    return scalar_tensor(v, d);  // an int exactly; beyond int64 for an integer tensor: OverflowError
   };
   if (as_scalar(a, s) && !as_scalar(b, s)) {
     as_scalar(a, s);

@@ -25,8 +25,10 @@ DType parse_dtype(py::handle dtype);
 py::object numpy_dtype(DType d);
 
 // A Python int or float; false for anything else, bools included (they become 0-d bool
-// tensors, which promote like NumPy's bool scalars). An int beyond a double raises OverflowError.
-bool as_scalar(py::handle obj, Scalar& out);
+// tensors, which promote like NumPy's bool scalars). An int keeps its exact value (see Scalar).
+// An int beyond a double raises OverflowError, unless `beyond_double_ok` (comparisons, which
+// NumPy answers for integer tensors): then its `value` is +-inf.
+bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok = false);
 // Two operands of a binary function: a Python number takes its dtype from the other operand
 // (NumPy 2's weak scalars).
 std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b);

@@ -80,7 +80,7 @@ std::optional<Tensor> operand(PyObject* other) {
 }
 
 using TensorFn = Tensor (*)(const Tensor&, const Tensor&);
-using ScalarFn = Tensor (*)(const Tensor&, Scalar);
+using ScalarFn = Tensor (*)(const Tensor&, const Scalar&);
 
 // A binary operator slot. Python calls it as slot(a, b) for both `a op b` and the reflected
 // `b op a`, so which side is the tensor decides the order. Python numbers take the scalar fast
@@ -104,15 +104,15 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TensorFn on_tensors, ScalarFn te
   }
 }
 
-Tensor add_ts(const Tensor& x, Scalar s) { return add(x, s); }
-Tensor sub_ts(const Tensor& x, Scalar s) { return sub(x, s); }
-Tensor sub_st(const Tensor& x, Scalar s) { return rsub(s, x); }
-Tensor mul_ts(const Tensor& x, Scalar s) { return mul(x, s); }
-Tensor div_ts(const Tensor& x, Scalar s) { return div(x, s); }
-Tensor div_st(const Tensor& x, Scalar s) { return rdiv(s, x); }
-Tensor pow_ts(const Tensor& x, Scalar s) { return pow(x, s); }
-Tensor pow_st(const Tensor& x, Scalar s) { return rpow(s, x); }
-Tensor matmul_number(const Tensor&, Scalar) { throw ValueError("matmul: a Python number is not a matrix; use *"); }
+Tensor add_ts(const Tensor& x, const Scalar& s) { return add(x, s); }
+Tensor sub_ts(const Tensor& x, const Scalar& s) { return sub(x, s); }
+Tensor sub_st(const Tensor& x, const Scalar& s) { return rsub(s, x); }
+Tensor mul_ts(const Tensor& x, const Scalar& s) { return mul(x, s); }
+Tensor div_ts(const Tensor& x, const Scalar& s) { return div(x, s); }
+Tensor div_st(const Tensor& x, const Scalar& s) { return rdiv(s, x); }
+Tensor pow_ts(const Tensor& x, const Scalar& s) { return pow(x, s); }
+Tensor pow_st(const Tensor& x, const Scalar& s) { return rpow(s, x); }
+Tensor matmul_number(const Tensor&, const Scalar&) { throw ValueError("matmul: a Python number is not a matrix; use *"); }
 
 PyObject* nb_add(PyObject* a, PyObject* b) { return binary_slot(a, b, add, add_ts, add_ts); }
 PyObject* nb_subtract(PyObject* a, PyObject* b) { return binary_slot(a, b, sub, sub_ts, sub_st); }
@@ -185,16 +185,22 @@ PyObject* nb_int(PyObject* a) {
 PyObject* richcompare(PyObject* self, PyObject* other, int op) {
   try {
     const Tensor& x = unwrap(self);
-    Tensor y;
     Scalar s;
-    if (as_scalar(other, s)) {
-      // Numbers compare as weak scalars: they take x's dtype when it is a float.
-      y = scalar_tensor(s.value, is_floating(x.dtype()) ? x.dtype() : (s.is_int ? DType::Int64 : DType::Float64));
-    } else {
-      std::optional<Tensor> t = operand(other);
-      if (!t) Py_RETURN_NOTIMPLEMENTED;
-      y = std::move(*t);
+    if (as_scalar(other, s, true)) {
+      // Numbers compare as NumPy 2's weak scalars (ops.h): ints exactly against integer tensors.
+      switch (op) {
+        case Py_EQ: return wrap(eq(x, s));
+        case Py_NE: return wrap(ne(x, s));
+        case Py_LT: return wrap(lt(x, s));
+        case Py_LE: return wrap(le(x, s));
+        case Py_GT: return wrap(gt(x, s));
+        case Py_GE: return wrap(ge(x, s));
+      }
+      Py_RETURN_NOTIMPLEMENTED;
     }
+    std::optional<Tensor> t = operand(other);
+    if (!t) Py_RETURN_NOTIMPLEMENTED;
+    const Tensor& y = *t;
     switch (op) {
       case Py_EQ: return wrap(eq(x, y));
       case Py_NE: return wrap(ne(x, y));

@@ -96,6 +96,18 @@ Tensor full(const Shape& shape, double value, DType dtype) {
 
 Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
 
+Tensor full_int(const Shape& shape, int64_t value, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  int64_t n = t.numel();
+  dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    T v = static_cast<T>(value);
+    for (int64_t i = 0; i < n; ++i) p[i] = v;
+  });
+  return t;
+}
+
 double item_as_double(const Tensor& t) {
   return dispatch(t.dtype(), [&](auto tag) -> double {
     using T = decltype(tag);

@@ -97,6 +97,8 @@ Tensor empty(const Shape& shape, DType dtype);
 Tensor zeros(const Shape& shape, DType dtype);
 Tensor full(const Shape& shape, double value, DType dtype);
 Tensor scalar_tensor(double value, DType dtype);
+// An integer value, exact in int64 (a double holds only 53 bits); other dtypes convert it.
+Tensor full_int(const Shape& shape, int64_t value, DType dtype);
 
 double item_as_double(const Tensor& t);  // first element, any dtype
 
