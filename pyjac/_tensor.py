@@ -156,12 +156,6 @@ _math_and_reduction_methods = {
     "round": lambda self, decimals=0: _core.round(self, decimals),
     "__round__": lambda self, ndigits=None: _core.round(self, 0 if ndigits is None else ndigits),
     "arctan2": lambda self, other: _core.arctan2(self, other),
-    "__mod__": lambda self, other: _core.mod(self, other),
-    "__rmod__": lambda self, other: _core.mod(other, self),
-    "__floordiv__": lambda self, other: _core.floor_divide(self, other),
-    "__rfloordiv__": lambda self, other: _core.floor_divide(other, self),
-    "__divmod__": lambda self, other: (_core.floor_divide(self, other), _core.mod(self, other)),
-    "__rdivmod__": lambda self, other: (_core.floor_divide(other, self), _core.mod(other, self)),
 }
 for _name in ("arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2",
               "reciprocal", "floor", "ceil", "trunc"):

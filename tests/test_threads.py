@@ -286,19 +286,17 @@ RELEASING = [
     ("stack", lambda b: pj.stack([b, b])),
     ("copy", lambda b: b.copy()),
     ("reshape that copies", lambda b: pj.reshape(pj.transpose(pj.reshape(b, (1024, -1))), (-1,))),
-]
-# Long kernels whose bindings keep the GIL today (python/bindings.cpp, bind_ops.cpp): strict
-# xfails, so that the day one is fixed the mark has to go.
-HOLDING = [
     ("tensor + float", lambda b: b + 1.0),
     ("tensor ** float", lambda b: b ** 1.5),
+    ("float - tensor", lambda b: 2.0 - b),
     ("comparison", lambda b: b > b),
+    ("comparison with a number", lambda b: b >= 0.5),
+    ("tensor % float", lambda b: b % 0.3),
+    ("tensor // float", lambda b: b // 0.3),
 ]
 
 
-@pytest.mark.parametrize("name, kernel", RELEASING + [
-    pytest.param(name, kernel, marks=pytest.mark.xfail(strict=True, reason="binding keeps the GIL"))
-    for name, kernel in HOLDING])
+@pytest.mark.parametrize("name, kernel", RELEASING)
 def test_long_kernels_release_the_gil(big, name, kernel):
     assert _let_other_threads_run(lambda: kernel(big)), f"{name} kept the GIL for its whole run"
 

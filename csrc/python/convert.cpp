@@ -128,12 +128,14 @@ bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok) {
   return false;
 }
 
+Tensor weak_scalar(const Tensor& other, const Scalar& v) {
+  DType d = is_floating(other.dtype()) ? other.dtype() : (v.is_int ? DType::Int64 : DType::Float64);
+  return scalar_tensor(v, d);  // an int exactly; beyond int64 for an integer tensor: OverflowError
+}
+
 std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b) {
   Scalar s;
-  auto weak = [&](const Tensor& other, const Scalar& v) {
-    DType d = is_floating(other.dtype()) ? other.dtype() : (v.is_int ? DType::Int64 : DType::Float64);
-    return scalar_tensor(v, d);  // an int exactly; beyond int64 for an integer tensor: OverflowError
-  };
+  auto weak = weak_scalar;
   if (as_scalar(a, s) && !as_scalar(b, s)) {
     as_scalar(a, s);
     Tensor tb = as_tensor(b);

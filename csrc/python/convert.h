@@ -32,6 +32,8 @@ bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok = false);
 // Two operands of a binary function: a Python number takes its dtype from the other operand
 // (NumPy 2's weak scalars).
 std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b);
+// A Python number as the 0-d operand of an op with `other`: other's dtype when that is a float.
+Tensor weak_scalar(const Tensor& other, const Scalar& v);
 
 Axes parse_axes(py::handle axis, const char* op);
 Shape parse_shape(py::handle shape, const char* op);

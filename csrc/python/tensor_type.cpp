@@ -92,7 +92,8 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TensorFn on_tensors, ScalarFn te
   try {
     const Tensor& x = unwrap(self);
     Scalar s;
-    if (as_scalar(other, s)) return wrap(tensor_left ? tensor_scalar(x, s) : scalar_tensor(x, s));
+    if (as_scalar(other, s))
+      return wrap(without_gil_if_large(x.numel(), [&] { return tensor_left ? tensor_scalar(x, s) : scalar_tensor(x, s); }));
     std::optional<Tensor> y = operand(other);
     if (!y) Py_RETURN_NOTIMPLEMENTED;
     const Tensor& lhs = tensor_left ? x : *y;
@@ -113,12 +114,31 @@ Tensor div_st(const Tensor& x, const Scalar& s) { return rdiv(s, x); }
 Tensor pow_ts(const Tensor& x, const Scalar& s) { return pow(x, s); }
 Tensor pow_st(const Tensor& x, const Scalar& s) { return rpow(s, x); }
 Tensor matmul_number(const Tensor&, const Scalar&) { throw ValueError("matmul: a Python number is not a matrix; use *"); }
+Tensor mod_ts(const Tensor& x, const Scalar& s) { return mod(x, weak_scalar(x, s)); }
+Tensor mod_st(const Tensor& x, const Scalar& s) { return mod(weak_scalar(x, s), x); }
+Tensor floordiv_ts(const Tensor& x, const Scalar& s) { return floor_divide(x, weak_scalar(x, s)); }
+Tensor floordiv_st(const Tensor& x, const Scalar& s) { return floor_divide(weak_scalar(x, s), x); }
 
 PyObject* nb_add(PyObject* a, PyObject* b) { return binary_slot(a, b, add, add_ts, add_ts); }
 PyObject* nb_subtract(PyObject* a, PyObject* b) { return binary_slot(a, b, sub, sub_ts, sub_st); }
 PyObject* nb_multiply(PyObject* a, PyObject* b) { return binary_slot(a, b, mul, mul_ts, mul_ts); }
 PyObject* nb_true_divide(PyObject* a, PyObject* b) { return binary_slot(a, b, div, div_ts, div_st); }
 PyObject* nb_matmul(PyObject* a, PyObject* b) { return binary_slot(a, b, matmul, matmul_number, matmul_number); }
+PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary_slot(a, b, mod, mod_ts, mod_st); }
+PyObject* nb_floor_divide(PyObject* a, PyObject* b) { return binary_slot(a, b, floor_divide, floordiv_ts, floordiv_st); }
+PyObject* nb_divmod(PyObject* a, PyObject* b) {
+  PyObject* q = nb_floor_divide(a, b);
+  if (!q || q == Py_NotImplemented) return q;
+  PyObject* r = nb_remainder(a, b);
+  if (!r || r == Py_NotImplemented) {
+    Py_DECREF(q);
+    return r;
+  }
+  PyObject* pair = PyTuple_Pack(2, q, r);
+  Py_DECREF(q);
+  Py_DECREF(r);
+  return pair;
+}
 PyObject* nb_power(PyObject* a, PyObject* b, PyObject* mod) {
   if (mod != Py_None) {
     PyErr_SetString(PyExc_TypeError, "pow() with a modulus is not supported for tensors");
@@ -186,30 +206,19 @@ PyObject* richcompare(PyObject* self, PyObject* other, int op) {
   try {
     const Tensor& x = unwrap(self);
     Scalar s;
+    if (op < Py_LT || op > Py_GE) Py_RETURN_NOTIMPLEMENTED;
     if (as_scalar(other, s, true)) {
       // Numbers compare as NumPy 2's weak scalars (ops.h): ints exactly against integer tensors.
-      switch (op) {
-        case Py_EQ: return wrap(eq(x, s));
-        case Py_NE: return wrap(ne(x, s));
-        case Py_LT: return wrap(lt(x, s));
-        case Py_LE: return wrap(le(x, s));
-        case Py_GT: return wrap(gt(x, s));
-        case Py_GE: return wrap(ge(x, s));
-      }
-      Py_RETURN_NOTIMPLEMENTED;
+      using NumberFn = Tensor (*)(const Tensor&, const Scalar&);
+      static constexpr NumberFn by_number[] = {lt, le, eq, ne, gt, ge};  // Py_LT .. Py_GE
+      return wrap(without_gil_if_large(x.numel(), [&] { return by_number[op](x, s); }));
     }
     std::optional<Tensor> t = operand(other);
     if (!t) Py_RETURN_NOTIMPLEMENTED;
     const Tensor& y = *t;
-    switch (op) {
-      case Py_EQ: return wrap(eq(x, y));
-      case Py_NE: return wrap(ne(x, y));
-      case Py_LT: return wrap(lt(x, y));
-      case Py_LE: return wrap(le(x, y));
-      case Py_GT: return wrap(gt(x, y));
-      case Py_GE: return wrap(ge(x, y));
-    }
-    Py_RETURN_NOTIMPLEMENTED;
+    using TensorsFn = Tensor (*)(const Tensor&, const Tensor&);
+    static constexpr TensorsFn by_tensor[] = {lt, le, eq, ne, gt, ge};
+    return wrap(without_gil_if_large(std::max(x.numel(), y.numel()), [&] { return by_tensor[op](x, y); }));
   } catch (...) {
     set_python_error();
     return nullptr;
@@ -346,6 +355,9 @@ PyType_Slot slots[] = {
     {Py_nb_subtract, reinterpret_cast<void*>(nb_subtract)},
     {Py_nb_multiply, reinterpret_cast<void*>(nb_multiply)},
     {Py_nb_true_divide, reinterpret_cast<void*>(nb_true_divide)},
+    {Py_nb_remainder, reinterpret_cast<void*>(nb_remainder)},
+    {Py_nb_floor_divide, reinterpret_cast<void*>(nb_floor_divide)},
+    {Py_nb_divmod, reinterpret_cast<void*>(nb_divmod)},
     {Py_nb_power, reinterpret_cast<void*>(nb_power)},
     {Py_nb_matrix_multiply, reinterpret_cast<void*>(nb_matmul)},
     {Py_nb_negative, reinterpret_cast<void*>(nb_negative)},
