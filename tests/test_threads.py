@@ -328,7 +328,7 @@ import numpy as np
 import pyjac as pj
 h = hashlib.sha256()
 rng = np.random.default_rng(0)
-for n in (1000, (1 << 17) - 1, 1 << 17, (1 << 17) + 77, 1_000_003):
+for n in (1000, (1 << 18) - 1, 1 << 18, (1 << 18) + 77, 1_000_003):
     for dtype in ("float64", "float32"):
         a = pj.tensor(rng.standard_normal(n).astype(dtype), requires_grad=True)
         b = pj.tensor(rng.standard_normal(n).astype(dtype))
