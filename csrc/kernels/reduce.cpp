@@ -9,6 +9,7 @@
 #include "kernels/int_math.h"
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
+#include "kernels/vector_extrema.h"
 
 namespace pyjac::kernels {
 
@@ -77,9 +78,11 @@ void extremum(const Tensor& x, const Tensor& out, const Shape& out_strides) {
                T* r = o + off[1];
                const T* in = p + off[0];
                if (st[1] == 0 && st[0] == 1) {  // along a row: one slot
-                 *r = extremum_run<T, kMax>(in, n, *r);
+                 if constexpr (std::is_floating_point_v<T>) *r = kMax ? vmath::max_of(in, n, *r) : vmath::min_of(in, n, *r);
+                 else *r = extremum_run<T, kMax>(in, n, *r);
                } else if (st[0] == 1 && st[1] == 1) {  // across rows: a row of slots
-                 for (int64_t i = 0; i < n; ++i) r[i] = beats<T, kMax>(in[i], r[i]) ? in[i] : r[i];
+                 if constexpr (std::is_floating_point_v<T>) kMax ? vmath::max_into(r, in, n) : vmath::min_into(r, in, n);
+                 else for (int64_t i = 0; i < n; ++i) r[i] = beats<T, kMax>(in[i], r[i]) ? in[i] : r[i];
                } else {
                  for (int64_t i = 0; i < n; ++i)
                    if (beats<T, kMax>(in[i * st[0]], r[i * st[1]])) r[i * st[1]] = in[i * st[0]];
