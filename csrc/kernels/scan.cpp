@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "kernels/vector_extrema.h"
 
 namespace pyjac::kernels {
 
@@ -133,6 +134,12 @@ namespace {
 // first index that holds it.
 template <class T, bool largest>
 int64_t first_extremum(const T* row, int64_t n) {
+  if constexpr (std::is_floating_point_v<T>) {  // the value from the cloned loops, then its place
+    const T best = largest ? vmath::max_of(row, n, row[0]) : vmath::min_of(row, n, row[0]);
+    for (int64_t k = 0; k < n; ++k)
+      if (best != best ? row[k] != row[k] : row[k] == best) return k;
+    return 0;
+  }
   constexpr int kLanes = 8;
   T lane[kLanes];
   for (int j = 0; j < kLanes; ++j) lane[j] = row[0];
