@@ -340,6 +340,22 @@ def test_modified_saved_output_raises_naming_the_node():
         y.sum().backward()
 
 
+@pytest.mark.parametrize("name, outputs", [
+    ("QrBackward", lambda a: pj.linalg.qr(a)),
+    ("EighBackward", lambda a: pj.linalg.eigh(a @ a.T)),
+    ("SvdBackward", lambda a: pj.linalg.svd(a, full_matrices=False)),
+])
+def test_modified_saved_output_of_a_several_output_op_raises(name, outputs):
+    # ops with several outputs keep them for their rules too, under the same version check
+    a = _t(np.random.default_rng(3).standard_normal((4, 3)), requires_grad=True)
+    outs = outputs(a * 1.0)
+    with pj.no_grad():
+        outs[0].mul_(2.0)
+    with pytest.raises(RuntimeError, match=rf"modified by an inplace operation: {name}'s saved output 0 .*"
+                                           r"version 1; expected version 0"):
+        sum(o.sum() for o in outs).backward()
+
+
 def test_modified_through_a_view_or_a_detached_alias_is_detected():
     x = _t([1.0, 2.0, 3.0], requires_grad=True)
     y = pj.sin(x)  # SinBackward saves x

@@ -8,19 +8,19 @@ TensorList OpNode::apply(TensorList&& grads, Needs needs) {
         std::string("Trying to backward through the graph a second time (") + spec_.name +
         "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
         "if you need to backward through the graph again.");
-  check_versions();
+  versions_.check(spec_.name, saved, &out_data, 1);
   return spec_.vjp(*this, grads[0], needs);
 }
 
-void OpNode::remember_versions() {
-  n_versioned_ = uint32_t(saved.size());
-  if (saved.size() > 2) more_versions_.resize(saved.size() - 2);
-  for (size_t i = 0; i < saved.size(); ++i) {
-    const uint64_t v = saved[i].defined() ? saved[i]->storage->version : 0;
-    (i < 2 ? versions_[i] : more_versions_[i - 2]) = v;
+void SavedVersions::remember(const TensorList& saved, const Tensor* outs, size_t n_outs) {
+  n_saved_ = uint32_t(saved.size());
+  n_outs_ = uint32_t(n_outs);
+  const size_t n = saved.size() + n_outs;
+  if (n > 3) more_.resize(n - 3);
+  for (size_t i = 0; i < n; ++i) {
+    const Tensor& t = i < saved.size() ? saved[i] : outs[i - saved.size()];
+    (i < 3 ? inline_[i] : more_[i - 3]) = t.defined() ? t->storage->version : 0;
   }
-  out_versioned_ = out_data.defined();
-  if (out_versioned_) out_version_ = out_data->storage->version;
 }
 
 namespace {
@@ -35,14 +35,16 @@ namespace {
 
 }  // namespace
 
-void OpNode::check_versions() const {
-  for (size_t i = 0; i < n_versioned_ && i < saved.size(); ++i) {
-    if (!saved[i].defined()) continue;
-    const uint64_t v = i < 2 ? versions_[i] : more_versions_[i - 2];
-    if (saved[i]->storage->version != v) throw_modified(spec_.name, "saved tensor " + std::to_string(i), saved[i], v);
+void SavedVersions::check(const char* node, const TensorList& saved, const Tensor* outs, size_t n_outs) const {
+  for (size_t i = 0; i < n_saved_ && i < saved.size(); ++i)
+    if (saved[i].defined() && saved[i]->storage->version != at(i))
+      throw_modified(node, "saved tensor " + std::to_string(i), saved[i], at(i));
+  for (size_t i = 0; i < n_outs_ && i < n_outs; ++i) {
+    const Tensor& t = outs[i];
+    if (t.defined() && t->storage->version != at(n_saved_ + i))
+      throw_modified(node, n_outs == 1 ? std::string("saved output") : "saved output " + std::to_string(i), t,
+                     at(n_saved_ + i));
   }
-  if (out_versioned_ && out_data.defined() && out_data->storage->version != out_version_)
-    throw_modified(spec_.name, "saved output", out_data, out_version_);
 }
 
 void throw_stale_view(const char* op, const Tensor& t) {
@@ -60,17 +62,17 @@ void OpNode::release_saved() {
   released_ = true;
 }
 
-Tensor OpNode::output() {
-  Tensor t = out_data.detach();
-  t->tangents = out_data->tangents;  // forward-over-reverse reads the output's tangent
-  if (!GradMode::is_enabled() || next_edges.empty()) return t;  // off the tape: a constant
-  // Under create_graph the rule's use of the output must itself be differentiable, so hand out
-  // a tensor that is again this node's output.
+Tensor reattached_output(const Tensor& data, Node& node, uint32_t nr) {
+  Tensor t = data.detach();
+  t->tangents = data->tangents;  // forward-over-reverse reads the output's tangent
+  if (!GradMode::is_enabled() || node.next_edges.empty()) return t;  // off the tape: a constant
   t->requires_grad = true;
-  t->grad_fn = shared_from_this();
-  t->output_nr = 0;
+  t->grad_fn = node.shared_from_this();
+  t->output_nr = nr;
   return t;
 }
+
+Tensor OpNode::output() { return reattached_output(out_data, *this, 0); }
 
 Tensor OpNode::lift(size_t i, const Tensor& tangent) const {
   const Shape& in = shapes[i];
@@ -82,16 +84,21 @@ Tensor OpNode::lift(size_t i, const Tensor& tangent) const {
   return reshape(tangent, s);
 }
 
-Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
-  if (GradMode::is_enabled() || ForwardAD::any_live())
-    for (auto& t : inputs) check_not_stale(spec.name, t);
-  bool reverse = false, forward = false;
+RecordModes record_modes(const char* op, const TensorList& inputs) {
+  RecordModes m;
+  if (!GradMode::is_enabled() && !ForwardAD::any_live()) return m;
   for (auto& t : inputs) {
-    reverse |= t.requires_grad();
-    forward |= !t->tangents.empty();
+    check_not_stale(op, t);
+    m.reverse |= t.requires_grad();
+    m.forward |= !t->tangents.empty();
   }
-  reverse &= GradMode::is_enabled();
-  forward &= ForwardAD::any_live();
+  m.reverse &= GradMode::is_enabled();
+  m.forward &= ForwardAD::any_live();
+  return m;
+}
+
+Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
+  const auto [reverse, forward] = record_modes(spec.name, inputs);
   if (!reverse && !forward) return {};
   auto node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
   node->out_ndim = out.ndim();

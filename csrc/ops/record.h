@@ -15,6 +15,31 @@
 
 namespace pyjac {
 
+// The storage versions of what a node saved (inputs, then outputs), taken when it was recorded:
+// apply() raises if an in-place op has written to one since, as the rule would read new values.
+class SavedVersions {
+ public:
+  void remember(const TensorList& saved, const Tensor* outs, size_t n_outs);
+  void check(const char* node, const TensorList& saved, const Tensor* outs, size_t n_outs) const;
+
+ private:
+  uint64_t at(size_t i) const { return i < 3 ? inline_[i] : more_[i - 3]; }
+  uint32_t n_saved_ = 0, n_outs_ = 0;
+  uint64_t inline_[3] = {0, 0, 0};  // the usual two saved inputs and an output: no allocation
+  std::vector<uint64_t> more_;
+};
+
+// What recording an op with these inputs needs: a reverse node (grad mode on, an input requires
+// grad) and/or forward tangents (a live level, an input has one). Checks for stale views first.
+struct RecordModes {
+  bool reverse = false, forward = false;
+};
+RecordModes record_modes(const char* op, const TensorList& inputs);
+
+// A node's output handed to its own rules: without history, or under create_graph as the node's
+// output `nr` again (so the rule's use of it is differentiable); it keeps its tangents.
+Tensor reattached_output(const Tensor& data, Node& node, uint32_t nr);
+
 struct OpNode;
 using Rule = TensorList (*)(OpNode& node, const Tensor& grad, Needs needs);
 using JvpRule = Tensor (*)(OpNode& node, const TensorList& tangents);
@@ -41,9 +66,8 @@ struct OpNode final : Node {
   // broadcasts against the output and the other operands.
   Tensor lift(size_t i, const Tensor& tangent) const;
 
-  // Called by finish(): the storage versions of `saved` and `out_data` as the rules will need
-  // them. apply() raises if an in-place op has written to one of them since.
-  void remember_versions();
+  // Called by finish(): the storage versions of `saved` and `out_data` as the rules will need them.
+  void remember_versions() { versions_.remember(saved, &out_data, 1); }
 
   TensorList saved;           // inputs the rules read
   std::vector<Shape> shapes;  // usually the input shapes
@@ -53,16 +77,9 @@ struct OpNode final : Node {
   Tensor out_data;
 
  private:
-  void check_versions() const;
-
   OpSpec spec_;
   bool released_ = false;
-  bool out_versioned_ = false;
-  uint32_t n_versioned_ = 0;  // saved[0 .. n_versioned_) have a remembered version
-  uint64_t out_version_ = 0;
-  // Inline for the usual one or two saved tensors, so the hot path allocates nothing more.
-  uint64_t versions_[2] = {0, 0};
-  std::vector<uint64_t> more_versions_;
+  SavedVersions versions_;
 };
 
 // What record() hands an op: the node to fill (or nothing to do), and which modes need it.

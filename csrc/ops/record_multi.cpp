@@ -10,6 +10,7 @@ TensorList MultiOpNode::apply(TensorList&& grads, Needs needs) {
         std::string("Trying to backward through the graph a second time (") + spec_.name +
         "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
         "if you need to backward through the graph again.");
+  versions_.check(spec_.name, saved, out_data.data(), out_data.size());
   return spec_.vjp(*this, grads, needs);
 }
 
@@ -19,16 +20,7 @@ void MultiOpNode::release_saved() {
   released_ = true;
 }
 
-Tensor MultiOpNode::output(size_t i) {
-  const Tensor& data = out_data.at(i);
-  Tensor t = data.detach();
-  t->tangents = data->tangents;  // forward-over-reverse reads the output's tangent
-  if (!GradMode::is_enabled() || next_edges.empty()) return t;
-  t->requires_grad = true;
-  t->grad_fn = shared_from_this();
-  t->output_nr = uint32_t(i);
-  return t;
-}
+Tensor MultiOpNode::output(size_t i) { return reattached_output(out_data.at(i), *this, uint32_t(i)); }
 
 int64_t MultiOpNode::batch_ndim(const TensorList& grads) const {
   for (size_t i = 0; i < grads.size(); ++i)
@@ -37,13 +29,7 @@ int64_t MultiOpNode::batch_ndim(const TensorList& grads) const {
 }
 
 std::shared_ptr<MultiOpNode> record_multi(TensorList& outs, const MultiOpSpec& spec, const TensorList& inputs) {
-  bool reverse = false, forward = false;
-  for (auto& t : inputs) {
-    reverse |= t.requires_grad();
-    forward |= !t->tangents.empty();
-  }
-  reverse &= GradMode::is_enabled();
-  forward &= ForwardAD::any_live();
+  const auto [reverse, forward] = record_modes(spec.name, inputs);
   if (!reverse && !forward) return nullptr;
   auto node = std::make_shared<MultiOpNode>(spec, uint32_t(outs.size()));
   for (auto& o : outs) {
@@ -58,11 +44,13 @@ std::shared_ptr<MultiOpNode> record_multi(TensorList& outs, const MultiOpSpec& s
       outs[i]->output_nr = uint32_t(i);
       outs[i]->grad_fn = node;
     }
+    if (AnomalyMode::is_enabled()) AnomalyMode::note_creation(*node);  // anomaly mode: where it was made
   }
   return node;
 }
 
 void finish_multi(MultiOpNode& node, const TensorList& outs, const TensorList& inputs) {
+  node.versions_.remember(node.saved, node.out_data.data(), node.out_data.size());
   if (!ForwardAD::any_live()) return;
   const std::vector<uint64_t> levels = ForwardAD::live();
   for (uint64_t level : levels) {
@@ -93,7 +81,7 @@ void finish_multi(MultiOpNode& node, const TensorList& outs, const TensorList& i
     }
     for (size_t i = 0; i < outs.size(); ++i) {
       ForwardAD::set_tangent(outs[i], level, t_outs[i]);
-      ForwardAD::set_tangent(node.out_data[i], level, t_outs[i]);
+      ForwardAD::set_node_held_tangent(node.out_data[i], level, t_outs[i]);
     }
   }
 }

@@ -4,10 +4,7 @@
 //   vjp: grads[i] shaped (*batch, *out_i_shape), undefined where output i got none (zero)
 //        -> one gradient per input.
 //   jvp: tangents per input (undefined = zero) -> one tangent per output (undefined = zero).
-#include "autograd/forward.h"
-#include "autograd/grad_mode.h"
-#include "autograd/node.h"
-#include "ops/ops.h"
+#include "ops/record.h"
 
 namespace pyjac {
 
@@ -40,14 +37,16 @@ struct MultiOpNode final : Node {
   TensorList out_data;  // the outputs, without history
 
  private:
+  friend void finish_multi(MultiOpNode& node, const TensorList& outs, const TensorList& inputs);
   MultiOpSpec spec_;
   bool released_ = false;
+  SavedVersions versions_;
 };
 
 // Puts an op with outputs `outs` on the tape when grad mode is on and an input requires grad, or
 // when an input carries a live tangent (then the outputs get theirs from the jvp rule). Returns
 // nothing when there is nothing to record. The caller fills `saved` etc., then calls
-// finish_multi.
+// finish_multi, which remembers the saved tensors' versions and runs the jvp rule.
 std::shared_ptr<MultiOpNode> record_multi(TensorList& outs, const MultiOpSpec& spec, const TensorList& inputs);
 void finish_multi(MultiOpNode& node, const TensorList& outs, const TensorList& inputs);
 
