@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "kernels/kernels.h"
-#include "ops/record.h"
+#include "ops/elementwise_helpers.h"
 #include "ops/rule_macros.h"
 
 namespace pyjac {
@@ -15,27 +15,12 @@ using kernels::Unary;
 
 namespace {
 
-enum class Save { Nothing, Input, Output, InputAndOutput };
-
 Tensor unary_op(const Tensor& x, Unary k, Save save, const OpSpec& spec) {
-  Tensor out = kernels::unary(k, x);
-  if (Recording r = record(out, spec, x)) {
-    if (save == Save::Input) r->saved = {x};
-    if (save == Save::Output) r->save_output(out);
-    finish(r, out, {&x});
-  }
-  return out;
+  return record_unary(kernels::unary(k, x), x, save, spec);
 }
 
 Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, bool save_output, const OpSpec& spec) {
-  Tensor out = kernels::binary(k, a, b, spec.name);
-  if (Recording r = record(out, spec, a, b)) {
-    r->shapes = {a.shape(), b.shape()};
-    if (save_inputs) r->saved = {a, b};
-    if (save_output) r->save_output(out);
-    finish(r, out, {&a, &b});
-  }
-  return out;
+  return record_binary(kernels::binary(k, a, b, spec.name), a, b, save_inputs, save_output, spec);
 }
 
 // NumPy 2 raises for a Python int that its integer operand's dtype can't hold.
@@ -81,9 +66,6 @@ Tensor times_cotangent(const Tensor& g, const Tensor& b) {
   return g * b;
 }
 
-// Input i's share of a cotangent: broadcasting undone, batch dims kept.
-Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
-
 Tensor constant(double v, DType d) { return scalar_tensor(v, d); }
 
 // d maximum(a, b) / da: 1 where a wins, 1/2 on ties, 0 where b wins (a constant mask), and NaN
@@ -104,8 +86,6 @@ Tensor safe_log(const Tensor& a) {
   return log(where(eq(a, constant(0, a.dtype())), constant(1, float_result(a.dtype())), a));
 }
 
-// Zeros shaped like g: the derivative of a piecewise-constant function.
-Tensor zeros_like(const Tensor& g) { return zeros(g.shape(), g.dtype()); }
 
 }  // namespace
 

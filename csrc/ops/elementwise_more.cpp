@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "kernels/kernels.h"
-#include "ops/record.h"
+#include "ops/elementwise_helpers.h"
 #include "ops/rule_macros.h"
 
 namespace pyjac {
@@ -14,31 +14,13 @@ using kernels::MathFn2;
 
 namespace {
 
-enum class Keep { Nothing, Input, Output };
-
-Tensor math_op(const Tensor& x, MathFn k, Keep keep, const OpSpec& spec) {
-  Tensor out = kernels::math_fn(k, x);
-  if (Recording r = record(out, spec, x)) {
-    if (keep == Keep::Input) r->saved = {x};
-    if (keep == Keep::Output) r->save_output(out);
-    finish(r, out, {&x});
-  }
-  return out;
+Tensor math_op(const Tensor& x, MathFn k, Save save, const OpSpec& spec) {
+  return record_unary(kernels::math_fn(k, x), x, save, spec);
 }
 
 Tensor math_op2(const Tensor& a, const Tensor& b, MathFn2 k, const char* name, const OpSpec& spec) {
-  Tensor out = kernels::math_fn2(k, a, b, name);
-  if (Recording r = record(out, spec, a, b)) {
-    r->shapes = {a.shape(), b.shape()};
-    r->saved = {a, b};
-    finish(r, out, {&a, &b});
-  }
-  return out;
+  return record_binary(kernels::math_fn2(k, a, b, name), a, b, true, false, spec);
 }
-
-Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
-
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 
 }  // namespace
 
@@ -48,7 +30,7 @@ Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 #define MATH_OP(fn, kernel, keep, derivative)                                                        \
   Tensor fn(const Tensor& x) {                                                                       \
     static const OpSpec spec{#kernel "Backward", RULE({g * (derivative)}), JVP(t[0] * (derivative))}; \
-    return math_op(x, MathFn::kernel, Keep::keep, spec);                                             \
+    return math_op(x, MathFn::kernel, Save::keep, spec);                                             \
   }
 
 // (1 - x)(1 + x) and (x - 1)(x + 1) rather than 1 - x^2 and x^2 - 1: accurate near the poles at +-1.
@@ -71,7 +53,7 @@ MATH_OP(reciprocal, Reciprocal, Output, -square(OUT))
 #define ROUNDING_OP(fn, kernel)                                                                     \
   Tensor fn(const Tensor& x) {                                                                      \
     static const OpSpec spec{#kernel "Backward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};     \
-    return math_op(x, MathFn::kernel, Keep::Nothing, spec);                                         \
+    return math_op(x, MathFn::kernel, Save::Nothing, spec);                                         \
   }
 ROUNDING_OP(floor, Floor)
 ROUNDING_OP(ceil, Ceil)

@@ -172,8 +172,6 @@ void rebase(const Tensor& self, Gate gate, const OpSpec& spec, const TensorList&
   adopt(self, out, gate);
 }
 
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
-
 // t in the dtype stored as a double in a node (when it is a float dtype and differs).
 Tensor in_dtype(const Tensor& t, double stored) {
   const DType d = DType(int(stored));

@@ -82,6 +82,9 @@ struct OpNode final : Node {
   SavedVersions versions_;
 };
 
+// Input i's share of a cotangent: broadcasting undone, batch dims kept.
+inline Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
+
 // What record() hands an op: the node to fill (or nothing to do), and which modes need it.
 struct Recording {
   std::shared_ptr<OpNode> node;

@@ -24,8 +24,6 @@ int64_t axis_from_end(int64_t axis, int64_t ndim, const char* op) {
   return ndim + axis;
 }
 
-Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
-
 #define AXIS n.ints.at(0)
 #define REVERSE bool(n.ints.at(1))
 #define X n.saved.at(0)

@@ -95,6 +95,7 @@ class Tensor {
 // Creation (no autograd).
 Tensor empty(const Shape& shape, DType dtype);
 Tensor zeros(const Shape& shape, DType dtype);
+inline Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor full(const Shape& shape, double value, DType dtype);
 Tensor scalar_tensor(double value, DType dtype);
 // An integer value, exact in int64 (a double holds only 53 bits); other dtypes convert it.
