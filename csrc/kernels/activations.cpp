@@ -10,35 +10,7 @@
 
 #include "kernels/kernels.h"
 
-#ifdef PYJAC_HAVE_LIBMVEC
-extern "C" {
-#pragma omp declare simd notinbranch
-double exp(double);
-#pragma omp declare simd notinbranch
-float expf(float);
-#pragma omp declare simd notinbranch
-double expm1(double);
-#pragma omp declare simd notinbranch
-float expm1f(float);
-#pragma omp declare simd notinbranch
-double log1p(double);
-#pragma omp declare simd notinbranch
-float log1pf(float);
-#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 35)  // libmvec's erf/erfc arrived in glibc 2.35
-#pragma omp declare simd notinbranch
-double erf(double);
-#pragma omp declare simd notinbranch
-float erff(float);
-#pragma omp declare simd notinbranch
-double erfc(double);
-#pragma omp declare simd notinbranch
-float erfcf(float);
-#endif
-}
-#define PYJAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PYJAC_CLONES
-#endif
+#include "kernels/simd.h"
 
 namespace pyjac::kernels {
 

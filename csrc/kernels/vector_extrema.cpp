@@ -2,11 +2,7 @@
 
 #include <limits>
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#define PYJAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PYJAC_CLONES
-#endif
+#include "kernels/simd.h"
 
 namespace pyjac::kernels::vmath {
 

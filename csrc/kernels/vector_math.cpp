@@ -2,48 +2,7 @@
 
 #include <cmath>
 
-#ifdef PYJAC_HAVE_LIBMVEC
-// glibc's math.h declares the SIMD variants only under -ffast-math, which pyjac doesn't use (it
-// would break NaN handling); declaring them here lets the vectoriser call libmvec's vector
-// versions (accurate to a few ulp) with IEEE semantics everywhere else.
-extern "C" {
-#pragma omp declare simd notinbranch
-double exp(double);
-#pragma omp declare simd notinbranch
-float expf(float);
-#pragma omp declare simd notinbranch
-double log(double);
-#pragma omp declare simd notinbranch
-float logf(float);
-#pragma omp declare simd notinbranch
-double log1p(double);
-#pragma omp declare simd notinbranch
-float log1pf(float);
-#pragma omp declare simd notinbranch
-double expm1(double);
-#pragma omp declare simd notinbranch
-float expm1f(float);
-#pragma omp declare simd notinbranch
-double sin(double);
-#pragma omp declare simd notinbranch
-float sinf(float);
-#pragma omp declare simd notinbranch
-double cos(double);
-#pragma omp declare simd notinbranch
-float cosf(float);
-#pragma omp declare simd notinbranch
-double tan(double);
-#pragma omp declare simd notinbranch
-float tanf(float);
-#pragma omp declare simd notinbranch
-double tanh(double);
-#pragma omp declare simd notinbranch
-float tanhf(float);
-}
-#define PYJAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PYJAC_CLONES
-#endif
+#include "kernels/simd.h"
 
 namespace pyjac::kernels::vmath {
 

@@ -2,63 +2,7 @@
 
 #include <cmath>
 
-#ifdef PYJAC_HAVE_LIBMVEC
-// As in vector_math.cpp: glibc declares these SIMD variants only under -ffast-math, so they are
-// declared here; libmvec handles the IEEE special cases (NaN outside the domain, inf at poles).
-extern "C" {
-#pragma omp declare simd notinbranch
-double asin(double);
-#pragma omp declare simd notinbranch
-float asinf(float);
-#pragma omp declare simd notinbranch
-double acos(double);
-#pragma omp declare simd notinbranch
-float acosf(float);
-#pragma omp declare simd notinbranch
-double atan(double);
-#pragma omp declare simd notinbranch
-float atanf(float);
-#pragma omp declare simd notinbranch
-double sinh(double);
-#pragma omp declare simd notinbranch
-float sinhf(float);
-#pragma omp declare simd notinbranch
-double cosh(double);
-#pragma omp declare simd notinbranch
-float coshf(float);
-#pragma omp declare simd notinbranch
-double asinh(double);
-#pragma omp declare simd notinbranch
-float asinhf(float);
-#pragma omp declare simd notinbranch
-double acosh(double);
-#pragma omp declare simd notinbranch
-float acoshf(float);
-#pragma omp declare simd notinbranch
-double atanh(double);
-#pragma omp declare simd notinbranch
-float atanhf(float);
-#pragma omp declare simd notinbranch
-double log2(double);
-#pragma omp declare simd notinbranch
-float log2f(float);
-#pragma omp declare simd notinbranch
-double log10(double);
-#pragma omp declare simd notinbranch
-float log10f(float);
-#pragma omp declare simd notinbranch
-double exp2(double);
-#pragma omp declare simd notinbranch
-float exp2f(float);
-#pragma omp declare simd notinbranch
-double atan2(double, double);
-#pragma omp declare simd notinbranch
-float atan2f(float, float);
-}
-#define PYJAC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define PYJAC_CLONES
-#endif
+#include "kernels/simd.h"
 
 namespace pyjac::kernels::vmath {
 
