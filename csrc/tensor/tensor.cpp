@@ -1,5 +1,6 @@
 #include "tensor/tensor.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "autograd/node.h"
@@ -82,30 +83,32 @@ Tensor zeros(const Shape& shape, DType dtype) {
   return t;
 }
 
-Tensor full(const Shape& shape, double value, DType dtype) {
+namespace {
+
+// A tensor of `shape` holding convert(T) everywhere, T its element type.
+template <class Convert>
+Tensor filled(const Shape& shape, DType dtype, Convert convert) {
   Tensor t = empty(shape, dtype);
-  int64_t n = t.numel();
+  const int64_t n = t.numel();
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = t.data<T>();
-    T v = numeric_cast<T>(value);
-    for (int64_t i = 0; i < n; ++i) p[i] = v;
+    const T v = convert(tag);
+    std::fill(p, p + n, v);
   });
   return t;
+}
+
+}  // namespace
+
+Tensor full(const Shape& shape, double value, DType dtype) {
+  return filled(shape, dtype, [value](auto tag) { return numeric_cast<decltype(tag)>(value); });
 }
 
 Tensor scalar_tensor(double value, DType dtype) { return full({}, value, dtype); }
 
 Tensor full_int(const Shape& shape, int64_t value, DType dtype) {
-  Tensor t = empty(shape, dtype);
-  int64_t n = t.numel();
-  dispatch(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T* p = t.data<T>();
-    T v = static_cast<T>(value);
-    for (int64_t i = 0; i < n; ++i) p[i] = v;
-  });
-  return t;
+  return filled(shape, dtype, [value](auto tag) { return static_cast<decltype(tag)>(value); });
 }
 
 double item_as_double(const Tensor& t) {
