@@ -177,7 +177,10 @@ def test_special_values_like_numpy():
             # since vectorised math libraries may round differently from NumPy's.
             special = ~np.isfinite(want) | (want == 0)
             np.testing.assert_array_equal(got[special], want[special], err_msg=str(fn))
-            np.testing.assert_array_equal(np.signbit(got[special]), np.signbit(want[special]), err_msg=str(fn))
+            # Signed zeros and infinities exactly. A NaN's sign bit is not part of its value (IEEE 754
+            # leaves it unspecified, and NumPy's own SIMD and scalar loops disagree on log(-1)).
+            signed = special & ~np.isnan(want)
+            np.testing.assert_array_equal(np.signbit(got[signed]), np.signbit(want[signed]), err_msg=str(fn))
             np.testing.assert_array_max_ulp(got[~special], want[~special], maxulp=2)
         for fn, ref in [(pj.divide, np.divide), (pj.multiply, np.multiply), (pj.power, np.power),
                         (pj.maximum, np.maximum), (pj.minimum, np.minimum), (pj.subtract, np.subtract)]:
