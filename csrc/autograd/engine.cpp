@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <unordered_map>
 
 #include "autograd/anomaly.h"
@@ -255,13 +256,16 @@ class GraphTask {
     if (!accumulate_ && s.is_target)
       for (size_t t = 0; t < targets_.size(); ++t)
         if (target_ids_[t] == index) results_[t] = grads[targets_[t].input_nr];
-    for (auto& [nr, weak] : node->retained)
-      if (auto t = weak.lock())
-        if (grads[nr].defined()) accumulate_into(t->grad, Tensor(grads[nr]));
     if (node->is_accumulator) {
       if (accumulate_ && grads[0].defined()) static_cast<AccumulateGrad*>(node)->accumulate(grads[0]);
       return;
     }
+    // The rule reads what the forward saved, and a pass without retain_graph frees it: other
+    // passes through this node wait (Note [Threads and the tape]).
+    BlockingLock<NodeLock> node_lock(node->lock);
+    for (auto& [nr, weak] : node->retained)
+      if (auto t = weak.lock())
+        if (grads[nr].defined()) accumulate_into(*t, Tensor(grads[nr]));
 
     Needs needs;
     needs.bits = node->next_edges.size() > 64 ? ~uint64_t(0) : 0;
@@ -278,6 +282,7 @@ class GraphTask {
                                               : node->apply(std::move(grads), needs);
       if (!keep_graph_) node->release_saved();
     }
+    node_lock.unlock();
     grads.clear();
     if (!free_buffers_.empty()) buffers_[free_buffers_.back()] = std::move(grads);  // keep its capacity
     const NodeState& done = states_[index];

@@ -1,5 +1,7 @@
 #include "autograd/node.h"
 
+#include <utility>
+
 #include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
@@ -33,7 +35,57 @@ void release_node(std::shared_ptr<Node>&& node) {
   draining = false;
 }
 
+namespace {
+
+// Striped locks: a mutex per tensor would cost 40 bytes on every tensor for a lock taken only
+// when a gradient lands. Each stripe on its own cache line.
+struct alignas(64) Stripe {
+  std::mutex mutex;
+};
+constexpr size_t kStripes = 64;
+
+std::mutex& stripe(Stripe (&table)[kStripes], const void* p) {
+  return table[(reinterpret_cast<uintptr_t>(p) >> 4) * 0x9E3779B97F4A7C15ull >> 58].mutex;
+}
+
+Stripe grad_slot_stripes[kStripes];
+Stripe accumulator_stripes[kStripes];
+
+void (*blocking_wait_hook)(BlockingWait, void*) = nullptr;
+
+}  // namespace
+
+void set_blocking_wait_hook(void (*hook)(BlockingWait wait, void* ctx)) { blocking_wait_hook = hook; }
+
+void wait_blocking(BlockingWait wait, void* ctx) {
+  if (blocking_wait_hook) blocking_wait_hook(wait, ctx);
+  else wait(ctx);
+}
+
+std::mutex& grad_slot_mutex(const TensorImpl& t) { return stripe(grad_slot_stripes, &t); }
+
+Tensor grad_of(const TensorImpl& t) {
+  BlockingLock<std::mutex> lock(grad_slot_mutex(t));
+  return Tensor(t.grad);
+}
+
+void set_grad(TensorImpl& t, std::shared_ptr<TensorImpl> grad) {
+  std::shared_ptr<TensorImpl> old;  // freed outside the lock: it may hold a whole graph
+  BlockingLock<std::mutex> lock(grad_slot_mutex(t));
+  old = std::exchange(t.grad, std::move(grad));
+}
+
+void retain_grad(const Tensor& t) {
+  if (!t->grad_fn || t->retains_grad) return;
+  BlockingLock<NodeLock> lock(t->grad_fn->lock);  // a backward pass may be reading the list
+  t->retains_grad = true;
+  t->grad_fn->retained.emplace_back(t->output_nr, t.impl());
+}
+
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf) {
+  // Two threads recording ops on one leaf at once (without the GIL, for big tensors or inside
+  // backward passes) must share one accumulator, or gradients would land through two nodes.
+  BlockingLock<std::mutex> lock(stripe(accumulator_stripes, leaf.impl().get()));
   if (auto acc = leaf->grad_accumulator.lock()) return acc;
   auto acc = std::make_shared<AccumulateGrad>(leaf.impl());
   leaf->grad_accumulator = acc;
@@ -83,12 +135,17 @@ void AccumulateGrad::accumulate(const Tensor& grad_in) {
   if (grad.shape() != leaf->shape)
     throw ValueError("AccumulateGrad: gradient of shape " + shape_str(grad.shape()) +
                      " does not match the leaf's shape " + shape_str(leaf->shape));
-  accumulate_into(leaf->grad, grad);
+  accumulate_into(*leaf, grad);
 }
 
-void accumulate_into(std::shared_ptr<TensorImpl>& slot, const Tensor& grad) {
+void accumulate_into(TensorImpl& owner, const Tensor& grad) {
+  std::shared_ptr<TensorImpl> old;  // released after unlocking (see set_grad)
+  BlockingLock<std::mutex> lock(grad_slot_mutex(owner));
+  std::shared_ptr<TensorImpl>& slot = owner.grad;
   if (slot) {
-    slot = add_grads(Tensor(slot), grad).impl();
+    // A new tensor, never an addition into the old one: a reader may be holding it.
+    Tensor sum = add_grads(Tensor(slot), grad);
+    old = std::exchange(slot, sum.impl());
     return;
   }
   // Held here and by the engine's buffer (or the caller's cast above): more means shared.

@@ -100,8 +100,12 @@ void adopt(const Tensor& self, const Tensor& from, Gate gate) {
   if (gate.reverse && from->grad_fn) {
     std::shared_ptr<Node> old = std::move(self->grad_fn);
     if (self->retains_grad && old) {  // .grad follows the tensor to its new values, as in PyTorch
-      auto& r = old->retained;
-      r.erase(std::remove_if(r.begin(), r.end(), [&](auto& e) { return e.second.lock() == self.impl(); }), r.end());
+      {
+        BlockingLock<NodeLock> lock(old->lock);  // a backward pass may be reading the list
+        auto& r = old->retained;
+        r.erase(std::remove_if(r.begin(), r.end(), [&](auto& e) { return e.second.lock() == self.impl(); }), r.end());
+      }
+      BlockingLock<NodeLock> lock(from->grad_fn->lock);
       from->grad_fn->retained.emplace_back(from->output_nr, self.impl());
     }
     self->grad_fn = from->grad_fn;

@@ -10,7 +10,7 @@ namespace {
 // Called from record() in anomaly mode, possibly on a thread that released the GIL around a
 // large kernel or a backward pass.
 std::string python_stack() {
-  py::gil_scoped_acquire gil;
+  AcquiredGil gil;
   // An op that fails after recording may leave a Python error set; format_stack must not see it.
   py::error_scope keep_pending_error;
   try {

@@ -12,7 +12,7 @@ template <class F>
 auto without_gil_for_matrices(const Tensor& a, F&& f) {
   const int64_t work = a.ndim() >= 2 ? a.numel() * a.shape().back() : a.numel();
   if (work < kReleaseGilAbove) return f();
-  py::gil_scoped_release release;
+  ReleasedGil released;
   return f();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the binding files: argument helpers and the macros that bind one op each.
 #include "python/convert.h"
+#include "python/gil.h"
 #include "python/tensor_type.h"
 
 namespace pyjac::python {
@@ -12,7 +13,7 @@ constexpr int64_t kReleaseGilAbove = 1 << 15;
 template <class F>
 Tensor without_gil_if_large(int64_t work, F&& f) {
   if (work < kReleaseGilAbove) return f();
-  py::gil_scoped_release release;
+  ReleasedGil released;
   return f();
 }
 

@@ -43,6 +43,9 @@ using namespace pyjac::python;
 PYBIND11_MODULE(_core, m) {
   m.doc() = "pyjac's C++ core: tensors, kernels, differentiable ops and the autograd engine";
 
+  install_blocking_wait_hook();
+  py::module_::import("atexit").attr("register")(py::cpp_function(&note_exiting_thread));
+
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -95,9 +98,7 @@ PYBIND11_MODULE(_core, m) {
   def("detach", [](const Tensor& t) { return t.detach(); });
   def("retain_grad", [](const Tensor& t) {
     if (!t.requires_grad()) throw std::runtime_error("retain_grad: can't retain_grad on a tensor that doesn't require grad");
-    if (!t->grad_fn || t->retains_grad) return;
-    t->retains_grad = true;
-    t->grad_fn->retained.emplace_back(t->output_nr, t.impl());
+    retain_grad(t);
   });
   def("item", &item);
   def("numpy", [](py::handle self) { return numpy_view(unwrap(self.ptr()), self); });
@@ -113,7 +114,7 @@ PYBIND11_MODULE(_core, m) {
                            const TensorList& inputs, bool allow_unused, bool batched) {
     TensorList grads;
     {
-      py::gil_scoped_release release;
+      ReleasedGil released;
       grads = run_backward(outputs, grad_outputs, keep_graph, create_graph, inputs, allow_unused, batched);
     }
     py::list out;
@@ -125,7 +126,7 @@ PYBIND11_MODULE(_core, m) {
       throw std::runtime_error("backward: grad can be implicitly created only for scalar outputs, got an output of shape " +
                                shape_str(t.shape()) + "; pass a gradient");
     Tensor seed = full(t.shape(), 1.0, t.dtype());
-    py::gil_scoped_release release;
+    ReleasedGil released;
     run_backward({t}, {seed}, keep_graph, false, {}, false, false);
   }, py::arg("tensor"), py::arg("retain_graph"));
   m.def("forward_enter", &ForwardAD::enter);

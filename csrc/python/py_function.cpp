@@ -37,7 +37,7 @@ struct PyFunctionNode final : Node {
   const char* name() const override { return name_.c_str(); }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void release_saved() override {
-    py::gil_scoped_acquire gil;
+    AcquiredGil gil;
     ctx = py::object();
     released_ = true;
   }
@@ -65,7 +65,7 @@ struct PyFunctionNode final : Node {
       cls.release();
       return;
     }
-    py::gil_scoped_acquire gil;
+    AcquiredGil gil;
     ctx = py::object();
     cls = py::object();
   }
@@ -211,7 +211,7 @@ TensorList PyFunctionNode::call_backward(const TensorList& grads) {
 }
 
 TensorList PyFunctionNode::apply(TensorList&& grads, Needs) {
-  py::gil_scoped_acquire gil;
+  AcquiredGil gil;
   if (released_)
     throw std::runtime_error("Trying to backward through the graph a second time (" + name_ +
                              "'s saved tensors were already freed). Specify retain_graph=True on the first backward "

@@ -258,7 +258,9 @@ PyObject* get_ndim(PyObject* self, void*) { return PyLong_FromLongLong(unwrap(se
 PyObject* get_size(PyObject* self, void*) { return PyLong_FromLongLong(unwrap(self).numel()); }
 PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(unwrap(self).requires_grad()); }
 PyObject* get_is_leaf(PyObject* self, void*) { return PyBool_FromLong(!unwrap(self)->grad_fn); }
-PyObject* get_grad(PyObject* self, void*) { return wrap(Tensor(unwrap(self)->grad)); }
+PyObject* get_grad(PyObject* self, void*) {
+  return wrap(grad_of(*unwrap(self)));  // under the slot's lock: another thread may be accumulating
+}
 PyObject* get_version(PyObject* self, void*) { return PyLong_FromUnsignedLongLong(unwrap(self)->storage->version); }
 
 PyObject* get_dtype(PyObject* self, void*) {
@@ -307,23 +309,50 @@ int set_requires_grad(PyObject* self, PyObject* value, void*) {
   }
 }
 
+// What may be assigned to t.grad: a tensor (not t itself) of t's shape and dtype, as PyTorch
+// requires; NumPy arrays and nested lists are converted to t's dtype.
+Tensor checked_grad(const Tensor& t, PyObject* value) {
+  if (!is_floating(t.dtype()))
+    throw TypeError(std::string("grad: only floating point tensors have gradients, not a tensor of dtype ") +
+                    dtype_name(t.dtype()));
+  Tensor g;
+  if (is_tensor(value)) {
+    g = unwrap(value);
+    if (g.same(t) || g->storage == t->storage)
+      throw std::runtime_error("grad: can't assign a tensor (or a view of it) as its own gradient; assign a copy");
+    if (g.dtype() != t.dtype())
+      throw TypeError(std::string("grad: assigned gradient has dtype ") + dtype_name(g.dtype()) +
+                      ", but the tensor's dtype is " + dtype_name(t.dtype()) + "; convert it with astype first");
+  } else {
+    g = as_tensor(value);
+    if (!is_floating(g.dtype()) || g.dtype() != t.dtype()) g = astype(g, t.dtype());
+  }
+  if (g.shape() != t.shape())
+    throw ValueError("grad: assigned gradient of shape " + shape_str(g.shape()) + " does not match the tensor's shape " +
+                     shape_str(t.shape()));
+  return g;
+}
+
 int set_grad(PyObject* self, PyObject* value, void*) {
   try {
     const Tensor& t = unwrap(self);
-    if (!value || value == Py_None) {
-      t->grad.reset();
-      return 0;
-    }
-    Tensor g = as_tensor(value);
-    if (g.shape() != t.shape())
-      throw ValueError("grad: assigned gradient of shape " + shape_str(g.shape()) + " does not match the tensor's shape " +
-                       shape_str(t.shape()));
-    t->grad = g.impl();
+    std::shared_ptr<TensorImpl> grad;
+    if (value && value != Py_None) grad = checked_grad(t, value).impl();
+    pyjac::set_grad(*t, std::move(grad));
     return 0;
   } catch (...) {
     set_python_error();
     return -1;
   }
+}
+
+// Tensors come from pyjac's functions only: the type has no constructor of its own, so that no
+// Python code can make a Tensor object without a tensor inside.
+PyObject* tensor_new(PyTypeObject*, PyObject*, PyObject*) {
+  PyErr_SetString(PyExc_TypeError,
+                  "pyjac.Tensor can't be constructed directly; make tensors with pyjac.tensor(data), "
+                  "pyjac.asarray(data), pyjac.zeros(shape), ...");
+  return nullptr;
 }
 
 PyGetSetDef getset[] = {
@@ -345,6 +374,7 @@ PyMemberDef members[] = {
 };
 
 PyType_Slot slots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(tensor_new)},
     {Py_tp_dealloc, reinterpret_cast<void*>(tensor_dealloc)},
     {Py_tp_hash, reinterpret_cast<void*>(tensor_hash)},
     {Py_tp_richcompare, reinterpret_cast<void*>(richcompare)},
