@@ -45,7 +45,7 @@ def main():
     with pj.no_grad():
         predictions = pj.sigmoid(X @ W + b) > 0.5
         accuracy = pj.mean(pj.astype(predictions == (y > 0.5), np.float64)).item()
-    print(f"W = {np.round(W.numpy(), 3)}, b = {b.item():.3f}")
+    print(f"W = {np.round(W.detach().numpy(), 3)}, b = {b.item():.3f}")
     print(f"final accuracy: {accuracy:.3f}")
     assert losses[-1] < 0.5 * losses[0], "the loss should go down"
     assert accuracy > 0.9, "two well-separated blobs should be easy to classify"

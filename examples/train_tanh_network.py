@@ -33,7 +33,7 @@ def layer_jacobians(net, x0):
     blocks = [pj.nn.Sequential(net[0], net[1]), pj.nn.Sequential(net[2], net[3]), net[4]]
     jacobians, h = [], x0
     for block in blocks:
-        jacobians.append(func.jacrev(lambda v, block=block: block(v))(h).numpy())
+        jacobians.append(func.jacrev(lambda v, block=block: block(v))(h).detach().numpy())
         with pj.no_grad():
             h = block(h)
     return jacobians
@@ -46,7 +46,7 @@ def report(net, x0, title):
         print(f"  J{i} (shape {j.shape}):")
         print("    " + np.array2string(j, prefix="    "))
     chain = js[2] @ js[1] @ js[0]
-    whole = func.jacrev(lambda v: net(v))(x0).numpy()
+    whole = func.jacrev(lambda v: net(v))(x0).detach().numpy()
     print(f"  J3 @ J2 @ J1 = {chain.ravel()}, the network's own Jacobian = {whole.ravel()}")
     assert np.allclose(chain, whole, atol=1e-12), "the chain rule through the layers disagrees"
     return chain

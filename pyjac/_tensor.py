@@ -6,7 +6,7 @@ from ._core import Tensor
 
 
 def _repr(self):
-    body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+    body = np.array2string(np.asarray(self), separator=", ", prefix="tensor(")
     extras = []
     if self.dtype != np.float64:
         extras.append(f"dtype={self.dtype}")
@@ -18,7 +18,11 @@ def _repr(self):
 
 
 def _array(self, dtype=None, copy=None):
-    a = self.numpy()
+    # A view of the tensor's memory; read-only when the tensor requires grad, since writes would
+    # change values a graph saved without bumping the version counter that guards them.
+    a = self.numpy(force=True)
+    if self.requires_grad:
+        a.flags.writeable = False
     if dtype is not None and np.dtype(dtype) != a.dtype:
         if copy is False:
             raise ValueError("__array__: a dtype conversion needs a copy")
@@ -58,7 +62,7 @@ _methods = {
     "__array_ufunc__": None,
     "__hash__": lambda self: id(self),
     "__iter__": lambda self: (self[i] for i in range(len(self))),
-    "tolist": lambda self: self.numpy().tolist(),
+    "tolist": lambda self: np.asarray(self).tolist(),
     "backward": _backward,
     "reshape": _reshape,
     "transpose": _transpose,

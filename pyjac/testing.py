@@ -35,7 +35,7 @@ def numerical_jacobian(fn, inputs, eps=1e-6, wrt=None):
     """
     inputs = tuple(inputs)
     wrt = range(len(inputs)) if wrt is None else wrt
-    base = [(x.numpy() if isinstance(x, Tensor) else np.asarray(x)).astype(np.float64) for x in inputs]
+    base = [np.asarray(x).astype(np.float64) for x in inputs]
 
     def evaluate():
         args = []
@@ -83,7 +83,7 @@ def _analytical_jacobians(outputs, inputs, batched):
                 gs = grad(out, xs, eye, retain_graph=True, allow_unused=True, is_grads_batched=True)
                 for c, g in enumerate(gs):
                     if g is not None:
-                        rows[c][:] = g.numpy().reshape(out.size, -1)
+                        rows[c][:] = np.asarray(g).reshape(out.size, -1)
             else:
                 for r in range(out.size):
                     e = np.zeros(out.size)
@@ -95,7 +95,7 @@ def _analytical_jacobians(outputs, inputs, batched):
                             if g.shape != xs[c].shape:
                                 raise GradcheckError(f"gradient for input {idx[c]} has shape {g.shape}, "
                                                      f"expected {xs[c].shape}")
-                            rows[c][r] = g.numpy().ravel()
+                            rows[c][r] = np.asarray(g).ravel()
         jac.append(rows)
     return jac
 

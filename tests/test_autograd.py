@@ -18,7 +18,7 @@ _OUTSIDE_SOURCE_TREE = os.path.dirname(os.path.abspath(__file__))
 
 
 def arr(t):
-    return np.asarray(t.numpy())
+    return np.asarray(t.detach().numpy())
 
 
 def rng():
@@ -1121,3 +1121,28 @@ def test_deep_chain_in_process():
         y = pj.sin(y) * 0.0 + y
     y.backward()
     assert x.grad.item() == pytest.approx(1.0)
+
+
+# ---- assigning .grad, as torch allows it ------------------------------------------------------------
+
+def test_grad_assignment_checks_dtype_shape_and_self():
+    x = pj.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = pj.tensor([0.5, 0.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.5])
+    x.grad = np.array([1, 2])  # arrays and lists convert to the tensor's dtype
+    assert x.grad.dtype == pj.float64 and x.grad.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="grad: assigned gradient has dtype int64, but the tensor's dtype is float64"):
+        x.grad = pj.tensor([1, 2])
+    with pytest.raises(TypeError, match="dtype float32, but the tensor's dtype is float64"):
+        x.grad = pj.tensor([1.0, 2.0], dtype=pj.float32)
+    with pytest.raises(RuntimeError, match="its own gradient"):
+        x.grad = x
+    with pytest.raises(RuntimeError, match="its own gradient"):
+        x.grad = x.detach()
+    with pytest.raises(ValueError, match=r"grad: assigned gradient of shape \(3,\) does not match"):
+        x.grad = pj.zeros(3)
+    with pytest.raises(TypeError, match="only floating point tensors have gradients"):
+        pj.tensor([1, 2]).grad = pj.tensor([1, 2])
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])  # failed assignments changed nothing
+    del x.grad
+    assert x.grad is None

@@ -128,7 +128,7 @@ def test_values_and_gradients_match_the_builtin_ops(rng):
     xa, ya = rng.uniform(0.5, 1.5, 4), rng.standard_normal(4)
     x, y = _t(xa, True), _t(ya, True)
     out = ScaledPow.apply(x, 3, y)
-    np.testing.assert_allclose(out.numpy(), xa ** 3 * ya, rtol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), xa ** 3 * ya, rtol=1e-14)
     gx, gy = pj.grad(out.sum(), (x, y))
     np.testing.assert_allclose(gx.numpy(), 3 * xa ** 2 * ya, rtol=1e-14)
     np.testing.assert_allclose(gy.numpy(), xa ** 3, rtol=1e-14)
@@ -197,7 +197,7 @@ def test_multiple_outputs_and_unused_outputs_get_zeros(rng):
     s, c = SinCos.apply(x, y)
     assert s.grad_fn is c.grad_fn and s.grad_fn.name() == "SinCosBackward"
     (gx,) = pj.grad(s.sum(), x)  # c received nothing: backward got zeros for it
-    np.testing.assert_allclose(gx.numpy(), np.cos(x.numpy()), rtol=1e-14)
+    np.testing.assert_allclose(gx.detach().numpy(), np.cos(x.detach().numpy()), rtol=1e-14)
 
     got = []
 
@@ -519,6 +519,81 @@ def test_double_backward_graph_is_freed():
     y = Holder.apply(x)
     (g,) = pj.grad(y.sum(), x, create_graph=True)
     (gg,) = pj.grad(g.sum(), x)
-    np.testing.assert_allclose(gg.numpy(), -9 * np.sin(3 * x.numpy()), rtol=1e-13)
+    np.testing.assert_allclose(gg.detach().numpy(), -9 * np.sin(3 * x.detach().numpy()), rtol=1e-13)
     del g, gg, y
     assert _alive() == [False, False, False]
+
+
+# ---- gradients handed to user code never alias user tensors (Note [Gradients user code can see]) ----
+
+class _DoublesItsCotangentInPlace(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, g):
+        g.mul_(2)
+        return g
+
+
+def test_backward_modifying_its_cotangent_in_place_changes_no_user_tensor():
+    # d(S(x) * w)/dS = w: the cotangent was w itself, so g.mul_(2) doubled w
+    x = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = pj.tensor([4.0, 5.0, 6.0])
+    (_DoublesItsCotangentInPlace.apply(x) * w).sum().backward()
+    np.testing.assert_array_equal(w.numpy(), [4.0, 5.0, 6.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 10.0, 12.0])
+
+
+def test_backward_modifying_its_cotangent_leaves_grad_outputs_alone():
+    x = pj.tensor([1.0, 2.0], requires_grad=True)
+    v = pj.tensor([3.0, 4.0])
+    (g,) = pj.grad(_DoublesItsCotangentInPlace.apply(x), x, grad_outputs=v)
+    np.testing.assert_array_equal(v.numpy(), [3.0, 4.0])
+    np.testing.assert_array_equal(g.numpy(), [6.0, 8.0])
+    seeds = pj.ones((2, 2))
+    (J,) = pj.grad(_DoublesItsCotangentInPlace.apply(x), x, grad_outputs=seeds, is_grads_batched=True)
+    np.testing.assert_array_equal(seeds.numpy(), np.ones((2, 2)))
+    np.testing.assert_array_equal(J.numpy(), np.full((2, 2), 2.0))
+
+
+class _ClobbersWhatItSaved(Function):
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(w)
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, g):
+        (w,) = ctx.saved_tensors
+        with pj.no_grad():
+            w.mul_(100)
+        return g, None
+
+
+def test_backward_modifying_a_saved_input_leaves_gradients_already_computed_alone():
+    # x's gradient from x * w is w itself, computed before the custom backward runs and still on
+    # its way to x.grad when the backward multiplies w by 100 (it gave 400, 500, 600)
+    x = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = pj.tensor([4.0, 5.0, 6.0])
+    loss = _ClobbersWhatItSaved.apply(x * 0, w).sum() + (x * w).sum()
+    loss.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 5.0, 6.0])
+
+
+def test_backward_modifying_a_saved_input_that_a_later_rule_reads_raises():
+    x = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = pj.tensor([4.0, 5.0, 6.0])
+    loss = (x * w).sum() + _ClobbersWhatItSaved.apply(x * 0, w).sum()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_unaliased_cotangents_still_differentiate_under_create_graph():
+    x = pj.tensor([0.5, 1.5], requires_grad=True)
+    w = pj.tensor([2.0, 3.0])
+    (g,) = pj.grad((_DoublesItsCotangentInPlace.apply(x ** 2) * w).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 4 * np.array([0.5, 1.5]) * [2.0, 3.0])
+    (gg,) = pj.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 4 * np.array([2.0, 3.0]))

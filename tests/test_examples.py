@@ -18,7 +18,7 @@ def test_jacobian_rows_of_square_with_create_graph():
     y = x ** 2
     rows = [pj.grad(y, x, grad_outputs=e, retain_graph=True, create_graph=True)[0] for e in pj.eye(2)]
     assert len(rows) == 2
-    np.testing.assert_array_equal(np.stack([r.numpy() for r in rows]), [[4.0, 0.0], [0.0, 6.0]])
+    np.testing.assert_array_equal(np.stack([r.detach().numpy() for r in rows]), [[4.0, 0.0], [0.0, 6.0]])
     assert [r.tolist() for r in rows] == [[4.0, 0.0], [0.0, 6.0]]
     # create_graph=True: each row is itself differentiable; d/dx of row i is 2 e_i
     for i, r in enumerate(rows):
@@ -58,7 +58,7 @@ def test_dot_sum_square_and_detach_sequence():
     y = 2 * pj.dot(x, x)
     assert y.shape == ()
     y.backward()
-    np.testing.assert_array_equal(x.grad.numpy(), (4 * x).numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), (4 * x).detach().numpy())
     assert x.grad.tolist() == [0.0, 4.0, 8.0, 12.0]
 
     x.grad.zero_()
@@ -67,7 +67,7 @@ def test_dot_sum_square_and_detach_sequence():
 
     x.grad.zero_()
     (x * x).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), (2 * x).numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), (2 * x).detach().numpy())
 
     x.grad.zero_()
     u = (x * x).detach()
@@ -100,7 +100,7 @@ def test_python_control_flow(seed, use_sum):
         c.sum().backward()
     else:
         c.backward(gradient=pj.ones(3))
-    np.testing.assert_allclose(a.grad.numpy(), (c / a).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), (c / a).detach().numpy(), rtol=1e-12)
     # and the factor is the power of two the loop produced (times 100 on the other branch)
     factor = 2.0 ** (steps + 1) * (1 if b.sum() > 0 else 100)
     np.testing.assert_allclose(a.grad.numpy(), np.full(3, factor))
@@ -114,7 +114,7 @@ def test_python_control_flow_negative_branch():
     assert b.sum() < 0
     c = b if b.sum() > 0 else 100 * b
     c.backward(gradient=pj.ones(3))
-    np.testing.assert_allclose(a.grad.numpy(), (c / a).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad.numpy(), (c / a).detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [pj.float32, pj.float64])

@@ -14,7 +14,7 @@ JAC_TRANSFORMS = {"jacrev": F.jacrev, "jacfwd": F.jacfwd, "jacobian": F.jacobian
 
 
 def _np(x):
-    return x.numpy() if isinstance(x, pj.Tensor) else np.asarray(x)
+    return x.detach().numpy() if isinstance(x, pj.Tensor) else np.asarray(x)
 
 
 def numeric_jacobian(fn, arrays, argnum=0, eps=1e-6):

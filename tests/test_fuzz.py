@@ -122,7 +122,7 @@ def assert_same(got, expected, check_dtype=True, rtol=None, what=""):
     assert tuple(got.shape) == expected.shape, f"{what}: shape {got.shape} != NumPy's {expected.shape}"
     if check_dtype:
         assert got.dtype == expected.dtype, f"{what}: dtype {got.dtype} != NumPy's {expected.dtype}"
-    g = got.numpy()
+    g = got.detach().numpy()
     if expected.dtype.kind in "biu" and g.dtype.kind in "biu":
         np.testing.assert_array_equal(g.astype(np.int64), expected.astype(np.int64), err_msg=what)
         return

@@ -306,7 +306,7 @@ def test_leaf_requiring_grad_raises_and_is_not_modified(name, call):
 @pytest.mark.parametrize("name,call", ALL_CALLS, ids=CALL_IDS)
 def test_no_grad_updates_leaves_bump_version_and_keep_them_leaves(name, call):
     x = _t([0.5, 1.5, 2.5], requires_grad=True)
-    before = x.numpy().copy()
+    before = x.detach().numpy().copy()
     with pj.no_grad():
         call(x)
     assert x._version == 1 and x.is_leaf and x.requires_grad and x.grad_fn is None
@@ -316,7 +316,7 @@ def test_no_grad_updates_leaves_bump_version_and_keep_them_leaves(name, call):
      "clamp_": lambda a: np.clip(a, 0.0, 1.0, out=a), "copy_": lambda a: a.fill(1.0),
      "fill_": lambda a: a.fill(1.0), "zero_": lambda a: a.fill(0.0),
      "__setitem__": lambda a: a.__setitem__(0, 1.0)}[name](expected)
-    np.testing.assert_array_equal(x.numpy(), expected)
+    np.testing.assert_array_equal(x.detach().numpy(), expected)
     (x * x).sum().backward()  # still a working leaf
     np.testing.assert_allclose(x.grad.numpy(), 2 * expected)
 
@@ -474,7 +474,7 @@ def test_inplace_chain_values_and_gradients_match_out_of_place(name, fn, ref, rn
     xa, ya = rng.uniform(-1, 1, 3), rng.uniform(0.3, 1.2, 3)
     x, y = _t(xa, True), _t(ya, True)
     out, expected = fn(x, y), ref(x, y)
-    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-13)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-13)
     g = _t(rng.standard_normal(3))
     got = pj.grad(out, (x, y), g)
     want = pj.grad(expected, (x, y), g)
@@ -716,7 +716,7 @@ def test_setitem_derivatives(index, value_shape, rng, batched_check):
     out = f(x, v)
     ref = xa.copy()
     ref[index] = va * va
-    np.testing.assert_allclose(out.numpy(), ref * xa, rtol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), ref * xa, rtol=1e-14)
     assert gradcheck(f, (x, v))
     assert gradgradcheck(f, (x, v))
     batched_check(f, [xa, va])
@@ -732,7 +732,7 @@ def test_setitem_fills_a_buffer_row_by_row():
     for i in range(3):
         out[i] = pj.stack([x[i] * x[i], pj.sin(x[i])])
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy() + np.cos(x.numpy()), rtol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy() + np.cos(x.detach().numpy()), rtol=1e-14)
 
 
 def test_setitem_recurrence_through_the_same_buffer():

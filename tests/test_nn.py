@@ -40,7 +40,7 @@ def test_parameter_is_a_leaf_requiring_grad_sharing_memory():
     p = nn.Parameter(data)
     assert isinstance(p, pj.Tensor) and p.is_leaf and p.requires_grad
     assert not data.requires_grad  # the argument itself is left alone
-    p.numpy()[0] = 5.0
+    p.detach().numpy()[0] = 5.0
     assert data.numpy()[0] == 5.0  # same memory, as torch.nn.Parameter(t)
     q = nn.Parameter(np.ones((2, 2), dtype=np.float32))
     assert q.dtype == np.float32 and q.requires_grad
@@ -150,7 +150,7 @@ def test_register_parameter_buffer_and_add_module():
 def test_call_runs_forward_and_base_forward_raises():
     m = TwoLayer()
     x = _t(np.ones((5, 3)))
-    np.testing.assert_array_equal(m(x).numpy(), m.forward(x).numpy())
+    np.testing.assert_array_equal(m(x).detach().numpy(), m.forward(x).detach().numpy())
     with pytest.raises(NotImplementedError):
         nn.Module()(x)
 
@@ -201,7 +201,7 @@ def test_state_dict_holds_numpy_copies():
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     before = sd["fc1.weight"].copy()
     with pj.no_grad():
-        m.fc1.weight.numpy()[...] = 0.0
+        m.fc1.weight.detach().numpy()[...] = 0.0
     np.testing.assert_array_equal(sd["fc1.weight"], before)
 
 
@@ -212,7 +212,7 @@ def test_state_dict_round_trip(as_tensors, rng):
     pj.manual_seed(2)
     b = TwoLayer()
     x = _t(rng.standard_normal((5, 3)))
-    assert not np.allclose(a(x).numpy(), b(x).numpy())
+    assert not np.allclose(a(x).detach().numpy(), b(x).detach().numpy())
     sd = a.state_dict()
     if as_tensors:
         sd = collections.OrderedDict((k, pj.tensor(v)) for k, v in sd.items())
@@ -220,7 +220,7 @@ def test_state_dict_round_trip(as_tensors, rng):
     version = weight_object._version
     result = b.load_state_dict(sd)
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
+    np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
     assert b.fc1.weight is weight_object  # loaded in place: optimisers keep their references
     assert weight_object._version > version
     assert b.fc1.weight.requires_grad and b.fc1.weight.is_leaf
@@ -230,8 +230,8 @@ def test_load_state_dict_converts_dtype():
     m = nn.Linear(2, 3)  # float32
     m.load_state_dict({"weight": np.arange(6.0).reshape(3, 2), "bias": [1.0, 2.0, 3.0]})
     assert m.weight.dtype == np.float32
-    np.testing.assert_array_equal(m.weight.numpy(), np.arange(6.0).reshape(3, 2))
-    np.testing.assert_array_equal(m.bias.numpy(), [1, 2, 3])
+    np.testing.assert_array_equal(m.weight.detach().numpy(), np.arange(6.0).reshape(3, 2))
+    np.testing.assert_array_equal(m.bias.detach().numpy(), [1, 2, 3])
 
 
 def test_load_state_dict_shape_mismatch_names_the_key_and_changes_nothing():
@@ -290,7 +290,7 @@ def test_linear_init_statistics():
     pj.manual_seed(0)
     fan_in = 400
     m = nn.Linear(fan_in, 300, dtype=np.float64)
-    w, b = m.weight.numpy(), m.bias.numpy()
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
     bound = 1 / math.sqrt(fan_in)
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # U(-bound, bound): mean 0, variance bound^2 / 3; 120 000 draws
@@ -309,9 +309,9 @@ def test_linear_reproducible_with_manual_seed():
     pj.manual_seed(42)
     b = nn.Linear(6, 4)
     c = nn.Linear(6, 4)
-    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
-    np.testing.assert_array_equal(a.bias.numpy(), b.bias.numpy())
-    assert not np.array_equal(b.weight.numpy(), c.weight.numpy())
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
+    np.testing.assert_array_equal(a.bias.detach().numpy(), b.bias.detach().numpy())
+    assert not np.array_equal(b.weight.detach().numpy(), c.weight.detach().numpy())
 
 
 def test_linear_parity_with_torch(rng, torch):
@@ -366,8 +366,8 @@ def test_sequential_indexing_len_iteration_and_slicing():
 def test_sequential_forward_chains(rng):
     seq = nn.Sequential(nn.Linear(3, 4, dtype=np.float64), nn.Tanh(), nn.Linear(4, 2, dtype=np.float64))
     a = rng.standard_normal((5, 3))
-    W1, b1, W2, b2 = (p.numpy() for p in seq.parameters())
-    np.testing.assert_allclose(seq(_t(a)).numpy(), np.tanh(a @ W1.T + b1) @ W2.T + b2, rtol=1e-13)
+    W1, b1, W2, b2 = (p.detach().numpy() for p in seq.parameters())
+    np.testing.assert_allclose(seq(_t(a)).detach().numpy(), np.tanh(a @ W1.T + b1) @ W2.T + b2, rtol=1e-13)
 
 
 # ==== activation and loss modules ==========================================================================
@@ -413,7 +413,7 @@ def test_dropout_module_train_and_eval(rng):
     d.eval()
     assert d(x) is x
     seq = nn.Sequential(nn.Linear(50, 50), nn.Dropout(0.9)).eval()
-    out = seq(_t(np.ones((2, 50)), dtype=np.float32)).numpy()
+    out = seq(_t(np.ones((2, 50)), dtype=np.float32)).detach().numpy()
     assert (out != 0).all()
 
 
@@ -481,7 +481,7 @@ def test_training_a_small_classifier_reduces_the_loss(rng):
         first = loss.item() if first is None else first
         with pj.no_grad():
             for p in model.parameters():
-                p.numpy()[...] -= 0.5 * p.grad.numpy()
+                p.detach().numpy()[...] -= 0.5 * p.grad.numpy()
     assert loss.item() < 0.3 * first
-    accuracy = (np.argmax(model(x).numpy(), axis=1) == labels).mean()
+    accuracy = (np.argmax(model(x).detach().numpy(), axis=1) == labels).mean()
     assert accuracy > 0.9

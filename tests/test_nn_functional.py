@@ -134,7 +134,7 @@ def test_activation_float32_kept(name, fn, ref, tfn, domain, rng):
     x = _t(a, requires_grad=True)
     out = fn(x)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.numpy(), ref(a.astype(np.float64)), rtol=2e-6, atol=2e-7)
+    np.testing.assert_allclose(out.detach().numpy(), ref(a.astype(np.float64)), rtol=2e-6, atol=2e-7)
     (g,) = pj.grad(pj.sum(out), x)
     assert g.dtype == np.float32
 
@@ -219,7 +219,7 @@ def test_kink_conventions_follow_pytorch():
     # softplus past the threshold is x itself, with gradient exactly 1
     x = _t([25.0, 20.5], requires_grad=True)
     y = F.softplus(x)
-    np.testing.assert_array_equal(y.numpy(), [25.0, 20.5])
+    np.testing.assert_array_equal(y.detach().numpy(), [25.0, 20.5])
     (g,) = pj.grad(pj.sum(y), x)
     np.testing.assert_array_equal(g.numpy(), [1.0, 1.0])
 
@@ -276,9 +276,9 @@ def test_activation_stable_at_1e4(name, fn, ref, tfn, domain, dtype):
     x = _t(np.array([-1e4, 1e4]), requires_grad=True, dtype=dtype)
     y = fn(x)
     lo, hi, dlo, dhi = LIMITS[name]
-    np.testing.assert_allclose(y.numpy(), [lo, hi], rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(y.detach().numpy(), [lo, hi], rtol=1e-6, atol=1e-30)
     (g,) = pj.grad(pj.sum(y), x, create_graph=True)
-    np.testing.assert_allclose(g.numpy(), [dlo, dhi], rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(g.detach().numpy(), [dlo, dhi], rtol=1e-6, atol=1e-30)
     (gg,) = pj.grad(pj.sum(g), x, allow_unused=True)
     if gg is not None:
         assert np.all(np.isfinite(gg.numpy())), gg
@@ -349,7 +349,7 @@ def test_activation_backward_broadcasts_cotangent_to_input():
     # a cotangent that a sum spreads back (every stride 0) and a 0-d input
     x = _t(np.linspace(-2, 2, 6).reshape(2, 3), requires_grad=True)
     (g,) = pj.grad(pj.sum(F.silu(x)) * 3.0, x)
-    np.testing.assert_allclose(g.numpy(), 3 * DERIVATIVES["silu"](x.numpy()), rtol=1e-13)
+    np.testing.assert_allclose(g.detach().numpy(), 3 * DERIVATIVES["silu"](x.detach().numpy()), rtol=1e-13)
     x0 = _t(0.7, requires_grad=True)
     (g,) = pj.grad(F.gelu(x0), x0, grad_outputs=_t(np.ones((3,) + ())), is_grads_batched=True)
     assert g.shape == (3,)
@@ -470,15 +470,15 @@ def test_softmax_stable_for_large_inputs(dtype):
     a = np.array([[1e4, 1e4 - 1.0, -1e4], [-1e4, -1e4, -1e4 + 2.0]])
     x = _t(a, requires_grad=True, dtype=dtype)
     sm, lsm = F.softmax(x, axis=1), F.log_softmax(x, axis=1)
-    np.testing.assert_allclose(sm.numpy(), _softmax_np(a, 1), rtol=1e-5, atol=1e-30)
-    np.testing.assert_allclose(lsm.numpy(), _log_softmax_np(a, 1), rtol=1e-5, atol=1e-30)
+    np.testing.assert_allclose(sm.detach().numpy(), _softmax_np(a, 1), rtol=1e-5, atol=1e-30)
+    np.testing.assert_allclose(lsm.detach().numpy(), _log_softmax_np(a, 1), rtol=1e-5, atol=1e-30)
     for y in (sm, lsm):
         (g,) = pj.grad(pj.sum(y * _t(np.arange(6.0).reshape(2, 3), dtype=dtype)), x, create_graph=True)
-        assert np.all(np.isfinite(g.numpy()))
+        assert np.all(np.isfinite(g.detach().numpy()))
         (gg,) = pj.grad(pj.sum(g * g), x)
         assert np.all(np.isfinite(gg.numpy()))
     # log_softmax keeps the far tail that softmax underflows
-    assert lsm.numpy()[0, 2] == pytest.approx(-2e4 - np.log1p(np.exp(-1.0)), rel=1e-6)
+    assert lsm.detach().numpy()[0, 2] == pytest.approx(-2e4 - np.log1p(np.exp(-1.0)), rel=1e-6)
 
 
 def test_softmax_infinities_and_nan():
@@ -567,7 +567,7 @@ def test_dropout_statistics_scaling_and_gradient(rng):
     a = rng.uniform(1.0, 2.0, (200, 250))
     x = _t(a, requires_grad=True)
     y = F.dropout(x, p=0.3)
-    out = y.numpy()
+    out = y.detach().numpy()
     kept = out != 0
     assert abs(1 - kept.mean() - 0.3) < 0.01  # 50 000 draws: 0.01 is over 15 standard deviations
     np.testing.assert_allclose(out[kept], a[kept] / 0.7, rtol=1e-15)
@@ -767,9 +767,9 @@ def test_cross_entropy_stable_at_1e4(dtype):
     t = np.array([1, 0, 2])
     x = _t(a, True, dtype=dtype)
     loss = F.cross_entropy(x, _t(t), reduction="none")
-    np.testing.assert_allclose(loss.numpy(), _ce_index_np(a, t, reduction="none"), rtol=1e-5)
+    np.testing.assert_allclose(loss.detach().numpy(), _ce_index_np(a, t, reduction="none"), rtol=1e-5)
     (g,) = pj.grad(pj.sum(loss), x, create_graph=True)
-    assert np.all(np.isfinite(g.numpy()))
+    assert np.all(np.isfinite(g.detach().numpy()))
     (gg,) = pj.grad(pj.sum(g * g), x)
     assert np.all(np.isfinite(gg.numpy()))
     # probability targets too
@@ -912,9 +912,9 @@ def test_bce_with_logits_stable_at_1e4(dtype):
     t = np.array([0.0, 1.0, 0.0, 1.0, 0.5])
     x = _t(a, True, dtype=dtype)
     loss = F.binary_cross_entropy_with_logits(x, _t(t, dtype=dtype), reduction="none", pos_weight=_t([2.0]))
-    np.testing.assert_allclose(loss.numpy(), [0.0, 2e4, 1e4, 0.0, 1.5 * np.log(2)], rtol=1e-6, atol=1e-30)
+    np.testing.assert_allclose(loss.detach().numpy(), [0.0, 2e4, 1e4, 0.0, 1.5 * np.log(2)], rtol=1e-6, atol=1e-30)
     (g,) = pj.grad(pj.sum(loss), x, create_graph=True)
-    np.testing.assert_allclose(g.numpy(), [0.0, -2.0, 1.0, 0.0, 0.5 - 1.5 * 0.5], atol=1e-6)
+    np.testing.assert_allclose(g.detach().numpy(), [0.0, -2.0, 1.0, 0.0, 0.5 - 1.5 * 0.5], atol=1e-6)
     (gg,) = pj.grad(pj.sum(g), x)
     assert np.all(np.isfinite(gg.numpy()))
 

@@ -81,12 +81,12 @@ def test_finite_values_and_gradients_at_extreme_inputs(name, dtype):
     x = pj.tensor(a, requires_grad=True)
     y = call(f, x)
     assert y.dtype == dtype
-    v = y.numpy().astype(np.float64)
+    v = y.detach().numpy().astype(np.float64)
     assert np.all(np.isfinite(v)), f"{name}({a}) = {v}"
     rtol = 1e-6 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(v, ref(a.astype(np.float64)), rtol=rtol, atol=1e-30)
     (g,) = pj.grad(y.sum(), x, create_graph=True)
-    gv = g.numpy().astype(np.float64)
+    gv = g.detach().numpy().astype(np.float64)
     assert np.all(np.isfinite(gv)), f"d {name} at {a} = {gv}"
     np.testing.assert_allclose(gv, ref_grad(a.astype(np.float64)), rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-12)
     # and the second derivative (the rule differentiated again) stays finite too
@@ -168,7 +168,7 @@ def test_nan_input_propagates_to_values_and_gradients(name):
     a = np.array([[0.3, np.nan, -0.7], [0.2, -1.5, 0.9]])
     x = pj.tensor(a, requires_grad=True)
     y = f(x)
-    yv = y.numpy()
+    yv = y.detach().numpy()
     # everything computed from the NaN is NaN; the clean row stays clean
     assert np.isnan(yv).any(), f"{name}: the NaN vanished from the output {yv}"
     if name not in ("matmul", "transpose"):
@@ -220,9 +220,9 @@ def test_nan_wins_reductions_as_in_numpy(name):
 def test_inf_arithmetic_is_ieee():
     x = pj.tensor([np.inf, -np.inf, 0.0], requires_grad=True)
     with np.errstate(all="ignore"):
-        np.testing.assert_array_equal(pj.exp(x).numpy(), np.exp(x.numpy()))
-        np.testing.assert_array_equal(pj.sigmoid(x).numpy(), [1.0, 0.0, 0.5])
-        np.testing.assert_array_equal(pj.tanh(x).numpy(), [1.0, -1.0, 0.0])
+        np.testing.assert_array_equal(pj.exp(x).detach().numpy(), np.exp(x.detach().numpy()))
+        np.testing.assert_array_equal(pj.sigmoid(x).detach().numpy(), [1.0, 0.0, 0.5])
+        np.testing.assert_array_equal(pj.tanh(x).detach().numpy(), [1.0, -1.0, 0.0])
     pj.sigmoid(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.25])  # finite: s (1 - s)
 

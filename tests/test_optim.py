@@ -83,10 +83,10 @@ def test_sgd_first_steps_by_hand():
     opt.step()
     g1 = np.array([0.2, 0.4]) + 0.1 * np.array([1.0, -2.0])
     p1 = np.array([1.0, -2.0]) - 0.5 * g1
-    np.testing.assert_allclose(p.numpy(), p1, rtol=1e-15)
+    np.testing.assert_allclose(p.detach().numpy(), p1, rtol=1e-15)
     opt.step()  # same .grad again: the buffer is momentum * b + g
     g2 = np.array([0.2, 0.4]) + 0.1 * p1
-    np.testing.assert_allclose(p.numpy(), p1 - 0.5 * (0.9 * g1 + g2), rtol=1e-15)
+    np.testing.assert_allclose(p.detach().numpy(), p1 - 0.5 * (0.9 * g1 + g2), rtol=1e-15)
 
 
 def test_adam_first_step_moves_each_coordinate_by_about_lr():
@@ -96,7 +96,7 @@ def test_adam_first_step_moves_each_coordinate_by_about_lr():
     p.grad = pj.tensor(g)
     opt.step()
     # m_hat = g, v_hat = g**2 after one step: the update is lr * g / (|g| + eps)
-    np.testing.assert_allclose(p.numpy(), np.array([1.0, -2.0, 0.5]) - 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(p.detach().numpy(), np.array([1.0, -2.0, 0.5]) - 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
 
 
 @pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.5), lambda ps: Adam(ps, lr=0.05)],
@@ -110,7 +110,7 @@ def test_minimizes_a_quadratic(make):
         loss = ((x - pj.tensor(target)) ** 2).sum()
         loss.backward()
         opt.step()
-    np.testing.assert_allclose(x.numpy(), target, atol=1e-3)
+    np.testing.assert_allclose(x.detach().numpy(), target, atol=1e-3)
 
 
 def test_parameters_without_gradients_are_left_alone():
@@ -135,7 +135,7 @@ def test_step_records_nothing_and_returns_the_closure_loss():
     loss = opt.step(closure)
     assert loss.item() == 5.0
     assert w.is_leaf and w.grad_fn is None
-    np.testing.assert_allclose(w.numpy(), [0.8, 1.6])
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, 1.6])
     assert pj.is_grad_enabled()
 
 
@@ -210,12 +210,12 @@ def test_state_dict_round_trip_continues_the_same_run(name, config, rng):
     steps(opt1, first, grads[:5])
     saved = opt1.state_dict()
     assert set(saved) == {"state", "param_groups"} and saved["param_groups"][0]["params"] == [0, 1, 2]
-    resumed = [pj.tensor(p.numpy(), requires_grad=True) for p in first]
+    resumed = [pj.tensor(p.detach().numpy(), requires_grad=True) for p in first]
     opt2 = cls(resumed, **config)
     opt2.load_state_dict(saved)
     steps(opt2, resumed, grads[5:])
     for a, b in zip(straight, resumed):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_state_dict_holds_copies():

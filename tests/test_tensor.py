@@ -158,7 +158,7 @@ def test_full():
     assert pj.full(4, 2.0).shape == (4,)
     f = pj.full((2, 2), 7, dtype=pj.float32, requires_grad=True)
     assert f.dtype == np.float32 and f.requires_grad
-    np.testing.assert_array_equal(f.numpy(), np.full((2, 2), 7, dtype=np.float32))
+    np.testing.assert_array_equal(f.detach().numpy(), np.full((2, 2), 7, dtype=np.float32))
 
 
 @pytest.mark.parametrize("dtype", [None] + ALL_DTYPES)
@@ -208,7 +208,7 @@ def test_arange_matches_numpy(args):
 def test_arange_dtype_requires_grad():
     t = pj.arange(4, dtype=pj.float32, requires_grad=True)
     assert t.dtype == np.float32 and t.requires_grad
-    np.testing.assert_array_equal(t.numpy(), np.arange(4, dtype=np.float32))
+    np.testing.assert_array_equal(t.detach().numpy(), np.arange(4, dtype=np.float32))
     assert pj.arange(4.0).dtype == np.float64
 
 
@@ -272,6 +272,65 @@ def test_asarray_of_tensor_is_zero_copy(dtype):
     a[2, 3] = 1
     assert t.numpy()[2, 3] == 1
     assert np.shares_memory(a, t.numpy())
+
+
+def test_numpy_of_a_tensor_requiring_grad_raises_as_torch():
+    # a writable view would let writes change values a graph saved, past the version counter:
+    # z = y * y; y.numpy()[:] = 100 gave the gradient of 100 * 100 before
+    y = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = y * y
+    with pytest.raises(RuntimeError, match=r"numpy: can't call numpy\(\) on a tensor that requires grad.*detach\(\)"):
+        y.numpy()
+    with pytest.raises(RuntimeError, match="requires grad"):
+        z.numpy()  # a non-leaf too
+    z.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [2.0, 4.0, 6.0])
+
+
+def test_asarray_of_a_tensor_requiring_grad_is_a_read_only_view():
+    y = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = y * y
+    a = np.asarray(y)
+    assert np.shares_memory(a, y.detach().numpy())  # still no copy
+    assert not a.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        a[:] = 100
+    with pytest.raises(ValueError, match="read-only"):
+        np.asarray(z)[0] = 1
+    z.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [2.0, 4.0, 6.0])
+    # copies, and tensors that need no gradient, stay writable
+    c = np.array(y)
+    c[0] = 7
+    assert y.tolist() == [1.0, 2.0, 3.0] and c.flags.writeable
+    assert np.asarray(y.detach()).flags.writeable and np.asarray(pj.ones(2)).flags.writeable
+
+
+def test_numpy_force_gives_a_writable_view_as_torch():
+    y = pj.tensor([1.0, 2.0], requires_grad=True)
+    a = y.numpy(force=True)
+    a[0] = 5
+    assert y.tolist() == [5.0, 2.0]
+
+
+def test_repr_str_and_tolist_of_tensors_requiring_grad():
+    y = pj.tensor([1.5, 2.0], requires_grad=True)
+    assert repr(y) == "tensor([1.5, 2. ], requires_grad=True)" and str(y) == repr(y)
+    assert y.tolist() == [1.5, 2.0] and (y * 2).tolist() == [3.0, 4.0]
+
+
+@pytest.mark.isolated
+@pytest.mark.parametrize("make", [lambda: pj.Tensor(), lambda: pj.Tensor.__new__(pj.Tensor),
+                                  lambda: pj.Tensor([1.0, 2.0]), lambda: pj.Tensor(data=1)],
+                         ids=["no-args", "__new__", "data", "keyword"])
+def test_tensor_type_cannot_be_constructed_empty(make):
+    # Tensor() made an empty shell whose every use (.shape, repr, t + 1) segfaulted
+    with pytest.raises(TypeError, match=r"pyjac.Tensor can't be constructed directly.*pyjac.tensor\(data\)"):
+        make()
+    with pytest.raises(TypeError):
+        object.__new__(pj.Tensor)
+    with pytest.raises(TypeError):
+        type("Sub", (pj.Tensor,), {})  # and there is no subclass to construct one through
 
 
 def test_numpy_array_keeps_tensor_alive():
@@ -423,7 +482,7 @@ def test_detach_shares_storage():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
     d = x.detach()
     assert not d.requires_grad and d.grad_fn is None
-    assert np.shares_memory(d.numpy(), x.numpy())
+    assert np.shares_memory(d.detach().numpy(), x.detach().numpy())
 
 
 def test_copy_is_a_copy():

@@ -277,6 +277,11 @@ class GraphTask {
     bool any_grad = false;
     for (auto& g : grads) any_grad |= g.defined();
     TensorList input_grads;
+    if (any_grad && node->runs_user_code) {  // Note [Gradients user code can see]
+      for (Tensor& g : grads) g = unaliased(std::move(g));
+      for (TensorList& pending : buffers_)
+        for (Tensor& g : pending) g = unaliased(std::move(g));
+    }
     if (any_grad) {  // no gradient arrived at all: the inputs get none either
       input_grads = AnomalyMode::is_enabled() ? apply_checked(*node, std::move(grads), needs)
                                               : node->apply(std::move(grads), needs);

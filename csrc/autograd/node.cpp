@@ -115,6 +115,11 @@ bool add_into(Tensor& into, const Tensor& other) {
 
 }  // namespace
 
+Tensor unaliased(Tensor g) {
+  if (!g.defined() || (g.impl().use_count() == 1 && g->storage.use_count() == 1 && g.is_contiguous())) return g;
+  return copy(g);
+}
+
 Tensor add_grads(Tensor a, Tensor b) {
   // Outside create_graph, sum into a buffer the engine owns rather than allocate a third: for
   // big tensors that saves a fresh allocation (page faults) per accumulation.

@@ -93,6 +93,9 @@ struct Node : std::enable_shared_from_this<Node> {
   EdgeList next_edges;  // one per input of the forward op
   uint32_t num_outputs = 1;
   bool is_accumulator = false;  // an AccumulateGrad (checked per node by the engine)
+  // Its rule runs the user's code (a custom Function's backward), which may write in place to
+  // the cotangents it gets or to any tensor it can reach (Note [Gradients user code can see]).
+  bool runs_user_code = false;
   // Held while the rule runs or the saved tensors are freed, and while `retained` changes.
   NodeLock lock;
   // Non-leaf outputs that asked for retain_grad(): (output_nr, tensor).
@@ -122,6 +125,19 @@ void release_node(std::shared_ptr<Node>&& node);
 // The edge a gradient for `t` flows along: its grad_fn, its leaf accumulator, or nothing.
 Edge gradient_edge(const Tensor& t);
 std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
+
+// Note [Gradients user code can see]
+// Rules may hand a gradient on without copying it: a view of the caller's grad_outputs, or an
+// input the forward saved (d(a * b)/da = b when the cotangent is a broadcast 1). That is safe
+// while only rules read them. User code is different: a custom Function's backward may modify
+// its cotangent in place (g.mul_(2)), or a tensor it saved (under no_grad), which would change a
+// user tensor, or a gradient that aliases it and is still on its way to a leaf. So before user
+// code runs, the engine gives every gradient it holds that shares memory with anything else its
+// own copy (unaliased()), and .grad slots and grad()'s results never alias either.
+
+// g itself when nothing else can see its memory (the caller's reference aside), else a copy
+// (recorded under create_graph, so the copy is differentiated through).
+Tensor unaliased(Tensor g);
 
 // Shared by the engine and by accumulation into .grad: a + b, recorded only in grad mode.
 Tensor add_grads(Tensor a, Tensor b);

@@ -101,7 +101,21 @@ PYBIND11_MODULE(_core, m) {
     retain_grad(t);
   });
   def("item", &item);
-  def("numpy", [](py::handle self) { return numpy_view(unwrap(self.ptr()), self); });
+  tensor.attr("numpy") = py::cpp_function(
+      [](py::handle self, bool force) {
+        const Tensor& t = unwrap(self.ptr());
+        // Writes through a writable view would bypass the version counter that guards what a
+        // graph saved, and give wrong gradients silently (as in PyTorch).
+        if (t.requires_grad() && !force)
+          throw std::runtime_error(
+              "numpy: can't call numpy() on a tensor that requires grad (writes through the array would change "
+              "values the autograd graph saved without it knowing); use t.detach().numpy() for a writable view "
+              "without history, or np.asarray(t) for a read-only one");
+        return numpy_view(t, self);
+      },
+      py::name("numpy"), py::is_method(tensor), py::arg("force") = false,
+      "A NumPy array sharing this tensor's memory (no copy). Raises for a tensor that requires grad unless "
+      "force=True; see docs/numpy.md");
 
   bind_ops(m);
   bind_linalg(m);

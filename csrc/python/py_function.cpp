@@ -341,6 +341,7 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   };
 
   auto node = std::make_shared<PyFunctionNode>();
+  node->runs_user_code = true;
   node->name_ = cls_name + "Backward";
   node->cls_name_ = cls_name;
   node->cls = cls;

@@ -147,7 +147,7 @@ def _class_weight(weight, n_classes, dtype, op):
 
 def _check_classes(target, n_classes, ignore_index, op):
     """Raises IndexError unless every index is a class or ``ignore_index``; tells whether any is ignored."""
-    t = target.numpy()
+    t = np.asarray(target)
     if t.size == 0:
         return False
     if 0 <= t.min() and t.max() < n_classes:  # the common case, in two passes
