@@ -1146,3 +1146,69 @@ def test_grad_assignment_checks_dtype_shape_and_self():
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0])  # failed assignments changed nothing
     del x.grad
     assert x.grad is None
+
+
+# ---- Ctrl-C during a long backward -------------------------------------------------------------------
+
+_INTERRUPT_SCRIPT = """
+import os, signal, sys, threading
+import pyjac as pj
+
+main = threading.main_thread().ident
+
+
+class Trigger(pj.autograd.Function):
+    # The pass's first node. Once its backward has returned into the engine (the main thread's
+    # innermost Python frame is again the one that called backward), a helper thread sends SIGINT,
+    # while the engine still has a long chain to run: deterministic, whatever the timing.
+    ran = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, g):
+        if Trigger.ran:
+            return g
+        Trigger.ran = True
+        caller = sys._getframe(1)
+
+        def send():
+            while sys._current_frames()[main] is not caller:
+                pass
+            os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=send).start()
+        return g
+
+
+x = pj.tensor(0.5, requires_grad=True)
+h = x
+for _ in range(300_000):
+    h = pj.tanh(h)
+loss = Trigger.apply(h)
+try:
+    loss.backward(retain_graph=True)
+    print("not interrupted")
+except KeyboardInterrupt:
+    # stopped between nodes: the leaf at the end of the chain got nothing
+    print("interrupted", Trigger.ran, x.grad is None)
+loss.backward()  # the graph is whole (retain_graph): a second pass runs to the end
+expected = 1.0
+v = 0.5
+import math
+for _ in range(300_000):
+    t = math.tanh(v)
+    expected *= 1 - t * t
+    v = t
+print("second pass", abs(x.grad.item() - expected) <= 1e-12 * abs(expected))
+"""
+
+
+def test_ctrl_c_stops_a_long_backward_between_nodes():
+    # the KeyboardInterrupt used to arrive only after the whole pass had finished
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPT_SCRIPT], capture_output=True, text=True, timeout=600,
+                          cwd=_OUTSIDE_SOURCE_TREE)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split("\n")[:2] == ["interrupted True True", "second pass True"], proc.stdout

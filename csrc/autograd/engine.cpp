@@ -66,6 +66,8 @@ class NodeIndex {
   size_t size_ = 0;
 };
 
+std::atomic<void (*)(uint32_t)> interrupt_check{nullptr};
+
 constexpr int32_t kNoChild = -1;
 
 uint64_t next_task_id() {
@@ -114,10 +116,12 @@ class GraphTask {
         ready.push_back(r);
       }
     }
-    while (!ready.empty()) {
+    void (*check)(uint32_t) = interrupt_check.load(std::memory_order_relaxed);
+    for (uint32_t executed = 1; !ready.empty(); ++executed) {
       uint32_t i = ready.back();
       ready.pop_back();
       execute(i, ready);
+      if (check && executed % 256 == 0) check(executed);
     }
     return std::move(results_);
   }
@@ -312,6 +316,8 @@ class GraphTask {
 };
 
 }  // namespace
+
+void set_pass_interrupt_check(void (*check)(uint32_t)) { interrupt_check.store(check); }
 
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
                         bool create_graph, const TensorList& inputs, bool allow_unused, bool batched) {

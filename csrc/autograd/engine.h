@@ -10,6 +10,13 @@ namespace pyjac {
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
                         bool create_graph, const TensorList& inputs, bool allow_unused, bool batched);
 
+// A check the engine calls between nodes of a pass, on the thread running it, every 256 nodes
+// (with the number of nodes the pass has run); it may throw to abort the pass (the python layer
+// raises a pending KeyboardInterrupt there).
+// The pass then lets go of every node it held: the nodes it ran have freed what they saved,
+// unless retain_graph was given, and the others are as they were.
+void set_pass_interrupt_check(void (*check)(uint32_t executed));
+
 // Whether the graph below `outputs` reaches a leaf that requires grad other than `own_leaves`
 // (or a non-leaf tensor's history outside them): how a transform tells that something outside it,
 // a closure over a tensor that requires grad say, may still want to differentiate its result.

@@ -44,6 +44,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "pyjac's C++ core: tensors, kernels, differentiable ops and the autograd engine";
 
   install_blocking_wait_hook();
+  install_pass_interrupt_check();
   py::module_::import("atexit").attr("register")(py::cpp_function(&note_exiting_thread));
 
   py::register_exception_translator([](std::exception_ptr p) {

@@ -1,6 +1,8 @@
 #include "python/gil.h"
 
+#include "autograd/engine.h"
 #include "autograd/node.h"
+#include "python/convert.h"
 
 #include <cxxabi.h>
 #include <pthread.h>
@@ -57,6 +59,33 @@ AcquiredGil::AcquiredGil() {
   } catch (abi::__forced_unwind&) {
     park_forever();
   }
+}
+
+namespace {
+
+unsigned long main_thread_ident = 0;
+constexpr auto kSignalCheckEvery = std::chrono::milliseconds(20);
+
+void check_signals_between_nodes(uint32_t executed) {
+  // Signal handlers run on the main thread only; other threads' passes have nothing to check.
+  if (PyThread_get_thread_ident() != main_thread_ident) return;
+  static thread_local std::chrono::steady_clock::time_point last_check;
+  const auto now = std::chrono::steady_clock::now();
+  if (executed == 256) {  // a pass's first call: a short pass never waits for the GIL
+    last_check = now;
+    return;
+  }
+  if (now - last_check < kSignalCheckEvery) return;
+  last_check = now;
+  AcquiredGil gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+}  // namespace
+
+void install_pass_interrupt_check() {
+  main_thread_ident = py::module_::import("threading").attr("main_thread")().attr("ident").cast<unsigned long>();
+  set_pass_interrupt_check(&check_signals_between_nodes);
 }
 
 void install_blocking_wait_hook() {

@@ -50,6 +50,11 @@ class AcquiredGil {
   PyGILState_STATE state_;
 };
 
+// Lets Ctrl-C stop a long backward pass: the engine's check between nodes (autograd/engine.h)
+// takes the GIL every 20 ms of a pass on the main thread and runs Python's signal handlers, so a
+// KeyboardInterrupt (or any exception a handler raises) ends the pass.
+void install_pass_interrupt_check();
+
 // Installs the core's blocking-wait hook (autograd/node.h): a thread holding the GIL gives it
 // up while it waits for a lock another thread holds.
 void install_blocking_wait_hook();
