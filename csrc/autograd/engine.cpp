@@ -269,7 +269,7 @@ class GraphTask {
     BlockingLock<NodeLock> node_lock(node->lock);
     for (auto& [nr, weak] : node->retained)
       if (auto t = weak.lock())
-        if (grads[nr].defined()) accumulate_into(*t, Tensor(grads[nr]));
+        if (grads[nr].defined()) accumulate_into(t, Tensor(grads[nr]));
 
     Needs needs;
     needs.bits = node->next_edges.size() > 64 ? ~uint64_t(0) : 0;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "autograd/cycles.h"
 #include "autograd/forward.h"
 #include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
@@ -13,6 +14,11 @@ thread_local bool GradMode::enabled_ PYJAC_HOT_TLS = true;
 
 Node::~Node() {
   for (auto& e : next_edges) release_node(std::move(e.fn));
+}
+
+void Node::visit_references(ReferenceVisitor& v) const {
+  for (const Edge& e : next_edges)
+    if (e.fn) v.node(e.fn);
 }
 
 void release_node(std::shared_ptr<Node>&& node) {
@@ -69,10 +75,11 @@ Tensor grad_of(const TensorImpl& t) {
   return Tensor(t.grad);
 }
 
-void set_grad(TensorImpl& t, std::shared_ptr<TensorImpl> grad) {
+void set_grad(const std::shared_ptr<TensorImpl>& t, std::shared_ptr<TensorImpl> grad) {
   std::shared_ptr<TensorImpl> old;  // freed outside the lock: it may hold a whole graph
-  BlockingLock<std::mutex> lock(grad_slot_mutex(t));
-  old = std::exchange(t.grad, std::move(grad));
+  BlockingLock<std::mutex> lock(grad_slot_mutex(*t));
+  if (grad && grad->grad_fn) note_grad_with_history(t);
+  old = std::exchange(t->grad, std::move(grad));
 }
 
 void retain_grad(const Tensor& t) {
@@ -140,22 +147,23 @@ void AccumulateGrad::accumulate(const Tensor& grad_in) {
   if (grad.shape() != leaf->shape)
     throw ValueError("AccumulateGrad: gradient of shape " + shape_str(grad.shape()) +
                      " does not match the leaf's shape " + shape_str(leaf->shape));
-  accumulate_into(*leaf, grad);
+  accumulate_into(leaf, grad);
 }
 
-void accumulate_into(TensorImpl& owner, const Tensor& grad) {
+void accumulate_into(const std::shared_ptr<TensorImpl>& owner, const Tensor& grad) {
   std::shared_ptr<TensorImpl> old;  // released after unlocking (see set_grad)
-  BlockingLock<std::mutex> lock(grad_slot_mutex(owner));
-  std::shared_ptr<TensorImpl>& slot = owner.grad;
+  BlockingLock<std::mutex> lock(grad_slot_mutex(*owner));
+  std::shared_ptr<TensorImpl>& slot = owner->grad;
   if (slot) {
     // A new tensor, never an addition into the old one: a reader may be holding it.
     Tensor sum = add_grads(Tensor(slot), grad);
     old = std::exchange(slot, sum.impl());
-    return;
+  } else {
+    // Held here and by the engine's buffer (or the caller's cast above): more means shared.
+    const bool shared = grad.impl().use_count() > 2 || grad->storage.use_count() > 1 || !grad.is_contiguous();
+    slot = (GradMode::is_enabled() || !shared) ? grad.impl() : kernels::cast(grad, grad.dtype()).impl();
   }
-  // Held here and by the engine's buffer (or the caller's cast above): more means shared.
-  const bool shared = grad.impl().use_count() > 2 || grad->storage.use_count() > 1 || !grad.is_contiguous();
-  slot = (GradMode::is_enabled() || !shared) ? grad.impl() : kernels::cast(grad, grad.dtype()).impl();
+  if (slot->grad_fn) note_grad_with_history(owner);  // Note [Reference cycles through .grad]
 }
 
 }  // namespace pyjac

@@ -81,6 +81,15 @@ struct Needs {
   bool operator[](size_t i) const { return i >= 64 || ((bits >> i) & 1); }
 };
 
+// Receives the strong references a node holds (Note [Reference cycles through .grad]).
+struct ReferenceVisitor {
+  virtual void tensor(const std::shared_ptr<TensorImpl>& t) = 0;
+  virtual void node(const std::shared_ptr<Node>& n) = 0;
+
+ protected:
+  ~ReferenceVisitor() = default;
+};
+
 struct Node : std::enable_shared_from_this<Node> {
   virtual ~Node();
   virtual const char* name() const = 0;
@@ -89,6 +98,10 @@ struct Node : std::enable_shared_from_this<Node> {
   virtual TensorList apply(TensorList&& grads, Needs needs) = 0;
   // Drops what the rule saved from the forward; a later apply() must then raise.
   virtual void release_saved() {}
+  // Lists the node's strong references to tensors and nodes: its edges, and what a subclass
+  // saved. A reference left out only makes its target look referenced from elsewhere (so a
+  // cycle through it is kept, never wrongly freed). Called with the node's lock held.
+  virtual void visit_references(ReferenceVisitor& v) const;
 
   EdgeList next_edges;  // one per input of the forward op
   uint32_t num_outputs = 1;
@@ -113,6 +126,7 @@ struct AccumulateGrad final : Node {
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf(std::move(leaf)) { is_accumulator = true; }
   const char* name() const override { return "AccumulateGrad"; }
   TensorList apply(TensorList&& grads, Needs needs) override;
+  void visit_references(ReferenceVisitor& v) const override { v.tensor(leaf); }
   void accumulate(const Tensor& grad);
 
   std::shared_ptr<TensorImpl> leaf;
@@ -148,7 +162,7 @@ std::mutex& grad_slot_mutex(const TensorImpl& t);
 
 // .grad read and replaced under that lock.
 Tensor grad_of(const TensorImpl& t);
-void set_grad(TensorImpl& t, std::shared_ptr<TensorImpl> grad);
+void set_grad(const std::shared_ptr<TensorImpl>& t, std::shared_ptr<TensorImpl> grad);
 
 // t.retain_grad() for a non-leaf: its grad_fn will write the gradient flowing through it to .grad.
 void retain_grad(const Tensor& t);
@@ -157,6 +171,6 @@ void retain_grad(const Tensor& t);
 // atomically with respect to other threads accumulating into or reading the same slot.
 // A first gradient that shares memory with anything else (a view of the caller's grad_outputs,
 // say) is copied, so that .grad.zero_() can't write through it.
-void accumulate_into(TensorImpl& owner, const Tensor& grad);
+void accumulate_into(const std::shared_ptr<TensorImpl>& owner, const Tensor& grad);
 
 }  // namespace pyjac

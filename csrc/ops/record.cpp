@@ -62,6 +62,13 @@ void OpNode::release_saved() {
   released_ = true;
 }
 
+void OpNode::visit_references(ReferenceVisitor& v) const {
+  Node::visit_references(v);
+  for (const Tensor& t : saved)
+    if (t.defined()) v.tensor(t.impl());
+  if (out_data.defined()) v.tensor(out_data.impl());
+}
+
 Tensor reattached_output(const Tensor& data, Node& node, uint32_t nr) {
   Tensor t = data.detach();
   t->tangents = data->tangents;  // forward-over-reverse reads the output's tangent

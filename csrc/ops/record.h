@@ -55,6 +55,7 @@ struct OpNode final : Node {
   const char* name() const override { return spec_.name; }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void release_saved() override;
+  void visit_references(ReferenceVisitor& v) const override;
   Tensor jvp(const TensorList& tangents) { return spec_.jvp(*this, tangents); }
 
   // The forward output itself, for rules like exp's. Stored without history (holding the output

@@ -14,6 +14,13 @@ TensorList MultiOpNode::apply(TensorList&& grads, Needs needs) {
   return spec_.vjp(*this, grads, needs);
 }
 
+void MultiOpNode::visit_references(ReferenceVisitor& v) const {
+  Node::visit_references(v);
+  for (const TensorList* list : {&saved, &out_data})
+    for (const Tensor& t : *list)
+      if (t.defined()) v.tensor(t.impl());
+}
+
 void MultiOpNode::release_saved() {
   saved.clear();
   out_data.clear();

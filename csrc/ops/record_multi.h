@@ -23,6 +23,7 @@ struct MultiOpNode final : Node {
   const char* name() const override { return spec_.name; }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void release_saved() override;
+  void visit_references(ReferenceVisitor& v) const override;
   TensorList jvp(const TensorList& tangents) { return spec_.jvp(*this, tangents); }
 
   // Output i, differentiable again under create_graph (see OpNode::output).

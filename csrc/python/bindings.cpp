@@ -2,6 +2,7 @@
 // calls one op or engine entry point, and converts the result.
 #include <pybind11/functional.h>
 
+#include "autograd/cycles.h"
 #include "autograd/engine.h"
 #include "autograd/forward.h"
 #include "autograd/grad_mode.h"
@@ -45,6 +46,11 @@ PYBIND11_MODULE(_core, m) {
 
   install_blocking_wait_hook();
   install_pass_interrupt_check();
+  // Cycles through .grad that outlive the last Python reference to their head are collected
+  // at each full collection of Python's own collector (Note [Reference cycles through .grad]).
+  py::module_::import("gc").attr("callbacks").attr("append")(py::cpp_function([](py::str phase, py::dict info) {
+    if (std::string(phase) == "start" && info["generation"].cast<int>() == 2) collect_cycles();
+  }));
   py::module_::import("atexit").attr("register")(py::cpp_function(&note_exiting_thread));
 
   py::register_exception_translator([](std::exception_ptr p) {

@@ -3,12 +3,15 @@
 // backward. The node holds Python objects (the Function class and its ctx), so it lives in the
 // python/ layer and takes the GIL itself: the engine runs without it.
 //
-// Reference cycles: the node holds the ctx, and the ctx holds the saved tensors. The tensors the
-// caller gets back are new handles on the forward's outputs carrying grad_fn = the node; the
-// objects forward returned (and may have saved) carry no history. So ctx -> saved output ->
-// grad_fn -> node -> ctx never forms; a saved output is handed to backward as a fresh handle
-// with this node as grad_fn (for create_graph), dropped again when backward returns. The node
-// lets go of the ctx after backward (release_saved) or when the graph is dropped.
+// Reference cycles: the node holds the ctx and, as C++ references, the tensors saved with
+// save_for_backward (taken out of the ctx when forward returns, so that the tape's cycle
+// collector sees them; tensors kept as other ctx attributes are Python references it can't
+// follow, as in PyTorch). The tensors the caller gets back are new handles on the forward's
+// outputs carrying grad_fn = the node; the objects forward returned (and may have saved) carry no
+// history. So saved output -> grad_fn -> node -> saved output never forms; a saved output is
+// handed to backward as a fresh handle with this node as grad_fn (for create_graph), dropped
+// again when backward returns. The node lets go of the ctx and what it saved after backward
+// (release_saved) or when the graph is dropped.
 #include <memory>
 
 #include "autograd/forward.h"
@@ -37,15 +40,23 @@ struct PyFunctionNode final : Node {
   const char* name() const override { return name_.c_str(); }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void release_saved() override {
+    saved.clear();
     AcquiredGil gil;
     ctx = py::object();
     released_ = true;
+  }
+  // The saved tensors are references the tape's cycle collector can follow (the ctx and the
+  // class are Python objects it can't).
+  void visit_references(ReferenceVisitor& v) const override {
+    Node::visit_references(v);
+    for (const Tensor& t : saved)
+      if (t.defined()) v.tensor(t.impl());
   }
 
   // The saved tensors as backward sees them: outputs come back as this node's outputs while
   // grad mode is on (so a create_graph backward differentiates through them).
   py::tuple unpack_saved();
-  void check_versions(const py::tuple& saved) const;
+  void check_versions() const;
   // One call of backward for cotangents without batch dims; one gradient per tensor argument.
   TensorList call_backward(const TensorList& grads);
 
@@ -53,6 +64,10 @@ struct PyFunctionNode final : Node {
   py::object cls, ctx;
   std::vector<ArgInfo> args;
   std::vector<OutInfo> outputs;
+  // What ctx.save_for_backward kept (undefined for None), taken out of the ctx when forward
+  // returns: a Python tuple there would hide reference cycles through it from every collector
+  // (Note [Reference cycles through .grad] in autograd/cycles.h).
+  TensorList saved;
   std::vector<int64_t> saved_output_nr;  // per saved tensor: its output number, or -1
   std::vector<uint64_t> saved_versions;
   bool released_ = false;
@@ -145,16 +160,18 @@ Tensor stack_rows(const TensorList& rows, const Shape& batch, const Shape& shape
 }
 
 py::tuple PyFunctionNode::unpack_saved() {
-  py::tuple saved = ctx.attr("_to_save");
   py::tuple out(saved.size());
   for (size_t j = 0; j < saved.size(); ++j) {
-    py::object item = saved[j];
+    const Tensor& original = saved[j];
     const int64_t nr = j < saved_output_nr.size() ? saved_output_nr[j] : -1;
-    if (nr < 0 || item.is_none()) {
-      out[j] = item;
+    if (!original.defined()) {
+      out[j] = py::none();
       continue;
     }
-    Tensor original = unwrap(item.ptr());
+    if (nr < 0) {
+      out[j] = py::reinterpret_steal<py::object>(wrap(original));  // the caller's object, if it is alive
+      continue;
+    }
     Tensor t = original.detach();
     t->tangents = original->tangents;  // forward-over-reverse reads the output's tangent
     if (GradMode::is_enabled() && !next_edges.empty()) {
@@ -167,10 +184,10 @@ py::tuple PyFunctionNode::unpack_saved() {
   return out;
 }
 
-void PyFunctionNode::check_versions(const py::tuple& saved) const {
+void PyFunctionNode::check_versions() const {
   for (size_t j = 0; j < saved.size() && j < saved_versions.size(); ++j) {
-    if (saved[j].is_none()) continue;
-    Tensor t = unwrap(saved[j].ptr());
+    const Tensor& t = saved[j];
+    if (!t.defined()) continue;
     if (t->storage->version != saved_versions[j])
       throw std::runtime_error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " +
@@ -216,8 +233,7 @@ TensorList PyFunctionNode::apply(TensorList&& grads, Needs) {
     throw std::runtime_error("Trying to backward through the graph a second time (" + name_ +
                              "'s saved tensors were already freed). Specify retain_graph=True on the first backward "
                              "or grad call if you need to backward through the graph again.");
-  py::tuple saved = ctx.attr("_to_save");
-  check_versions(saved);
+  check_versions();
   // Cotangents may carry leading batch dims (is_grads_batched, jacobian): backward, written for
   // one cotangent, then runs once per row.
   Shape batch;
@@ -389,21 +405,27 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   for (auto h : to_save) {
     int64_t nr = -1;
     uint64_t version = 0;
+    Tensor t;
     if (!h.is_none()) {
-      Tensor t = unwrap(h.ptr());
+      t = unwrap(h.ptr());
       version = t->storage->version;
       for (size_t k = 0; k < originals.size(); ++k)
         if (originals[k].same(t) && handles[k].defined()) nr = int64_t(k);
     }
+    node->saved.push_back(std::move(t));
     node->saved_output_nr.push_back(nr);
     node->saved_versions.push_back(version);
   }
+  ctx.attr("_to_save") = py::tuple();
 
   if (!levels.empty()) {
     SavedScope scope(node->ctx, node->unpack_saved());
     for (uint64_t level : levels) run_jvp(*node, args, originals, handles, level);
   }
-  if (!reverse) node->ctx = py::object();  // nothing will run backward
+  if (!reverse) {  // nothing will run backward
+    node->ctx = py::object();
+    node->saved.clear();
+  }
   return is_tuple ? py::object(py::tuple(returned)) : returned[0];
 }
 

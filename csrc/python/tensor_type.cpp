@@ -5,6 +5,7 @@
 #include <pybind11/detail/exception_translation.h>
 #include <structmember.h>
 
+#include "autograd/cycles.h"
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "python/bind_util.h"
@@ -46,7 +47,14 @@ void tensor_dealloc(PyObject* self) {
   auto* obj = reinterpret_cast<PyTensor*>(self);
   if (obj->weakrefs) PyObject_ClearWeakRefs(self);
   if (obj->tensor.defined() && obj->tensor->pyobj == self) obj->tensor->pyobj = nullptr;
+  // A tensor whose .grad has history, still referenced from C++ once this wrapper is gone, may
+  // be held only by a cycle through that .grad (Note [Reference cycles through .grad]).
+  std::shared_ptr<TensorImpl> maybe_cycle;
+  if (obj->tensor.defined() && obj->tensor->may_cycle.load(std::memory_order_relaxed) &&
+      obj->tensor.impl().use_count() > 1)
+    maybe_cycle = obj->tensor.impl();
   obj->tensor.~Tensor();  // may free a whole graph (iteratively, see autograd/node.cpp)
+  wrapper_released(std::move(maybe_cycle));
   PyTypeObject* type = Py_TYPE(self);
   PyObject_Free(self);
   Py_DECREF(type);
@@ -338,7 +346,7 @@ int set_grad(PyObject* self, PyObject* value, void*) {
     const Tensor& t = unwrap(self);
     std::shared_ptr<TensorImpl> grad;
     if (value && value != Py_None) grad = checked_grad(t, value).impl();
-    pyjac::set_grad(*t, std::move(grad));
+    pyjac::set_grad(t.impl(), std::move(grad));
     return 0;
   } catch (...) {
     set_python_error();

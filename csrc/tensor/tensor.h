@@ -1,5 +1,6 @@
 #pragma once
 // TensorImpl (storage + view geometry + autograd metadata) and Tensor, the handle the core passes around.
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -43,6 +44,9 @@ struct TensorImpl {
   // Autograd metadata. A tensor with grad_fn is a non-leaf; grad_fn's output `output_nr` is this tensor.
   bool requires_grad = false;
   bool retains_grad = false;
+  // .grad has held a tensor with history: this tensor may head a reference cycle (see
+  // autograd/cycles.h). Set under the .grad slot's lock, read by the collector.
+  std::atomic<bool> may_cycle{false};
   uint32_t output_nr = 0;
   // Made by view_as_strided (shares a storage it may not own alone); `view_rebases` is the
   // storage's `rebases` when the view was made (see record()).
