@@ -133,6 +133,62 @@ def test_argnums_out_of_range_is_a_value_error(name, argnums):
         T(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
 
 
+ALL_ARGNUMS_TRANSFORMS = ["grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian"]
+
+
+def _transform(name):
+    return getattr(F, name)
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+@pytest.mark.parametrize("argnums", [(0, 0), (1, 0, 1), (0, -2), [-1, 1]])
+def test_repeated_argnums_are_a_value_error(name, argnums):
+    # Each argument has one input to differentiate; a second result for it was silently zeros.
+    with pytest.raises(ValueError, match=rf"{name}: argnums .* names argument \d more than once"):
+        _transform(name)(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+def test_literally_repeated_argnums_are_refused_when_the_transform_is_made(name):
+    with pytest.raises(ValueError, match=f"{name}: argnums \\(0, 0\\)"):
+        _transform(name)(scalar_fn, (0, 0))
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+@pytest.mark.parametrize("argnums, message", [
+    (1.0, "argnums must be an int or a tuple of ints, got float"),
+    ("0", "argnums must be an int or a tuple of ints, got str"),
+    (None, "argnums must be an int or a tuple of ints, got NoneType"),
+    ((0, 1.0), "argnums must be ints, got float"),
+    ((True,), "argnums must be ints, got bool"),
+    (True, "argnums must be an int or a tuple of ints, got bool"),
+])
+def test_non_int_argnums_are_a_type_error_naming_the_transform(name, argnums, message):
+    with pytest.raises(TypeError, match=f"{name}: {message}"):
+        _transform(name)(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+def test_empty_argnums_are_a_value_error(name):
+    with pytest.raises(ValueError, match=f"{name}: argnums must not be empty"):
+        _transform(name)(scalar_fn, ())
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+def test_out_of_range_argnums_name_the_transform(name):
+    with pytest.raises(ValueError, match=f"{name}: argnums 2 is out of range for a function called with 2"):
+        _transform(name)(scalar_fn, 2)(pj.tensor(X0), pj.tensor(Y0))
+
+
+def test_numpy_integer_argnums_work_like_ints():
+    x, y = pj.tensor(X0), pj.tensor(Y0)
+    single = F.grad(scalar_fn, np.int64(1))(x, y)
+    assert isinstance(single, pj.Tensor)
+    np.testing.assert_array_equal(_np(single), _np(F.grad(scalar_fn, 1)(x, y)))
+    pair = F.jacrev(scalar_fn, (np.int64(0), 1))(x, y)
+    assert isinstance(pair, tuple) and len(pair) == 2
+
+
 # ---- inputs and outputs --------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS) + ["grad", "hessian"])
 def test_numpy_arrays_and_floats_in_tensors_out(name):
