@@ -2,6 +2,7 @@
 batched sweep, reverse (a stacked identity of cotangents) or forward (a stacked identity of
 tangents), optionally in chunks of rows to bound memory."""
 import contextlib
+import numbers
 import threading
 
 import numpy as np
@@ -41,6 +42,16 @@ def check_outputs(out, who):
                     + (f" containing {[type(o).__name__ for o in out]}" if isinstance(out, (tuple, list)) else ""))
 
 
+def check_chunk_size(chunk_size, who):
+    """None (one sweep for everything) or a positive int (rows per sweep)."""
+    if chunk_size is None:
+        return
+    if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, (bool, np.bool_)):
+        raise TypeError(f"{who}: chunk_size must be None or a positive int, got {type(chunk_size).__name__}")
+    if chunk_size < 1:
+        raise ValueError(f"{who}: chunk_size must be None (no chunking) or a positive int, got {chunk_size}")
+
+
 def _zeros(shape, dtype):
     return _core.full(tuple(shape), 0.0, dtype)
 
@@ -52,7 +63,7 @@ def _identity_rows(n, start, stop, shape, dtype):
 
 
 def _chunks(n, chunk_size):
-    step = n if not chunk_size else max(1, int(chunk_size))
+    step = max(n, 1) if chunk_size is None else int(chunk_size)
     return [(s, min(n, s + step)) for s in range(0, n, step)] or [(0, 0)]
 
 
@@ -131,7 +142,7 @@ def forward_jacobian(func, inputs, strict=False, vectorize=True, chunk_size=None
     def identity_tangents(x, start, stop):
         return _identity_rows(x.size, start, stop, x.shape, x.dtype)
 
-    if vectorize and not chunk_size:
+    if vectorize and chunk_size is None:
         passes = [[(j, 0, x.size) for j, x in enumerate(inputs)]]
     else:
         step = int(chunk_size) if vectorize else 1

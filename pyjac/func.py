@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _core
 from ._core import Tensor
-from ._jacobians import (as_input, check_outputs, forward_jacobian, fresh_input, jvp_forward,
+from ._jacobians import (as_input, check_chunk_size, check_outputs, forward_jacobian, fresh_input, jvp_forward,
                          reverse_jacobian, transform_depth, transform_scope)
 from .autograd import grad as _grad
 
@@ -196,6 +196,7 @@ def jvp(fn, primals, tangents, has_aux=False):
 
 def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
     _check_argnums(argnums, who)
+    check_chunk_size(chunk_size, who)
 
     @functools.wraps(fn)
     def jac_fn(*args):

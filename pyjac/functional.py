@@ -2,7 +2,7 @@
 vjp, jvp, hvp, vhp. Inputs may be Tensors, NumPy arrays or Python floats; a tuple of inputs gives
 tuple results. Jacobians come from one batched sweep (reverse or forward mode)."""
 from . import _core
-from ._jacobians import (as_input, check_outputs, forward_jacobian, fresh_input, jvp_forward,
+from ._jacobians import (as_input, check_chunk_size, check_outputs, forward_jacobian, fresh_input, jvp_forward,
                          reverse_jacobian)
 from .autograd import grad as _grad
 
@@ -69,6 +69,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=True, str
     """
     if strategy not in ("auto", "reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'auto', 'reverse-mode' or 'forward-mode', got {strategy!r}")
+    check_chunk_size(chunk_size, "jacobian")
     xs, in_tuple = _prepare(inputs, create_graph)
     outs = None
     if strategy == "auto":

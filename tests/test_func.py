@@ -189,6 +189,23 @@ def test_numpy_integer_argnums_work_like_ints():
     assert isinstance(pair, tuple) and len(pair) == 2
 
 
+@pytest.mark.parametrize("name", list(JAC_TRANSFORMS))
+@pytest.mark.parametrize("chunk_size", [0, -1, -(2 ** 70)])
+def test_chunk_size_below_one_is_a_value_error(name, chunk_size):
+    # 0 used to mean "no chunking" and -1 made jacfwd fail in a reshape; None means no chunking
+    with pytest.raises(ValueError, match=f"{name}: chunk_size must be None \\(no chunking\\) or a positive int, "
+                                         f"got {chunk_size}"):
+        JAC_TRANSFORMS[name](lambda x: x * 2.0, chunk_size=chunk_size)(np.ones(3))
+
+
+@pytest.mark.parametrize("name", list(JAC_TRANSFORMS))
+@pytest.mark.parametrize("chunk_size", [1.5, 2.0, True, "2"])
+def test_non_int_chunk_size_is_a_type_error(name, chunk_size):
+    with pytest.raises(TypeError, match=f"{name}: chunk_size must be None or a positive int, "
+                                        f"got {type(chunk_size).__name__}"):
+        JAC_TRANSFORMS[name](lambda x: x * 2.0, chunk_size=chunk_size)(np.ones(3))
+
+
 # ---- inputs and outputs --------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS) + ["grad", "hessian"])
 def test_numpy_arrays_and_floats_in_tensors_out(name):

@@ -519,6 +519,26 @@ def test_strict_jvp_raises_for_an_independent_output():
 
 # ---- chunking -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode", "auto"])
+@pytest.mark.parametrize("chunk_size", [0, -1])
+def test_chunk_size_below_one_is_a_value_error(strategy, chunk_size):
+    # 0 used to mean "no chunking" silently, and -1 failed in a reshape in forward mode
+    with pytest.raises(ValueError, match=f"jacobian: chunk_size must be None \\(no chunking\\) or a positive int, "
+                                         f"got {chunk_size}"):
+        pj.jacobian(lambda x: x * 2.0, pj.ones(3), strategy=strategy, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize("chunk_size", [1.5, True, np.float64(2.0)])
+def test_non_int_chunk_size_is_a_type_error(chunk_size):
+    with pytest.raises(TypeError, match="jacobian: chunk_size must be None or a positive int"):
+        pj.jacobian(lambda x: x * 2.0, pj.ones(3), chunk_size=chunk_size)
+
+
+def test_numpy_int_chunk_size_works():
+    J = pj.jacobian(lambda x: x * 2.0, pj.ones(3), chunk_size=np.int64(2))
+    np.testing.assert_array_equal(J.numpy(), 2 * np.eye(3))
+
+
+@pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode", "auto"])
 def test_chunk_sizes_give_identical_results(strategy):
     r = np.random.default_rng(11)
     A = pj.tensor(r.standard_normal((9, 7)))
