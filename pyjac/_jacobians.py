@@ -14,12 +14,31 @@ from ._forward import dual_level, make_dual, tangent_of
 
 def as_input(x, what="input"):
     """A Tensor for a user-given input: Tensors pass, NumPy arrays and numbers are converted
-    (integers to float64, since only floats are differentiable)."""
+    (integers to float64, since only floats are differentiable). ``what`` names the input in
+    errors ("jvp: primal 0")."""
     if not isinstance(x, Tensor):
-        x = _core.from_object(x)
+        if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
+            # Converting would copy the values and drop their history: derivatives through
+            # them would silently be zero.
+            raise TypeError(f"{what} is a {type(x).__name__} holding Tensors that require grad, which would "
+                            "lose their gradients as one array; pass pj.stack(...) of them instead")
+        try:
+            x = _core.from_object(x)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{what} must be a Tensor, a NumPy array or a number, got {type(x).__name__} ({e})") from None
     if x.dtype.kind != "f":
         x = _core.astype(x, np.float64)
     return x
+
+
+def _holds_tensor_requiring_grad(items):
+    for item in items:
+        if isinstance(item, Tensor):
+            if item.requires_grad:
+                return True
+        elif isinstance(item, (list, tuple)) and _holds_tensor_requiring_grad(item):
+            return True
+    return False
 
 
 def fresh_input(x):

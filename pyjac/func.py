@@ -71,13 +71,13 @@ class _Call:
     """One call of a transformed function: the differentiated arguments as fresh inputs, the
     user's function called with them substituted, and what to do with the results."""
 
-    def __init__(self, fn, args, argnums, who, kind="reverse"):
+    def __init__(self, fn, args, argnums, who, kind="reverse", label="argument"):
         self.fn = fn
         self.kind = kind  # which kind of outer transform this call is, for the functions it calls
         self.args = list(args)
         self.nums = _argnums_tuple(argnums, len(args), who)
         self.single = _is_int(argnums)
-        originals = [as_input(args[i]) for i in self.nums]
+        originals = [as_input(args[i], f"{who}: {label} {i}") for i in self.nums]
         # Forward transforms carry tangents, not gradients: their inputs need not require grad
         # (which would make inner reverse transforms record their backward pass for nothing).
         self.inputs = tuple(fresh_input(x) if kind == "reverse" else _core.alias(x) for x in originals)
@@ -149,17 +149,24 @@ def _value_and_grad(fn, argnums, has_aux, who):
 
 
 def vjp(fn, *primals, has_aux=False):
-    """(fn(*primals), vjp_fn) where vjp_fn(cotangent) gives the cotangents of every primal."""
-    call = _Call(fn, primals, tuple(range(len(primals))), "vjp")
+    """(fn(*primals), vjp_fn) where vjp_fn(cotangent) gives the cotangents of every primal. Each
+    primal is one argument of fn; when fn returns a tuple, vjp_fn takes a tuple of cotangents."""
+    if not primals:
+        raise ValueError("vjp: primals must not be empty (fn needs at least one argument to differentiate)")
+    call = _Call(fn, primals, tuple(range(len(primals))), "vjp", label="primal")
     out, aux = _split_aux(call(*call.inputs), has_aux, "vjp")
     outs, was_tuple = check_outputs(out, "vjp")
     call.observe(outs)
 
     def vjp_fn(cotangents):
+        if was_tuple and not isinstance(cotangents, (tuple, list)):
+            # An array would be iterated along its first axis and pass for a tuple of cotangents.
+            raise TypeError(f"vjp: the function returned a tuple of {len(outs)} outputs, so vjp_fn takes a tuple "
+                            f"of {len(outs)} cotangents, got {type(cotangents).__name__}")
         cts = cotangents if was_tuple else (cotangents,)
         if len(cts) != len(outs):
             raise ValueError(f"vjp: expected {len(outs)} cotangents, got {len(cts)}")
-        cts = [as_input(c) for c in cts]
+        cts = [as_input(c, f"vjp: cotangent {k}" if was_tuple else "vjp: cotangent") for k, c in enumerate(cts)]
         live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
         gs = (_grad([o for o, _ in live], call.inputs, [c for _, c in live], retain_graph=True,
                     create_graph=call.nested or any(c.requires_grad for c in cts), allow_unused=True)
@@ -172,12 +179,16 @@ def vjp(fn, *primals, has_aux=False):
 
 
 def jvp(fn, primals, tangents, has_aux=False):
-    """(fn(*primals), J tangents), by one forward-mode sweep."""
-    primals, tangents = tuple(primals), tuple(tangents)
+    """(fn(*primals), J tangents), by one forward-mode sweep. ``primals`` and ``tangents`` are
+    tuples (or lists) with one entry per argument of fn; anything else (a Tensor, an array, a
+    number) is the one argument of fn, as JAX takes a lone array."""
+    primals, tangents = _as_arguments(primals), _as_arguments(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: got {len(primals)} primals but {len(tangents)} tangents")
-    call = _Call(fn, primals, tuple(range(len(primals))), "jvp", kind="forward")
-    ts = [as_input(t) for t in tangents]
+    if not primals:
+        raise ValueError("jvp: primals must not be empty (fn needs at least one argument to differentiate)")
+    call = _Call(fn, primals, tuple(range(len(primals))), "jvp", kind="forward", label="primal")
+    ts = [as_input(t, f"jvp: tangent {k}") for k, t in enumerate(tangents)]
     for x, t in zip(call.inputs, ts):
         if t.shape != x.shape:
             raise ValueError(f"jvp: tangent of shape {t.shape} does not match primal of shape {x.shape}")
@@ -192,6 +203,10 @@ def jvp(fn, primals, tangents, has_aux=False):
     touts = tuple(call.finish(t) for t in touts)
     result = (outs, touts) if was_tuple else (outs[0], touts[0])
     return result + (call.finish(aux_box["aux"]),) if has_aux else result
+
+
+def _as_arguments(values):
+    return tuple(values) if isinstance(values, (tuple, list)) else (values,)
 
 
 def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):

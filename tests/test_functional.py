@@ -445,6 +445,30 @@ def test_v_may_be_omitted_only_for_single_element():
         pj.jvp(lambda x, y: x * y, (pj.tensor([1.0, 2.0]), pj.tensor([1.0, 2.0])), pj.tensor([1.0, 2.0]))
 
 
+@pytest.mark.parametrize("api", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"])
+def test_unusable_inputs_are_a_type_error_naming_the_function(api):
+    fn = getattr(pj, api)
+    with pytest.raises(TypeError, match=f"{api}: inputs must be a Tensor, a NumPy array or a number, got NoneType"):
+        fn(lambda a: pj.sum(a * a), None)
+    with pytest.raises(TypeError, match=f"{api}: input 1 must be a Tensor, a NumPy array or a number, got str"):
+        fn(lambda a, b: pj.sum(a * a), (1.0, "b"))
+
+
+@pytest.mark.parametrize("api", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"])
+def test_a_list_of_tensors_that_require_grad_as_one_input_is_refused(api):
+    # as one array it would lose its history (and create_graph derivatives through it)
+    x = pj.tensor(1.5, requires_grad=True)
+    with pytest.raises(TypeError, match=f"{api}: input 0 is a list holding Tensors that require grad"):
+        getattr(pj, api)(lambda a: pj.sum(a * a), ([x, x],), create_graph=True)
+
+
+def test_v_that_is_unusable_is_a_type_error_naming_the_function():
+    with pytest.raises(TypeError, match="jvp: v must be a Tensor, a NumPy array or a number, got object"):
+        pj.jvp(lambda a: a * 2, 1.0, object())
+    with pytest.raises(TypeError, match=r"vjp: v\[1\] must be a Tensor, a NumPy array or a number, got str"):
+        pj.vjp(lambda a: (a * 2, a * 3), 1.0, (1.0, "x"))
+
+
 def test_vjp_with_tuple_outputs_and_tuple_v():
     x, y = pj.tensor([1.0, 2.0]), pj.tensor([3.0, -1.0])
     outs, (gx, gy) = pj.vjp(f_two_in_two_out, (x, y), (pj.tensor([1.0, 1.0]), pj.tensor(2.0)))
