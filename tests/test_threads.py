@@ -398,3 +398,50 @@ def test_split_kernels_work_in_a_forked_child(big):
             pytest.fail("the forked child hung in a split kernel")
         time.sleep(0.05)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# ---- PYJAC_NUM_THREADS -------------------------------------------------------------------------
+_IMPORT_PROGRAM = r"""
+import json, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import pyjac
+print(json.dumps([str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]))
+print(pyjac._core.num_threads())
+"""
+
+
+def _import_with_threads_variable(value):
+    import json
+    import os
+    import subprocess
+    env = dict(os.environ, PYJAC_NUM_THREADS=value)
+    out = subprocess.run([sys.executable, "-c", _IMPORT_PROGRAM], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=os.path.dirname(__file__))
+    assert out.returncode == 0, out.stderr
+    messages, used = out.stdout.splitlines()
+    return json.loads(messages), int(used)
+
+
+@pytest.mark.parametrize("value, says", [
+    ("0", "is not a positive whole number: pyjac ignores it and uses"),
+    ("-1", "is not a positive whole number: pyjac ignores it and uses"),
+    ("abc", "is not a positive whole number: pyjac ignores it and uses"),
+    ("300", "is above the maximum of 256: pyjac uses"),
+    ("2abc", "is not a whole number: pyjac reads its leading digits and uses"),
+    ("1.5", "is not a whole number: pyjac reads its leading digits and uses"),
+    ("4294967298", "overflows a C int: pyjac reads it as 2 and uses"),
+])
+def test_a_bad_thread_count_warns_at_import_with_what_is_used_instead(value, says):
+    # these were silently replaced by the CPU count, capped or read in part
+    messages, used = _import_with_threads_variable(value)
+    assert len(messages) == 1, messages
+    assert f"PYJAC_NUM_THREADS={value!r} {says} {used} thread" in messages[0]
+
+
+@pytest.mark.parametrize("value", ["1", "3", " 2 ", "+4", "256", ""])
+def test_a_good_thread_count_imports_without_a_warning(value):
+    messages, used = _import_with_threads_variable(value)
+    assert messages == []
+    if value.strip():
+        assert used == int(value)
