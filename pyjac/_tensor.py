@@ -162,3 +162,16 @@ for _name in ("arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh"
     _math_and_reduction_methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
 for _name, _fn in _math_and_reduction_methods.items():
     setattr(Tensor, _name, _fn)
+
+
+# ---- f"{t:.3f}": a one-element tensor formats as its Python scalar, as in torch -------------------
+def _format(self, spec):
+    if not spec:
+        return str(self)
+    if self.size != 1:
+        raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: only a tensor with one "
+                        f"element formats as a number, got shape {tuple(self.shape)}")
+    return format(self.item(), spec)
+
+
+Tensor.__format__ = _format

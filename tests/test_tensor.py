@@ -1,4 +1,6 @@
 """Tensor creation, dtypes, NumPy interop, views and repr."""
+import re
+
 import numpy as np
 import pytest
 
@@ -511,3 +513,40 @@ def test_shape_methods():
     np.testing.assert_allclose(t.clip(1, 4).numpy(), a.clip(1, 4))
     np.testing.assert_allclose(pj.tensor([3.0, 4.0]).norm().item(), 5.0)
     np.testing.assert_allclose(pj.tensor([1.0, 2.0]).dot(pj.tensor([3.0, 4.0])).item(), 11.0)
+
+
+# ---- format() ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, dtype, spec", [
+    (1.23456, np.float64, ".3f"), (0.1, np.float32, ".10f"), (-2.5, np.float64, "+08.2e"), (7, np.int64, "d"),
+    (255, np.int64, "#x"), (3, np.int64, ">5"), (True, np.bool_, "d"), (1.5, np.float64, "g"), (12345.678, np.float64, ",.1f"),
+])
+def test_format_of_a_one_element_tensor_is_that_of_its_python_scalar(value, dtype, spec):
+    # f"{t:.3f}" used to raise "unsupported format string passed to pyjac.Tensor.__format__"
+    for shape in ((), (1,), (1, 1)):
+        t = pj.tensor(np.full(shape, value, dtype=dtype))
+        assert format(t, spec) == format(t.item(), spec), (shape, spec)
+        assert f"{t:{spec}}" == format(t.item(), spec)
+
+
+def test_format_of_a_tensor_that_requires_grad():
+    x = pj.tensor(1.23456, requires_grad=True)
+    assert f"{x * 2:.2f}" == "2.47" and f"{x:.1e}" == "1.2e+00"
+
+
+def test_format_with_an_empty_spec_is_str():
+    for t in (pj.tensor(1.5), pj.tensor([1.0, 2.0]), pj.zeros((0, 2)), pj.tensor(3, requires_grad=False)):
+        assert f"{t}" == str(t) == format(t, "") == "{}".format(t)
+
+
+@pytest.mark.parametrize("shape", [(2,), (0,), (2, 3), (1, 0)])
+def test_format_spec_on_several_elements_is_a_type_error_naming_the_shape(shape):
+    t = pj.zeros(shape)
+    with pytest.raises(TypeError, match=rf"unsupported format string '.2f' passed to Tensor.__format__: only a tensor "
+                                        rf"with one element formats as a number, got shape {re.escape(str(shape))}"):
+        f"{t:.2f}"
+
+
+def test_format_spec_that_does_not_fit_the_scalar_raises_like_python():
+    with pytest.raises(ValueError, match="Unknown format code 'd' for object of type 'float'"):
+        f"{pj.tensor(1.5):d}"
