@@ -522,3 +522,105 @@ def test_double_backward_graph_is_freed():
     np.testing.assert_allclose(gg.numpy(), -9 * np.sin(3 * x.numpy()), rtol=1e-13)
     del g, gg, y
     assert _alive() == [False, False, False]
+
+
+# ---- misbehaving Functions: a clear error instead of a silently wrong gradient ---------------------
+class _DoublesItsGradientInPlace(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3.0
+
+    @staticmethod
+    def backward(ctx, g):
+        g.mul_(2.0)  # the misbehaviour: writes into the gradient the engine handed in
+        return g * 3.0
+
+
+def test_backward_that_writes_into_its_incoming_gradient_raises():
+    # z = F(x) + w: add's rule hands the same gradient tensor to both branches, so the write
+    # silently doubled w's gradient (and the caller's grad_outputs tensor)
+    x, w = _t([1.0, 2.0, 3.0], True), _t([1.0, 1.0, 1.0], True)
+    for z in (_DoublesItsGradientInPlace.apply(x) + w, w + _DoublesItsGradientInPlace.apply(x)):
+        with pytest.raises(RuntimeError, match=r"_DoublesItsGradientInPlace.backward modified its incoming gradient 0 "
+                                               r"in place.*g = g \* 2, not g.mul_\(2\)"):
+            pj.grad(z, [x, w], _t([1.0, 1.0, 1.0]))
+    with pytest.raises(RuntimeError, match="modified its incoming gradient"):
+        pj.jacobian(_DoublesItsGradientInPlace.apply, x)
+    # the engine is usable afterwards
+    (gx,) = pj.grad((x * 3.0).sum(), x)
+    np.testing.assert_array_equal(gx.numpy(), [3.0, 3.0, 3.0])
+
+
+def test_a_subclass_inherits_the_checked_backward_without_wrapping_it_twice():
+    class Child(_DoublesItsGradientInPlace):
+        pass
+
+    assert Child.backward is _DoublesItsGradientInPlace.backward
+    x = _t([1.0, 2.0], True)
+    with pytest.raises(RuntimeError, match="_DoublesItsGradientInPlace.backward modified its incoming gradient"):
+        pj.grad(Child.apply(x), x, _t([1.0, 1.0]))
+
+
+def test_backward_that_writes_into_a_saved_tensor_fails_the_later_rows_of_a_batched_gradient():
+    # backward runs once per row of a batched cotangent; the node checked the saved versions only
+    # before the first row, so the later rows silently used the written values
+    class SinWritesX(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return pj.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            result = g * pj.cos(x)
+            with pj.no_grad():
+                x.mul_(2.0)
+            return result
+
+    x = _t([0.2, 0.5, 0.9], True)
+    with pytest.raises(RuntimeError, match="SinWritesXBackward's saved tensor 0 is at version 1; expected version 0"):
+        pj.jacobian(SinWritesX.apply, x)
+
+
+@pytest.mark.parametrize("returned", ["list", "ndarray", "numpy scalar", "tuple with a list"])
+def test_forward_returning_untrackable_values_while_recording_raises(returned):
+    # the values came out without history: a gradient through them was silently zero
+    class Untrackable(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = pj.sin(x)
+            return {"list": [y, y], "ndarray": y.numpy(), "numpy scalar": np.float64(y.sum().item()),
+                    "tuple with a list": (y, [y])}[returned]
+
+        @staticmethod
+        def backward(ctx, *gs):
+            return gs[0]
+
+    x = _t([0.2, 0.5], True)
+    with pytest.raises(TypeError, match=r"Untrackable.forward returned a value of type \w+ as (its output|output 1): "
+                                        "only Tensors carry gradients"):
+        pj.func.grad(lambda v: pj.sum(pj.asarray(Untrackable.apply(v)[0])))(x)
+    with pytest.raises(TypeError, match="Untrackable.forward returned"):
+        Untrackable.apply(x)
+    # without anything to record, forward's result is returned as it is (as in torch)
+    assert isinstance(Untrackable.apply(x.detach()), type(Untrackable.forward(None, x.detach())))
+    with pj.no_grad():
+        Untrackable.apply(x)
+
+
+def test_python_scalars_and_none_among_the_outputs_pass_through():
+    class WithExtras(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, 1.5, None, "label"
+
+        @staticmethod
+        def backward(ctx, g, *unused):
+            return g * 2.0
+
+    x = _t([1.0, 2.0], True)
+    y, scale, nothing, label = WithExtras.apply(x)
+    assert (scale, nothing, label) == (1.5, None, "label") and y.grad_fn is not None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
