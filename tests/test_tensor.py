@@ -519,7 +519,8 @@ def test_shape_methods():
 
 @pytest.mark.parametrize("value, dtype, spec", [
     (1.23456, np.float64, ".3f"), (0.1, np.float32, ".10f"), (-2.5, np.float64, "+08.2e"), (7, np.int64, "d"),
-    (255, np.int64, "#x"), (3, np.int64, ">5"), (True, np.bool_, "d"), (1.5, np.float64, "g"), (12345.678, np.float64, ",.1f"),
+    (255, np.int64, "#x"), (3, np.int64, ">5"), (True, np.bool_, "d"), (1.5, np.float64, "g"),
+    (12345.678, np.float64, ",.1f"),
 ])
 def test_format_of_a_one_element_tensor_is_that_of_its_python_scalar(value, dtype, spec):
     # f"{t:.3f}" used to raise "unsupported format string passed to pyjac.Tensor.__format__"
