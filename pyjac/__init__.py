@@ -4,11 +4,54 @@ Tensors, kernels, the tape, the engine and every derivative rule live in the C++
 ``pyjac._core``; this package is the thin Python face over it.
 """
 import os as _os
+import re as _re
+import warnings as _warnings
 
 import numpy as _np
 import scipy_openblas32 as _openblas
 
 from . import _core
+
+
+def _threads_setting_warning(raw, cpus):
+    """The warning to give for PYJAC_NUM_THREADS=raw, or None if it is used as written (or empty,
+    which means unset). The C++ side (csrc/kernels/parallel.cpp, threads_from_environment) reads it
+    with atoi, takes the CPU count for values below 1 and caps it at 256; this mirrors that, to
+    say what is used instead."""
+    text = raw.strip(" \t\n\v\f\r")
+    if not text:
+        return None
+    match = _re.match(r"[+-]?[0-9]+", text)
+    n = 0
+    if match:
+        # atoi is (int)strtol: saturated to 64 bits, then the low 32 bits as a signed int
+        n = max(-2 ** 63, min(2 ** 63 - 1, int(match.group()))) & 0xFFFFFFFF
+        n = n - 2 ** 32 if n >= 2 ** 31 else n
+    if n < 1:
+        return (f"PYJAC_NUM_THREADS={raw!r} is not a positive whole number: pyjac ignores it and uses "
+                f"{cpus} thread{'s' if cpus != 1 else ''} (the number of CPUs available)")
+    if n > 256:
+        return f"PYJAC_NUM_THREADS={raw!r} is above the maximum of 256: pyjac uses 256 threads"
+    whole = match.group() == text
+    if whole and int(text) == n:
+        return None
+    if whole:
+        return f"PYJAC_NUM_THREADS={raw!r} overflows a C int: pyjac reads it as {n} and uses {n} threads"
+    return (f"PYJAC_NUM_THREADS={raw!r} is not a whole number: pyjac reads its leading digits and uses "
+            f"{n} thread{'s' if n != 1 else ''}")
+
+
+def _available_cpus():
+    try:
+        return max(1, len(_os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, _os.cpu_count() or 1)
+
+
+if "PYJAC_NUM_THREADS" in _os.environ:
+    _message = _threads_setting_warning(_os.environ["PYJAC_NUM_THREADS"], _available_cpus())
+    if _message:
+        _warnings.warn(_message, RuntimeWarning, stacklevel=2)
 
 # matmul calls OpenBLAS's cblas; load it from the scipy-openblas32 wheel so no environment
 # variable or rpath is needed.

@@ -3,6 +3,8 @@
 The node that runs ``backward`` lives in C++ (csrc/python/py_function.cpp); this module is the
 user-facing class and the context object that carries what forward saved.
 """
+import numpy as np
+
 from . import _core
 from ._core import Tensor
 
@@ -83,4 +85,22 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        return _core.function_apply(cls, FunctionCtx(), args)
+        result = _core.function_apply(cls, FunctionCtx(), args)
+        if _core.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            _check_outputs(cls.__name__, result)
+        return result
+
+
+# Outputs that hold numbers but can't carry a history: returned from a forward that is being
+# recorded, they would make derivatives through them silently zero.
+_UNTRACKABLE_OUTPUTS = (list, tuple, dict, np.ndarray, np.generic)
+
+
+def _check_outputs(name, result):
+    outputs = result if isinstance(result, tuple) else (result,)
+    for k, out in enumerate(outputs):
+        if isinstance(out, _UNTRACKABLE_OUTPUTS):
+            where = f"as output {k}" if isinstance(result, tuple) else "as its output"
+            raise TypeError(f"{name}.forward returned a value of type {type(out).__name__} {where}: only Tensors "
+                            "carry gradients, so derivatives through it would silently be zero; return Tensors "
+                            "(pj.stack(...) of a list of them), and keep other values on ctx")

@@ -2,6 +2,7 @@
 batched sweep, reverse (a stacked identity of cotangents) or forward (a stacked identity of
 tangents), optionally in chunks of rows to bound memory."""
 import contextlib
+import numbers
 import threading
 
 import numpy as np
@@ -13,12 +14,31 @@ from ._forward import dual_level, make_dual, tangent_of
 
 def as_input(x, what="input"):
     """A Tensor for a user-given input: Tensors pass, NumPy arrays and numbers are converted
-    (integers to float64, since only floats are differentiable)."""
+    (integers to float64, since only floats are differentiable). ``what`` names the input in
+    errors ("jvp: primal 0")."""
     if not isinstance(x, Tensor):
-        x = _core.from_object(x)
+        if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
+            # Converting would copy the values and drop their history: derivatives through
+            # them would silently be zero.
+            raise TypeError(f"{what} is a {type(x).__name__} holding Tensors that require grad, which would "
+                            "lose their gradients as one array; pass pj.stack(...) of them instead")
+        try:
+            x = _core.from_object(x)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{what} must be a Tensor, a NumPy array or a number, got {type(x).__name__} ({e})") from None
     if x.dtype.kind != "f":
         x = _core.astype(x, np.float64)
     return x
+
+
+def _holds_tensor_requiring_grad(items):
+    for item in items:
+        if isinstance(item, Tensor):
+            if item.requires_grad:
+                return True
+        elif isinstance(item, (list, tuple)) and _holds_tensor_requiring_grad(item):
+            return True
+    return False
 
 
 def fresh_input(x):
@@ -41,6 +61,16 @@ def check_outputs(out, who):
                     + (f" containing {[type(o).__name__ for o in out]}" if isinstance(out, (tuple, list)) else ""))
 
 
+def check_chunk_size(chunk_size, who):
+    """None (one sweep for everything) or a positive int (rows per sweep)."""
+    if chunk_size is None:
+        return
+    if not isinstance(chunk_size, numbers.Integral) or isinstance(chunk_size, (bool, np.bool_)):
+        raise TypeError(f"{who}: chunk_size must be None or a positive int, got {type(chunk_size).__name__}")
+    if chunk_size < 1:
+        raise ValueError(f"{who}: chunk_size must be None (no chunking) or a positive int, got {chunk_size}")
+
+
 def _zeros(shape, dtype):
     return _core.full(tuple(shape), 0.0, dtype)
 
@@ -52,7 +82,7 @@ def _identity_rows(n, start, stop, shape, dtype):
 
 
 def _chunks(n, chunk_size):
-    step = n if not chunk_size else max(1, int(chunk_size))
+    step = max(n, 1) if chunk_size is None else int(chunk_size)
     return [(s, min(n, s + step)) for s in range(0, n, step)] or [(0, 0)]
 
 
@@ -131,7 +161,7 @@ def forward_jacobian(func, inputs, strict=False, vectorize=True, chunk_size=None
     def identity_tangents(x, start, stop):
         return _identity_rows(x.size, start, stop, x.shape, x.dtype)
 
-    if vectorize and not chunk_size:
+    if vectorize and chunk_size is None:
         passes = [[(j, 0, x.size) for j, x in enumerate(inputs)]]
     else:
         step = int(chunk_size) if vectorize else 1

@@ -166,3 +166,30 @@ for _name in ("arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh"
     _math_and_reduction_methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
 for _name, _fn in _math_and_reduction_methods.items():
     setattr(Tensor, _name, _fn)
+
+
+# ---- f"{t:.3f}": a one-element tensor formats as its Python scalar, as in torch -------------------
+def _format(self, spec):
+    if not spec:
+        return str(self)
+    if self.size != 1:
+        raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: only a tensor with one "
+                        f"element formats as a number, got shape {tuple(self.shape)}")
+    return format(self.item(), spec)
+
+
+Tensor.__format__ = _format
+
+
+# ---- an int tensor as an index: lst[t], range(t), operator.index(t) ---------------------------------
+def _index(self):
+    # Only 0-d int64 tensors, as NumPy's arrays: NumPy indexes with anything that has __index__
+    # as with one integer, so a one-element 1-d tensor (np_array[t] selects a 1-d result today)
+    # or a 0-d bool one (a mask today) would silently change meaning there.
+    if self.dtype != np.int64 or self.ndim != 0:
+        raise TypeError("only integer tensors of a single element can be converted to an index (0-d int64 "
+                        f"tensors, as in NumPy), got a tensor of dtype {self.dtype} and shape {tuple(self.shape)}")
+    return int(self.item())
+
+
+Tensor.__index__ = _index

@@ -2,17 +2,18 @@
 vjp, jvp, hvp, vhp. Inputs may be Tensors, NumPy arrays or Python floats; a tuple of inputs gives
 tuple results. Jacobians come from one batched sweep (reverse or forward mode)."""
 from . import _core
-from ._jacobians import (as_input, check_outputs, forward_jacobian, fresh_input, jvp_forward,
+from ._jacobians import (as_input, check_chunk_size, check_outputs, forward_jacobian, fresh_input, jvp_forward,
                          reverse_jacobian)
 from .autograd import grad as _grad
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]
 
 
-def _prepare(inputs, create_graph):
+def _prepare(inputs, create_graph, who):
     """(fresh inputs, was_tuple). Without create_graph the results are cut from any outer graph."""
     was_tuple = isinstance(inputs, (tuple, list))
-    xs = tuple(as_input(x) for x in (inputs if was_tuple else (inputs,)))
+    items = inputs if was_tuple else (inputs,)
+    xs = tuple(as_input(x, f"{who}: input {i}" if was_tuple else f"{who}: inputs") for i, x in enumerate(items))
     if not create_graph:
         xs = tuple(x.detach() for x in xs)
     return tuple(fresh_input(x) for x in xs), was_tuple
@@ -36,12 +37,13 @@ def _as_vectors(v, like, who, what):
             if t.size != 1:
                 raise RuntimeError(f"{who}: v can be omitted only for single-element {what}s, got one of shape {t.shape}")
         return [_core.full(t.shape, 1.0, t.dtype) for t in like]
-    vs = v if isinstance(v, (tuple, list)) else (v,)
+    was_tuple = isinstance(v, (tuple, list))
+    vs = v if was_tuple else (v,)
     if len(vs) != len(like):
         raise ValueError(f"{who}: got {len(vs)} vectors v for {len(like)} {what}s")
     out = []
-    for vi, t in zip(vs, like):
-        vi = as_input(vi)
+    for i, (vi, t) in enumerate(zip(vs, like)):
+        vi = as_input(vi, f"{who}: v[{i}]" if was_tuple else f"{who}: v")
         if vi.shape != t.shape:
             raise ValueError(f"{who}: v of shape {vi.shape} does not match {what} of shape {t.shape}")
         out.append(vi)
@@ -69,7 +71,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=True, str
     """
     if strategy not in ("auto", "reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'auto', 'reverse-mode' or 'forward-mode', got {strategy!r}")
-    xs, in_tuple = _prepare(inputs, create_graph)
+    check_chunk_size(chunk_size, "jacobian")
+    xs, in_tuple = _prepare(inputs, create_graph, "jacobian")
     outs = None
     if strategy == "auto":
         # The output sizes decide; the evaluation is reused by reverse mode.
@@ -102,7 +105,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=True, oute
     if outer_jacobian_strategy not in ("auto", "reverse-mode", "forward-mode"):
         raise ValueError("hessian: outer_jacobian_strategy must be 'auto', 'reverse-mode' or 'forward-mode'")
     scalar = _scalar_output(func, "hessian")
-    xs, in_tuple = _prepare(inputs, create_graph)
+    xs, in_tuple = _prepare(inputs, create_graph, "hessian")
 
     def gradient(*ys):
         out = scalar(*ys)
@@ -119,7 +122,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=True, oute
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T J): the vector-Jacobian product, by one backward sweep."""
-    xs, in_tuple = _prepare(inputs, create_graph)
+    xs, in_tuple = _prepare(inputs, create_graph, "vjp")
     outs, out_tuple = check_outputs(func(*xs), "vjp")
     vs = _as_vectors(v, outs, "vjp", "output")
     live = [(o, vi) for o, vi in zip(outs, vs) if o.requires_grad]
@@ -132,7 +135,7 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), J v): the Jacobian-vector product, by one forward-mode sweep."""
-    xs, in_tuple = _prepare(inputs, create_graph)
+    xs, in_tuple = _prepare(inputs, create_graph, "jvp")
     ts = _as_vectors(v, xs, "jvp", "input")
     outs, out_tuple, touts = jvp_forward(func, xs, ts, "jvp", strict=strict)
     outs = tuple(_finish(o, create_graph) for o in outs)
@@ -144,7 +147,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H v) for a scalar func, forward-over-reverse: the tangent v rides through
     the forward pass and the backward pass, and comes out of the gradient as H v."""
     scalar = _scalar_output(func, "hvp")
-    xs, in_tuple = _prepare(inputs, create_graph)
+    xs, in_tuple = _prepare(inputs, create_graph, "hvp")
     ts = _as_vectors(v, xs, "hvp", "input")
     holder = {}
 
@@ -162,7 +165,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T H) for a scalar func, reverse-over-reverse."""
     scalar = _scalar_output(func, "vhp")
-    xs, in_tuple = _prepare(inputs, create_graph)
+    xs, in_tuple = _prepare(inputs, create_graph, "vhp")
     ts = _as_vectors(v, xs, "vhp", "input")
     out = scalar(*xs)
     if not out.requires_grad:

@@ -197,7 +197,7 @@ def test_anomaly_mode_is_per_thread():
     checked = threading.Event()
 
     def worker():
-        inside.wait(10)
+        seen["worker_waited"] = inside.wait(600)
         seen["worker"] = pj.autograd.is_anomaly_enabled()
         x = pj.tensor([0.0], requires_grad=True)
         y = pj.sqrt(x)
@@ -210,10 +210,12 @@ def test_anomaly_mode_is_per_thread():
     th.start()
     with pj.autograd.detect_anomaly():
         inside.set()
-        checked.wait(10)
+        # generous bounds that only turn a hang into a failure; a timed-out wait would otherwise
+        # let the threads run out of step and fail for the wrong reason on a loaded machine
+        assert checked.wait(600), "the worker thread hung"
         seen["main"] = pj.autograd.is_anomaly_enabled()
-    th.join(10)
-    assert seen == {"worker": False, "trace": None, "grad": np.inf, "main": True}
+    th.join(600)
+    assert seen == {"worker_waited": True, "worker": False, "trace": None, "grad": np.inf, "main": True}
 
 
 def test_backward_in_threads_with_anomaly_mode():

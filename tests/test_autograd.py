@@ -656,13 +656,15 @@ def test_grad_mode_is_thread_local():
     worker_in_no_grad = threading.Event()
     main_checked = threading.Event()
 
+    # The waits have generous bounds that only turn a hang into a failure, and each is checked: a
+    # wait that timed out would let the threads run out of step (and fail for the wrong reason).
     def worker():
-        main_in_no_grad.wait(10)
+        results["worker_waited"] = main_in_no_grad.wait(600)
         results["worker_enabled"] = pj.is_grad_enabled()
         results["worker_records"] = (x * 2).requires_grad
         with pj.no_grad():
             worker_in_no_grad.set()
-            main_checked.wait(10)
+            results["worker_waited_again"] = main_checked.wait(600)
             results["worker_no_grad_records"] = (x * 2).requires_grad
         worker_done.set()
 
@@ -670,16 +672,18 @@ def test_grad_mode_is_thread_local():
     th.start()
     with pj.no_grad():
         main_in_no_grad.set()
-        worker_in_no_grad.wait(10)
+        assert worker_in_no_grad.wait(600), "the worker thread hung"
     # worker is inside its own no_grad now; the main thread must record again
     results["main_enabled"] = pj.is_grad_enabled()
     results["main_records"] = (x * 2).requires_grad
     main_checked.set()
-    worker_done.wait(10)
-    th.join(10)
+    assert worker_done.wait(600), "the worker thread hung"
+    th.join(600)
     assert results == {
+        "worker_waited": True,
         "worker_enabled": True,
         "worker_records": True,
+        "worker_waited_again": True,
         "worker_no_grad_records": False,
         "main_enabled": True,
         "main_records": True,

@@ -599,3 +599,94 @@ def test_unaliased_cotangents_still_differentiate_under_create_graph():
     np.testing.assert_allclose(g.detach().numpy(), 4 * np.array([0.5, 1.5]) * [2.0, 3.0])
     (gg,) = pj.grad(g.sum(), x)
     np.testing.assert_allclose(gg.numpy(), 4 * np.array([2.0, 3.0]))
+
+
+# ---- misbehaving Functions: a clear error instead of a silently wrong gradient ---------------------
+class _DoublesItsGradientInPlace(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 3.0
+
+    @staticmethod
+    def backward(ctx, g):
+        g.mul_(2.0)  # writes into the gradient the engine handed in: its own copy
+        return g * 3.0
+
+
+def test_backward_that_writes_into_its_incoming_gradient_changes_no_other_gradient():
+    # z = F(x) + w: add's rule hands one gradient tensor to both branches; the write doubled w's
+    # gradient (and the caller's grad_outputs tensor) before
+    x, w = _t([1.0, 2.0, 3.0], True), _t([1.0, 1.0, 1.0], True)
+    v = _t([1.0, 1.0, 1.0])
+    for z in (_DoublesItsGradientInPlace.apply(x) + w, w + _DoublesItsGradientInPlace.apply(x)):
+        gx, gw = pj.grad(z, [x, w], v)
+        np.testing.assert_array_equal(gx.numpy(), [6.0, 6.0, 6.0])
+        np.testing.assert_array_equal(gw.numpy(), [1.0, 1.0, 1.0])
+        np.testing.assert_array_equal(v.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(pj.jacobian(_DoublesItsGradientInPlace.apply, x).numpy(), 6 * np.eye(3))
+
+
+def test_backward_that_writes_into_a_saved_tensor_fails_the_later_rows_of_a_batched_gradient():
+    # backward runs once per row of a batched cotangent; the node checked the saved versions only
+    # before the first row, so the later rows silently used the written values
+    class SinWritesX(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return pj.sin(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            result = g * pj.cos(x)
+            with pj.no_grad():
+                x.mul_(2.0)
+            return result
+
+    x = _t([0.2, 0.5, 0.9], True)
+    with pytest.raises(RuntimeError, match=r"SinWritesXBackward's saved tensor 0 \(a float64 tensor of shape \(3,\)\) "
+                                           r"is at version 1; expected version 0"):
+        pj.jacobian(SinWritesX.apply, x)
+
+
+@pytest.mark.parametrize("returned", ["list", "ndarray", "numpy scalar", "tuple with a list"])
+def test_forward_returning_untrackable_values_while_recording_raises(returned):
+    # the values came out without history: a gradient through them was silently zero
+    class Untrackable(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = pj.sin(x)
+            return {"list": [y, y], "ndarray": y.numpy(), "numpy scalar": np.float64(y.sum().item()),
+                    "tuple with a list": (y, [y])}[returned]
+
+        @staticmethod
+        def backward(ctx, *gs):
+            return gs[0]
+
+    x = _t([0.2, 0.5], True)
+    with pytest.raises(TypeError, match=r"Untrackable.forward returned a value of type \w+ as (its output|output 1): "
+                                        "only Tensors carry gradients"):
+        pj.func.grad(lambda v: pj.sum(pj.asarray(Untrackable.apply(v)[0])))(x)
+    with pytest.raises(TypeError, match="Untrackable.forward returned"):
+        Untrackable.apply(x)
+    # without anything to record, forward's result is returned as it is (as in torch)
+    assert isinstance(Untrackable.apply(x.detach()), type(Untrackable.forward(None, x.detach())))
+    with pj.no_grad():
+        Untrackable.apply(x)
+
+
+def test_python_scalars_and_none_among_the_outputs_pass_through():
+    class WithExtras(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, 1.5, None, "label"
+
+        @staticmethod
+        def backward(ctx, g, *unused):
+            return g * 2.0
+
+    x = _t([1.0, 2.0], True)
+    y, scale, nothing, label = WithExtras.apply(x)
+    assert (scale, nothing, label) == (1.5, None, "label") and y.grad_fn is not None
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])

@@ -133,6 +133,79 @@ def test_argnums_out_of_range_is_a_value_error(name, argnums):
         T(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
 
 
+ALL_ARGNUMS_TRANSFORMS = ["grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian"]
+
+
+def _transform(name):
+    return getattr(F, name)
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+@pytest.mark.parametrize("argnums", [(0, 0), (1, 0, 1), (0, -2), [-1, 1]])
+def test_repeated_argnums_are_a_value_error(name, argnums):
+    # Each argument has one input to differentiate; a second result for it was silently zeros.
+    with pytest.raises(ValueError, match=rf"{name}: argnums .* names argument \d more than once"):
+        _transform(name)(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+def test_literally_repeated_argnums_are_refused_when_the_transform_is_made(name):
+    with pytest.raises(ValueError, match=f"{name}: argnums \\(0, 0\\)"):
+        _transform(name)(scalar_fn, (0, 0))
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+@pytest.mark.parametrize("argnums, message", [
+    (1.0, "argnums must be an int or a tuple of ints, got float"),
+    ("0", "argnums must be an int or a tuple of ints, got str"),
+    (None, "argnums must be an int or a tuple of ints, got NoneType"),
+    ((0, 1.0), "argnums must be ints, got float"),
+    ((True,), "argnums must be ints, got bool"),
+    (True, "argnums must be an int or a tuple of ints, got bool"),
+])
+def test_non_int_argnums_are_a_type_error_naming_the_transform(name, argnums, message):
+    with pytest.raises(TypeError, match=f"{name}: {message}"):
+        _transform(name)(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+def test_empty_argnums_are_a_value_error(name):
+    with pytest.raises(ValueError, match=f"{name}: argnums must not be empty"):
+        _transform(name)(scalar_fn, ())
+
+
+@pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
+def test_out_of_range_argnums_name_the_transform(name):
+    with pytest.raises(ValueError, match=f"{name}: argnums 2 is out of range for a function called with 2"):
+        _transform(name)(scalar_fn, 2)(pj.tensor(X0), pj.tensor(Y0))
+
+
+def test_numpy_integer_argnums_work_like_ints():
+    x, y = pj.tensor(X0), pj.tensor(Y0)
+    single = F.grad(scalar_fn, np.int64(1))(x, y)
+    assert isinstance(single, pj.Tensor)
+    np.testing.assert_array_equal(_np(single), _np(F.grad(scalar_fn, 1)(x, y)))
+    pair = F.jacrev(scalar_fn, (np.int64(0), 1))(x, y)
+    assert isinstance(pair, tuple) and len(pair) == 2
+
+
+@pytest.mark.parametrize("name", list(JAC_TRANSFORMS))
+@pytest.mark.parametrize("chunk_size", [0, -1, -(2 ** 70)])
+def test_chunk_size_below_one_is_a_value_error(name, chunk_size):
+    # 0 used to mean "no chunking" and -1 made jacfwd fail in a reshape; None means no chunking
+    with pytest.raises(ValueError, match=f"{name}: chunk_size must be None \\(no chunking\\) or a positive int, "
+                                         f"got {chunk_size}"):
+        JAC_TRANSFORMS[name](lambda x: x * 2.0, chunk_size=chunk_size)(np.ones(3))
+
+
+@pytest.mark.parametrize("name", list(JAC_TRANSFORMS))
+@pytest.mark.parametrize("chunk_size", [1.5, 2.0, True, "2"])
+def test_non_int_chunk_size_is_a_type_error(name, chunk_size):
+    with pytest.raises(TypeError, match=f"{name}: chunk_size must be None or a positive int, "
+                                        f"got {type(chunk_size).__name__}"):
+        JAC_TRANSFORMS[name](lambda x: x * 2.0, chunk_size=chunk_size)(np.ones(3))
+
+
 # ---- inputs and outputs --------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS) + ["grad", "hessian"])
 def test_numpy_arrays_and_floats_in_tensors_out(name):
@@ -240,6 +313,88 @@ def test_jvp_transform():
         F.jvp(pj.sin, (X0,), (np.ones(3), np.ones(3)))
     with pytest.raises(ValueError):
         F.jvp(pj.sin, (X0,), (np.ones(2),))
+
+
+LONE_PRIMALS = {
+    "ndarray": (np.array([0.5, -1.0]), np.array([1.0, 2.0])),
+    "Tensor": (pj.tensor([0.5, -1.0]), pj.tensor([1.0, 2.0])),
+    "0-d Tensor": (pj.tensor(0.5), pj.tensor(2.0)),
+    "float": (0.5, 2.0),
+    "int": (3, 1),
+    "numpy float": (np.float64(0.5), np.float64(2.0)),
+}
+
+
+@pytest.mark.parametrize("kind", list(LONE_PRIMALS))
+def test_jvp_takes_a_lone_primal_and_tangent_as_the_one_argument(kind):
+    # An array used to be iterated as a tuple of primals (fn got one argument per row), and a
+    # float or 0-d tensor raised "not iterable"; JAX takes a lone array as the one argument.
+    primal, tangent = LONE_PRIMALS[kind]
+    out, t = F.jvp(lambda a: a ** 3, primal, tangent)
+    ref_out, ref_t = F.jvp(lambda a: a ** 3, (primal,), (tangent,))
+    p, v = _np(primal).astype(float), _np(tangent).astype(float)
+    np.testing.assert_allclose(_np(out), p ** 3, rtol=1e-15)
+    np.testing.assert_allclose(_np(t), 3 * p ** 2 * v, rtol=1e-15)
+    np.testing.assert_array_equal(_np(out), _np(ref_out))
+    np.testing.assert_array_equal(_np(t), _np(ref_t))
+    # and pj.jvp (torch.autograd.functional style) reads it the same way
+    f_out, f_t = pj.jvp(lambda a: a ** 3, primal, tangent)
+    np.testing.assert_array_equal(_np(f_out), _np(out))
+    np.testing.assert_array_equal(_np(f_t), _np(t))
+
+
+def test_jvp_lists_are_sequences_of_primals_like_tuples():
+    out, t = F.jvp(lambda a, b: a * b, [2.0, 3.0], [1.0, 0.0])
+    assert out.item() == 6.0 and t.item() == 3.0
+    out, t = pj.jvp(lambda a, b: a * b, [2.0, 3.0], [1.0, 0.0])
+    assert out.item() == 6.0 and t.item() == 3.0
+
+
+@pytest.mark.parametrize("bad, kind", [(None, "NoneType"), ("ab", "str"), (object(), "object"),
+                                       ({"a": 1.0}, "dict")])
+def test_jvp_with_unusable_primals_is_a_type_error_naming_jvp(bad, kind):
+    with pytest.raises(TypeError, match=f"jvp: primal 0 must be a Tensor, a NumPy array or a number, got {kind}"):
+        F.jvp(lambda a: a * 2, bad, 1.0)
+    with pytest.raises(TypeError, match=f"jvp: tangent 0 must be a Tensor, a NumPy array or a number, got {kind}"):
+        F.jvp(lambda a: a * 2, 1.0, bad)
+    with pytest.raises(TypeError, match=f"jvp: inputs must be a Tensor, a NumPy array or a number, got {kind}"):
+        pj.jvp(lambda a: a * 2, bad, 1.0)
+    with pytest.raises(TypeError, match=f"vjp: primal 0 must be a Tensor, a NumPy array or a number, got {kind}"):
+        F.vjp(lambda a: a * 2, bad)
+
+
+def test_jvp_and_vjp_without_primals_are_value_errors():
+    with pytest.raises(ValueError, match="jvp: primals must not be empty"):
+        F.jvp(lambda: pj.ones(1), (), ())
+    with pytest.raises(ValueError, match="vjp: primals must not be empty"):
+        F.vjp(lambda: pj.ones(1))
+
+
+def test_vjp_fn_of_a_tuple_output_takes_a_tuple_not_an_array():
+    # An array with one row per output used to be iterated as the tuple of cotangents.
+    _, vjp_fn = F.vjp(lambda a: (a * 2, a * 3), np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match="vjp: the function returned a tuple of 2 outputs, so vjp_fn takes a tuple of "
+                                        "2 cotangents, got ndarray"):
+        vjp_fn(np.ones((2, 2)))
+    (g,) = vjp_fn([np.ones(2), np.ones(2)])  # a list is a tuple here
+    np.testing.assert_array_equal(_np(g), [5.0, 5.0])
+
+
+@pytest.mark.parametrize("transform", ["grad", "jacrev", "jacfwd", "vjp", "jvp"])
+def test_a_list_of_tensors_that_require_grad_as_an_argument_is_refused(transform):
+    # Converted to one array, the list lost its history: an outer derivative through it was
+    # silently zero.
+    x = pj.tensor(1.5, requires_grad=True)
+    arg = [x, 2 * x]
+    f = lambda v: pj.sum(v ** 2)  # noqa: E731
+    calls = {"grad": lambda: F.grad(f)(arg), "jacrev": lambda: F.jacrev(f)(arg), "jacfwd": lambda: F.jacfwd(f)(arg),
+             "vjp": lambda: F.vjp(f, arg), "jvp": lambda: F.jvp(f, (arg,), (np.ones(2),))}
+    with pytest.raises(TypeError, match="holding Tensors that require grad.*pj.stack"):
+        calls[transform]()
+    # the way that works: stack them
+    g = F.grad(f)(pj.stack(arg))
+    (dx,) = pj.grad(pj.sum(g), x)
+    assert dx.item() == pytest.approx(2 + 2 * 2)  # d/dx (2x + 4x)
 
 
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS))

@@ -445,6 +445,30 @@ def test_v_may_be_omitted_only_for_single_element():
         pj.jvp(lambda x, y: x * y, (pj.tensor([1.0, 2.0]), pj.tensor([1.0, 2.0])), pj.tensor([1.0, 2.0]))
 
 
+@pytest.mark.parametrize("api", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"])
+def test_unusable_inputs_are_a_type_error_naming_the_function(api):
+    fn = getattr(pj, api)
+    with pytest.raises(TypeError, match=f"{api}: inputs must be a Tensor, a NumPy array or a number, got NoneType"):
+        fn(lambda a: pj.sum(a * a), None)
+    with pytest.raises(TypeError, match=f"{api}: input 1 must be a Tensor, a NumPy array or a number, got str"):
+        fn(lambda a, b: pj.sum(a * a), (1.0, "b"))
+
+
+@pytest.mark.parametrize("api", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"])
+def test_a_list_of_tensors_that_require_grad_as_one_input_is_refused(api):
+    # as one array it would lose its history (and create_graph derivatives through it)
+    x = pj.tensor(1.5, requires_grad=True)
+    with pytest.raises(TypeError, match=f"{api}: input 0 is a list holding Tensors that require grad"):
+        getattr(pj, api)(lambda a: pj.sum(a * a), ([x, x],), create_graph=True)
+
+
+def test_v_that_is_unusable_is_a_type_error_naming_the_function():
+    with pytest.raises(TypeError, match="jvp: v must be a Tensor, a NumPy array or a number, got object"):
+        pj.jvp(lambda a: a * 2, 1.0, object())
+    with pytest.raises(TypeError, match=r"vjp: v\[1\] must be a Tensor, a NumPy array or a number, got str"):
+        pj.vjp(lambda a: (a * 2, a * 3), 1.0, (1.0, "x"))
+
+
 def test_vjp_with_tuple_outputs_and_tuple_v():
     x, y = pj.tensor([1.0, 2.0]), pj.tensor([3.0, -1.0])
     outs, (gx, gy) = pj.vjp(f_two_in_two_out, (x, y), (pj.tensor([1.0, 1.0]), pj.tensor(2.0)))
@@ -518,6 +542,26 @@ def test_strict_jvp_raises_for_an_independent_output():
 
 
 # ---- chunking -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode", "auto"])
+@pytest.mark.parametrize("chunk_size", [0, -1])
+def test_chunk_size_below_one_is_a_value_error(strategy, chunk_size):
+    # 0 used to mean "no chunking" silently, and -1 failed in a reshape in forward mode
+    with pytest.raises(ValueError, match=f"jacobian: chunk_size must be None \\(no chunking\\) or a positive int, "
+                                         f"got {chunk_size}"):
+        pj.jacobian(lambda x: x * 2.0, pj.ones(3), strategy=strategy, chunk_size=chunk_size)
+
+
+@pytest.mark.parametrize("chunk_size", [1.5, True, np.float64(2.0)])
+def test_non_int_chunk_size_is_a_type_error(chunk_size):
+    with pytest.raises(TypeError, match="jacobian: chunk_size must be None or a positive int"):
+        pj.jacobian(lambda x: x * 2.0, pj.ones(3), chunk_size=chunk_size)
+
+
+def test_numpy_int_chunk_size_works():
+    J = pj.jacobian(lambda x: x * 2.0, pj.ones(3), chunk_size=np.int64(2))
+    np.testing.assert_array_equal(J.numpy(), 2 * np.eye(3))
+
+
 @pytest.mark.parametrize("strategy", ["reverse-mode", "forward-mode", "auto"])
 def test_chunk_sizes_give_identical_results(strategy):
     r = np.random.default_rng(11)

@@ -147,6 +147,90 @@ def test_register_parameter_buffer_and_add_module():
         m.register_parameter("p", pj.ones(1, requires_grad=True) * 2)
 
 
+def test_register_buffer_over_a_parameter_is_a_key_error_and_keeps_the_parameter():
+    # it used to remove the parameter from named_parameters() silently
+    m = nn.Linear(2, 3)
+    weight = m.weight
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        m.register_buffer("weight", pj.zeros(2))
+    assert m.weight is weight
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+    assert list(m.named_buffers()) == []
+
+
+def test_register_parameter_and_add_module_over_other_attributes_are_key_errors():
+    m = nn.Module()
+    m.register_buffer("running", pj.zeros(2))
+    m.child = nn.Tanh()
+    m.plain = 3
+    for name in ("running", "child", "plain", "forward", "training"):
+        with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+            m.register_parameter(name, pj.ones(2))
+    for name in ("child", "plain", "forward"):
+        with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+            m.register_buffer(name, pj.ones(2))
+    for name in ("running", "plain"):
+        with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+            m.add_module(name, nn.Tanh())
+    assert [n for n, _ in m.named_buffers()] == ["running"]
+    assert [n for n, _ in m.named_children()] == ["child"]
+    assert list(m.named_parameters()) == [] and m.plain == 3
+
+
+def test_registering_again_under_the_same_kind_replaces_in_place():
+    m = nn.Linear(2, 3)
+    frozen = pj.ones((3, 2))
+    m.register_parameter("weight", frozen)  # a parameter may replace a parameter, keeping its place
+    assert m.weight is frozen and [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+    m.register_buffer("stats", pj.zeros(1), persistent=False)
+    m.register_buffer("stats", pj.ones(1))  # persistent again
+    assert m.stats.tolist() == [1.0] and "stats" in m.state_dict()
+    seq = nn.Sequential(nn.Tanh(), nn.ReLU())
+    seq.add_module("0", nn.Sigmoid())
+    assert isinstance(seq[0], nn.Sigmoid) and len(seq) == 2
+
+
+@pytest.mark.parametrize("register", ["register_parameter", "register_buffer", "add_module"])
+def test_registered_names_must_be_non_empty_strings_without_dots(register):
+    m = nn.Module()
+    kind = {"register_parameter": "parameter", "register_buffer": "buffer", "add_module": "module"}[register]
+    with pytest.raises(KeyError, match=f'{kind} name must not contain ".", got a.b'):
+        getattr(m, register)("a.b", None)
+    with pytest.raises(KeyError, match=f"{kind} name must not be empty"):
+        getattr(m, register)("", None)
+    with pytest.raises(TypeError, match=f"{kind} name should be a string, got int"):
+        getattr(m, register)(3, None)
+
+
+def test_assigning_over_registered_attributes_follows_torch():
+    m = nn.Linear(2, 3)
+    m.register_buffer("running", pj.zeros(3))
+    with pytest.raises(TypeError, match="as parameter 'weight'"):
+        m.weight = 3.0  # a parameter takes a leaf Tensor or None
+    with pytest.raises(TypeError, match="as buffer 'running'"):
+        m.running = "x"  # a buffer takes a Tensor or None
+    m.running = pj.ones(3)  # still a buffer
+    assert [n for n, _ in m.named_buffers()] == ["running"]
+    p = nn.Parameter(pj.ones(3))
+    m.running = p  # a parameter assigned over a buffer replaces it, as in torch
+    assert [n for n, _ in m.named_buffers()] == [] and m.running is p
+    assert [n for n, _ in m.named_parameters()] == ["weight", "bias", "running"]
+    m.bias = None  # None keeps the name registered as a parameter
+    assert "bias" in m._parameters and m.bias is None
+    m.plain = 1
+    m.plain = nn.Parameter(pj.ones(1))  # a plain attribute becomes a parameter
+    assert "plain" in dict(m.named_parameters())
+
+
+def test_register_before_module_init_is_an_attribute_error():
+    class Early(nn.Module):
+        def __init__(self):
+            self.register_buffer("b", pj.zeros(1))
+
+    with pytest.raises(AttributeError, match="Module.__init__"):
+        Early()
+
+
 def test_call_runs_forward_and_base_forward_raises():
     m = TwoLayer()
     x = _t(np.ones((5, 3)))

@@ -1,4 +1,6 @@
 """Tensor creation, dtypes, NumPy interop, views and repr."""
+import re
+
 import numpy as np
 import pytest
 
@@ -570,3 +572,130 @@ def test_shape_methods():
     np.testing.assert_allclose(t.clip(1, 4).numpy(), a.clip(1, 4))
     np.testing.assert_allclose(pj.tensor([3.0, 4.0]).norm().item(), 5.0)
     np.testing.assert_allclose(pj.tensor([1.0, 2.0]).dot(pj.tensor([3.0, 4.0])).item(), 11.0)
+
+
+# ---- format() ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, dtype, spec", [
+    (1.23456, np.float64, ".3f"), (0.1, np.float32, ".10f"), (-2.5, np.float64, "+08.2e"), (7, np.int64, "d"),
+    (255, np.int64, "#x"), (3, np.int64, ">5"), (True, np.bool_, "d"), (1.5, np.float64, "g"),
+    (12345.678, np.float64, ",.1f"),
+])
+def test_format_of_a_one_element_tensor_is_that_of_its_python_scalar(value, dtype, spec):
+    # f"{t:.3f}" used to raise "unsupported format string passed to pyjac.Tensor.__format__"
+    for shape in ((), (1,), (1, 1)):
+        t = pj.tensor(np.full(shape, value, dtype=dtype))
+        assert format(t, spec) == format(t.item(), spec), (shape, spec)
+        assert f"{t:{spec}}" == format(t.item(), spec)
+
+
+def test_format_of_a_tensor_that_requires_grad():
+    x = pj.tensor(1.23456, requires_grad=True)
+    assert f"{x * 2:.2f}" == "2.47" and f"{x:.1e}" == "1.2e+00"
+
+
+def test_format_with_an_empty_spec_is_str():
+    for t in (pj.tensor(1.5), pj.tensor([1.0, 2.0]), pj.zeros((0, 2)), pj.tensor(3, requires_grad=False)):
+        assert f"{t}" == str(t) == format(t, "") == "{}".format(t)
+
+
+@pytest.mark.parametrize("shape", [(2,), (0,), (2, 3), (1, 0)])
+def test_format_spec_on_several_elements_is_a_type_error_naming_the_shape(shape):
+    t = pj.zeros(shape)
+    with pytest.raises(TypeError, match=rf"unsupported format string '.2f' passed to Tensor.__format__: only a tensor "
+                                        rf"with one element formats as a number, got shape {re.escape(str(shape))}"):
+        f"{t:.2f}"
+
+
+def test_format_spec_that_does_not_fit_the_scalar_raises_like_python():
+    with pytest.raises(ValueError, match="Unknown format code 'd' for object of type 'float'"):
+        f"{pj.tensor(1.5):d}"
+
+
+# ---- __index__ ------------------------------------------------------------------------------
+
+def test_int_tensors_work_as_python_indices():
+    # lst[pj.tensor(1)] used to raise "list indices must be integers or slices, not pyjac.Tensor"
+    import operator
+    i = pj.tensor(1)
+    assert [10, 20, 30][i] == 20
+    assert "abc"[pj.tensor(-1)] == "c"
+    assert [10, 20, 30, 40][pj.tensor(1):pj.tensor(3)] == [20, 30]
+    assert list(range(pj.tensor(3))) == [0, 1, 2]
+    assert operator.index(pj.tensor(-7)) == -7 and type(operator.index(i)) is int
+    assert hex(pj.tensor(255)) == "0xff"
+    assert (1, 2, 3)[pj.arange(3)[2]] == 3  # a 0-d result of indexing
+
+
+@pytest.mark.parametrize("t", [pj.tensor(1.0), pj.tensor(1.0, dtype=pj.float32), pj.tensor(True), pj.tensor([1]),
+                               pj.tensor([[2]]), pj.tensor([1, 2]), pj.zeros(0, dtype=pj.int64)])
+def test_other_tensors_are_not_indices(t):
+    with pytest.raises(TypeError, match=r"only integer tensors of a single element can be converted to an index "
+                                        r"\(0-d int64 tensors, as in NumPy\), got a tensor of dtype "
+                                        rf"{t.dtype} and shape {re.escape(str(tuple(t.shape)))}"):
+        [1, 2, 3][t]
+    with pytest.raises(TypeError):
+        range(t)
+
+
+def test_numpy_indexing_with_tensors_keeps_its_meaning():
+    # NumPy reads anything with __index__ as one integer index: only 0-d int tensors have it, so a
+    # one-element 1-d tensor still selects a 1-d result and a 0-d bool tensor is still a mask
+    a = np.arange(5) * 10
+    assert a[pj.tensor(2)] == 20 and np.ndim(a[pj.tensor(2)]) == 0
+    np.testing.assert_array_equal(a[pj.tensor([2])], [20])
+    np.testing.assert_array_equal(a[pj.tensor([2, 0])], [20, 0])
+    np.testing.assert_array_equal(a[pj.tensor(True)], a[np.array(True)])
+    np.testing.assert_array_equal(a[pj.tensor([True, False, True, False, False])], [0, 20])
+    with pytest.raises(IndexError):
+        a[pj.tensor(1.0)]
+    m = np.arange(12).reshape(3, 4)
+    np.testing.assert_array_equal(m[pj.tensor(1), pj.tensor([0, 3])], m[1, [0, 3]])
+
+
+def test_pyjac_indexing_with_a_0d_int_tensor_is_unchanged_and_differentiable():
+    x = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    i = pj.tensor(2)
+    y = x[i]
+    assert tuple(y.shape) == () and y.item() == 3.0
+    np.testing.assert_array_equal(x[pj.tensor([2])].detach().numpy(), [3.0])
+    (y * y).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 6.0])
+    np.testing.assert_array_equal(pj.arange(12.0).reshape(3, 4)[i, 1:].numpy(), np.arange(12.0).reshape(3, 4)[2, 1:])
+
+
+@pytest.mark.parametrize("scalar", [np.int64(3), np.int32(3), np.float64(3.0), np.float32(3.0), np.bool_(True)])
+@pytest.mark.parametrize("op", ["add", "mul", "sub", "floordiv", "pow", "lt"])
+def test_numpy_scalars_with_an_int_tensor_still_give_tensors(scalar, op):
+    import operator
+    fn = getattr(operator, op)
+    t = pj.tensor(2)
+    for left, right in ((scalar, t), (t, scalar)):
+        r = fn(left, right)
+        assert isinstance(r, pj.Tensor), (left, right, type(r))
+        expected = fn(np.asarray(left) if isinstance(left, pj.Tensor) else left,
+                      np.asarray(right) if isinstance(right, pj.Tensor) else right)
+        assert r.item() == expected.item()
+
+
+def test_int_tensors_as_axes_and_sizes_work_like_numpy_0d_arrays():
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(pj.sum(pj.tensor(a), axis=pj.tensor(1)).numpy(), np.sum(a, axis=np.array(1)))
+    assert pj.zeros(pj.tensor(3)).shape == np.zeros(np.array(3)).shape
+    assert np.zeros(pj.tensor(3)).shape == (3,)
+
+
+@pytest.mark.parametrize("bad", [pj.tensor(1.7), pj.tensor(True), pj.tensor([1])])
+def test_non_index_tensors_as_an_axis_are_refused(bad):
+    with pytest.raises(TypeError):
+        pj.sum(pj.ones((2, 3)), axis=bad)
+
+
+def test_a_float_tensor_as_a_size_is_refused():
+    with pytest.raises(TypeError):
+        pj.zeros(pj.tensor(2.5))
+
+
+def test_a_float_tensor_as_a_slice_bound_is_refused():
+    with pytest.raises(TypeError):
+        pj.arange(5)[pj.tensor(1.5):]

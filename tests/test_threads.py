@@ -5,6 +5,7 @@ as one thread; grad mode is per thread; long kernels release the GIL.
 """
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -16,13 +17,14 @@ N_THREADS = 4
 
 def run_in_threads(work, n=N_THREADS):
     """Runs work(i) for i < n in n threads released together; returns the results in order and
-    re-raises the first exception a thread hit."""
+    re-raises the first exception a thread hit. The time bounds only turn a hang into a failure:
+    the work takes seconds, also on a loaded machine."""
     barrier = threading.Barrier(n)
     results, errors = [None] * n, []
 
     def body(i):
         try:
-            barrier.wait(30)
+            barrier.wait(600)
             results[i] = work(i)
         except BaseException as e:  # noqa: B036 - reported below
             errors.append(e)
@@ -31,7 +33,7 @@ def run_in_threads(work, n=N_THREADS):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(120)
+        t.join(600)
     assert not any(t.is_alive() for t in threads), "a thread hung"
     if errors:
         raise errors[0]
@@ -220,40 +222,47 @@ def test_no_grad_in_one_thread_while_another_backpropagates_with_create_graph():
     assert not failures
 
 
-class _HoldsGilOnlyIfKernelDoes:
-    """Whether a kernel let another Python thread run while it was running, decided without any
-    clock: with a huge switch interval the interpreter never takes the GIL away from a running
-    thread, so the helper thread gets to run during `kernel()` only if the kernel released it.
-    If it did, the helper sees `finished` still False."""
+class _GilWatcher:
+    """Tells, without any clock, whether a call let another Python thread run.
 
-    def __init__(self):
-        self.finished = False
-        self.seen_while_running = None
-        self.go = threading.Event()
-        self.helper = threading.Thread(target=self._helper)
+    A helper thread counts in a loop, sleeping a moment between counts so that it hands the GIL
+    back. With a huge switch interval the interpreter never takes the GIL away from a thread that
+    is running Python code, so while the main thread runs the count can advance only if the main
+    thread itself releases the GIL: a count that moved during `call()` proves the call released
+    it, and a call that never releases it can never move the count. How soon the helper gets a
+    core once the GIL is free is up to the OS, so callers repeat the call until the count moves.
+    """
 
-    def _helper(self):
-        self.go.wait(30)
-        self.seen_while_running = not self.finished
+    def __enter__(self):
+        self.count = 0
+        self.stop = False
+        self.old_interval = sys.getswitchinterval()
+        sys.setswitchinterval(1000.0)  # before the helper starts: a waiting thread reads it
+        self.helper = threading.Thread(target=self._count, daemon=True)
+        self.helper.start()
+        return self
 
-    def run(self, kernel):
-        old = sys.getswitchinterval()
-        sys.setswitchinterval(1000.0)
-        try:
-            self.helper.start()
-            self.go.set()  # the helper becomes runnable but needs the GIL, which we hold...
-            kernel()       # ...until the kernel releases it
-            self.finished = True
-            self.helper.join(30)
-        finally:
-            sys.setswitchinterval(old)
-        return self.seen_while_running
+    def _count(self):
+        while not self.stop:
+            self.count += 1
+            time.sleep(0.001)  # GIL released: the main thread takes it back when its call returns
+
+    def ran_during(self, call):
+        before = self.count
+        call()
+        return self.count != before
+
+    def __exit__(self, *exc):
+        self.stop = True
+        self.helper.join()  # blocks, so the helper gets the GIL, sees `stop` and ends
+        sys.setswitchinterval(self.old_interval)
 
 
-def _let_other_threads_run(kernel, attempts=5):
-    # The helper thread could in principle be scheduled too late even when the GIL is free;
-    # a few attempts make that vanishingly unlikely. A kernel that keeps the GIL never passes.
-    return any(_HoldsGilOnlyIfKernelDoes().run(kernel) for _ in range(attempts))
+def _let_other_threads_run(kernel, max_calls=200):
+    # A kernel that releases the GIL passes as soon as the helper is scheduled during one call
+    # (almost always the first); one that never releases it fails after max_calls calls.
+    with _GilWatcher() as watcher:
+        return any(watcher.ran_during(kernel) for _ in range(max_calls))
 
 
 BIG = 1 << 23  # 8M float64: far above the release threshold, and tens of ms of work
@@ -311,6 +320,11 @@ def test_backward_releases_the_gil(big):
     assert _let_other_threads_run(backward)
 
 
+def test_the_detector_sees_a_call_that_releases_the_gil():
+    # the other control: a blocking call that is known to release the GIL
+    assert _let_other_threads_run(lambda: threading.Event().wait(0.01))
+
+
 def test_tiny_kernels_hold_the_gil():
     # the control: the detector does say "no" for work that keeps the GIL (a pure-Python loop)
     def python_loop():
@@ -318,7 +332,8 @@ def test_tiny_kernels_hold_the_gil():
         for i in range(200_000):
             s += i
 
-    assert not _HoldsGilOnlyIfKernelDoes().run(python_loop)
+    with _GilWatcher() as watcher:
+        assert not any(watcher.ran_during(python_loop) for _ in range(5))
 
 
 # ---- kernels split across cores ----------------------------------------------------------------
@@ -386,8 +401,9 @@ def test_split_kernels_work_in_a_forked_child(big):
             os._exit(0 if ok else 1)
         except BaseException:
             os._exit(2)
-    import time
-    deadline = time.monotonic() + 60
+    # The deadline only turns a hang into a failure; the child needs about a second, also on a
+    # loaded machine, so it is far beyond any slowness.
+    deadline = time.monotonic() + 600
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
@@ -398,3 +414,50 @@ def test_split_kernels_work_in_a_forked_child(big):
             pytest.fail("the forked child hung in a split kernel")
         time.sleep(0.05)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# ---- PYJAC_NUM_THREADS -------------------------------------------------------------------------
+_IMPORT_PROGRAM = r"""
+import json, warnings
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import pyjac
+print(json.dumps([str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]))
+print(pyjac._core.num_threads())
+"""
+
+
+def _import_with_threads_variable(value):
+    import json
+    import os
+    import subprocess
+    env = dict(os.environ, PYJAC_NUM_THREADS=value)
+    out = subprocess.run([sys.executable, "-c", _IMPORT_PROGRAM], env=env, capture_output=True, text=True,
+                         timeout=120, cwd=os.path.dirname(__file__))
+    assert out.returncode == 0, out.stderr
+    messages, used = out.stdout.splitlines()
+    return json.loads(messages), int(used)
+
+
+@pytest.mark.parametrize("value, says", [
+    ("0", "is not a positive whole number: pyjac ignores it and uses"),
+    ("-1", "is not a positive whole number: pyjac ignores it and uses"),
+    ("abc", "is not a positive whole number: pyjac ignores it and uses"),
+    ("300", "is above the maximum of 256: pyjac uses"),
+    ("2abc", "is not a whole number: pyjac reads its leading digits and uses"),
+    ("1.5", "is not a whole number: pyjac reads its leading digits and uses"),
+    ("4294967298", "overflows a C int: pyjac reads it as 2 and uses"),
+])
+def test_a_bad_thread_count_warns_at_import_with_what_is_used_instead(value, says):
+    # these were silently replaced by the CPU count, capped or read in part
+    messages, used = _import_with_threads_variable(value)
+    assert len(messages) == 1, messages
+    assert f"PYJAC_NUM_THREADS={value!r} {says} {used} thread" in messages[0]
+
+
+@pytest.mark.parametrize("value", ["1", "3", " 2 ", "+4", "256", ""])
+def test_a_good_thread_count_imports_without_a_warning(value):
+    messages, used = _import_with_threads_variable(value)
+    assert messages == []
+    if value.strip():
+        assert used == int(value)

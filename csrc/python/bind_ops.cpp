@@ -131,18 +131,17 @@ void bind_ops(py::module_& m) {
         py::arg("x"), py::arg("shape"));
   m.def("transpose", [](const Tensor& x, py::handle axes) {
     if (axes.is_none()) return transpose(x, std::nullopt);
-    return transpose(x, *parse_axes(axes, "transpose"));
+    return transpose(x, required_axes(axes, "transpose", "axes"));
   }, py::arg("x"), py::arg("axes") = py::none());
   m.def("alias", [](const Tensor& x) { return alias(x); }, py::arg("x"));
   m.def("broadcast_to", [](const Tensor& x, py::handle shape) { return broadcast_to(x, parse_shape(shape, "broadcast_to")); },
         py::arg("x"), py::arg("shape"));
   m.def("squeeze", [](const Tensor& x, py::handle axis) { return squeeze(x, parse_axes(axis, "squeeze")); },
         py::arg("x"), py::arg("axis") = py::none());
-  m.def("expand_dims", [](const Tensor& x, py::handle axis) { return expand_dims(x, *parse_axes(axis, "expand_dims")); },
+  m.def("expand_dims", [](const Tensor& x, py::handle axis) { return expand_dims(x, required_axes(axis, "expand_dims", "axis")); },
         py::arg("x"), py::arg("axis"));
   m.def("concatenate", [](py::handle xs, py::handle axis) {
-    std::optional<int64_t> ax;
-    if (!axis.is_none()) ax = (*parse_axes(axis, "concatenate")).at(0);
+    const std::optional<int64_t> ax = parse_single_axis(axis, "concatenate");
     TensorList ts = as_tensor_list(xs, "concatenate");
     return without_gil_if_large(total_numel(ts), [&] { return concatenate(ts, ax); });
   }, py::arg("arrays"), py::arg("axis") = 0);
@@ -269,7 +268,7 @@ void bind_ops_more(py::module_& m) {
     return pad(x, spec);
   }, py::arg("array"), py::arg("pad_width"), py::arg("mode"), py::arg("constant_values"));
   m.def("moveaxis", [](const Tensor& x, py::handle source, py::handle destination) {
-    return moveaxis(x, *parse_axes(source, "moveaxis"), *parse_axes(destination, "moveaxis"));
+    return moveaxis(x, required_axes(source, "moveaxis", "source"), required_axes(destination, "moveaxis", "destination"));
   }, py::arg("a"), py::arg("source"), py::arg("destination"));
   m.def("swapaxes", [](const Tensor& x, int64_t a1, int64_t a2) { return swapaxes(x, a1, a2); },
         py::arg("a"), py::arg("axis1"), py::arg("axis2"));

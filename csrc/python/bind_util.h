@@ -59,6 +59,13 @@ void bind_function(py::module_& m);
 // ==== breadth (h1) ===============================================================================
 namespace pyjac::python {
 
+// Axes that must be given (an int or a sequence of ints; None is refused, as NumPy does).
+inline std::vector<int64_t> required_axes(py::handle axes, const char* op, const char* what) {
+  if (axes.is_none())
+    throw TypeError(std::string(op) + ": " + what + " must be an int or a sequence of ints, not None");
+  return *parse_axes(axes, op);
+}
+
 // An axis that must be one int or None (argmax, argmin), as NumPy.
 inline std::optional<int64_t> parse_single_axis(py::handle axis, const char* op) {
   if (axis.is_none()) return std::nullopt;

@@ -17,10 +17,18 @@ py::module_& numpy() {
   return *np;
 }
 
+// operator.index(h): a Python int, from anything with __index__, and nothing else. (int() would
+// also take floats, and tensors of any dtype, truncating them.)
+py::int_ as_index(py::handle h) {
+  PyObject* i = PyNumber_Index(h.ptr());
+  if (!i) throw py::error_already_set();
+  return py::reinterpret_steal<py::int_>(i);
+}
+
 // A Python integer (or anything with __index__) as int64; beyond int64 raises `Error`.
 template <class Error>
 int64_t to_int64(py::handle h, const char* what) {
-  py::int_ i(py::reinterpret_borrow<py::object>(h));
+  py::int_ i = as_index(h);
   int overflow = 0;
   long long v = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
   if (overflow) throw Error(std::string(what) + " " + std::string(py::str(i)) + " is out of range");
@@ -197,7 +205,7 @@ std::vector<IndexItem> parse_index(py::handle index) {
         if (!PyIndex_Check(v)) throw TypeError("slice indices must be integers or None");
         // Slice bounds clamp like Python's, so huge ones just mean "to the end".
         int overflow = 0;
-        py::int_ i(py::reinterpret_borrow<py::object>(v));
+        py::int_ i = as_index(v);
         long long x = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
         dst = overflow > 0 ? INT64_MAX / 2 : overflow < 0 ? -(INT64_MAX / 2) : x;
         return true;

@@ -198,6 +198,7 @@ void PyFunctionNode::check_versions() const {
 }
 
 TensorList PyFunctionNode::call_backward(const TensorList& grads) {
+  check_versions();  // per call: a batched backward runs once per row, and a row may write one
   const bool materialize = py::bool_(py::getattr(ctx, "materialize_grads", py::bool_(true)));
   py::tuple py_grads(grads.size());
   for (size_t k = 0; k < grads.size(); ++k) {
@@ -233,7 +234,6 @@ TensorList PyFunctionNode::apply(TensorList&& grads, Needs) {
     throw std::runtime_error("Trying to backward through the graph a second time (" + name_ +
                              "'s saved tensors were already freed). Specify retain_graph=True on the first backward "
                              "or grad call if you need to backward through the graph again.");
-  check_versions();
   // Cotangents may carry leading batch dims (is_grads_batched, jacobian): backward, written for
   // one cotangent, then runs once per row.
   Shape batch;

@@ -118,28 +118,46 @@ class Module:
         else:
             object.__delattr__(self, name)
 
+    def _check_registered_name(self, kind, name, registry):
+        """As torch: a name must be a non-empty string without dots, and may replace an entry of
+        the same kind but not an attribute of another kind (which would silently vanish)."""
+        self._registries()
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if "." in name:
+            raise KeyError(f'{kind} name must not contain ".", got {name}')
+        if name == "":
+            raise KeyError(f"{kind} name must not be empty")
+        if name not in registry and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists")
+
     def register_parameter(self, name, param):
         """Registers ``param`` (a leaf floating Tensor, or None) under ``name``, whether or not it
-        requires grad."""
+        requires grad. ``name`` may be a parameter already, but no other attribute (KeyError)."""
+        self._check_registered_name("parameter", name, self.__dict__.get("_parameters", {}))
         if param is not None and not (isinstance(param, Tensor) and param.is_leaf):
             raise TypeError(f"register_parameter: '{name}' must be a leaf Tensor or None, got "
                             f"{'a non-leaf Tensor' if isinstance(param, Tensor) else type(param).__name__}")
-        self._forget(name)
-        self._parameters[name] = param
+        self._parameters[name] = param  # a replaced parameter keeps its place in the order
 
     def register_buffer(self, name, tensor, persistent=True):
-        """Registers a tensor that is state but not a parameter (in ``state_dict`` when persistent)."""
+        """Registers a tensor that is state but not a parameter (in ``state_dict`` when persistent).
+        ``name`` may be a buffer already, but no other attribute (KeyError)."""
+        self._check_registered_name("buffer", name, self.__dict__.get("_buffers", {}))
         if tensor is not None and not isinstance(tensor, Tensor):
             tensor = asarray(tensor)
-        self._forget(name)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Registers ``module`` (or None) as a child under ``name``, which may be a child already but
+        no other attribute (KeyError)."""
+        self._check_registered_name("module", name, self.__dict__.get("_modules", {}))
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module")
-        self._forget(name)
         self._modules[name] = module
 
     # ---- traversal -------------------------------------------------------------------------------
