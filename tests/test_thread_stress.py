@@ -34,7 +34,7 @@ def busy_switching():
     if it has not finished after WATCHDOG_SECONDS."""
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
-    faulthandler.dump_traceback_later(WATCHDOG_SECONDS, exit=True)
+    faulthandler.dump_traceback_later(WATCHDOG_SECONDS, exit=True, file=sys.__stderr__)
     yield
     faulthandler.cancel_dump_traceback_later()
     sys.setswitchinterval(old)
