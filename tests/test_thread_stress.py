@@ -299,6 +299,27 @@ def test_threads_accumulate_their_batches_into_one_model():
         np.testing.assert_allclose(p.grad.numpy(), e, rtol=1e-9, atol=1e-12)
 
 
+def test_cycle_collection_while_other_threads_backpropagate():
+    # Every step leaves a cycle through .grad (create_graph): the collector scans and frees them
+    # as wrappers die, on whichever thread drops them, while the other threads' passes run
+    # through shared leaves; one thread also forces full collections.
+    import gc
+    w = pj.tensor([0.5, 1.5], requires_grad=True)
+
+    def work(i):
+        for k in range(ROUNDS // 3):
+            x = pj.tensor([1.0, 2.0], requires_grad=True)
+            loss = (x ** 3 * w).sum()
+            loss.backward(create_graph=True)  # x.grad = 3 x^2 w, w.grad += x^3 (with history)
+            np.testing.assert_allclose(x.grad.detach().numpy(), 3 * np.array([1.0, 4.0]) * [0.5, 1.5])
+            del x, loss
+            if i == 0 and k % 10 == 0:
+                gc.collect()
+
+    no_errors(run_threads(work)[1])
+    np.testing.assert_allclose(w.grad.detach().numpy(), np.array([1.0, 8.0]) * N_THREADS * (ROUNDS // 3))
+
+
 def _exit_while_busy(body):
     script = textwrap.dedent("""
         import threading, time
