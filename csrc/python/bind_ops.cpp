@@ -158,7 +158,7 @@ void bind_ops(py::module_& m) {
   // A Python int fills an int64 tensor exactly (beyond int64: OverflowError, as NumPy).
   m.def("full", [](py::handle shape, py::handle value, py::handle dtype) {
     Scalar v;
-    if (!as_scalar(value, v)) v = {py::cast<double>(value), false};
+    if (!as_number(value, v)) v = {py::cast<double>(value), false};
     return full(parse_shape(shape, "full"), v, parse_dtype(dtype));
   });
   m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
