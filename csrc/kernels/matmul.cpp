@@ -81,13 +81,15 @@ void load_blas(const std::string& path) {
 bool blas_loaded() { return dgemm != nullptr; }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  // NumPy's product of bool matrices is bool, an or of ands: count the ands, then test for any.
+  if (a_in.dtype() == DType::Bool && b_in.dtype() == DType::Bool)
+    return cast(matmul(cast(a_in, DType::Int64), cast(b_in, DType::Int64)), DType::Bool);
   const int64_t na = a_in.ndim(), nb = b_in.ndim();
   const int64_t n = a_in.shape()[na - 2], k = a_in.shape()[na - 1], m = b_in.shape()[nb - 1];
   Shape a_batch(a_in.shape().begin(), a_in.shape().end() - 2);
   Shape b_batch(b_in.shape().begin(), b_in.shape().end() - 2);
   Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");
-  DType dt = promote(a_in.dtype(), b_in.dtype());
-  if (dt == DType::Bool) dt = DType::Int64;
+  const DType dt = promote(a_in.dtype(), b_in.dtype());
   Tensor a = a_in.dtype() == dt ? a_in : cast(a_in, dt);
   Tensor b = b_in.dtype() == dt ? b_in : cast(b_in, dt);
 

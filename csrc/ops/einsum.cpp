@@ -254,6 +254,10 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
     cur = contract(cur, cur_labels, xs[i], labels[i], needed_later, size);
   }
   cur = sum_out(cur, cur_labels, [&](int id) { return has(out, id); });
+  // Bool operands give bool, as NumPy (sums are ors): the sums above counted in int64.
+  bool all_bool = true;
+  for (auto& t : operands) all_bool &= t.dtype() == DType::Bool;
+  if (all_bool && cur.dtype() != DType::Bool) cur = astype(cur, DType::Bool);
   return permuted(cur, cur_labels, out);
 }
 
