@@ -40,6 +40,64 @@ def test_broadcast_mismatch_is_value_error_with_both_shapes(op, name):
     assert name in m.lower(), m
 
 
+
+# Forward errors name the forward op (NumPy's name for it), never a backward node ("AddBackward").
+FORWARD_NAMES = [
+    (lambda a, b: a + b, "add"), (lambda a, b: a - b, "subtract"), (lambda a, b: a * b, "multiply"),
+    (lambda a, b: a / b, "divide"), (lambda a, b: a ** b, "power"), (lambda a, b: a // b, "floor_divide"),
+    (lambda a, b: a % b, "mod"), (lambda a, b: a == b, "equal"), (lambda a, b: a < b, "less"),
+    (pj.add, "add"), (pj.subtract, "subtract"), (pj.multiply, "multiply"), (pj.divide, "divide"),
+    (pj.true_divide, "divide"), (pj.power, "power"), (pj.maximum, "maximum"), (pj.minimum, "minimum"),
+    (pj.arctan2, "arctan2"), (pj.mod, "mod"), (pj.floor_divide, "floor_divide"), (pj.greater_equal, "greater_equal"),
+    (lambda a, b: pj.clip(a, b, None), "clip"), (lambda a, b: pj.clip(a, None, b), "clip"),
+    (lambda a, b: pj.where(pj.ones(a.shape, dtype=bool), a, b), "where"),
+    (pj.dot, "dot"), (pj.matmul, "matmul"), (pj.inner, "inner"),
+]
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("op, name", FORWARD_NAMES, ids=[n + str(i) for i, (_, n) in enumerate(FORWARD_NAMES)])
+def test_forward_errors_name_the_forward_op(op, name, requires_grad):
+    a = pj.ones(2, 3, requires_grad=requires_grad)
+    for x, y in ((a, pj.ones(4)), (pj.ones(4), a)):
+        with pytest.raises(ValueError) as ei:
+            op(x, y)
+        m = _msg(ei)
+        assert m.startswith(name + ":"), m
+        assert "Backward" not in m, m
+        assert "(2, 3)" in m and "(4,)" in m, m
+
+
+def test_augmented_assignment_errors_name_the_op():
+    x = pj.ones(2, 3)
+    with pytest.raises(ValueError, match="^add:"):
+        x += pj.ones(4)
+    with pytest.raises(ValueError, match="^power:"):
+        x **= pj.ones(4)
+    with pytest.raises(ValueError, match="^multiply:"):
+        x *= pj.ones(4)
+
+
+def test_trace_of_a_vector_names_trace():
+    with pytest.raises(ValueError, match="^trace: .*\\(4,\\)"):
+        pj.trace(pj.ones(4))
+
+
+def test_stale_view_error_names_the_forward_op():
+    x = pj.ones(3, requires_grad=True)
+    a = x * 1
+    v = a[:2]
+    a.mul_(2)  # a gets a new history; v still describes the old one
+    for f, name in [(lambda: v + 1, "add"), (lambda: 1 - v, "subtract"), (lambda: v * v, "multiply"),
+                    (lambda: 2 ** v, "power"), (lambda: v ** 2, "power"), (lambda: -v, "negative"),
+                    (lambda: pj.sum(v), "sum"), (lambda: pj.exp(v), "exp"), (lambda: pj.arcsin(v), "arcsin"),
+                    (lambda: pj.broadcast_to(v, (2, 2)), "broadcast_to"), (lambda: pj.cumsum(v), "cumsum"),
+                    (lambda: pj.concatenate([v, v]), "concatenate"), (lambda: v[0], "getitem")]:
+        with pytest.raises(RuntimeError) as ei:
+            f()
+        m = _msg(ei)
+        assert m.startswith(name + ": an input (a view"), m
+
 def test_broadcast_mismatch_with_requires_grad_and_numpy_operand():
     a = pj.ones(3, 2, requires_grad=True)
     with pytest.raises(ValueError) as ei:

@@ -19,8 +19,10 @@ Tensor unary_op(const Tensor& x, Unary k, Save save, const OpSpec& spec) {
   return record_unary(kernels::unary(k, x), x, save, spec);
 }
 
-Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, bool save_output, const OpSpec& spec) {
-  return record_binary(kernels::binary(k, a, b, spec.name), a, b, save_inputs, save_output, spec);
+// `op` names the op in forward errors (a shape mismatch): NumPy's name, not the node's.
+Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, const char* op, bool save_inputs, bool save_output,
+                 const OpSpec& spec) {
+  return record_binary(kernels::binary(k, a, b, op), a, b, save_inputs, save_output, spec);
 }
 
 // NumPy 2 raises for a Python int that its integer operand's dtype can't hold.
@@ -113,25 +115,25 @@ Tensor add(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"AddBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, g))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, n.lift(1, t[1]))))};
-  return binary_op(a, b, Binary::Add, false, false, spec);
+  return binary_op(a, b, Binary::Add, "add", false, false, spec);
 }
 Tensor sub(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"SubBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, -g))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, -n.lift(1, t[1]))))};
-  return binary_op(a, b, Binary::Sub, false, false, spec);
+  return binary_op(a, b, Binary::Sub, "subtract", false, false, spec);
 }
 Tensor mul(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MulBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, times_cotangent(g, B))), IF_NEEDED(1, reduce_to(n, 1, times_cotangent(g, A)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, n.lift(1, t[1]) * A)))};
-  return binary_op(a, b, Binary::Mul, true, false, spec);
+  return binary_op(a, b, Binary::Mul, "multiply", true, false, spec);
 }
 Tensor div(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"DivBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, g / B)), IF_NEEDED(1, reduce_to(n, 1, -(g * OUT) / B))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) / B), IF_TANGENT(1, -(n.lift(1, t[1]) * OUT) / B)))};
-  return binary_op(a, b, Binary::Div, true, true, spec);
+  return binary_op(a, b, Binary::Div, "divide", true, true, spec);
 }
 // d/da a**b = b a**(b-1), d/db a**b = a**b log a, with torch's values at a == 0 (see pow_base_factor).
 Tensor pow(const Tensor& a, const Tensor& b) {
@@ -140,7 +142,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
             IF_NEEDED(1, reduce_to(n, 1, g * pow_exponent_factor(A, B, OUT)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * pow_base_factor(A, B)),
                IF_TANGENT(1, n.lift(1, t[1]) * pow_exponent_factor(A, B, OUT))))};
-  return binary_op(a, b, Binary::Pow, true, true, spec);
+  return binary_op(a, b, Binary::Pow, "power", true, true, spec);
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MaximumBackward",
@@ -148,7 +150,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
             IF_NEEDED(1, reduce_to(n, 1, g * max_share(B, A, Binary::Gt)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * max_share(A, B, Binary::Gt)),
                IF_TANGENT(1, n.lift(1, t[1]) * max_share(B, A, Binary::Gt))))};
-  return binary_op(a, b, Binary::Maximum, true, false, spec);
+  return binary_op(a, b, Binary::Maximum, "maximum", true, false, spec);
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MinimumBackward",
@@ -156,7 +158,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
             IF_NEEDED(1, reduce_to(n, 1, g * max_share(B, A, Binary::Lt)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * max_share(A, B, Binary::Lt)),
                IF_TANGENT(1, n.lift(1, t[1]) * max_share(B, A, Binary::Lt))))};
-  return binary_op(a, b, Binary::Minimum, true, false, spec);
+  return binary_op(a, b, Binary::Minimum, "minimum", true, false, spec);
 }
 
 // ---- with a Python number (s = n.s0) --------------------------------------------------------------
@@ -281,14 +283,14 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
   static const OpSpec spec{"TanhBackwardBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, tanh_backward(g, B))), IF_NEEDED(1, reduce_to(n, 1, -2.0 * (g * A * B)))}),
       JVP(plus(IF_TANGENT(0, tanh_backward(n.lift(0, t[0]), B)), IF_TANGENT(1, -2.0 * (n.lift(1, t[1]) * A * B))))};
-  return binary_op(g, y, Binary::TanhGrad, true, false, spec);
+  return binary_op(g, y, Binary::TanhGrad, "tanh_backward", true, false, spec);
 }
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
   static const OpSpec spec{"SigmoidBackwardBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, sigmoid_backward(g, B))), IF_NEEDED(1, reduce_to(n, 1, g * A * (1.0 - 2.0 * B)))}),
       JVP(plus(IF_TANGENT(0, sigmoid_backward(n.lift(0, t[0]), B)),
                IF_TANGENT(1, n.lift(1, t[1]) * A * (1.0 - 2.0 * B))))};
-  return binary_op(g, y, Binary::SigmoidGrad, true, false, spec);
+  return binary_op(g, y, Binary::SigmoidGrad, "sigmoid_backward", true, false, spec);
 }
 // Subgradients at 0 are 0 (relu, abs): the derivative is the constant step / sign of x.
 UNARY_OP(relu, Relu, Input, kernels::unary(Unary::Step, X))

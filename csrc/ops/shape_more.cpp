@@ -294,6 +294,7 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
 }
 
 Tensor trace(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
+  if (x.ndim() < 2) throw ValueError("trace: input must be at least 2-d, got " + describe(x));
   return sum(diagonal(x, offset, axis1, axis2), std::vector<int64_t>{-1}, false);
 }
 

@@ -24,10 +24,16 @@ Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
     auto lo_v = optional_number(lo, "clip"), hi_v = optional_number(hi, "clip");
     return without_gil_if_large(x.numel(), [&] { return clip(x, lo_v, hi_v); });
   }
-  // Tensor bounds: clip is max-then-min, each differentiable in the bounds too.
+  // Tensor bounds: clip is max-then-min, each differentiable in the bounds too. The shapes are
+  // checked here first so that a mismatch is reported as clip's, not maximum's.
+  const Tensor lo_t = lo.is_none() ? Tensor() : as_operands(py::cast(x), lo).second;
+  const Tensor hi_t = hi.is_none() ? Tensor() : as_operands(py::cast(x), hi).second;
+  Shape shape = x.shape();
+  for (const Tensor* bound : {&lo_t, &hi_t})
+    if (bound->defined()) shape = broadcast_shapes(shape, bound->shape(), "clip");
   Tensor r = x;
-  if (!lo.is_none()) r = maximum(r, as_operands(py::cast(x), lo).second);
-  if (!hi.is_none()) r = minimum(r, as_operands(py::cast(x), hi).second);
+  if (lo_t.defined()) r = maximum(r, lo_t);
+  if (hi_t.defined()) r = minimum(r, hi_t);
   return r;
 }
 
