@@ -604,3 +604,69 @@ def test_arange_with_non_finite_bounds_raises_like_numpy(args):
         np.arange(*args)
     with pytest.raises(ValueError, match="arange"):
         pj.arange(*args)
+
+
+# ---- tensors too large to allocate ---------------------------------------------------------------
+# Every size here is beyond the 2**48 bytes pyjac refuses up front, so no test asks the system for
+# memory. The inputs are stride-0 views (broadcast_to), which take none.
+
+def _huge_vector(n=10**8, dtype=np.float64):
+    return pj.broadcast_to(pj.ones(1, dtype=dtype), (n,))
+
+
+_big = 10**8
+HUGE = [
+    ("empty", lambda: pj.empty((_big, _big)), "float64", (_big, _big)),
+    ("zeros", lambda: pj.zeros(_big, _big, dtype=np.float32), "float32", (_big, _big)),
+    ("ones", lambda: pj.ones((_big, _big)), "float64", (_big, _big)),
+    ("full", lambda: pj.full((_big, _big), 2), "int64", (_big, _big)),
+    ("eye", lambda: pj.eye(_big), "float64", (_big, _big)),
+    ("rand", lambda: pj.rand(_big, _big), "float64", (_big, _big)),
+    ("randn", lambda: pj.randn(_big, _big), "float64", (_big, _big)),
+    ("arange", lambda: pj.arange(0, 1e17), "float64", (10**17,)),
+    ("linspace", lambda: pj.linspace(0, 1, 10**17), "float64", (10**17,)),
+    ("multiply", lambda: _huge_vector()[:, None] * _huge_vector(), "float64", (_big, _big)),
+    ("add", lambda: pj.add(_huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    ("subtract", lambda: 1.0 - (_huge_vector()[:, None] - _huge_vector()), "float64", (_big, _big)),
+    ("equal", lambda: _huge_vector()[:, None] == _huge_vector(), "bool", (_big, _big)),
+    ("arctan2", lambda: pj.arctan2(_huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    ("where", lambda: pj.where(pj.ones(1, dtype=bool), _huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    ("outer", lambda: pj.outer(_huge_vector(), _huge_vector()), "float64", (_big, _big)),
+    ("kron", lambda: pj.kron(_huge_vector(), _huge_vector()), "float64", (_big, _big)),
+    ("einsum", lambda: pj.einsum("i,j->ij", _huge_vector(), _huge_vector()), "float64", None),  # an intermediate's shape
+    ("matmul", lambda: _huge_vector()[:, None] @ _huge_vector()[None, :], "float64", (_big, _big)),
+    ("tile", lambda: pj.tile(pj.ones(2), (_big, _big)), "float64", None),
+    ("repeat", lambda: pj.repeat(pj.ones(2), 10**14), "float64", None),
+    ("pad", lambda: pj.pad(pj.ones(2), 10**14), "float64", None),
+    ("copy", lambda: pj.broadcast_to(pj.ones(1), (_big, _big)).copy(), "float64", (_big, _big)),
+    ("concatenate", lambda: pj.concatenate([pj.broadcast_to(pj.ones(1), (_big, _big))] * 2), "float64", (2 * _big, _big)),
+    ("stack", lambda: pj.stack([_huge_vector(10**16)] * 2), "float64", (2, 10**16)),
+    ("index", lambda: pj.ones((2, 2))[_huge_vector(dtype=np.int64)[:, None], _huge_vector(dtype=np.int64)],
+     "int64", (_big, _big)),
+]
+
+
+@pytest.mark.parametrize("op, f, dtype, shape", HUGE, ids=[h[0] for h in HUGE])
+def test_huge_tensor_raises_memory_error_naming_op_bytes_and_shape(op, f, dtype, shape):
+    with pytest.raises(MemoryError) as ei:
+        f()
+    m = _msg(ei)
+    assert m.startswith(op + ": cannot allocate "), m
+    assert f"for a {dtype} tensor of shape" in m, m
+    if shape is not None:  # None: a composite op, which names the intermediate it could not make
+        assert str(shape) in m, m
+        nbytes = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+        assert f"({nbytes} bytes)" in m, m
+
+
+def test_memory_error_message_gives_a_readable_size():
+    with pytest.raises(MemoryError) as ei:
+        pj.empty((10**6, 10**6, 100))
+    assert _msg(ei) == ("empty: cannot allocate 800.0 TB (800000000000000 bytes) for a float64 tensor of shape "
+                        "(1000000, 1000000, 100)")
+    with pytest.raises(MemoryError) as ei:
+        pj.zeros(10**12, 10**12)  # 8e24 bytes: more than 64 bits count
+    assert "8.0 YB (8000000000000000000000000 bytes)" in _msg(ei)
+    with pytest.raises(MemoryError) as ei:
+        pj.zeros(10**18, 10**18, 10**18)  # more than 128 bits count
+    assert "cannot allocate 8.0e+54 bytes for a float64 tensor" in _msg(ei)

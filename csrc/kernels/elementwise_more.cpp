@@ -201,7 +201,7 @@ Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* 
   const DType common = promote(a_in.dtype(), b_in.dtype());
   DType od = op == MathFn2::Arctan2 ? float_result(common) : (common == DType::Bool ? DType::Int64 : common);
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
-  Tensor out = empty(shape, od);
+  Tensor out = empty(shape, od, op_name);
   if (op == MathFn2::Arctan2 && a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
     if (od == DType::Float64) vmath::arctan2(a.data<double>(), b.data<double>(), out.data<double>(), out.numel());
     else vmath::arctan2(a.data<float>(), b.data<float>(), out.data<float>(), out.numel());

@@ -96,10 +96,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   Shape out_shape = batch;
   out_shape.push_back(n);
   out_shape.push_back(m);
-  Tensor out = empty(out_shape, dt);
+  Tensor out = empty(out_shape, dt, "matmul");
   const int64_t batch_n = numel(batch);
   if (out.numel() == 0) return out;
-  if (k == 0) return zeros(out_shape, dt);
+  if (k == 0) return naming_allocation_errors("matmul", [&] { return zeros(out_shape, dt); });
 
   auto views = [&](Tensor& t) {
     const int64_t d = t.ndim();
@@ -154,7 +154,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
         }
         Tensor wide_b = contiguous(b.view_as_strided(ps, pst, b->offset));  // (k, B..., m)
         const int64_t cols = b_count * m;
-        Tensor wide_c = empty({n, cols}, dt);
+        Tensor wide_c = empty({n, cols}, dt, "matmul");
         MatrixView wb{true, NoTrans, std::max<int64_t>(cols, 1)};
         gemm<T>(n, cols, k, pa, va, as0, as1, wide_b.data<T>(), wb, cols, 1, wide_c.data<T>());
         // wide_c[i, beta * m + j] -> out[beta, i, j]

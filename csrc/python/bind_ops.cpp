@@ -150,23 +150,26 @@ void bind_ops(py::module_& m) {
     std::optional<int64_t> ax;
     if (!axis.is_none()) ax = (*parse_axes(axis, "concatenate")).at(0);
     TensorList ts = as_tensor_list(xs, "concatenate");
-    return without_gil_if_large(total_numel(ts), [&] { return concatenate(ts, ax); });
+    return without_gil_if_large(total_numel(ts), [&] { return naming_allocation_errors("concatenate", [&] { return concatenate(ts, ax); }); });
   }, py::arg("arrays"), py::arg("axis") = 0);
   m.def("stack", [](py::handle xs, int64_t axis) {
     TensorList ts = as_tensor_list(xs, "stack");
-    return without_gil_if_large(total_numel(ts), [&] { return stack(ts, axis); });
+    return without_gil_if_large(total_numel(ts), [&] { return naming_allocation_errors("stack", [&] { return stack(ts, axis); }); });
   },
         py::arg("arrays"), py::arg("axis") = 0);
 
   // ---- creation -------------------------------------------------------------------------------
   m.def("from_object", &tensor_from_object);
-  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype)); });
+  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype), "empty"); });
   // A Python int fills an int64 tensor exactly (beyond int64: OverflowError, as NumPy).
-  m.def("full", [](py::handle shape, py::handle value, py::handle dtype) {
+  // `op` is the Python function that asked (zeros, ones, full), for error messages.
+  m.def("full", [](py::handle shape, py::handle value, py::handle dtype, const std::string& op) {
     Scalar v;
     if (!as_number(value, v)) v = {py::cast<double>(value), false};
-    return full(parse_shape(shape, "full"), v, parse_dtype(dtype));
-  });
+    const Shape s = parse_shape(shape, op.c_str());
+    const DType d = parse_dtype(dtype);
+    return naming_allocation_errors(op.c_str(), [&] { return full(s, v, d); });
+  }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("op") = "full");
   m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
   m.def("linspace", [](double a, double b, int64_t num, bool endpoint, py::handle dtype) {
     return kernels::linspace(a, b, num, endpoint, parse_dtype(dtype));
@@ -175,7 +178,9 @@ void bind_ops(py::module_& m) {
   m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
   m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
-  m.def("copy", [](const Tensor& x) { return without_gil_if_large(x.numel(), [&] { return copy(x); }); }, py::arg("x"));
+  m.def("copy", [](const Tensor& x) {
+    return without_gil_if_large(x.numel(), [&] { return naming_allocation_errors("copy", [&] { return copy(x); }); });
+  }, py::arg("x"));
 
   // ---- neural-network activations and softmax (ops/activations.cpp) ----------------------------
   PYJAC_UNARY(erf);
@@ -256,10 +261,15 @@ void bind_ops_more(py::module_& m) {
   }, py::arg("ary"), py::arg("indices_or_sections"), py::arg("axis") = 0);
   m.def("flip", [](const Tensor& x, py::handle axis) { return flip(x, parse_axes(axis, "flip")); },
         py::arg("m"), py::arg("axis") = py::none());
-  m.def("tile", [](const Tensor& x, py::handle reps) { return tile(x, parse_shape(reps, "tile")); },
+  m.def("tile", [](const Tensor& x, py::handle reps) {
+    const Shape r = parse_shape(reps, "tile");
+    return naming_allocation_errors("tile", [&] { return tile(x, r); });
+  },
         py::arg("A"), py::arg("reps"));
   m.def("repeat", [](const Tensor& x, py::handle repeats, py::handle axis) {
-    return repeat(x, int_list(repeats, "repeat", "repeats"), optional_axis(axis, "repeat"));
+    const std::vector<int64_t> counts = int_list(repeats, "repeat", "repeats");
+    const std::optional<int64_t> ax = optional_axis(axis, "repeat");
+    return naming_allocation_errors("repeat", [&] { return repeat(x, counts, ax); });
   }, py::arg("a"), py::arg("repeats"), py::arg("axis") = py::none());
   m.def("pad", [](const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& widths, const std::string& mode,
                   const std::vector<std::pair<double, double>>& values) {
@@ -272,7 +282,7 @@ void bind_ops_more(py::module_& m) {
     else throw ValueError("pad: mode '" + mode + "' is not supported (constant, edge, reflect, symmetric, wrap)");
     spec.widths = widths;
     spec.constant_values = values;
-    return pad(x, spec);
+    return naming_allocation_errors("pad", [&] { return pad(x, spec); });
   }, py::arg("array"), py::arg("pad_width"), py::arg("mode"), py::arg("constant_values"));
   m.def("moveaxis", [](const Tensor& x, py::handle source, py::handle destination) {
     return moveaxis(x, *parse_axes(source, "moveaxis"), *parse_axes(destination, "moveaxis"));
@@ -291,10 +301,12 @@ void bind_ops_more(py::module_& m) {
   PYJAC_BINARY(inner, inner);
   PYJAC_BINARY(kron, kron);
   m.def("take", [](const Tensor& a, const Tensor& indices, py::handle axis) {
-    return take(a, indices, optional_axis(axis, "take"));
+    const std::optional<int64_t> ax = optional_axis(axis, "take");
+    return naming_allocation_errors("take", [&] { return take(a, indices, ax); });
   }, py::arg("a"), py::arg("indices"), py::arg("axis") = py::none());
   m.def("take_along_axis", [](const Tensor& a, const Tensor& indices, py::handle axis) {
-    return take_along_axis(a, indices, optional_axis(axis, "take_along_axis"));
+    const std::optional<int64_t> ax = optional_axis(axis, "take_along_axis");
+    return naming_allocation_errors("take_along_axis", [&] { return take_along_axis(a, indices, ax); });
   }, py::arg("arr"), py::arg("indices"), py::arg("axis"));
   m.def("index_put", [](const Tensor& x, py::handle index, py::handle values) {
     return index_put(x, parse_index(index), as_tensor(values));
@@ -302,7 +314,7 @@ void bind_ops_more(py::module_& m) {
   m.def("einsum", [](const std::string& subscripts, py::args operands) {
     TensorList xs;
     for (auto h : operands) xs.push_back(as_tensor(h));
-    return einsum(subscripts, xs);
+    return naming_allocation_errors("einsum", [&] { return einsum(subscripts, xs); });
   }, py::arg("subscripts"));
 
   // ==== breadth (h1): more elementwise functions, reductions and scans ==========================

@@ -92,8 +92,10 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
-// Creation (no autograd).
+// Creation (no autograd). A tensor that can't be allocated raises AllocationError (MemoryError),
+// saying how many bytes for which shape, and naming `op` when given.
 Tensor empty(const Shape& shape, DType dtype);
+Tensor empty(const Shape& shape, DType dtype, const char* op);
 Tensor zeros(const Shape& shape, DType dtype);
 inline Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor full(const Shape& shape, double value, DType dtype);
