@@ -37,6 +37,20 @@ Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
   return r;
 }
 
+// NumPy's order argument of reshape: 'C', 'F' or 'A' in either case; None means 'C'.
+IndexOrder parse_index_order(py::handle order, const char* op) {
+  if (order.is_none()) return IndexOrder::C;
+  if (!py::isinstance<py::str>(order))
+    throw TypeError(std::string(op) + ": order must be str, not " + std::string(py::str(py::type::of(order).attr("__name__"))));
+  const std::string s = order.cast<std::string>();
+  if (s == "C" || s == "c") return IndexOrder::C;
+  if (s == "F" || s == "f") return IndexOrder::F;
+  if (s == "A" || s == "a") return IndexOrder::A;
+  if (s == "K" || s == "k") throw ValueError(std::string(op) + ": order 'K' is not permitted for reshaping");
+  throw ValueError(std::string(op) + ": order must be one of 'C', 'F' or 'A', got " +
+                   std::string(py::repr(order)));
+}
+
 int64_t total_numel(const TensorList& ts) {
   int64_t n = 0;
   for (auto& t : ts) n += t.numel();
@@ -130,11 +144,12 @@ void bind_ops(py::module_& m) {
     return without_gil_if_large(x.numel(), [&] { return norm(x, o, axes, keepdims); });
   }, py::arg("x"), py::arg("ord") = py::none(), py::arg("axis") = py::none(), py::arg("keepdims") = false);
 
-  m.def("reshape", [](const Tensor& x, py::handle shape) {
+  m.def("reshape", [](const Tensor& x, py::handle shape, py::handle order) {
     Shape s = parse_shape(shape, "reshape");
-    return without_gil_if_large(x.numel(), [&] { return reshape(x, s); });
+    const IndexOrder o = parse_index_order(order, "reshape");
+    return without_gil_if_large(x.numel(), [&] { return reshape(x, s, o); });
   },
-        py::arg("x"), py::arg("shape"));
+        py::arg("x"), py::arg("shape"), py::arg("order") = "C");
   m.def("transpose", [](const Tensor& x, py::handle axes) {
     if (axes.is_none()) return transpose(x, std::nullopt);
     return transpose(x, *parse_axes(axes, "transpose"));
@@ -148,7 +163,7 @@ void bind_ops(py::module_& m) {
         py::arg("x"), py::arg("axis"));
   m.def("concatenate", [](py::handle xs, py::handle axis) {
     std::optional<int64_t> ax;
-    if (!axis.is_none()) ax = (*parse_axes(axis, "concatenate")).at(0);
+    if (!axis.is_none()) ax = parse_single_axis(axis, "concatenate");
     TensorList ts = as_tensor_list(xs, "concatenate");
     return without_gil_if_large(total_numel(ts), [&] { return naming_allocation_errors("concatenate", [&] { return concatenate(ts, ax); }); });
   }, py::arg("arrays"), py::arg("axis") = 0);
