@@ -208,3 +208,13 @@ def test_errors(subscripts, shapes, match):
     assert msg.startswith("einsum: ")
     for s in shapes:
         assert str(tuple(s)) in msg
+
+
+@pytest.mark.parametrize("subscripts, char", [("ié,j", "é"), ("i,j->é", "é"), ("ij,jk->i\u4e2d", "\u4e2d"),
+                                              ("i\U0001F600", "\U0001F600"), ("iß", "ß")])
+def test_non_ascii_subscript_raises_value_error_naming_the_character(subscripts, char):
+    operands = [pj.ones([2] * len(t.replace(char, "x"))) for t in subscripts.split("->")[0].split(",")]
+    with pytest.raises(ValueError) as ei:
+        pj.einsum(subscripts, *operands)
+    m = str(ei.value)
+    assert m.startswith("einsum: ") and f"'{char}'" in m, m
