@@ -643,6 +643,7 @@ HUGE = [
     ("stack", lambda: pj.stack([_huge_vector(10**16)] * 2), "float64", (2, 10**16)),
     ("index", lambda: pj.ones((2, 2))[_huge_vector(dtype=np.int64)[:, None], _huge_vector(dtype=np.int64)],
      "int64", (_big, _big)),
+    ("index", lambda: pj.broadcast_to(pj.ones(1), (2, _big, _big))[pj.tensor([0])], "float64", (1, _big, _big)),
 ]
 
 
