@@ -671,3 +671,41 @@ def test_memory_error_message_gives_a_readable_size():
     with pytest.raises(MemoryError) as ei:
         pj.zeros(10**18, 10**18, 10**18)  # more than 128 bits count
     assert "cannot allocate 8.0e+54 bytes for a float64 tensor" in _msg(ei)
+
+
+# ---- arguments that reached C++ standard exceptions, undefined behaviour or endless loops ---------
+
+@pytest.mark.isolated
+@pytest.mark.parametrize("call", [lambda x: pj.moveaxis(x, 0, None), lambda x: pj.moveaxis(x, None, 0),
+                                  lambda x: pj.expand_dims(x, None)], ids=["moveaxis-dst", "moveaxis-src", "expand_dims"])
+def test_none_axis_where_an_axis_is_required_is_a_type_error(call):
+    # None was dereferenced as "no axes" (a crash, or std::length_error's "vector::reserve")
+    with pytest.raises(TypeError, match=r"^(moveaxis|expand_dims): axis must be an int or a tuple of ints, got NoneType"):
+        call(pj.ones((2, 3)))
+
+
+def test_array_split_into_absurdly_many_sections_raises_memory_error_at_once():
+    # 2**40 split points were pushed one by one until memory ran out (std::bad_alloc)
+    with pytest.raises(MemoryError, match=r"^array_split: cannot make 1099511627776 sections"):
+        pj.array_split(pj.ones((2, 3)), 2**40)
+    assert [t.shape for t in pj.array_split(pj.ones(3), 5)] == [(1,), (1,), (1,), (0,), (0,)]
+
+
+def test_round_with_huge_decimals_finishes_like_numpy():
+    # the power of ten was multiplied out one decimal at a time, 2**40 of them: the timeout only
+    # guards the suite against that hang
+    code = textwrap.dedent("""
+        import warnings
+        import numpy as np
+        import pyjac as pj
+        warnings.simplefilter("ignore")
+        x = np.array([1.5, -2.25, 0.0, 1e300])
+        for d in (2**40, -2**40, 400, -400):
+            got = pj.round(pj.tensor(x), d).numpy()
+            ref = np.round(x, 400 if d > 0 else -400)
+            assert np.array_equal(got, ref, equal_nan=True), (d, got, ref)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=_OUTSIDE_SOURCE_TREE)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

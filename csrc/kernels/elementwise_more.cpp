@@ -81,11 +81,12 @@ T transcendental(MathFn op, T v) {
 }
 
 // NumPy's power_of_ten (multiplied out past 1e8, so rounding matches NumPy's for large decimals).
+// Past about 1e308 it is inf and stays inf: stop there, or decimals=2**40 loops for minutes.
 double power_of_ten(int64_t n) {
   static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
   if (n < 9) return p10[n];
   double r = 1e9;
-  while (n-- > 9) r *= 10.0;
+  while (n-- > 9 && r != HUGE_VAL) r *= 10.0;
   return r;
 }
 

@@ -99,6 +99,12 @@ std::vector<int64_t> split_points(const Tensor& x, const SplitSpec& spec, int64_
                      " of " + describe(x) + " into " + std::to_string(sections) + " sections");
   const int64_t each = n / sections, extras = n % sections;
   std::vector<int64_t> points;
+  try {  // reserved up front: an absurd count (2**40) fails here at once, not after eating memory
+    points.reserve(size_t(sections - 1));
+  } catch (const std::exception&) {  // std::bad_alloc, or std::length_error beyond max_size()
+    throw AllocationError("cannot make " + std::to_string(sections) + " sections: not enough memory for them")
+        .for_op(op);
+  }
   int64_t at = 0;
   for (int64_t i = 0; i + 1 < sections; ++i) points.push_back(at += each + (i < extras ? 1 : 0));
   return points;

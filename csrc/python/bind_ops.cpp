@@ -51,6 +51,13 @@ IndexOrder parse_index_order(py::handle order, const char* op) {
                    std::string(py::repr(order)));
 }
 
+// Axes where None means nothing (expand_dims, moveaxis): None is refused like any other non-int,
+// never dereferenced as "every axis".
+std::vector<int64_t> required_axes(py::handle axis, const char* op) {
+  if (axis.is_none()) throw TypeError(std::string(op) + ": axis must be an int or a tuple of ints, got NoneType");
+  return *parse_axes(axis, op);
+}
+
 int64_t total_numel(const TensorList& ts) {
   int64_t n = 0;
   for (auto& t : ts) n += t.numel();
@@ -159,7 +166,7 @@ void bind_ops(py::module_& m) {
         py::arg("x"), py::arg("shape"));
   m.def("squeeze", [](const Tensor& x, py::handle axis) { return squeeze(x, parse_axes(axis, "squeeze")); },
         py::arg("x"), py::arg("axis") = py::none());
-  m.def("expand_dims", [](const Tensor& x, py::handle axis) { return expand_dims(x, *parse_axes(axis, "expand_dims")); },
+  m.def("expand_dims", [](const Tensor& x, py::handle axis) { return expand_dims(x, required_axes(axis, "expand_dims")); },
         py::arg("x"), py::arg("axis"));
   m.def("concatenate", [](py::handle xs, py::handle axis) {
     std::optional<int64_t> ax;
@@ -300,7 +307,7 @@ void bind_ops_more(py::module_& m) {
     return naming_allocation_errors("pad", [&] { return pad(x, spec); });
   }, py::arg("array"), py::arg("pad_width"), py::arg("mode"), py::arg("constant_values"));
   m.def("moveaxis", [](const Tensor& x, py::handle source, py::handle destination) {
-    return moveaxis(x, *parse_axes(source, "moveaxis"), *parse_axes(destination, "moveaxis"));
+    return moveaxis(x, required_axes(source, "moveaxis"), required_axes(destination, "moveaxis"));
   }, py::arg("a"), py::arg("source"), py::arg("destination"));
   m.def("swapaxes", [](const Tensor& x, int64_t a1, int64_t a2) { return swapaxes(x, a1, a2); },
         py::arg("a"), py::arg("axis1"), py::arg("axis2"));
