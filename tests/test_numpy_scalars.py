@@ -109,10 +109,16 @@ def test_clip_with_numpy_scalar_bounds():
         np.testing.assert_allclose(np.asarray(got), expected)
 
 
-def test_clip_with_numpy_float64_bounds_is_differentiable():
-    x = pj.tensor(np.array([-1.0, 0.5, 2.0], np.float32), requires_grad=True)
-    pj.clip(x, np.float64(0.0), np.float64(1.0)).sum().backward()
-    np.testing.assert_array_equal(np.asarray(x.grad), [0, 1, 0])
+def test_clip_with_numpy_scalar_bounds_has_the_gradient_of_number_bounds():
+    # NumPy scalar bounds change the dtype, not clip's rule: gradient 1 up to and including them
+    expected = None
+    for lo, hi in [(0.0, 1.0), (np.float64(0.0), np.float64(1.0)), (np.float32(0.0), 1.0), (np.int64(0), np.int64(1))]:
+        x = pj.tensor(np.array([-1.0, 0.0, 0.5, 1.0, 2.0], np.float32), requires_grad=True)
+        pj.clip(x, lo, hi).sum().backward()
+        assert x.grad.dtype == np.float32
+        if expected is None:
+            expected = np.asarray(x.grad).tolist()
+        assert np.asarray(x.grad).tolist() == expected == [0, 1, 1, 1, 0], (lo, hi)
 
 
 def test_in_place_ops_take_numpy_scalars():

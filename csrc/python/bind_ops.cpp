@@ -12,17 +12,24 @@ namespace {
 std::optional<double> optional_number(py::handle h, const char* op) {
   if (h.is_none()) return std::nullopt;
   Scalar s;
-  if (!as_scalar(h, s)) throw TypeError(std::string(op) + ": expected a number or None");
+  if (!as_number(h, s)) throw TypeError(std::string(op) + ": expected a number or None");
   return s.value;
 }
 
 Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
   Scalar s;
-  bool lo_num = lo.is_none() || as_scalar(lo, s);
-  bool hi_num = hi.is_none() || as_scalar(hi, s);
+  bool lo_num = lo.is_none() || as_number(lo, s);
+  bool hi_num = hi.is_none() || as_number(hi, s);
   if (lo_num && hi_num) {
+    // Number bounds keep clip's own rule (gradient 1 up to and including the bounds). A NumPy
+    // scalar bound is not weak, though: its dtype joins the result's as in NumPy 2 (float32 x
+    // clipped to np.float64 bounds is float64), so x is cast to that first.
+    DType d = x.dtype();
+    for (py::handle bound : {lo, hi})
+      if (!bound.is_none() && !as_scalar(bound, s)) d = promote(d, as_tensor(bound).dtype());
+    const Tensor xd = d == x.dtype() ? x : astype(x, d);
     auto lo_v = optional_number(lo, "clip"), hi_v = optional_number(hi, "clip");
-    return without_gil_if_large(x.numel(), [&] { return clip(x, lo_v, hi_v); });
+    return without_gil_if_large(x.numel(), [&] { return clip(xd, lo_v, hi_v); });
   }
   // Tensor bounds: clip is max-then-min, each differentiable in the bounds too. The shapes are
   // checked here first so that a mismatch is reported as clip's, not maximum's.
