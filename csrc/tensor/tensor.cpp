@@ -72,7 +72,8 @@ AllocationError cannot_allocate(const Shape& shape, DType dtype) {
   for (auto s : shape) {
     bytes *= static_cast<long double>(s);
     const auto d = static_cast<unsigned __int128>(s);
-    if (exact_fits && d != 0 && exact > ~static_cast<unsigned __int128>(0) / d) exact_fits = false;
+    if (!exact_fits) continue;
+    if (d != 0 && exact > ~static_cast<unsigned __int128>(0) / d) exact_fits = false;
     else exact *= d;
   }
   static const char* const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
@@ -97,16 +98,14 @@ AllocationError cannot_allocate(const Shape& shape, DType dtype) {
 }  // namespace
 
 Tensor empty(const Shape& shape, DType dtype) {
-  // Checked size: an overflowing product must not become a small allocation, and sizes no
-  // machine has are refused before asking the system.
-  constexpr int64_t kMaxBytes = int64_t(1) << 48;
+  // Checked size: an overflowing product must not become a small allocation.
   int64_t n = 1;
   for (auto s : shape) {
     if (s < 0) throw ValueError("negative dimensions are not allowed: " + shape_str(shape));
-    if (s != 0 && n > kMaxBytes / s) n = kMaxBytes;
+    if (s != 0 && n > kMaxAllocationBytes / s) n = kMaxAllocationBytes;
     else n *= s;
   }
-  if (n >= kMaxBytes / int64_t(itemsize(dtype))) throw cannot_allocate(shape, dtype);
+  if (n >= kMaxAllocationBytes / int64_t(itemsize(dtype))) throw cannot_allocate(shape, dtype);
   auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
   try {
     t->storage = std::allocate_shared<Storage>(pool::Allocator<Storage>(), size_t(numel(shape)) * itemsize(dtype));

@@ -92,6 +92,10 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
+// Allocations of more bytes than this are refused up front (AllocationError), without asking the
+// system: no machine has them, and an overflowing size must never become a small allocation.
+constexpr int64_t kMaxAllocationBytes = int64_t(1) << 48;
+
 // Creation (no autograd). A tensor that can't be allocated raises AllocationError (MemoryError),
 // saying how many bytes for which shape, and naming `op` when given.
 Tensor empty(const Shape& shape, DType dtype);
