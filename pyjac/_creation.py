@@ -43,15 +43,15 @@ def full(shape, fill_value, dtype=None, requires_grad=False):
     if dtype is None:
         dtype = np.int64 if is_int else np.asarray(fill_value).dtype
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    return _finish(_core.full(shape, int(fill_value) if is_int else float(fill_value), dtype), requires_grad)
+    return _finish(_core.full(shape, int(fill_value) if is_int else float(fill_value), dtype, "full"), requires_grad)
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
-    return _finish(_core.full(_shape(shape), 0.0, dtype or _DEFAULT), requires_grad)
+    return _finish(_core.full(_shape(shape), 0.0, dtype or _DEFAULT, "zeros"), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
-    return _finish(_core.full(_shape(shape), 1.0, dtype or _DEFAULT), requires_grad)
+    return _finish(_core.full(_shape(shape), 1.0, dtype or _DEFAULT, "ones"), requires_grad)
 
 
 def empty(*shape, dtype=None, requires_grad=False):

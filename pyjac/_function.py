@@ -67,12 +67,14 @@ class Function:
         y = Exp.apply(x)
 
     ``forward(ctx, *args)`` runs without recording (arguments may be anything; it returns a
-    Tensor or a tuple). ``backward(ctx, *grads)`` gets one cotangent per output and returns one
+    Tensor or a tuple, which may hold non-tensors too). ``backward(ctx, *grads)`` gets one
+    cotangent per output (None for outputs that are not tensors, as in torch) and returns one
     gradient per forward argument (None for non-tensors and inputs needing none). Written in
     pyjac ops, backward is itself differentiated under ``create_graph=True``. With batched
     cotangents (``is_grads_batched``, ``jacobian``) backward runs once per row. Forward mode
     (``jvp``, ``jacfwd``, ``hvp``) needs an optional ``jvp(ctx, *tangents)`` returning the output
-    tangents (tensor arguments without a tangent get zeros, other arguments None).
+    tangents, one per output with None for non-tensor outputs (tensor arguments without a tangent
+    get zeros, other arguments None).
     """
 
     @staticmethod

@@ -34,8 +34,8 @@ def _shape_args(shape):
     return shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
 
 
-def _reshape(self, *shape):
-    return _core.reshape(self, _shape_args(shape))
+def _reshape(self, *shape, order="C"):
+    return _core.reshape(self, _shape_args(shape), order)
 
 
 def _transpose(self, *axes):

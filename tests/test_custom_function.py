@@ -690,3 +690,80 @@ def test_python_scalars_and_none_among_the_outputs_pass_through():
     assert (scale, nothing, label) == (1.5, None, "label") and y.grad_fn is not None
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+
+
+# ---- non-tensor outputs: backward gets one cotangent per output, None for non-tensors (torch) ----
+
+class WithNumbers(Function):
+    """(2x, "label", 3x, 7): tensors at positions 0 and 2."""
+    received = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2.0, "label", x * 3.0, 7
+
+    @staticmethod
+    def backward(ctx, g0, g_label, g2, g_seven):
+        WithNumbers.received.append((g_label, g_seven))
+        return g0 * 2.0 + g2 * 3.0
+
+    @staticmethod
+    def jvp(ctx, t):
+        return t * 2.0, None, t * 3.0, None
+
+
+def test_backward_gets_none_for_non_tensor_outputs():
+    WithNumbers.received = []
+    x = _t([1.0, 2.0], True)
+    y, label, z, seven = WithNumbers.apply(x)
+    assert label == "label" and seven == 7
+    (gx,) = pj.grad((y + z).sum(), x, retain_graph=True)
+    np.testing.assert_array_equal(gx.numpy(), [5.0, 5.0])
+    assert WithNumbers.received == [(None, None)]
+    # only one tensor output used: the other gets zeros (materialized), the non-tensors None
+    (gx,) = pj.grad(y.sum(), x)
+    np.testing.assert_array_equal(gx.numpy(), [2.0, 2.0])
+
+
+def test_non_tensor_output_first_and_batched_cotangents():
+    class NumberFirst(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 3, x * x
+
+        @staticmethod
+        def backward(ctx, g_number, g):
+            assert g_number is None
+            (x,) = ctx.saved_tensors
+            return g * 2.0 * x
+
+    x = _t([1.0, 2.0, 3.0], True)
+    n, y = NumberFirst.apply(x)
+    assert n == 3
+    J = pj.jacobian(lambda x: NumberFirst.apply(x)[1], x)
+    np.testing.assert_array_equal(J.numpy(), np.diag([2.0, 4.0, 6.0]))
+    assert gradgradcheck(lambda x: NumberFirst.apply(x)[1], [x])
+
+
+def test_jvp_with_non_tensor_outputs():
+    x = _t([1.0, 2.0])
+    out, tangent = pj.jvp(lambda x: WithNumbers.apply(x)[2], x, _t([1.0, 0.5]))
+    np.testing.assert_array_equal(tangent.numpy(), [3.0, 1.5])
+
+    class TensorTangentsOnly(WithNumbers):
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 2.0, t * 3.0
+
+    _, tangent = pj.jvp(lambda x: TensorTangentsOnly.apply(x)[0], x, _t([1.0, 1.0]))
+    np.testing.assert_array_equal(tangent.numpy(), [2.0, 2.0])
+
+    class TangentForANumber(WithNumbers):
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 2.0, t, t * 3.0, None
+
+    with pytest.raises(RuntimeError, match="TangentForANumber.jvp returned a tangent at position 1, but forward's "
+                                           "output there is not a tensor"):
+        pj.jvp(lambda x: TangentForANumber.apply(x)[0], x, _t([1.0, 1.0]))

@@ -97,6 +97,22 @@ def test_values_other_dtypes(dtype, rng):
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5)
 
 
+
+@pytest.mark.parametrize("types", [(np.bool_, np.bool_), (np.bool_, np.int64), (np.int64, np.bool_), (np.bool_, np.float32)])
+def test_bool_operands_have_numpys_dtype(types, rng):
+    # NumPy: einsum over bool operands is bool (sums are ors), mixed with int64 it is int64.
+    for subscripts, shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,ij->", [(3, 3), (3, 3)]), ("ij->i", [(2, 3)]),
+                               ("ii", [(3, 3)]), ("i,j->ij", [(2,), (3,)]), ("bij,bkj->bik", [(2, 2, 3), (2, 2, 3)]),
+                               ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)])]:
+        arrays = []
+        for i, s in enumerate(shapes):
+            t = types[min(i, 1)]
+            arrays.append((rng.random(s) < 0.3).astype(t) if t is np.bool_ else rng.integers(-3, 4, s).astype(t))
+        expected = np.einsum(subscripts, *arrays)
+        out = pj.einsum(subscripts, *[pj.tensor(a) for a in arrays])
+        assert out.dtype == expected.dtype, (subscripts, types, out.dtype, expected.dtype)
+        np.testing.assert_array_equal(np.asarray(out), expected)
+
 GRAD_CASES = [c for c in CASES if 0 < sum(int(np.prod(s)) for s in c[1]) <= 30 and all(np.prod(s) > 0 for s in c[1])]
 
 
@@ -192,3 +208,13 @@ def test_errors(subscripts, shapes, match):
     assert msg.startswith("einsum: ")
     for s in shapes:
         assert str(tuple(s)) in msg
+
+
+@pytest.mark.parametrize("subscripts, char", [("ié,j", "é"), ("i,j->é", "é"), ("ij,jk->i\u4e2d", "\u4e2d"),
+                                              ("i\U0001F600", "\U0001F600"), ("iß", "ß")])
+def test_non_ascii_subscript_raises_value_error_naming_the_character(subscripts, char):
+    operands = [pj.ones([2] * len(t.replace(char, "x"))) for t in subscripts.split("->")[0].split(",")]
+    with pytest.raises(ValueError) as ei:
+        pj.einsum(subscripts, *operands)
+    m = str(ei.value)
+    assert m.startswith("einsum: ") and f"'{char}'" in m, m

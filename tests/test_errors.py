@@ -40,6 +40,64 @@ def test_broadcast_mismatch_is_value_error_with_both_shapes(op, name):
     assert name in m.lower(), m
 
 
+
+# Forward errors name the forward op (NumPy's name for it), never a backward node ("AddBackward").
+FORWARD_NAMES = [
+    (lambda a, b: a + b, "add"), (lambda a, b: a - b, "subtract"), (lambda a, b: a * b, "multiply"),
+    (lambda a, b: a / b, "divide"), (lambda a, b: a ** b, "power"), (lambda a, b: a // b, "floor_divide"),
+    (lambda a, b: a % b, "mod"), (lambda a, b: a == b, "equal"), (lambda a, b: a < b, "less"),
+    (pj.add, "add"), (pj.subtract, "subtract"), (pj.multiply, "multiply"), (pj.divide, "divide"),
+    (pj.true_divide, "divide"), (pj.power, "power"), (pj.maximum, "maximum"), (pj.minimum, "minimum"),
+    (pj.arctan2, "arctan2"), (pj.mod, "mod"), (pj.floor_divide, "floor_divide"), (pj.greater_equal, "greater_equal"),
+    (lambda a, b: pj.clip(a, b, None), "clip"), (lambda a, b: pj.clip(a, None, b), "clip"),
+    (lambda a, b: pj.where(pj.ones(a.shape, dtype=bool), a, b), "where"),
+    (pj.dot, "dot"), (pj.matmul, "matmul"), (pj.inner, "inner"),
+]
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("op, name", FORWARD_NAMES, ids=[n + str(i) for i, (_, n) in enumerate(FORWARD_NAMES)])
+def test_forward_errors_name_the_forward_op(op, name, requires_grad):
+    a = pj.ones(2, 3, requires_grad=requires_grad)
+    for x, y in ((a, pj.ones(4)), (pj.ones(4), a)):
+        with pytest.raises(ValueError) as ei:
+            op(x, y)
+        m = _msg(ei)
+        assert m.startswith(name + ":"), m
+        assert "Backward" not in m, m
+        assert "(2, 3)" in m and "(4,)" in m, m
+
+
+def test_augmented_assignment_errors_name_the_op():
+    x = pj.ones(2, 3)
+    with pytest.raises(ValueError, match="^add:"):
+        x += pj.ones(4)
+    with pytest.raises(ValueError, match="^power:"):
+        x **= pj.ones(4)
+    with pytest.raises(ValueError, match="^multiply:"):
+        x *= pj.ones(4)
+
+
+def test_trace_of_a_vector_names_trace():
+    with pytest.raises(ValueError, match="^trace: .*\\(4,\\)"):
+        pj.trace(pj.ones(4))
+
+
+def test_stale_view_error_names_the_forward_op():
+    x = pj.ones(3, requires_grad=True)
+    a = x * 1
+    v = a[:2]
+    a.mul_(2)  # a gets a new history; v still describes the old one
+    for f, name in [(lambda: v + 1, "add"), (lambda: 1 - v, "subtract"), (lambda: v * v, "multiply"),
+                    (lambda: 2 ** v, "power"), (lambda: v ** 2, "power"), (lambda: -v, "negative"),
+                    (lambda: pj.sum(v), "sum"), (lambda: pj.exp(v), "exp"), (lambda: pj.arcsin(v), "arcsin"),
+                    (lambda: pj.broadcast_to(v, (2, 2)), "broadcast_to"), (lambda: pj.cumsum(v), "cumsum"),
+                    (lambda: pj.concatenate([v, v]), "concatenate"), (lambda: v[0], "getitem")]:
+        with pytest.raises(RuntimeError) as ei:
+            f()
+        m = _msg(ei)
+        assert m.startswith(name + ": an input (a view"), m
+
 def test_broadcast_mismatch_with_requires_grad_and_numpy_operand():
     a = pj.ones(3, 2, requires_grad=True)
     with pytest.raises(ValueError) as ei:
@@ -546,3 +604,109 @@ def test_arange_with_non_finite_bounds_raises_like_numpy(args):
         np.arange(*args)
     with pytest.raises(ValueError, match="arange"):
         pj.arange(*args)
+
+
+# ---- tensors too large to allocate ---------------------------------------------------------------
+# Every size here is beyond the 2**48 bytes pyjac refuses up front, so no test asks the system for
+# memory. The inputs are stride-0 views (broadcast_to), which take none.
+
+def _huge_vector(n=10**8, dtype=np.float64):
+    return pj.broadcast_to(pj.ones(1, dtype=dtype), (n,))
+
+
+_big = 10**8
+HUGE = [
+    ("empty", lambda: pj.empty((_big, _big)), "float64", (_big, _big)),
+    ("zeros", lambda: pj.zeros(_big, _big, dtype=np.float32), "float32", (_big, _big)),
+    ("ones", lambda: pj.ones((_big, _big)), "float64", (_big, _big)),
+    ("full", lambda: pj.full((_big, _big), 2), "int64", (_big, _big)),
+    ("eye", lambda: pj.eye(_big), "float64", (_big, _big)),
+    ("rand", lambda: pj.rand(_big, _big), "float64", (_big, _big)),
+    ("randn", lambda: pj.randn(_big, _big), "float64", (_big, _big)),
+    ("arange", lambda: pj.arange(0, 1e17), "float64", (10**17,)),
+    ("linspace", lambda: pj.linspace(0, 1, 10**17), "float64", (10**17,)),
+    ("multiply", lambda: _huge_vector()[:, None] * _huge_vector(), "float64", (_big, _big)),
+    ("add", lambda: pj.add(_huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    ("subtract", lambda: 1.0 - (_huge_vector()[:, None] - _huge_vector()), "float64", (_big, _big)),
+    ("equal", lambda: _huge_vector()[:, None] == _huge_vector(), "bool", (_big, _big)),
+    ("arctan2", lambda: pj.arctan2(_huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    ("where", lambda: pj.where(pj.ones(1, dtype=bool), _huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    ("outer", lambda: pj.outer(_huge_vector(), _huge_vector()), "float64", (_big, _big)),
+    ("kron", lambda: pj.kron(_huge_vector(), _huge_vector()), "float64", (_big, _big)),
+    ("einsum", lambda: pj.einsum("i,j->ij", _huge_vector(), _huge_vector()), "float64", None),  # an intermediate's shape
+    ("matmul", lambda: _huge_vector()[:, None] @ _huge_vector()[None, :], "float64", (_big, _big)),
+    ("tile", lambda: pj.tile(pj.ones(2), (_big, _big)), "float64", None),
+    ("repeat", lambda: pj.repeat(pj.ones(2), 10**14), "float64", None),
+    ("pad", lambda: pj.pad(pj.ones(2), 10**14), "float64", None),
+    ("copy", lambda: pj.broadcast_to(pj.ones(1), (_big, _big)).copy(), "float64", (_big, _big)),
+    ("concatenate", lambda: pj.concatenate([pj.broadcast_to(pj.ones(1), (_big, _big))] * 2), "float64", (2 * _big, _big)),
+    ("stack", lambda: pj.stack([_huge_vector(10**16)] * 2), "float64", (2, 10**16)),
+    ("index", lambda: pj.ones((2, 2))[_huge_vector(dtype=np.int64)[:, None], _huge_vector(dtype=np.int64)],
+     "int64", (_big, _big)),
+    ("index", lambda: pj.broadcast_to(pj.ones(1), (2, _big, _big))[pj.tensor([0])], "float64", (1, _big, _big)),
+]
+
+
+@pytest.mark.parametrize("op, f, dtype, shape", HUGE, ids=[h[0] for h in HUGE])
+def test_huge_tensor_raises_memory_error_naming_op_bytes_and_shape(op, f, dtype, shape):
+    with pytest.raises(MemoryError) as ei:
+        f()
+    m = _msg(ei)
+    assert m.startswith(op + ": cannot allocate "), m
+    assert f"for a {dtype} tensor of shape" in m, m
+    if shape is not None:  # None: a composite op, which names the intermediate it could not make
+        assert str(shape) in m, m
+        nbytes = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+        assert f"({nbytes} bytes)" in m, m
+
+
+def test_memory_error_message_gives_a_readable_size():
+    with pytest.raises(MemoryError) as ei:
+        pj.empty((10**6, 10**6, 100))
+    assert _msg(ei) == ("empty: cannot allocate 800.0 TB (800000000000000 bytes) for a float64 tensor of shape "
+                        "(1000000, 1000000, 100)")
+    with pytest.raises(MemoryError) as ei:
+        pj.zeros(10**12, 10**12)  # 8e24 bytes: more than 64 bits count
+    assert "8.0 YB (8000000000000000000000000 bytes)" in _msg(ei)
+    with pytest.raises(MemoryError) as ei:
+        pj.zeros(10**18, 10**18, 10**18)  # more than 128 bits count
+    assert "cannot allocate 8.0e+54 bytes for a float64 tensor" in _msg(ei)
+
+
+# ---- arguments that reached C++ standard exceptions, undefined behaviour or endless loops ---------
+
+@pytest.mark.isolated
+@pytest.mark.parametrize("call", [lambda x: pj.moveaxis(x, 0, None), lambda x: pj.moveaxis(x, None, 0),
+                                  lambda x: pj.expand_dims(x, None)], ids=["moveaxis-dst", "moveaxis-src", "expand_dims"])
+def test_none_axis_where_an_axis_is_required_is_a_type_error(call):
+    # None was dereferenced as "no axes" (a crash, or std::length_error's "vector::reserve")
+    with pytest.raises(TypeError, match=r"^(moveaxis|expand_dims): (source|destination|axis) must be an int or a sequence of ints, not None"):
+        call(pj.ones((2, 3)))
+
+
+def test_array_split_into_absurdly_many_sections_raises_memory_error_at_once():
+    # 2**41 split points were pushed one by one until memory ran out (std::bad_alloc)
+    for sections in (2**41, 2**62):
+        with pytest.raises(MemoryError, match=f"^array_split: cannot make {sections} sections"):
+            pj.array_split(pj.ones((2, 3)), sections)
+    assert [t.shape for t in pj.array_split(pj.ones(3), 5)] == [(1,), (1,), (1,), (0,), (0,)]
+
+
+def test_round_with_huge_decimals_finishes_like_numpy():
+    # the power of ten was multiplied out one decimal at a time, 2**40 of them: the timeout only
+    # guards the suite against that hang
+    code = textwrap.dedent("""
+        import warnings
+        import numpy as np
+        import pyjac as pj
+        warnings.simplefilter("ignore")
+        x = np.array([1.5, -2.25, 0.0, 1e300])
+        for d in (2**40, -2**40, 400, -400):
+            got = pj.round(pj.tensor(x), d).numpy()
+            ref = np.round(x, 400 if d > 0 else -400)
+            assert np.array_equal(got, ref, equal_nan=True), (d, got, ref)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=_OUTSIDE_SOURCE_TREE)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

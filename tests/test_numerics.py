@@ -307,3 +307,114 @@ def test_maximum_minimum_ties_give_each_half():
 def test_norm_inf_ties_split_evenly():
     g = _grad(lambda x: pj.norm(x, ord=np.inf), [3.0, -3.0, 1.0])
     np.testing.assert_allclose(g, [0.5, -0.5, 0.0])
+
+
+# ---- arctan2 at the origin and pow at 0 (torch's values) ----------------------------------------
+# Each derivative is taken four ways: reverse (jacrev), forward (jacfwd), and second order as
+# reverse-over-reverse and forward-over-reverse, in float64 and float32.
+
+def _derivatives(f, v, dtype):
+    """f: R^n -> R at v: (gradient by jacrev, by jacfwd, Hessian by jacrev(jacrev), by jacfwd(jacrev))."""
+    x = pj.tensor(np.asarray(v, dtype=dtype))
+    return (pj.func.jacrev(f)(x).numpy(), pj.func.jacfwd(f)(x).numpy(),
+            pj.func.jacrev(pj.func.jacrev(f))(x).numpy(), pj.func.jacfwd(pj.func.jacrev(f))(x).numpy())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_arctan2_derivatives_at_the_origin_are_zero(dtype):
+    f = lambda v: pj.arctan2(v[0], v[1])  # noqa: E731
+    grad_rev, grad_fwd, hess_rev, hess_fwd = _derivatives(f, [0.0, 0.0], dtype)
+    for g in (grad_rev, grad_fwd):
+        np.testing.assert_array_equal(g, [0.0, 0.0])
+    for h in (hess_rev, hess_fwd):
+        np.testing.assert_array_equal(h, np.zeros((2, 2)))
+    # elsewhere the formula is untouched: d/dy = x / r^2, d/dx = -y / r^2
+    grad_rev, grad_fwd, _, _ = _derivatives(f, [1.0, 2.0], dtype)
+    for g in (grad_rev, grad_fwd):
+        np.testing.assert_allclose(g, [2 / 5, -1 / 5], rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_arctan2_origin_among_other_points_with_broadcasting(dtype):
+    y = pj.tensor(np.array([0.0, 0.0, 3.0], dtype=dtype), requires_grad=True)
+    x = pj.tensor(np.array([0.0], dtype=dtype), requires_grad=True)
+    gy, gx = pj.grad(pj.arctan2(y, x).sum(), [y, x], create_graph=True)
+    np.testing.assert_allclose(gy.detach().numpy(), [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(gx.detach().numpy(), [-1 / 3], rtol=1e-6)
+    hy, hx = pj.grad((gy.sum() + gx.sum()), [y, x])
+    assert np.all(np.isfinite(hy.numpy())) and np.all(np.isfinite(hx.numpy()))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_x_to_the_x_at_zero(dtype):
+    # torch: d/dx x**x = 0 at 0 (both terms taken as 0); all second derivatives defined (0).
+    f = lambda v: pj.sum(v ** v)  # noqa: E731
+    grad_rev, grad_fwd, hess_rev, hess_fwd = _derivatives(f, [0.0, 1.0], dtype)
+    for g in (grad_rev, grad_fwd):
+        np.testing.assert_allclose(g, [0.0, 1.0], rtol=1e-6)  # at 1: x**x (log x + 1) = 1
+    for h in (hess_rev, hess_fwd):
+        np.testing.assert_allclose(h, [[0.0, 0.0], [0.0, 2.0]], rtol=1e-6)  # at 1: x**x ((log x + 1)**2 + 1/x)
+
+
+# (a, b) -> (d/da, d/db) of a**b, as torch 2.13 gives them (computed there).
+POW_GRADIENTS = [
+    ((0.0, 0.0), (0.0, 0.0)),
+    ((0.0, 1.0), (1.0, 0.0)),
+    ((0.0, 2.0), (0.0, 0.0)),
+    ((0.0, 3.0), (0.0, 0.0)),
+    ((0.0, 0.5), (np.inf, 0.0)),
+    ((0.0, -1.0), (-np.inf, -np.inf)),
+    ((2.0, 0.0), (0.0, np.log(2.0))),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("point, expected", POW_GRADIENTS, ids=[str(p) for p, _ in POW_GRADIENTS])
+def test_pow_gradients_at_zero_base_match_torch(point, expected, dtype):
+    f = lambda v: v[0] ** v[1]  # noqa: E731
+    grad_rev, grad_fwd, _, _ = _derivatives(f, point, dtype)
+    np.testing.assert_allclose(grad_rev, expected, rtol=1e-6)
+    # forward mode: the same, except that a one-hot tangent times an infinite partial is NaN
+    # off its own entry (0 * inf), as in torch
+    for j, e in enumerate(expected):
+        if np.isfinite(expected).all():
+            assert grad_fwd[j] == pytest.approx(e, rel=1e-6)
+    assert grad_fwd.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pow_second_derivatives_at_zero_base_are_defined(dtype):
+    f = lambda v: v[0] ** v[1]  # noqa: E731
+    for point, expected in [((0.0, 0.0), [[0, 0], [0, 0]]), ((0.0, 2.0), [[2, 0], [0, 0]]),
+                            ((2.0, 0.0), [[0, 0.5], [0.5, np.log(2.0) ** 2]])]:  # the last: the true Hessian
+        _, _, hess_rev, hess_fwd = _derivatives(f, point, dtype)
+        for h in (hess_rev, hess_fwd):
+            np.testing.assert_allclose(h, expected, rtol=1e-6, atol=1e-12, err_msg=str(point))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_pow_with_zero_exponent_at_zero(dtype):
+    # a**0 is 1 for every a, so its derivative in a is 0, at 0 too (issue 13); however the
+    # exponent arrives: a tensor, a Python float through pj.power, or a Python number.
+    for f in (lambda x: pj.power(x, 0.0), lambda x: x ** pj.tensor(np.array(0.0, dtype)), lambda x: x ** 0.0,
+              lambda x: x ** 0):
+        x = pj.tensor(np.array([0.0, 2.0], dtype), requires_grad=True)
+        (g,) = pj.grad(f(x).sum(), x, create_graph=True)
+        np.testing.assert_array_equal(g.detach().numpy(), [0.0, 0.0])
+        if g.requires_grad:
+            (h,) = pj.grad(g.sum(), x, allow_unused=True)
+            assert h is None or h.tolist() == [0.0, 0.0]
+        (_, t) = pj.jvp(lambda x: f(x), x.detach(), pj.ones_like(x))
+        np.testing.assert_array_equal(t.numpy(), [0.0, 0.0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zero_base_to_a_tensor_exponent(dtype):
+    # d/db 0**b: 0 where b >= 0 (0**b is constant there), -inf where b < 0, as torch
+    b = pj.tensor(np.array([0.0, 1.0, 0.5, -1.0], dtype), requires_grad=True)
+    (g,) = pj.grad((0.0 ** b).sum(), b, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), [0.0, 0.0, 0.0, -np.inf])
+    (h,) = pj.grad(g[:3].sum(), b, allow_unused=True)
+    assert h is None or np.all(h.numpy()[:3] == 0)
+    (_, t) = pj.jvp(lambda b: 0.0 ** b, b.detach()[:3], pj.ones(3, dtype=dtype))
+    np.testing.assert_array_equal(t.numpy(), [0.0, 0.0, 0.0])

@@ -114,6 +114,39 @@ def test_matmul_mixed_and_integer_dtypes_like_numpy(rng):
     np.testing.assert_array_equal(out.numpy(), ia @ ib)
 
 
+
+# NumPy: a product of bool arrays is bool (an or of ands); with ints it is int64.
+PRODUCTS = {
+    "matmul": (pj.matmul, np.matmul, [((3, 4), (4, 2)), ((4,), (4,)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)), ((2, 1, 3, 4), (3, 4, 2))]),
+    "@": (lambda a, b: a @ b, lambda a, b: a @ b, [((3, 4), (4, 2)), ((4,), (4,))]),
+    "dot": (pj.dot, np.dot, [((3, 4), (4, 2)), ((4,), (4,)), ((), (3,)), ((2, 3, 4), (4, 2))]),
+    "inner": (pj.inner, np.inner, [((3, 4), (2, 4)), ((4,), (4,)), ((), (3,))]),
+    "outer": (pj.outer, np.outer, [((3,), (4,))]),
+    "kron": (pj.kron, np.kron, [((2, 2), (2, 3))]),
+}
+
+
+@pytest.mark.parametrize("name", list(PRODUCTS))
+@pytest.mark.parametrize("da, db", [(np.bool_, np.bool_), (np.bool_, np.int64), (np.int64, np.bool_),
+                                    (np.int64, np.int64), (np.bool_, np.float32), (np.int64, np.float32)])
+def test_products_of_bool_and_int_operands_have_numpys_dtype(name, da, db, rng):
+    pf, nf, shapes = PRODUCTS[name]
+    for sa, sb in shapes:
+        # Mostly False, so that some outputs are False: an or of ands, not a count.
+        a = (rng.random(sa) < 0.3).astype(da) if da is np.bool_ else rng.integers(-3, 4, sa).astype(da)
+        b = (rng.random(sb) < 0.3).astype(db) if db is np.bool_ else rng.integers(-3, 4, sb).astype(db)
+        expected = np.asarray(nf(a, b))
+        out = pf(_t(a), _t(b))
+        assert out.dtype == expected.dtype, (name, sa, sb, out.dtype, expected.dtype)
+        np.testing.assert_array_equal(np.asarray(out), expected)
+
+
+def test_bool_matmul_is_an_or_of_ands():
+    a = _t(np.array([[True, True], [False, True]]))
+    out = a @ a
+    assert out.dtype == np.bool_
+    assert np.asarray(out).tolist() == [[True, True], [False, True]]
+
 # ---- derivatives --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("sa,sb", GRAD_SHAPES, ids=GRAD_IDS)
 def test_matmul_gradcheck(sa, sb, rng):

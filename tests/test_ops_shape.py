@@ -344,3 +344,83 @@ def test_failed_shape_op_leaves_input_usable():
         pj.reshape(x, (4, 2))
     (g,) = pj.grad(pj.sum(pj.reshape(x, (2, 3)) * 2.0), x)
     np.testing.assert_array_equal(g.numpy(), np.full(6, 2.0))
+
+
+# ---- reshape's order ------------------------------------------------------------------------------
+ORDER_CASES = [((2, 3), (3, 2)), ((2, 3, 4), (4, -1)), ((6,), (2, 3)), ((2, 3), (6,)), ((2, 1, 3), (3, 1, 2)),
+               ((0, 3), (3, 0)), ((), (1, 1)), ((2, 3), (2, 3))]
+
+
+@pytest.mark.parametrize("order", ["C", "F", "A", "c", "f", "a", None])
+@pytest.mark.parametrize("shape, new", ORDER_CASES)
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_reshape_order_values_like_numpy(shape, new, order, layout, rng):
+    a = rng.standard_normal(shape)
+    if layout == "F":
+        a = np.asfortranarray(a)
+    x = _t(a)
+    if layout == "F":  # the same Fortran layout in pyjac: the transpose of a C-contiguous tensor
+        x = pj.transpose(_t(np.ascontiguousarray(a.T)))
+    elif layout == "strided":
+        a = np.repeat(a, 2, axis=-1)[..., ::2] if a.ndim else a
+        x = _t(np.repeat(np.asarray(x), 2, axis=-1))[..., ::2] if a.ndim else x
+    expected = np.reshape(a, new, order=order)
+    for got in (pj.reshape(x, new, order=order), x.reshape(new, order=order)):
+        assert got.shape == expected.shape
+        np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_reshape_method_takes_order_with_separate_sizes():
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(_t(a).reshape(3, 2, order="F").numpy(), a.reshape(3, 2, order="F"))
+
+
+@pytest.mark.parametrize("order", ["F", "A"])
+def test_reshape_order_f_is_differentiable(order, rng):
+    for shape, new in [((2, 3), (3, 2)), ((2, 3, 2), (4, 3))]:
+        a = rng.standard_normal(shape)
+        assert gradcheck(lambda x: pj.reshape(x, new, order=order), [_t(a, True)])
+        assert gradgradcheck(lambda x: pj.reshape(x, new, order=order) ** 2, [_t(a, True)])
+        # forward mode too: J v for one tangent
+        v = rng.standard_normal(shape)
+        _, t = pj.jvp(lambda x: pj.reshape(x, new, order=order), _t(a), _t(v))
+        np.testing.assert_array_equal(t.numpy(), np.reshape(v, new, order=order if order == "F" else "C"))
+
+
+def test_reshape_order_f_makes_views_where_numpy_does():
+    base = _t(np.arange(6.0).reshape(3, 2))
+    fortran = pj.transpose(base)  # (2, 3), Fortran-contiguous
+    for order in ("F", "A"):
+        out = pj.reshape(fortran, (3, 2), order=order)
+        assert np.shares_memory(out.numpy(), base.numpy())
+        np.testing.assert_array_equal(out.numpy(), np.reshape(np.asarray(fortran), (3, 2), order=order))
+    # C-contiguous input in Fortran order: NumPy copies, and so does pyjac
+    c = _t(np.arange(6.0).reshape(2, 3))
+    assert not np.shares_memory(pj.reshape(c, (3, 2), order="F").numpy(), c.numpy())
+
+
+@pytest.mark.parametrize("order, exc, text", [
+    ("K", ValueError, "reshape: order 'K' is not permitted for reshaping"),
+    ("X", ValueError, "reshape: order must be one of 'C', 'F' or 'A', got 'X'"),
+    ("CF", ValueError, "reshape: order must be one of"),
+    (1, TypeError, "reshape: order must be str, not int"),
+])
+def test_reshape_order_errors(order, exc, text):
+    x = pj.ones((2, 3))
+    for f in (lambda: pj.reshape(x, (3, 2), order=order), lambda: x.reshape(3, 2, order=order)):
+        with pytest.raises(exc) as ei:
+            f()
+        assert str(ei.value).startswith(text), str(ei.value)
+
+
+def test_reshape_order_f_errors_name_the_requested_shape():
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape float64 tensor of shape \(2, 3\) into shape \(4, -1\)"):
+        pj.reshape(pj.ones((2, 3)), (4, -1), order="F")
+
+
+def test_concatenate_axis_must_be_one_int_or_none():
+    x = pj.ones((2, 3))
+    for axis in [(), (0, 1), [0]]:
+        with pytest.raises(TypeError, match="concatenate: axis must be an int or None"):
+            pj.concatenate([x, x], axis=axis)
+    assert pj.concatenate([x, x], axis=None).shape == (12,)

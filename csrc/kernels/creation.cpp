@@ -23,7 +23,7 @@ Tensor arange(double start, double stop, double step, DType dtype) {
   if (!(len < 9.2e18))  // also NaN; the cast below would be undefined
     throw ValueError("arange: maximum allowed size exceeded (" + std::to_string(len) + " elements)");
   int64_t n = len > 0 ? int64_t(len) : 0;
-  Tensor out = empty({n}, dtype);
+  Tensor out = empty({n}, dtype, "arange");
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
@@ -34,7 +34,7 @@ Tensor arange(double start, double stop, double step, DType dtype) {
 
 Tensor linspace(double start, double stop, int64_t num, bool endpoint, DType dtype) {
   if (num < 0) throw ValueError("linspace: num must be non-negative, got " + std::to_string(num));
-  Tensor out = empty({num}, dtype);
+  Tensor out = empty({num}, dtype, "linspace");
   const double div = endpoint ? double(num - 1) : double(num);
   const double step = div > 0 ? (stop - start) / div : 0.0;
   dispatch(dtype, [&](auto tag) {
@@ -48,7 +48,7 @@ Tensor linspace(double start, double stop, int64_t num, bool endpoint, DType dty
 
 Tensor eye(int64_t n, int64_t m, int64_t k, DType dtype) {
   if (n < 0 || m < 0) throw ValueError("eye: negative dimensions are not allowed");
-  Tensor out = zeros({n, m}, dtype);
+  Tensor out = naming_allocation_errors("eye", [&] { return zeros({n, m}, dtype); });
   dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = out.data<T>();
@@ -67,7 +67,7 @@ void manual_seed(uint64_t seed) {
 
 template <class Dist>
 static Tensor fill_random(const Shape& shape, DType dtype, Dist dist, const char* op) {
-  Tensor out = empty(shape, dtype);
+  Tensor out = empty(shape, dtype, op);
   std::lock_guard<std::mutex> lock(rng_mutex);
   dispatch_float(dtype, op, [&](auto tag) {
     using T = decltype(tag);

@@ -214,7 +214,7 @@ Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_
   DType common = promote(a_in.dtype(), b_in.dtype());
   if (is_comparison(op)) {
     Tensor a = as_dtype(a_in, common), b = as_dtype(b_in, common);
-    Tensor out = empty(out_shape, DType::Bool);
+    Tensor out = empty(out_shape, DType::Bool, op_name);
     dispatch(common, [&](auto tag) {
       using T = decltype(tag);
       with_compare<T>(op, [&](auto f) { map_binary<bool, T, T>(out, a, b, f); });
@@ -225,7 +225,7 @@ Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
   // NumPy's fast path for a 0-d exponent of 0.5 (see binary_scalar): sqrt, so (-inf) ** 0.5 is NaN.
   if (op == Binary::Pow && b.ndim() == 0 && is_floating(od) && item_as_double(b) == 0.5) return unary(Unary::Sqrt, a);
-  Tensor out = empty(out_shape, od);
+  Tensor out = empty(out_shape, od, op_name);
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {
@@ -273,7 +273,7 @@ Tensor where(const Tensor& cond_in, const Tensor& a_in, const Tensor& b_in) {
   DType od = promote(a_in.dtype(), b_in.dtype());
   Tensor cond = as_dtype(cond_in, DType::Bool);
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
-  Tensor out = empty(shape, od);
+  Tensor out = empty(shape, od, "where");
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     T* o = out.data<T>();

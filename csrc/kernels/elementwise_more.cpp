@@ -81,11 +81,12 @@ T transcendental(MathFn op, T v) {
 }
 
 // NumPy's power_of_ten (multiplied out past 1e8, so rounding matches NumPy's for large decimals).
+// Past about 1e308 it is inf and stays inf: stop there, or decimals=2**40 loops for minutes.
 double power_of_ten(int64_t n) {
   static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
   if (n < 9) return p10[n];
   double r = 1e9;
-  while (n-- > 9) r *= 10.0;
+  while (n-- > 9 && r != HUGE_VAL) r *= 10.0;
   return r;
 }
 
@@ -201,7 +202,7 @@ Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* 
   const DType common = promote(a_in.dtype(), b_in.dtype());
   DType od = op == MathFn2::Arctan2 ? float_result(common) : (common == DType::Bool ? DType::Int64 : common);
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
-  Tensor out = empty(shape, od);
+  Tensor out = empty(shape, od, op_name);
   if (op == MathFn2::Arctan2 && a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
     if (od == DType::Float64) vmath::arctan2(a.data<double>(), b.data<double>(), out.data<double>(), out.numel());
     else vmath::arctan2(a.data<float>(), b.data<float>(), out.data<float>(), out.numel());

@@ -51,6 +51,16 @@ struct Plan {
   bool post_contiguous = false;  // post offsets are 0, 1, 2, ...: rows copy as runs
 };
 
+// The gathered shape: v's dims before the indexed ones, the index shape, v's dims after them.
+Shape gathered_shape(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
+  const int64_t k = int64_t(idx.size());
+  const int64_t post_nd = v.ndim() - pre_nd - k;
+  Shape shape(v.shape().begin(), v.shape().begin() + pre_nd);
+  if (k) shape.insert(shape.end(), idx[0].shape().begin(), idx[0].shape().end());
+  shape.insert(shape.end(), v.shape().end() - post_nd, v.shape().end());
+  return shape;
+}
+
 Plan plan_for(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
   const int64_t k = int64_t(idx.size());
   const int64_t post_nd = v.ndim() - pre_nd - k;
@@ -58,9 +68,7 @@ Plan plan_for(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
   p.pre = block_offsets(v.shape().data(), v.strides().data(), pre_nd);
   p.bidx = index_offsets(v.strides().data() + pre_nd, idx);
   p.post = block_offsets(v.shape().data() + pre_nd + k, v.strides().data() + pre_nd + k, post_nd);
-  p.out_shape.assign(v.shape().begin(), v.shape().begin() + pre_nd);
-  if (k) p.out_shape.insert(p.out_shape.end(), idx[0].shape().begin(), idx[0].shape().end());
-  p.out_shape.insert(p.out_shape.end(), v.shape().end() - post_nd, v.shape().end());
+  p.out_shape = gathered_shape(v, pre_nd, idx);
   p.post_contiguous = true;
   for (size_t q = 0; q < p.post.size() && p.post_contiguous; ++q) p.post_contiguous = p.post[q] == int64_t(q);
   return p;
@@ -69,8 +77,10 @@ Plan plan_for(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
 }  // namespace
 
 Tensor index_gather(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& idx) {
+  // The output first: a (broadcast) v too large to gather from fails there with a message saying
+  // how large, not in the offset tables below, which are no larger than the output.
+  Tensor out = empty(gathered_shape(v, pre_nd, idx), v.dtype());
   Plan p = plan_for(v, pre_nd, idx);
-  Tensor out = empty(p.out_shape, v.dtype());
   dispatch(v.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* src = v.data<T>();

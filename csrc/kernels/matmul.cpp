@@ -81,23 +81,25 @@ void load_blas(const std::string& path) {
 bool blas_loaded() { return dgemm != nullptr; }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  // NumPy's product of bool matrices is bool, an or of ands: count the ands, then test for any.
+  if (a_in.dtype() == DType::Bool && b_in.dtype() == DType::Bool)
+    return cast(matmul(cast(a_in, DType::Int64), cast(b_in, DType::Int64)), DType::Bool);
   const int64_t na = a_in.ndim(), nb = b_in.ndim();
   const int64_t n = a_in.shape()[na - 2], k = a_in.shape()[na - 1], m = b_in.shape()[nb - 1];
   Shape a_batch(a_in.shape().begin(), a_in.shape().end() - 2);
   Shape b_batch(b_in.shape().begin(), b_in.shape().end() - 2);
   Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");
-  DType dt = promote(a_in.dtype(), b_in.dtype());
-  if (dt == DType::Bool) dt = DType::Int64;
+  const DType dt = promote(a_in.dtype(), b_in.dtype());
   Tensor a = a_in.dtype() == dt ? a_in : cast(a_in, dt);
   Tensor b = b_in.dtype() == dt ? b_in : cast(b_in, dt);
 
   Shape out_shape = batch;
   out_shape.push_back(n);
   out_shape.push_back(m);
-  Tensor out = empty(out_shape, dt);
+  Tensor out = empty(out_shape, dt, "matmul");
   const int64_t batch_n = numel(batch);
   if (out.numel() == 0) return out;
-  if (k == 0) return zeros(out_shape, dt);
+  if (k == 0) return naming_allocation_errors("matmul", [&] { return zeros(out_shape, dt); });
 
   auto views = [&](Tensor& t) {
     const int64_t d = t.ndim();
@@ -152,7 +154,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
         }
         Tensor wide_b = contiguous(b.view_as_strided(ps, pst, b->offset));  // (k, B..., m)
         const int64_t cols = b_count * m;
-        Tensor wide_c = empty({n, cols}, dt);
+        Tensor wide_c = empty({n, cols}, dt, "matmul");
         MatrixView wb{true, NoTrans, std::max<int64_t>(cols, 1)};
         gemm<T>(n, cols, k, pa, va, as0, as1, wide_b.data<T>(), wb, cols, 1, wide_c.data<T>());
         // wide_c[i, beta * m + j] -> out[beta, i, j]

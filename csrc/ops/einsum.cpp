@@ -50,7 +50,13 @@ Labels parse_term(const std::string& term, int64_t ndim, int64_t ellipsis_dims, 
     } else if (c >= 'a' && c <= 'z') {
       (seen ? letters_after : letters_before).push_back(26 + (c - 'a'));
     } else {
-      throw err(which + " has an invalid subscript character '" + std::string(1, c) + "'");
+      // A non-ASCII character is several bytes in UTF-8: name all of them, never a lone byte
+      // (which would not even decode into the Python message).
+      size_t len = 1;
+      if (static_cast<unsigned char>(c) >= 0x80)
+        while (i + len < term.size() && (static_cast<unsigned char>(term[i + len]) & 0xC0) == 0x80) ++len;
+      throw err(which + " has an invalid subscript character '" + term.substr(i, len) +
+                "' (subscripts are the ASCII letters a-z and A-Z)");
     }
   }
   *has_ellipsis = seen;
@@ -254,6 +260,10 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
     cur = contract(cur, cur_labels, xs[i], labels[i], needed_later, size);
   }
   cur = sum_out(cur, cur_labels, [&](int id) { return has(out, id); });
+  // Bool operands give bool, as NumPy (sums are ors): the sums above counted in int64.
+  bool all_bool = true;
+  for (auto& t : operands) all_bool &= t.dtype() == DType::Bool;
+  if (all_bool && cur.dtype() != DType::Bool) cur = astype(cur, DType::Bool);
   return permuted(cur, cur_labels, out);
 }
 

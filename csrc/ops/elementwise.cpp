@@ -19,8 +19,10 @@ Tensor unary_op(const Tensor& x, Unary k, Save save, const OpSpec& spec) {
   return record_unary(kernels::unary(k, x), x, save, spec);
 }
 
-Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, bool save_inputs, bool save_output, const OpSpec& spec) {
-  return record_binary(kernels::binary(k, a, b, spec.name), a, b, save_inputs, save_output, spec);
+// `op` names the op in forward errors (a shape mismatch): NumPy's name, not the node's.
+Tensor binary_op(const Tensor& a, const Tensor& b, Binary k, const char* op, bool save_inputs, bool save_output,
+                 const OpSpec& spec) {
+  return record_binary(kernels::binary(k, a, b, op), a, b, save_inputs, save_output, spec);
 }
 
 // NumPy 2 raises for a Python int that its integer operand's dtype can't hold.
@@ -80,10 +82,25 @@ Tensor max_share(const Tensor& a, const Tensor& b, Binary wins) {
   return kernels::where(any_nan, constant(NAN, d), share);
 }
 
-// log a where a != 0, else 0: the factor of d(a**b)/db, kept finite (and with a finite
-// derivative) where a == 0, where the term is taken as 0.
-Tensor safe_log(const Tensor& a) {
-  return log(where(eq(a, constant(0, a.dtype())), constant(1, float_result(a.dtype())), a));
+// Elementwise p and q, for bool masks.
+Tensor both(const Tensor& p, const Tensor& q) { return kernels::binary(Binary::Mul, p, q, "power"); }
+
+// pow's partial derivatives, with torch's values where the formulas meet 0 * inf at a == 0:
+//   d(a**b)/da = b a**(b-1), 0 where a == 0 and b == 0 (a**0 is 1 for every a);
+//   d(a**b)/db = a**b log a, 0 where a == 0 and b >= 0 (0**b is constant there; for b < 0 it
+//   stays inf * -inf = -inf, as torch).
+// So x**x has derivative 0 at 0. Where a point is masked, a is first replaced by 1 (and the base
+// factor's result masked again), so that the rules' own derivatives never meet 0 * inf either:
+// every derivative of a masked value is 0, and second derivatives stay finite.
+Tensor pow_base_factor(const Tensor& a, const Tensor& b) {
+  const DType d = float_result(promote(a.dtype(), b.dtype()));
+  const Tensor masked = both(eq(a, Scalar{0, false}), eq(b, Scalar{0, false}));
+  const Tensor safe_a = where(masked, constant(1, d), a);
+  return where(masked, constant(0, d), b * pow(safe_a, b - 1.0));
+}
+Tensor pow_exponent_factor(const Tensor& a, const Tensor& b, const Tensor& out) {
+  const Tensor masked = both(eq(a, Scalar{0, false}), ge(b, Scalar{0, false}));
+  return out * log(where(masked, constant(1, float_result(a.dtype())), a));
 }
 
 
@@ -98,32 +115,34 @@ Tensor add(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"AddBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, g))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, n.lift(1, t[1]))))};
-  return binary_op(a, b, Binary::Add, false, false, spec);
+  return binary_op(a, b, Binary::Add, "add", false, false, spec);
 }
 Tensor sub(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"SubBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, g)), IF_NEEDED(1, reduce_to(n, 1, -g))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, -n.lift(1, t[1]))))};
-  return binary_op(a, b, Binary::Sub, false, false, spec);
+  return binary_op(a, b, Binary::Sub, "subtract", false, false, spec);
 }
 Tensor mul(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MulBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, times_cotangent(g, B))), IF_NEEDED(1, reduce_to(n, 1, times_cotangent(g, A)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, n.lift(1, t[1]) * A)))};
-  return binary_op(a, b, Binary::Mul, true, false, spec);
+  return binary_op(a, b, Binary::Mul, "multiply", true, false, spec);
 }
 Tensor div(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"DivBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, g / B)), IF_NEEDED(1, reduce_to(n, 1, -(g * OUT) / B))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) / B), IF_TANGENT(1, -(n.lift(1, t[1]) * OUT) / B)))};
-  return binary_op(a, b, Binary::Div, true, true, spec);
+  return binary_op(a, b, Binary::Div, "divide", true, true, spec);
 }
-// d/db a**b = a**b log a, taken as 0 where a == 0.
+// d/da a**b = b a**(b-1), d/db a**b = a**b log a, with torch's values at a == 0 (see pow_base_factor).
 Tensor pow(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"PowBackward",
-      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B * pow(A, B - 1.0))), IF_NEEDED(1, reduce_to(n, 1, g * OUT * safe_log(A)))}),
-      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B * pow(A, B - 1.0)), IF_TANGENT(1, n.lift(1, t[1]) * OUT * safe_log(A))))};
-  return binary_op(a, b, Binary::Pow, true, true, spec);
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * pow_base_factor(A, B))),
+            IF_NEEDED(1, reduce_to(n, 1, g * pow_exponent_factor(A, B, OUT)))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * pow_base_factor(A, B)),
+               IF_TANGENT(1, n.lift(1, t[1]) * pow_exponent_factor(A, B, OUT))))};
+  return binary_op(a, b, Binary::Pow, "power", true, true, spec);
 }
 Tensor maximum(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MaximumBackward",
@@ -131,7 +150,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
             IF_NEEDED(1, reduce_to(n, 1, g * max_share(B, A, Binary::Gt)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * max_share(A, B, Binary::Gt)),
                IF_TANGENT(1, n.lift(1, t[1]) * max_share(B, A, Binary::Gt))))};
-  return binary_op(a, b, Binary::Maximum, true, false, spec);
+  return binary_op(a, b, Binary::Maximum, "maximum", true, false, spec);
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MinimumBackward",
@@ -139,7 +158,7 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
             IF_NEEDED(1, reduce_to(n, 1, g * max_share(B, A, Binary::Lt)))}),
       JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * max_share(A, B, Binary::Lt)),
                IF_TANGENT(1, n.lift(1, t[1]) * max_share(B, A, Binary::Lt))))};
-  return binary_op(a, b, Binary::Minimum, true, false, spec);
+  return binary_op(a, b, Binary::Minimum, "minimum", true, false, spec);
 }
 
 // ---- with a Python number (s = n.s0) --------------------------------------------------------------
@@ -173,8 +192,15 @@ Tensor pow(const Tensor& a, const Scalar& s) {
       JVP(n.s0 == 0 ? zeros_like(t[0]) : t[0] * (n.s0 * pow(A, Scalar{n.s0 - 1, false})))};
   return scalar_op(a, s, Binary::Pow, false, Save::Input, spec);
 }
+// d/db s**b = s**b log s. For s == 0, as pow's exponent factor: 0 where b >= 0 (there 0**b is 0
+// or 1, finite), -inf where b < 0 (0**b is inf there); a NaN stays NaN (OUT * 0).
+Tensor rpow_factor(OpNode& n) {
+  if (n.s0 != 0) return n.output() * std::log(n.s0);
+  const Tensor out = n.output();
+  return where(eq(out, Scalar{HUGE_VAL, false}), constant(-HUGE_VAL, out.dtype()), out * 0.0);
+}
 Tensor rpow(const Scalar& s, const Tensor& a) {
-  static const OpSpec spec{"RpowBackward", RULE({g * OUT * std::log(n.s0)}), JVP(t[0] * OUT * std::log(n.s0))};
+  static const OpSpec spec{"RpowBackward", RULE({g * rpow_factor(n)}), JVP(t[0] * rpow_factor(n))};
   return scalar_op(a, s, Binary::Pow, true, Save::Output, spec);
 }
 
@@ -257,14 +283,14 @@ Tensor tanh_backward(const Tensor& g, const Tensor& y) {
   static const OpSpec spec{"TanhBackwardBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, tanh_backward(g, B))), IF_NEEDED(1, reduce_to(n, 1, -2.0 * (g * A * B)))}),
       JVP(plus(IF_TANGENT(0, tanh_backward(n.lift(0, t[0]), B)), IF_TANGENT(1, -2.0 * (n.lift(1, t[1]) * A * B))))};
-  return binary_op(g, y, Binary::TanhGrad, true, false, spec);
+  return binary_op(g, y, Binary::TanhGrad, "tanh_backward", true, false, spec);
 }
 Tensor sigmoid_backward(const Tensor& g, const Tensor& y) {
   static const OpSpec spec{"SigmoidBackwardBackward",
       RULE({IF_NEEDED(0, reduce_to(n, 0, sigmoid_backward(g, B))), IF_NEEDED(1, reduce_to(n, 1, g * A * (1.0 - 2.0 * B)))}),
       JVP(plus(IF_TANGENT(0, sigmoid_backward(n.lift(0, t[0]), B)),
                IF_TANGENT(1, n.lift(1, t[1]) * A * (1.0 - 2.0 * B))))};
-  return binary_op(g, y, Binary::SigmoidGrad, true, false, spec);
+  return binary_op(g, y, Binary::SigmoidGrad, "sigmoid_backward", true, false, spec);
 }
 // Subgradients at 0 are 0 (relu, abs): the derivative is the constant step / sign of x.
 UNARY_OP(relu, Relu, Input, kernels::unary(Unary::Step, X))

@@ -67,14 +67,28 @@ Tensor round(const Tensor& x, int64_t decimals) {
   return out;
 }
 
+namespace {
+
+// 1 / (y^2 + x^2), taken as 0 at the origin, where arctan2 is not differentiable: both partial
+// derivatives are then 0 there, torch's convention. The origin is replaced by 1 before dividing
+// and the result masked after, so the rule's own derivatives are 0 there too (never 0 * inf).
+Tensor inverse_squared_radius(const Tensor& y, const Tensor& x) {
+  const DType d = float_result(promote(y.dtype(), x.dtype()));
+  const Tensor origin = kernels::binary(kernels::Binary::Mul, eq(y, Scalar{0, false}), eq(x, Scalar{0, false}), "arctan2");
+  const Tensor squared_radius = square(y) + square(x);
+  return where(origin, scalar_tensor(0, d), 1.0 / where(origin, scalar_tensor(1, d), squared_radius));
+}
+
+}  // namespace
+
 #define A n.saved.at(0)
 #define B n.saved.at(1)
-// d/dy arctan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2) (NaN at the origin, as torch).
+// d/dy arctan2(y, x) = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2); both 0 at the origin (torch).
 Tensor arctan2(const Tensor& y, const Tensor& x) {
   static const OpSpec spec{"Arctan2Backward",
-      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B / (square(A) + square(B)))),
-            IF_NEEDED(1, reduce_to(n, 1, -(g * A) / (square(A) + square(B))))}),
-      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, -(n.lift(1, t[1]) * A))) / (square(A) + square(B)))};
+      RULE({IF_NEEDED(0, reduce_to(n, 0, g * B * inverse_squared_radius(A, B))),
+            IF_NEEDED(1, reduce_to(n, 1, -(g * A) * inverse_squared_radius(A, B)))}),
+      JVP(plus(IF_TANGENT(0, n.lift(0, t[0]) * B), IF_TANGENT(1, -(n.lift(1, t[1]) * A))) * inverse_squared_radius(A, B))};
   return math_op2(y, x, MathFn2::Arctan2, "arctan2", spec);
 }
 

@@ -295,7 +295,7 @@ IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bo
 }  // namespace
 
 Tensor getitem_advanced(const Tensor& x, const std::vector<IndexItem>& index) {
-  return adv_gather(x, build_plan(x.shape(), index, false));
+  return naming_allocation_errors("index", [&] { return adv_gather(x, build_plan(x.shape(), index, false)); });
 }
 
 Tensor index_put(const Tensor& x, const std::vector<IndexItem>& index, const Tensor& values_in) {

@@ -60,12 +60,16 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 // `a` and the second-to-last of `b`.
 Tensor dot(const Tensor& a, const Tensor& b) {
   if (a.ndim() == 0 || b.ndim() == 0) return mul(a, b);
+  // Checked here, not left to matmul, so that the message names dot.
+  const int64_t k = a.shape().back();
+  const int64_t kb_dim = b.ndim() == 1 ? 0 : b.ndim() - 2;
+  const int64_t kb = b.shape()[kb_dim];
+  if (k != kb)
+    throw ValueError("dot: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " not aligned: " +
+                     std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) + ") != " + std::to_string(kb) +
+                     " (dim " + std::to_string(kb_dim) + ")");
   if (b.ndim() <= 2 && a.ndim() <= 2) return matmul(a, b);
   if (b.ndim() == 1) return matmul(a, b);
-  const int64_t k = a.shape().back();
-  const int64_t kb = b.shape()[b.ndim() - 2];
-  if (k != kb)
-    throw ValueError("dot: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " are not aligned");
   // Move b's contracted axis to the front, flatten the rest, one matrix product, reshape back.
   std::vector<int64_t> perm{b.ndim() - 2};
   for (int64_t d = 0; d < b.ndim(); ++d)

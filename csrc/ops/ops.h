@@ -108,6 +108,10 @@ Tensor dot(const Tensor& a, const Tensor& b);
 Tensor alias(const Tensor& x);  // same data and shape, a new node in the graph
 Tensor copy(const Tensor& x);   // same values in new memory
 Tensor reshape(const Tensor& x, const Shape& shape);  // one entry may be -1
+// NumPy's `order`: C reads and writes the last index fastest, F the first; A is F when x is
+// Fortran-contiguous (and not C-contiguous), else C.
+enum class IndexOrder { C, F, A };
+Tensor reshape(const Tensor& x, const Shape& shape, IndexOrder order);
 Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& perm);
 Tensor swap_last_two(const Tensor& x);
 Tensor broadcast_to(const Tensor& x, const Shape& shape);

@@ -1,5 +1,7 @@
 #include "ops/record.h"
 
+#include <cctype>
+
 namespace pyjac {
 
 TensorList OpNode::apply(TensorList&& grads, Needs needs) {
@@ -47,9 +49,38 @@ void SavedVersions::check(const char* node, const TensorList& saved, const Tenso
   }
 }
 
-void throw_stale_view(const char* op, const Tensor& t) {
+namespace {
+
+// The op a node name belongs to, as Python calls it, for errors raised while the op runs
+// forward: "BroadcastToBackward" -> "broadcast_to", "RsubBackward" -> "subtract".
+std::string forward_op_name(const std::string& node) {
+  std::string base = node;
+  const std::string suffix = "Backward";
+  if (base.size() > suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0)
+    base.resize(base.size() - suffix.size());
+  static const std::pair<const char*, const char*> numpy_names[] = {
+      {"Sub", "subtract"}, {"Rsub", "subtract"}, {"Mul", "multiply"}, {"Div", "divide"}, {"Rdiv", "divide"},
+      {"Pow", "power"},    {"Rpow", "power"},    {"Neg", "negative"}};
+  for (auto [short_name, name] : numpy_names)
+    if (base == short_name) return name;
+  std::string out;
+  for (size_t i = 0; i < base.size(); ++i) {
+    const char c = base[i];
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      if (i > 0) out += '_';
+      out += char(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void throw_stale_view(const char* node, const Tensor& t) {
   throw std::runtime_error(
-      std::string(op) + ": an input (a view, " + describe(t) +
+      forward_op_name(node) + ": an input (a view, " + describe(t) +
       ") was taken from a tensor before an in-place operation changed that tensor's autograd history, so it still "
       "describes the old history (pyjac does not replay views onto the new one). Take the view again after the "
       "in-place operation.");

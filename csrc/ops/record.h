@@ -101,9 +101,10 @@ bool any_requires_grad(const Tensor& t, const Ts&... rest) {
 }
 // A view made before an in-place op gave its base a new autograd history still points at the
 // old history (pyjac has no PyTorch-style view replay), so using it would give wrong derivatives.
-[[noreturn]] void throw_stale_view(const char* op, const Tensor& t);
-inline void check_not_stale(const char* op, const Tensor& t) {
-  if (t->is_view && t->view_rebases != t->storage->rebases) throw_stale_view(op, t);
+// `node` is the recording node's name; the error names the forward op it belongs to.
+[[noreturn]] void throw_stale_view(const char* node, const Tensor& t);
+inline void check_not_stale(const char* node, const Tensor& t) {
+  if (t->is_view && t->view_rebases != t->storage->rebases) throw_stale_view(node, t);
 }
 
 inline bool any_tangent() { return false; }

@@ -107,7 +107,10 @@ Tensor copy(const Tensor& x) {
 }
 
 // ---- reshape ------------------------------------------------------------------------------
-Tensor reshape(const Tensor& x, const Shape& shape_in) {
+namespace {
+
+// shape_in with its -1 worked out, checked against x's element count.
+Shape resolved_shape(const Tensor& x, const Shape& shape_in) {
   Shape shape = shape_in;
   int64_t known = 1, infer = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -128,6 +131,26 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
   }
   if (numel(shape) != x.numel())
     throw ValueError("reshape: cannot reshape " + describe(x) + " into shape " + shape_str(shape_in));
+  return shape;
+}
+
+// NumPy's F_CONTIGUOUS without C_CONTIGUOUS: first index fastest in memory, and not also laid out
+// the other way (as 1-d tensors and those with at most one dim above 1 are).
+bool fortran_order_only(const Tensor& x) {
+  if (x.is_contiguous()) return false;
+  int64_t expected = 1;
+  for (int64_t d = 0; d < x.ndim(); ++d) {
+    if (x.shape()[d] == 1) continue;
+    if (x.strides()[d] != expected) return false;
+    expected *= x.shape()[d];
+  }
+  return true;
+}
+
+}  // namespace
+
+Tensor reshape(const Tensor& x, const Shape& shape_in) {
+  const Shape shape = resolved_shape(x, shape_in);
   if (shape == x.shape()) return x;
   static const OpSpec spec{"ReshapeBackward", RULE({reshape(g, with_batch_of(g, n.out_ndim, n.shapes[0]))}),
                            JVP(reshape(t[0], with_batch_of(t[0], int64_t(n.shapes[0].size()), n.shapes[1])))};
@@ -135,6 +158,17 @@ Tensor reshape(const Tensor& x, const Shape& shape_in) {
     return record_view(x, x.view_as_strided(shape, *strides, x->offset), spec);
   Tensor base = kernels::contiguous(x);
   return record_view(x, base.view_as_strided(shape, contiguous_strides(shape), base->offset), spec);
+}
+
+// Fortran order is C order on the reversed axes: read x.T in C order into the reversed shape and
+// transpose back. Built from transpose and reshape, it stays differentiable and is a view where
+// those are (x Fortran-contiguous, as NumPy).
+Tensor reshape(const Tensor& x, const Shape& shape_in, IndexOrder order) {
+  if (order == IndexOrder::A) order = fortran_order_only(x) ? IndexOrder::F : IndexOrder::C;
+  if (order == IndexOrder::C) return reshape(x, shape_in);
+  Shape reversed = resolved_shape(x, shape_in);
+  std::reverse(reversed.begin(), reversed.end());
+  return transpose(reshape(transpose(x, std::nullopt), reversed), std::nullopt);
 }
 
 Tensor squeeze(const Tensor& x, const Axes& axes) {

@@ -98,7 +98,17 @@ std::vector<int64_t> split_points(const Tensor& x, const SplitSpec& spec, int64_
     throw ValueError(std::string(op) + ": array split does not result in an equal division: axis " + std::to_string(ax) +
                      " of " + describe(x) + " into " + std::to_string(sections) + " sections");
   const int64_t each = n / sections, extras = n % sections;
+  // An absurd count (2**41) fails here at once, not after eating memory: each section is a split
+  // point and a tensor, and what can't fit the allocation cap is refused before asking for it.
+  const AllocationError too_many("cannot make " + std::to_string(sections) + " sections: not enough memory for them");
+  constexpr int64_t section_bytes = int64_t(sizeof(int64_t) + sizeof(TensorImpl));
+  if (sections >= kMaxAllocationBytes / section_bytes) throw too_many.for_op(op);
   std::vector<int64_t> points;
+  try {
+    points.reserve(size_t(sections - 1));
+  } catch (const std::bad_alloc&) {
+    throw too_many.for_op(op);
+  }
   int64_t at = 0;
   for (int64_t i = 0; i + 1 < sections; ++i) points.push_back(at += each + (i < extras ? 1 : 0));
   return points;
@@ -294,6 +304,7 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
 }
 
 Tensor trace(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
+  if (x.ndim() < 2) throw ValueError("trace: input must be at least 2-d, got " + describe(x));
   return sum(diagonal(x, offset, axis1, axis2), std::vector<int64_t>{-1}, false);
 }
 

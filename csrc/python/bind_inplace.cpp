@@ -25,7 +25,7 @@ Tensor operand_for(const Tensor& self, py::handle other) {
 
 Scalar number(py::handle h, const char* op, const char* what) {
   Scalar s;
-  if (!as_scalar(h, s)) throw TypeError(std::string(op) + ": " + what + " must be a number");
+  if (!as_number(h, s)) throw TypeError(std::string(op) + ": " + what + " must be a number");
   return s;
 }
 

@@ -12,23 +12,50 @@ namespace {
 std::optional<double> optional_number(py::handle h, const char* op) {
   if (h.is_none()) return std::nullopt;
   Scalar s;
-  if (!as_scalar(h, s)) throw TypeError(std::string(op) + ": expected a number or None");
+  if (!as_number(h, s)) throw TypeError(std::string(op) + ": expected a number or None");
   return s.value;
 }
 
 Tensor clip_any(const Tensor& x, py::handle lo, py::handle hi) {
   Scalar s;
-  bool lo_num = lo.is_none() || as_scalar(lo, s);
-  bool hi_num = hi.is_none() || as_scalar(hi, s);
+  bool lo_num = lo.is_none() || as_number(lo, s);
+  bool hi_num = hi.is_none() || as_number(hi, s);
   if (lo_num && hi_num) {
+    // Number bounds keep clip's own rule (gradient 1 up to and including the bounds). A NumPy
+    // scalar bound is not weak, though: its dtype joins the result's as in NumPy 2 (float32 x
+    // clipped to np.float64 bounds is float64), so x is cast to that first.
+    DType d = x.dtype();
+    for (py::handle bound : {lo, hi})
+      if (!bound.is_none() && !as_scalar(bound, s)) d = promote(d, as_tensor(bound).dtype());
+    const Tensor xd = d == x.dtype() ? x : astype(x, d);
     auto lo_v = optional_number(lo, "clip"), hi_v = optional_number(hi, "clip");
-    return without_gil_if_large(x.numel(), [&] { return clip(x, lo_v, hi_v); });
+    return without_gil_if_large(x.numel(), [&] { return clip(xd, lo_v, hi_v); });
   }
-  // Tensor bounds: clip is max-then-min, each differentiable in the bounds too.
+  // Tensor bounds: clip is max-then-min, each differentiable in the bounds too. The shapes are
+  // checked here first so that a mismatch is reported as clip's, not maximum's.
+  const Tensor lo_t = lo.is_none() ? Tensor() : as_operands(py::cast(x), lo).second;
+  const Tensor hi_t = hi.is_none() ? Tensor() : as_operands(py::cast(x), hi).second;
+  Shape shape = x.shape();
+  for (const Tensor* bound : {&lo_t, &hi_t})
+    if (bound->defined()) shape = broadcast_shapes(shape, bound->shape(), "clip");
   Tensor r = x;
-  if (!lo.is_none()) r = maximum(r, as_operands(py::cast(x), lo).second);
-  if (!hi.is_none()) r = minimum(r, as_operands(py::cast(x), hi).second);
+  if (lo_t.defined()) r = maximum(r, lo_t);
+  if (hi_t.defined()) r = minimum(r, hi_t);
   return r;
+}
+
+// NumPy's order argument of reshape: 'C', 'F' or 'A' in either case; None means 'C'.
+IndexOrder parse_index_order(py::handle order, const char* op) {
+  if (order.is_none()) return IndexOrder::C;
+  if (!py::isinstance<py::str>(order))
+    throw TypeError(std::string(op) + ": order must be str, not " + std::string(py::str(py::type::of(order).attr("__name__"))));
+  const std::string s = order.cast<std::string>();
+  if (s == "C" || s == "c") return IndexOrder::C;
+  if (s == "F" || s == "f") return IndexOrder::F;
+  if (s == "A" || s == "a") return IndexOrder::A;
+  if (s == "K" || s == "k") throw ValueError(std::string(op) + ": order 'K' is not permitted for reshaping");
+  throw ValueError(std::string(op) + ": order must be one of 'C', 'F' or 'A', got " +
+                   std::string(py::repr(order)));
 }
 
 int64_t total_numel(const TensorList& ts) {
@@ -124,11 +151,12 @@ void bind_ops(py::module_& m) {
     return without_gil_if_large(x.numel(), [&] { return norm(x, o, axes, keepdims); });
   }, py::arg("x"), py::arg("ord") = py::none(), py::arg("axis") = py::none(), py::arg("keepdims") = false);
 
-  m.def("reshape", [](const Tensor& x, py::handle shape) {
+  m.def("reshape", [](const Tensor& x, py::handle shape, py::handle order) {
     Shape s = parse_shape(shape, "reshape");
-    return without_gil_if_large(x.numel(), [&] { return reshape(x, s); });
+    const IndexOrder o = parse_index_order(order, "reshape");
+    return without_gil_if_large(x.numel(), [&] { return reshape(x, s, o); });
   },
-        py::arg("x"), py::arg("shape"));
+        py::arg("x"), py::arg("shape"), py::arg("order") = "C");
   m.def("transpose", [](const Tensor& x, py::handle axes) {
     if (axes.is_none()) return transpose(x, std::nullopt);
     return transpose(x, required_axes(axes, "transpose", "axes"));
@@ -143,23 +171,26 @@ void bind_ops(py::module_& m) {
   m.def("concatenate", [](py::handle xs, py::handle axis) {
     const std::optional<int64_t> ax = parse_single_axis(axis, "concatenate");
     TensorList ts = as_tensor_list(xs, "concatenate");
-    return without_gil_if_large(total_numel(ts), [&] { return concatenate(ts, ax); });
+    return without_gil_if_large(total_numel(ts), [&] { return naming_allocation_errors("concatenate", [&] { return concatenate(ts, ax); }); });
   }, py::arg("arrays"), py::arg("axis") = 0);
   m.def("stack", [](py::handle xs, int64_t axis) {
     TensorList ts = as_tensor_list(xs, "stack");
-    return without_gil_if_large(total_numel(ts), [&] { return stack(ts, axis); });
+    return without_gil_if_large(total_numel(ts), [&] { return naming_allocation_errors("stack", [&] { return stack(ts, axis); }); });
   },
         py::arg("arrays"), py::arg("axis") = 0);
 
   // ---- creation -------------------------------------------------------------------------------
   m.def("from_object", &tensor_from_object);
-  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype)); });
+  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype), "empty"); });
   // A Python int fills an int64 tensor exactly (beyond int64: OverflowError, as NumPy).
-  m.def("full", [](py::handle shape, py::handle value, py::handle dtype) {
+  // `op` is the Python function that asked (zeros, ones, full), for error messages.
+  m.def("full", [](py::handle shape, py::handle value, py::handle dtype, const std::string& op) {
     Scalar v;
-    if (!as_scalar(value, v)) v = {py::cast<double>(value), false};
-    return full(parse_shape(shape, "full"), v, parse_dtype(dtype));
-  });
+    if (!as_number(value, v)) v = {py::cast<double>(value), false};
+    const Shape s = parse_shape(shape, op.c_str());
+    const DType d = parse_dtype(dtype);
+    return naming_allocation_errors(op.c_str(), [&] { return full(s, v, d); });
+  }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("op") = "full");
   m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
   m.def("linspace", [](double a, double b, int64_t num, bool endpoint, py::handle dtype) {
     return kernels::linspace(a, b, num, endpoint, parse_dtype(dtype));
@@ -168,7 +199,9 @@ void bind_ops(py::module_& m) {
   m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
   m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
-  m.def("copy", [](const Tensor& x) { return without_gil_if_large(x.numel(), [&] { return copy(x); }); }, py::arg("x"));
+  m.def("copy", [](const Tensor& x) {
+    return without_gil_if_large(x.numel(), [&] { return naming_allocation_errors("copy", [&] { return copy(x); }); });
+  }, py::arg("x"));
 
   // ---- neural-network activations and softmax (ops/activations.cpp) ----------------------------
   PYJAC_UNARY(erf);
@@ -249,10 +282,15 @@ void bind_ops_more(py::module_& m) {
   }, py::arg("ary"), py::arg("indices_or_sections"), py::arg("axis") = 0);
   m.def("flip", [](const Tensor& x, py::handle axis) { return flip(x, parse_axes(axis, "flip")); },
         py::arg("m"), py::arg("axis") = py::none());
-  m.def("tile", [](const Tensor& x, py::handle reps) { return tile(x, parse_shape(reps, "tile")); },
+  m.def("tile", [](const Tensor& x, py::handle reps) {
+    const Shape r = parse_shape(reps, "tile");
+    return naming_allocation_errors("tile", [&] { return tile(x, r); });
+  },
         py::arg("A"), py::arg("reps"));
   m.def("repeat", [](const Tensor& x, py::handle repeats, py::handle axis) {
-    return repeat(x, int_list(repeats, "repeat", "repeats"), optional_axis(axis, "repeat"));
+    const std::vector<int64_t> counts = int_list(repeats, "repeat", "repeats");
+    const std::optional<int64_t> ax = optional_axis(axis, "repeat");
+    return naming_allocation_errors("repeat", [&] { return repeat(x, counts, ax); });
   }, py::arg("a"), py::arg("repeats"), py::arg("axis") = py::none());
   m.def("pad", [](const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& widths, const std::string& mode,
                   const std::vector<std::pair<double, double>>& values) {
@@ -265,7 +303,7 @@ void bind_ops_more(py::module_& m) {
     else throw ValueError("pad: mode '" + mode + "' is not supported (constant, edge, reflect, symmetric, wrap)");
     spec.widths = widths;
     spec.constant_values = values;
-    return pad(x, spec);
+    return naming_allocation_errors("pad", [&] { return pad(x, spec); });
   }, py::arg("array"), py::arg("pad_width"), py::arg("mode"), py::arg("constant_values"));
   m.def("moveaxis", [](const Tensor& x, py::handle source, py::handle destination) {
     return moveaxis(x, required_axes(source, "moveaxis", "source"), required_axes(destination, "moveaxis", "destination"));
@@ -284,10 +322,12 @@ void bind_ops_more(py::module_& m) {
   PYJAC_BINARY(inner, inner);
   PYJAC_BINARY(kron, kron);
   m.def("take", [](const Tensor& a, const Tensor& indices, py::handle axis) {
-    return take(a, indices, optional_axis(axis, "take"));
+    const std::optional<int64_t> ax = optional_axis(axis, "take");
+    return naming_allocation_errors("take", [&] { return take(a, indices, ax); });
   }, py::arg("a"), py::arg("indices"), py::arg("axis") = py::none());
   m.def("take_along_axis", [](const Tensor& a, const Tensor& indices, py::handle axis) {
-    return take_along_axis(a, indices, optional_axis(axis, "take_along_axis"));
+    const std::optional<int64_t> ax = optional_axis(axis, "take_along_axis");
+    return naming_allocation_errors("take_along_axis", [&] { return take_along_axis(a, indices, ax); });
   }, py::arg("arr"), py::arg("indices"), py::arg("axis"));
   m.def("index_put", [](const Tensor& x, py::handle index, py::handle values) {
     return index_put(x, parse_index(index), as_tensor(values));
@@ -295,7 +335,7 @@ void bind_ops_more(py::module_& m) {
   m.def("einsum", [](const std::string& subscripts, py::args operands) {
     TensorList xs;
     for (auto h : operands) xs.push_back(as_tensor(h));
-    return einsum(subscripts, xs);
+    return naming_allocation_errors("einsum", [&] { return einsum(subscripts, xs); });
   }, py::arg("subscripts"));
 
   // ==== breadth (h1): more elementwise functions, reductions and scans ==========================

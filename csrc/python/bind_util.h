@@ -39,7 +39,8 @@ void bind_anomaly(py::module_& m);
       #name,                                                                                         \
       [](py::handle a, py::handle b) {                                                               \
         auto [x, y] = as_operands(a, b);                                                             \
-        return without_gil_if_large(std::max(x.numel(), y.numel()), [&] { return fn(x, y); });      \
+        return without_gil_if_large(std::max(x.numel(), y.numel()),                                 \
+                                    [&] { return naming_allocation_errors(#name, [&] { return fn(x, y); }); }); \
       },                                                                                             \
       py::arg("a"), py::arg("b"))
 

@@ -35,6 +35,21 @@ int64_t to_int64(py::handle h, const char* what) {
   return v;
 }
 
+// pyjac has no uint64: a uint64 array becomes int64, which holds its values up to 2**63 - 1 bit for
+// bit. A larger value would wrap around to a negative number, so it raises instead.
+Tensor tensor_from_uint64(const py::array& arr_in) {
+  auto arr = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>::ensure(arr_in);
+  if (!arr) throw py::error_already_set();
+  const uint64_t* data = arr.data();
+  for (py::ssize_t i = 0; i < arr.size(); ++i)
+    if (data[i] > uint64_t(INT64_MAX))
+      throw std::overflow_error("cannot make a tensor: the uint64 value " + std::to_string(data[i]) +
+                                " is out of bounds for int64, pyjac's integer dtype (it has no uint64)");
+  Tensor t = empty(Shape(arr.shape(), arr.shape() + arr.ndim()), DType::Int64);
+  if (t.numel()) std::memcpy(t.raw_data(), data, size_t(t.numel()) * sizeof(uint64_t));
+  return t;
+}
+
 }  // namespace
 
 DType parse_dtype(py::handle dtype) {
@@ -63,6 +78,7 @@ Tensor tensor_from_array(const py::array& arr_in) {
     throw TypeError("cannot make a tensor from an array of dtype " + std::string(py::str(dt)) +
                     ": pyjac tensors hold float32, float64, int64 or bool numbers");
   if (kind == 'f' && dt.itemsize() > 8) d = DType::Float64;
+  if (kind == 'u' && dt.itemsize() == 8) return tensor_from_uint64(arr_in);
   // np.asarray, not np.ascontiguousarray: the latter turns 0-d arrays into 1-d ones.
   py::array arr = py::array::ensure(numpy().attr("asarray")(arr_in, py::dtype(dtype_name(d)), py::arg("order") = "C"));
   Shape shape(arr.shape(), arr.shape() + arr.ndim());
@@ -111,13 +127,16 @@ py::array numpy_view(const Tensor& t, py::handle owner) {
 
 bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok) {
   PyObject* p = obj.ptr();
-  if (PyFloat_Check(p)) {
+  // Exactly float and int: NumPy 2 treats only Python's own numbers as weak (NEP 50). np.float64
+  // is a subclass of float, but it is a float64 scalar and promotes as one (float32 + np.float64
+  // is float64), so subclasses take the array path.
+  if (PyFloat_CheckExact(p)) {
     out = {PyFloat_AS_DOUBLE(p), false};
     return true;
   }
-  // Python bools are not taken here: as 0-d bool tensors they promote exactly as NumPy's weak
-  // bool scalars do (a bool tensor + True stays bool, a logical or).
-  if (PyLong_Check(p) && !PyBool_Check(p)) {
+  // Python bools are not taken here (bool is a subclass of int): as 0-d bool tensors they promote
+  // exactly as NumPy's weak bool scalars do (a bool tensor + True stays bool, a logical or).
+  if (PyLong_CheckExact(p)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
     if (!overflow) {
@@ -131,6 +150,24 @@ bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok) {
       d = overflow > 0 ? HUGE_VAL : -HUGE_VAL;
     }
     out = {d, true, int8_t(overflow > 0 ? 1 : -1), 0};
+    return true;
+  }
+  return false;
+}
+
+bool as_number(py::handle obj, Scalar& out) {
+  if (as_scalar(obj, out)) return true;
+  PyObject* p = obj.ptr();
+  if (PyBool_Check(p) || is_tensor(p) || py::isinstance<py::array>(obj)) return false;
+  if (PyLong_Check(p) || py::isinstance(obj, numpy().attr("integer"))) {
+    py::object exact = py::reinterpret_steal<py::object>(PyNumber_Long(p));
+    if (!exact) throw py::error_already_set();
+    return as_scalar(exact, out);
+  }
+  if (PyFloat_Check(p) || py::isinstance(obj, numpy().attr("floating"))) {
+    const double v = PyFloat_AsDouble(p);
+    if (v == -1.0 && PyErr_Occurred()) throw py::error_already_set();
+    out = {v, false};
     return true;
   }
   return false;

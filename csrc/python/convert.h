@@ -24,11 +24,16 @@ py::array numpy_view(const Tensor& t, py::handle owner);
 DType parse_dtype(py::handle dtype);
 py::object numpy_dtype(DType d);
 
-// A Python int or float; false for anything else, bools included (they become 0-d bool
-// tensors, which promote like NumPy's bool scalars). An int keeps its exact value (see Scalar).
+// A Python int or float, exactly those types: the numbers NumPy 2 treats as weak, taking their
+// dtype from the other operand. False for anything else: bools (they become 0-d bool tensors,
+// which promote like NumPy's bool scalars) and NumPy scalars (np.float64 too, though it is a
+// float subclass: they have a dtype of their own). An int keeps its exact value (see Scalar).
 // An int beyond a double raises OverflowError, unless `beyond_double_ok` (comparisons, which
 // NumPy answers for integer tensors): then its `value` is +-inf.
 bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok = false);
+// A number argument (fill values, bounds, alpha): a Python int or float as as_scalar, or a NumPy
+// integer or floating scalar (integers exactly). False for bools, tensors, arrays and the rest.
+bool as_number(py::handle obj, Scalar& out);
 // Two operands of a binary function: a Python number takes its dtype from the other operand
 // (NumPy 2's weak scalars).
 std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b);

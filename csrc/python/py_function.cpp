@@ -68,6 +68,13 @@ struct PyFunctionNode final : Node {
   // returns: a Python tuple there would hide reference cycles through it from every collector
   // (Note [Reference cycles through .grad] in autograd/cycles.h).
   TensorList saved;
+
+  // forward may return non-tensors among its outputs (`return y, 3`); as in torch, backward still
+  // gets one cotangent per output (None for those) and jvp returns one tangent per output.
+  size_t forward_output_count = 0;
+  std::vector<size_t> tensor_output_positions;  // per entry of `outputs`: its place in forward's result
+  py::tuple with_none_for_non_tensor_outputs(const py::tuple& tensor_grads) const;
+  py::tuple tensor_entries(const py::tuple& per_output, const std::string& who) const;
   std::vector<int64_t> saved_output_nr;  // per saved tensor: its output number, or -1
   std::vector<uint64_t> saved_versions;
   bool released_ = false;
@@ -197,6 +204,33 @@ void PyFunctionNode::check_versions() const {
   }
 }
 
+py::tuple PyFunctionNode::with_none_for_non_tensor_outputs(const py::tuple& tensor_grads) const {
+  if (forward_output_count == tensor_grads.size()) return tensor_grads;
+  py::tuple all(forward_output_count);
+  for (size_t i = 0; i < forward_output_count; ++i) all[i] = py::none();
+  for (size_t k = 0; k < tensor_grads.size(); ++k) all[tensor_output_positions[k]] = tensor_grads[k];
+  return all;
+}
+
+// The entries of a per-output result (jvp's tangents) that belong to tensor outputs. A result
+// with one entry per tensor output only is taken as it is; one per forward output must have None
+// where forward's output is not a tensor.
+py::tuple PyFunctionNode::tensor_entries(const py::tuple& per_output, const std::string& who) const {
+  if (per_output.size() != forward_output_count || forward_output_count == outputs.size()) return per_output;
+  py::tuple picked(outputs.size());
+  for (size_t k = 0; k < outputs.size(); ++k) picked[k] = per_output[tensor_output_positions[k]];
+  for (size_t i = 0, k = 0; i < forward_output_count; ++i) {
+    if (k < outputs.size() && tensor_output_positions[k] == i) {
+      ++k;
+      continue;
+    }
+    if (!per_output[i].is_none())
+      throw std::runtime_error(who + " returned a tangent at position " + std::to_string(i) +
+                               ", but forward's output there is not a tensor (return None for it)");
+  }
+  return picked;
+}
+
 TensorList PyFunctionNode::call_backward(const TensorList& grads) {
   check_versions();  // per call: a batched backward runs once per row, and a row may write one
   const bool materialize = py::bool_(py::getattr(ctx, "materialize_grads", py::bool_(true)));
@@ -207,7 +241,7 @@ TensorList PyFunctionNode::call_backward(const TensorList& grads) {
     else py_grads[k] = py::none();
   }
   const std::string who = cls_name_ + ".backward";
-  py::tuple result = as_tuple(cls.attr("backward")(ctx, *py_grads));
+  py::tuple result = as_tuple(cls.attr("backward")(ctx, *with_none_for_non_tensor_outputs(py_grads)));
   bool extra_nones = true;
   for (size_t i = args.size(); i < result.size(); ++i) extra_nones &= result[i].is_none();
   if (result.size() < args.size() || !extra_nones)
@@ -285,10 +319,11 @@ void run_jvp(PyFunctionNode& node, const py::tuple& args, const TensorList& orig
   auto call = [&](const TensorList& ts) {
     py::tuple py_ts(ts.size());
     for (size_t i = 0; i < ts.size(); ++i) py_ts[i] = ts[i].defined() ? py::cast(ts[i]) : py::none();
-    py::tuple result = as_tuple(node.cls.attr("jvp")(node.ctx, *py_ts));
+    py::tuple result = node.tensor_entries(as_tuple(node.cls.attr("jvp")(node.ctx, *py_ts)), who);
     if (result.size() != node.outputs.size())
       throw std::runtime_error(who + " returned " + std::to_string(result.size()) + " tangent(s) for " +
-                               std::to_string(node.outputs.size()) + " tensor output(s) of forward");
+                               std::to_string(node.forward_output_count) + " output(s) of forward (" +
+                               std::to_string(node.outputs.size()) + " of them tensors; None for the others)");
     TensorList out;
     for (size_t k = 0; k < result.size(); ++k)
       out.push_back(result[k].is_none() ? Tensor()
@@ -375,6 +410,7 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   // The caller gets new handles on the outputs; the forward's own objects stay history-free.
   TensorList originals, handles;
   py::list returned;
+  node->forward_output_count = outs.size();
   for (auto h : outs) {
     if (!is_tensor(h.ptr())) {
       returned.append(h);
@@ -382,6 +418,7 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
     }
     Tensor t = unwrap(h.ptr());
     originals.push_back(t);
+    node->tensor_output_positions.push_back(returned.size());
     node->outputs.push_back({t.shape(), t.dtype()});
     if (!is_floating(t.dtype()) || marked(t)) {
       handles.emplace_back();

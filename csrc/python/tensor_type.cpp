@@ -17,6 +17,8 @@ PyTypeObject* tensor_type = nullptr;
 void set_python_error() {
   try {
     throw;
+  } catch (const AllocationError& e) {  // a tensor too large: its message says how large
+    PyErr_SetString(PyExc_MemoryError, e.what());
   } catch (const std::bad_alloc&) {
     PyErr_NoMemory();
   } catch (...) {

@@ -1,7 +1,9 @@
 #include "tensor/tensor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <iterator>
 
 #include "autograd/node.h"
 #include "tensor/buffer_cache.h"
@@ -58,23 +60,66 @@ Tensor Tensor::view_as_strided(const Shape& shape, const Shape& strides, int64_t
   return Tensor(std::move(t));
 }
 
+namespace {
+
+// "cannot allocate 8.0 TB (8000000000000 bytes) for a float64 tensor of shape (1000000, 1000000)".
+// Counted in long double (and exactly in 128 bits while that holds): the product of the
+// dimensions may not fit 64 bits.
+AllocationError cannot_allocate(const Shape& shape, DType dtype) {
+  long double bytes = itemsize(dtype);
+  unsigned __int128 exact = itemsize(dtype);
+  bool exact_fits = true;
+  for (auto s : shape) {
+    bytes *= static_cast<long double>(s);
+    const auto d = static_cast<unsigned __int128>(s);
+    if (!exact_fits) continue;
+    if (d != 0 && exact > ~static_cast<unsigned __int128>(0) / d) exact_fits = false;
+    else exact *= d;
+  }
+  static const char* const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  size_t unit = 0;
+  long double scaled = bytes;
+  while (scaled >= 1000 && unit + 1 < std::size(units)) {
+    scaled /= 1000;
+    ++unit;
+  }
+  char human[64];
+  if (scaled >= 1000) std::snprintf(human, sizeof human, "%.1Le bytes", bytes);  // beyond yottabytes
+  else std::snprintf(human, sizeof human, unit == 0 ? "%.0Lf %s" : "%.1Lf %s", scaled, units[unit]);
+  std::string count;
+  if (exact_fits) {
+    for (unsigned __int128 v = exact; v > 0 || count.empty(); v /= 10) count.insert(count.begin(), char('0' + int(v % 10)));
+    count = " (" + count + " bytes)";
+  }
+  return AllocationError("cannot allocate " + std::string(human) + count + " for a " + dtype_name(dtype) +
+                         " tensor of shape " + shape_str(shape));
+}
+
+}  // namespace
+
 Tensor empty(const Shape& shape, DType dtype) {
   // Checked size: an overflowing product must not become a small allocation.
-  constexpr int64_t kMaxBytes = int64_t(1) << 48;
   int64_t n = 1;
   for (auto s : shape) {
     if (s < 0) throw ValueError("negative dimensions are not allowed: " + shape_str(shape));
-    if (s != 0 && n > kMaxBytes / s) n = kMaxBytes;
+    if (s != 0 && n > kMaxAllocationBytes / s) n = kMaxAllocationBytes;
     else n *= s;
   }
-  if (n >= kMaxBytes / int64_t(itemsize(dtype)))
-    throw std::bad_alloc();
+  if (n >= kMaxAllocationBytes / int64_t(itemsize(dtype))) throw cannot_allocate(shape, dtype);
   auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
-  t->storage = std::allocate_shared<Storage>(pool::Allocator<Storage>(), size_t(numel(shape)) * itemsize(dtype));
+  try {
+    t->storage = std::allocate_shared<Storage>(pool::Allocator<Storage>(), size_t(numel(shape)) * itemsize(dtype));
+  } catch (const std::bad_alloc&) {  // the system refused: more than it has
+    throw cannot_allocate(shape, dtype);
+  }
   t->shape = shape;
   t->strides = contiguous_strides(shape);
   t->dtype = dtype;
   return Tensor(std::move(t));
+}
+
+Tensor empty(const Shape& shape, DType dtype, const char* op) {
+  return naming_allocation_errors(op, [&] { return empty(shape, dtype); });
 }
 
 Tensor zeros(const Shape& shape, DType dtype) {

@@ -96,8 +96,14 @@ class Tensor {
   std::shared_ptr<TensorImpl> impl_;
 };
 
-// Creation (no autograd).
+// Allocations of more bytes than this are refused up front (AllocationError), without asking the
+// system: no machine has them, and an overflowing size must never become a small allocation.
+constexpr int64_t kMaxAllocationBytes = int64_t(1) << 48;
+
+// Creation (no autograd). A tensor that can't be allocated raises AllocationError (MemoryError),
+// saying how many bytes for which shape, and naming `op` when given.
 Tensor empty(const Shape& shape, DType dtype);
+Tensor empty(const Shape& shape, DType dtype, const char* op);
 Tensor zeros(const Shape& shape, DType dtype);
 inline Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor full(const Shape& shape, double value, DType dtype);
