@@ -12,10 +12,14 @@ from ._core import Tensor
 from ._forward import dual_level, make_dual, tangent_of
 
 
-def as_input(x, what="input"):
+def as_input(x, what="input", index=None):
     """A Tensor for a user-given input: Tensors pass, NumPy arrays and numbers are converted
-    (integers to float64, since only floats are differentiable). ``what`` names the input in
-    errors ("jvp: primal 0")."""
+    (integers to float64, since only floats are differentiable). ``what`` (with ``index`` after it,
+    when given) names the input in errors ("jvp: primal 0"); it is formatted only then."""
+    if type(x) is Tensor and x.dtype.kind == "f":  # the common case, on every transformed call
+        return x
+    if index is not None:
+        what = f"{what} {index}"
     if not isinstance(x, Tensor):
         if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
             # Converting would copy the values and drop their history: derivatives through

@@ -17,7 +17,7 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian
 
 
 def _is_int(a):
-    return isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_))
+    return type(a) is int or (isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_)))
 
 
 def _check_argnums(argnums, who):
@@ -49,6 +49,8 @@ def _check_no_repeats(positions, argnums, who):
 
 
 def _argnums_tuple(argnums, nargs, who):
+    if type(argnums) is int and 0 <= argnums < nargs:  # the common case, checked per call: fast
+        return (argnums,)
     nums = _check_argnums(argnums, who)
     for a in nums:
         if not -nargs <= a < nargs:
@@ -77,7 +79,7 @@ class _Call:
         self.args = list(args)
         self.nums = _argnums_tuple(argnums, len(args), who)
         self.single = _is_int(argnums)
-        originals = [as_input(args[i], f"{who}: {label} {i}") for i in self.nums]
+        originals = [as_input(args[i], who + ": " + label, i) for i in self.nums]
         # Forward transforms carry tangents, not gradients: their inputs need not require grad
         # (which would make inner reverse transforms record their backward pass for nothing).
         self.inputs = tuple(fresh_input(x) if kind == "reverse" else _core.alias(x) for x in originals)

@@ -13,7 +13,7 @@ def _prepare(inputs, create_graph, who):
     """(fresh inputs, was_tuple). Without create_graph the results are cut from any outer graph."""
     was_tuple = isinstance(inputs, (tuple, list))
     items = inputs if was_tuple else (inputs,)
-    xs = tuple(as_input(x, f"{who}: input {i}" if was_tuple else f"{who}: inputs") for i, x in enumerate(items))
+    xs = tuple(as_input(x, who + ": input", i) if was_tuple else as_input(x, who + ": inputs") for i, x in enumerate(items))
     if not create_graph:
         xs = tuple(x.detach() for x in xs)
     return tuple(fresh_input(x) for x in xs), was_tuple
