@@ -75,14 +75,68 @@ uint64_t next_task_id() {
   return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-constexpr uint32_t kNoBuffer = ~uint32_t(0);
+// Note [Gradient buffers]
+// The gradients arriving at a node wait in a list, one slot per output of the node, until every
+// gradient for it has arrived and it runs; several arriving for one slot are summed there. Lists
+// are recycled: a node that ran hands its emptied list (with its capacity) to the next node that
+// needs one, so a pass allocates as many lists as nodes wait at one time, not one per node.
+class GradientBuffers {
+ public:
+  static constexpr uint32_t kNone = ~uint32_t(0);
+
+  // Adds `grad` into slot `nr` of list `id`, first giving `id` a list of `slots` slots if it has
+  // none (kNone).
+  void add(uint32_t& id, size_t slots, uint32_t nr, Tensor grad) {
+    if (id == kNone) {
+      if (!free_.empty()) {
+        id = free_.back();
+        free_.pop_back();
+      } else {
+        id = uint32_t(lists_.size());
+        lists_.emplace_back();
+      }
+      lists_[id].resize(slots);
+    }
+    Tensor& slot = lists_[id][nr];
+    slot = slot.defined() ? add_grads(std::move(slot), std::move(grad)) : std::move(grad);
+  }
+
+  // List `id`'s gradients, `slots` of them (undefined where none arrived); `id` has none after.
+  TensorList take(uint32_t& id, size_t slots) {
+    TensorList grads;
+    if (id != kNone) {
+      grads = std::move(lists_[id]);
+      free_.push_back(id);
+      id = kNone;
+    }
+    grads.resize(slots);
+    return grads;
+  }
+
+  // Hands back a list a node has finished with, so that its capacity serves the next one.
+  void recycle(TensorList&& grads) {
+    grads.clear();
+    if (!free_.empty()) lists_[free_.back()] = std::move(grads);
+  }
+
+  // Every gradient still waiting at a node that hasn't run.
+  template <class F>
+  void for_each_waiting(F&& f) {
+    for (TensorList& list : lists_)
+      for (Tensor& g : list) f(g);
+  }
+
+ private:
+  std::vector<TensorList> lists_;
+  std::vector<uint32_t> free_;  // indices into lists_ no node holds
+};
 
 // 24 bytes a node: a million-node graph's state stays small and is walked in order.
 struct NodeState {
   Node* node;
   uint32_t first_child;  // where this node's child indices start in GraphTask::children_
   int dependencies = 0;
-  uint32_t buffer = kNoBuffer;  // GraphTask::buffers_ slot of the gradients arriving for each output
+  uint32_t buffer = GradientBuffers::kNone;  // its list in GraphTask::buffers_ (Note [Gradient buffers])
   bool needed = false;
   bool is_target = false;
   bool claimed = false;  // node->claimed_by holds this pass's id
@@ -127,9 +181,16 @@ class GraphTask {
   }
 
  private:
-  // A node's index in this pass, and whether it was just added. The index lives on the node
-  // itself while this pass holds its claim, so discovery touches no hash table; a node another
-  // pass holds (threads backpropagating through a shared subgraph) goes in this pass's table.
+  // Note [Claims on nodes]
+  // Discovery looks every node up by identity, once per edge into it: with a hash table that was
+  // the biggest cost of backpropagating a long graph. So a pass claims each node it finds
+  // (Node::claimed_by, compare-and-swap from 0 to the pass's id) and writes the node's index in
+  // the pass on the node itself (Node::claimed_index); looking it up again is a load. A node
+  // another pass has claimed (threads backpropagating through a shared subgraph) goes in this
+  // pass's own table instead. Claims are let go as nodes run, or when the pass ends, however it
+  // ends, so the next pass finds them free.
+
+  // A node's index in this pass, and whether it was just added.
   std::pair<uint32_t, bool> add(Node* n) {
     uint64_t owner = n->claimed_by.load(std::memory_order_relaxed);
     if (owner == id_) return {n->claimed_index, false};
@@ -230,18 +291,7 @@ class GraphTask {
   void deliver(uint32_t i, uint32_t input_nr, Tensor grad) {
     if (!grad.defined()) return;
     NodeState& s = states_[i];
-    if (s.buffer == kNoBuffer) {
-      if (!free_buffers_.empty()) {  // reuse a finished node's vector rather than allocate one per node
-        s.buffer = free_buffers_.back();
-        free_buffers_.pop_back();
-      } else {
-        s.buffer = uint32_t(buffers_.size());
-        buffers_.emplace_back();
-      }
-      buffers_[s.buffer].resize(s.node->num_outputs);
-    }
-    Tensor& slot = buffers_[s.buffer][input_nr];
-    slot = slot.defined() ? add_grads(std::move(slot), std::move(grad)) : std::move(grad);
+    buffers_.add(s.buffer, s.node->num_outputs, input_nr, std::move(grad));
   }
 
   // Runs a node whose gradients have all arrived, and passes its input gradients on.
@@ -249,57 +299,62 @@ class GraphTask {
     NodeState& s = states_[index];
     Node* node = s.node;
     release_claim(s);  // discovery is over: the node may be claimed by the next pass
-    TensorList grads;
-    if (s.buffer != kNoBuffer) {
-      grads = std::move(buffers_[s.buffer]);
-      free_buffers_.push_back(s.buffer);
-      s.buffer = kNoBuffer;
-    }
-    grads.resize(node->num_outputs);
-
-    if (!accumulate_ && s.is_target)
-      for (size_t t = 0; t < targets_.size(); ++t)
-        if (target_ids_[t] == index) results_[t] = grads[targets_[t].input_nr];
+    TensorList grads = buffers_.take(s.buffer, node->num_outputs);
+    if (!accumulate_ && s.is_target) record_results(index, grads);
     if (node->is_accumulator) {
       if (accumulate_ && grads[0].defined()) static_cast<AccumulateGrad*>(node)->accumulate(grads[0]);
       return;
     }
-    // The rule reads what the forward saved, and a pass without retain_graph frees it: other
-    // passes through this node wait (Note [Threads and the tape]).
-    BlockingLock<NodeLock> node_lock(node->lock);
-    for (auto& [nr, weak] : node->retained)
-      if (auto t = weak.lock())
-        if (grads[nr].defined()) accumulate_into(t, Tensor(grads[nr]));
-
-    Needs needs;
-    needs.bits = node->next_edges.size() > 64 ? ~uint64_t(0) : 0;
-    for_children(s, [&](size_t k, uint32_t c) {
-      if (k < 64 && states_[c].needed) needs.bits |= uint64_t(1) << k;
-    });
-    if (!needs.bits) return;  // a target with nothing needed below it
-
-    bool any_grad = false;
-    for (auto& g : grads) any_grad |= g.defined();
-    TensorList input_grads;
-    if (any_grad && node->runs_user_code) {  // Note [Gradients user code can see]
-      for (Tensor& g : grads) g = unaliased(std::move(g));
-      for (TensorList& pending : buffers_)
-        for (Tensor& g : pending) g = unaliased(std::move(g));
-    }
-    if (any_grad) {  // no gradient arrived at all: the inputs get none either
-      input_grads = AnomalyMode::is_enabled() ? apply_checked(*node, std::move(grads), needs)
-                                              : node->apply(std::move(grads), needs);
-      if (!keep_graph_) node->release_saved();
-    }
-    node_lock.unlock();
-    grads.clear();
-    if (!free_buffers_.empty()) buffers_[free_buffers_.back()] = std::move(grads);  // keep its capacity
-    const NodeState& done = states_[index];
-    for_children(done, [&](size_t k, uint32_t c) {
+    const Needs needs = needed_inputs(s);
+    if (!needs.bits && node->retained.empty()) return;  // a target with nothing needed below it
+    TensorList input_grads = run_rule(*node, std::move(grads), needs);
+    for_children(states_[index], [&](size_t k, uint32_t c) {
       if (!states_[c].needed) return;
       if (k < input_grads.size()) deliver(c, node->next_edges[k].input_nr, std::move(input_grads[k]));
       if (--states_[c].dependencies == 0) ready.push_back(c);
     });
+  }
+
+  // grad() returns the gradients arriving at its inputs' nodes.
+  void record_results(uint32_t index, const TensorList& grads) {
+    for (size_t t = 0; t < targets_.size(); ++t)
+      if (target_ids_[t] == index) results_[t] = grads[targets_[t].input_nr];
+  }
+
+  // Which of a node's inputs lead to a needed node.
+  Needs needed_inputs(const NodeState& s) {
+    Needs needs;
+    needs.bits = s.node->next_edges.size() > 64 ? ~uint64_t(0) : 0;
+    for_children(s, [&](size_t k, uint32_t c) {
+      if (k < 64 && states_[c].needed) needs.bits |= uint64_t(1) << k;
+    });
+    return needs;
+  }
+
+  // The node's rule on the gradients that arrived (none arrived: its inputs get none either), with
+  // its retain_grad() outputs written first and, without retain_graph, what it saved freed after.
+  TensorList run_rule(Node& node, TensorList&& grads, Needs needs) {
+    // The rule reads what the forward saved, and a pass without retain_graph frees it: other
+    // passes through this node wait (Note [Threads and the tape]).
+    BlockingLock<NodeLock> node_lock(node.lock);
+    for (auto& [nr, weak] : node.retained)
+      if (auto t = weak.lock())
+        if (grads[nr].defined()) accumulate_into(t, Tensor(grads[nr]));
+    bool any_grad = false;
+    for (auto& g : grads) any_grad |= g.defined();
+    TensorList input_grads;
+    if (any_grad && needs.bits) {
+      if (node.runs_user_code) {  // Note [Gradients user code can see]
+        for (Tensor& g : grads) g = unaliased(std::move(g));
+        buffers_.for_each_waiting([](Tensor& g) { g = unaliased(std::move(g)); });
+      }
+      input_grads = AnomalyMode::is_enabled() ? apply_checked(node, std::move(grads), needs)
+                                              : node.apply(std::move(grads), needs);
+      if (!keep_graph_) node.release_saved();
+    }
+    node_lock.unlock();
+    buffers_.recycle(std::move(grads));
+    return input_grads;
   }
 
   std::vector<Edge> roots_, targets_;
@@ -308,8 +363,7 @@ class GraphTask {
   std::vector<NodeState> states_;
   std::vector<int32_t> children_;
   std::vector<uint32_t> order_, root_ids_, target_ids_;
-  std::vector<TensorList> buffers_;     // gradients waiting at nodes that haven't run yet
-  std::vector<uint32_t> free_buffers_;  // slots of buffers_ free for reuse
+  GradientBuffers buffers_;  // gradients waiting at nodes that haven't run yet
   size_t index_size_ = 0;               // nodes in index_ (held by another pass when found)
   const uint64_t id_ = next_task_id();
   TensorList results_;

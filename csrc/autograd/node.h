@@ -115,8 +115,7 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<std::pair<uint32_t, std::weak_ptr<TensorImpl>>> retained;
   // Where the forward op was called from; recorded only in anomaly mode (see anomaly.h).
   std::unique_ptr<std::string> creation_trace;
-  // The id of the backward pass walking this node, and the node's index in it: the engine finds
-  // nodes it has seen without a hash table (see GraphTask::add in engine.cpp).
+  // The pass that has claimed this node, and the node's index in it (Note [Claims on nodes]).
   std::atomic<uint64_t> claimed_by{0};
   uint32_t claimed_index = 0;
 };
@@ -142,7 +141,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 
 // Note [Gradients user code can see]
 // Rules may hand a gradient on without copying it: a view of the caller's grad_outputs, or an
-// input the forward saved (d(a * b)/da = b when the cotangent is a broadcast 1). That is safe
+// input the forward saved (Note [The cotangent of a sum] in ops/elementwise.cpp). That is safe
 // while only rules read them. User code is different: a custom Function's backward may modify
 // its cotangent in place (g.mul_(2)), or a tensor it saved (under no_grad), which would change a
 // user tensor, or a gradient that aliases it and is still on its way to a leaf. So before user

@@ -51,10 +51,13 @@ Tensor scalar_op(const Tensor& a, const Scalar& s, Binary k, bool scalar_first, 
   return out;
 }
 
-// g * b inside a rule. A sum's cotangent arrives as a broadcast 1 (one value seen through
-// stride-0 dims), and multiplying by it is the identity, so b is handed on instead of copied
-// (a whole pass over b, for every loss = sum(f(x) * h(x))). Only where the result needs no
-// history or tangent and g * b would have b's shape and dtype.
+// Note [The cotangent of a sum]
+// A sum's cotangent arrives at the op below it as a broadcast 1 (one value seen through stride-0
+// dims), and in loss = sum(f(x) * h(x)) multiplying by it would cost a whole pass over the other
+// factor for nothing. times_cotangent(g, b) (g * b inside a rule) hands b itself on instead, where
+// the result needs no history or tangent and g * b would have b's shape and dtype. The gradient
+// then shares b's memory: the engine copies such gradients before user code can write to them
+// (Note [Gradients user code can see]), and .grad and grad()'s results never share memory.
 bool is_broadcast_one(const Tensor& g) {
   if (g.numel() == 0 || !is_floating(g.dtype())) return false;
   for (int64_t st : g.strides())
