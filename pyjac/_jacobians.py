@@ -113,10 +113,12 @@ def reverse_jacobian(outputs, inputs, create_graph=False, strict=False, vectoriz
                 seed = _identity_rows(m, start, stop, out.shape, out.dtype)
                 # The engine directly: outputs, inputs and seeds are already checked tensors here.
                 if batched:
-                    gs = _core.run_backward([out], [seed], True, bool(create_graph), list(inputs), True, True)
+                    gs = _core.run_backward([out], [seed], retain_graph=True, create_graph=bool(create_graph),
+                                            inputs=list(inputs), allow_unused=True, batched=True)
                 else:
-                    gs = _core.run_backward([out], [_core.reshape(seed, out.shape)], True, bool(create_graph),
-                                            list(inputs), True, False)
+                    gs = _core.run_backward([out], [_core.reshape(seed, out.shape)], retain_graph=True,
+                                            create_graph=bool(create_graph), inputs=list(inputs), allow_unused=True,
+                                            batched=False)
                     gs = tuple(None if g is None else _core.expand_dims(g, 0) for g in gs)
                 for j, g in enumerate(gs):
                     blocks[j].append(g)

@@ -48,7 +48,7 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False):
     if gradient is None and not create_graph:
         # The common `loss.backward()`: seeded and run in C++ (the general path below costs
         # microseconds of argument handling, as much as a small graph's whole backward).
-        _core.backward_scalar(self, bool(retain_graph))
+        _core.backward_scalar(self, retain_graph=bool(retain_graph))
         return
     from .autograd import backward
     backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)

@@ -55,8 +55,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     seeds = _seed_grads(outputs, grad_outputs, is_grads_batched, "grad")
     if retain_graph is None:
         retain_graph = create_graph
-    return _core.run_backward(list(outputs), seeds, bool(retain_graph), bool(create_graph), list(inputs),
-                              bool(allow_unused), bool(is_grads_batched))
+    return _core.run_backward(list(outputs), seeds, retain_graph=bool(retain_graph), create_graph=bool(create_graph),
+                              inputs=list(inputs), allow_unused=bool(allow_unused), batched=bool(is_grads_batched))
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
@@ -65,7 +65,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     seeds = _seed_grads(tensors, grad_tensors, False, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    _core.run_backward(list(tensors), seeds, bool(retain_graph), bool(create_graph), [], False, False)
+    _core.run_backward(list(tensors), seeds, retain_graph=bool(retain_graph), create_graph=bool(create_graph),
+                       inputs=[], allow_unused=False, batched=False)
 
 
 def is_grad_enabled():

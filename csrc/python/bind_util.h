@@ -2,6 +2,7 @@
 // Shared by the binding files: argument helpers and the macros that bind one op each.
 #include "python/convert.h"
 #include "python/gil.h"
+#include "python/native_function.h"
 #include "python/tensor_type.h"
 
 namespace pyjac::python {
@@ -32,7 +33,7 @@ void bind_anomaly(py::module_& m);
 
 }  // namespace pyjac::python
 
-// One-argument elementwise functions get a native (METH_O) entry point: see tensor_type.h.
+// One-argument elementwise functions get a native (METH_O) entry point: see native_function.h.
 #define PYJAC_UNARY(name) make_unary_function(m.ptr(), #name, [](const Tensor& x) { return name(x); }, nullptr)
 #define PYJAC_BINARY(name, fn)                                                                       \
   m.def(                                                                                             \

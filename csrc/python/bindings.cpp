@@ -131,25 +131,50 @@ PYBIND11_MODULE(_core, m) {
   bind_anomaly(m);
 
   // ---- autograd -------------------------------------------------------------------------------
-  m.def("run_backward", [](const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,
-                           const TensorList& inputs, bool allow_unused, bool batched) {
-    TensorList grads;
-    {
-      ReleasedGil released;
-      grads = run_backward(outputs, grad_outputs, keep_graph, create_graph, inputs, allow_unused, batched);
-    }
-    py::list out;
-    for (auto& g : grads) out.append(g.defined() ? py::cast(g) : py::none());
-    return py::tuple(out);
-  });
-  m.def("backward_scalar", [](const Tensor& t, bool keep_graph) {
-    if (t.numel() != 1)
-      throw std::runtime_error("backward: grad can be implicitly created only for scalar outputs, got an output of shape " +
-                               shape_str(t.shape()) + "; pass a gradient");
-    Tensor seed = full(t.shape(), 1.0, t.dtype());
-    ReleasedGil released;
-    run_backward({t}, {seed}, keep_graph, false, {}, false, false);
-  }, py::arg("tensor"), py::arg("retain_graph"));
+  // Called once per backward pass: native keyword parsing (Note [Keyword arguments on hot paths]).
+  make_keyword_function(
+      m.ptr(), "run_backward",
+      {"outputs", "grad_outputs", "retain_graph", "create_graph", "inputs", "allow_unused", "batched"}, 2,
+      [](PyObject* const* args) -> PyObject* {
+        const char* fn = "run_backward";
+        const TensorList outputs = as_tensor_list(args[0], fn), grad_outputs = as_tensor_list(args[1], fn);
+        const bool retain_graph = as_flag(args[2], fn, "retain_graph"), create_graph = as_flag(args[3], fn, "create_graph");
+        const TensorList inputs = as_tensor_list(args[4], fn);
+        const bool allow_unused = as_flag(args[5], fn, "allow_unused"), batched = as_flag(args[6], fn, "batched");
+        TensorList grads;
+        {
+          ReleasedGil released;
+          grads = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, batched);
+        }
+        PyObject* result = PyTuple_New(static_cast<Py_ssize_t>(grads.size()));
+        if (!result) return nullptr;
+        for (size_t i = 0; i < grads.size(); ++i) {
+          PyObject* g = wrap(std::move(grads[i]));  // None where a gradient is undefined
+          if (!g) return Py_DECREF(result), nullptr;
+          PyTuple_SET_ITEM(result, static_cast<Py_ssize_t>(i), g);
+        }
+        return result;
+      },
+      "The gradients of outputs (seeded with grad_outputs) with respect to inputs; all of inputs' leaves "
+      "when inputs is empty (then accumulated into .grad and None is returned for each).");
+  // `loss.backward()`: the scalar output seeded with one, in C++.
+  make_keyword_function(
+      m.ptr(), "backward_scalar", {"tensor", "retain_graph"}, 1,
+      [](PyObject* const* args) -> PyObject* {
+        if (!is_tensor(args[0])) throw py::type_error("backward_scalar: tensor must be a Tensor");
+        const Tensor& t = unwrap(args[0]);
+        const bool retain_graph = as_flag(args[1], "backward_scalar", "retain_graph");
+        if (t.numel() != 1)
+          throw std::runtime_error("backward: grad can be implicitly created only for scalar outputs, got an output of "
+                                   "shape " + shape_str(t.shape()) + "; pass a gradient");
+        Tensor seed = full(t.shape(), 1.0, t.dtype());
+        {
+          ReleasedGil released;
+          run_backward({t}, {seed}, retain_graph, false, {}, false, false);
+        }
+        Py_RETURN_NONE;
+      },
+      "Backpropagates from a one-element tensor, seeded with one.");
   m.def("forward_enter", &ForwardAD::enter);
   m.def("forward_exit", &ForwardAD::exit);
   m.def("make_dual", [](const Tensor& x, const Tensor& tangent, uint64_t level) {

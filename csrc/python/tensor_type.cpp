@@ -422,26 +422,6 @@ PyType_Spec spec = {
     slots,
 };
 
-struct UnaryFunction {
-  PyMethodDef def;
-  UnaryFn fn;
-};
-
-PyObject* call_unary(PyObject* capsule, PyObject* arg) {
-  auto* f = static_cast<UnaryFunction*>(PyCapsule_GetPointer(capsule, nullptr));
-  try {
-    if (is_tensor(arg)) {
-      const Tensor& x = unwrap(arg);
-      return wrap(without_gil_if_large(x.numel(), [&] { return f->fn(x); }));
-    }
-    Tensor x = as_tensor(arg);
-    return wrap(without_gil_if_large(x.numel(), [&] { return f->fn(x); }));
-  } catch (...) {
-    set_python_error();
-    return nullptr;
-  }
-}
-
 }  // namespace
 
 void create_tensor_type(PyObject* module) {
@@ -454,22 +434,6 @@ void create_tensor_type(PyObject* module) {
     Py_DECREF(tensor_type);
     throw py::error_already_set();
   }
-}
-
-PyObject* make_unary_function(PyObject* module, const char* name, UnaryFn fn, const char* doc) {
-  // Lives as long as the process: the function object points at it.
-  auto* f = new UnaryFunction{{name, call_unary, METH_O, doc}, fn};
-  PyObject* capsule = PyCapsule_New(f, nullptr, nullptr);
-  if (!capsule) throw py::error_already_set();
-  PyObject* module_name = PyModule_GetNameObject(module);
-  PyObject* function = PyCFunction_NewEx(&f->def, capsule, module_name);
-  Py_XDECREF(module_name);
-  Py_DECREF(capsule);
-  if (!function || PyModule_AddObject(module, name, function) < 0) {
-    Py_XDECREF(function);
-    throw py::error_already_set();
-  }
-  return function;
 }
 
 }  // namespace pyjac::python

@@ -31,9 +31,4 @@ void set_python_error();
 // Creates the type (once) and adds it to the module as `Tensor`.
 void create_tensor_type(PyObject* module);
 
-// A one-argument module function with a native calling convention (METH_O), for the elementwise
-// functions people call in loops: no pybind11 argument machinery on the hot path.
-using UnaryFn = Tensor (*)(const Tensor&);
-PyObject* make_unary_function(PyObject* module, const char* name, UnaryFn fn, const char* doc);
-
 }  // namespace pyjac::python
