@@ -8,7 +8,7 @@
 
 #include "kernels/activations.h"
 #include "kernels/kernels.h"
-#include "ops/record.h"
+#include "ops/elementwise_rules.h"
 #include "ops/rule_macros.h"
 
 namespace pyjac {
@@ -63,84 +63,74 @@ Tensor second_derivative(Activation f, const Tensor& x, double p0, double p1) {
   throw ValueError("activation: unknown function");
 }
 
-Activation kind_of(const OpNode& n) { return Activation(n.ints.at(0)); }
+// Which activation a node is, and its parameters (softplus's beta and threshold, leaky_relu's
+// slope, elu's alpha; unused ones 0).
+struct ActivationParams {
+  Activation kind;
+  double p0, p1;
+};
+#define PYJAC_READ_ACTIVATION const ActivationParams& f = n.params<ActivationParams>();
 
-Tensor activation_backward(Activation f, const Tensor& g, const Tensor& x, double p0, double p1);
+Tensor activation_backward(const ActivationParams& f, const Tensor& g, const Tensor& x);
 
-#define G n.saved.at(0)
-#define X n.saved.at(1)
-#define F_PRIME_TIMES(v) activation_backward(kind_of(n), v, X, n.s0, n.s1)
-#define F_SECOND second_derivative(kind_of(n), X, n.s0, n.s1)
-
-// g * f'(x). d/dg: f'(x) again; d/dx: g f''(x).
-Tensor activation_backward(Activation f, const Tensor& g, const Tensor& x, double p0, double p1) {
-  static const OpSpec spec{"ActivationBackwardBackward",
-      RULE({IF_NEEDED(0, unbroadcast(F_PRIME_TIMES(g), n.shapes[0], n.out_ndim)),
-            IF_NEEDED(1, unbroadcast(g * G * F_SECOND, n.shapes[1], n.out_ndim))}),
-      JVP(plus(IF_TANGENT(0, F_PRIME_TIMES(n.lift(0, t[0]))), IF_TANGENT(1, n.lift(1, t[1]) * G * F_SECOND)))};
-  Tensor out = kernels::activation_grad(f, g, x, p0, p1);
-  if (Recording r = record(out, spec, g, x)) {
-    r->saved = {g, x};
+// activation_backward(g, x) = g f'(x) (a = g, b = x). d/dg: f'(x) again; d/dx: g f''(x).
+Tensor activation_backward(const ActivationParams& f, const Tensor& g, const Tensor& x) {
+  static const OpSpec spec =
+      ELEMENTWISE_RULES2("ActivationBackwardBackward", PYJAC_READ_ACTIVATION PYJAC_READ2_a_b,
+                         activation_backward(f, v, b), times(a * second_derivative(f.kind, b, f.p0, f.p1)));
+  Tensor out = kernels::activation_grad(f.kind, g, x, f.p0, f.p1);
+  if (Recording r = record_with<ActivationParams>(out, spec, g, x)) {
+    r->params<ActivationParams>() = f;
+    r->save_inputs(g, x);
     r->shapes = {g.shape(), x.shape()};
-    r->ints = {int64_t(f)};
-    r->s0 = p0;
-    r->s1 = p1;
     finish(r, out, {&g, &x});
   }
   return out;
 }
-#undef G
-#undef X
-#undef F_PRIME_TIMES
-#undef F_SECOND
 
-// f(x): the rules are activation_backward with the cotangent or the tangent.
-Tensor activation(Activation f, const Tensor& x, double p0, double p1, const OpSpec& spec) {
-  Tensor out = kernels::activation(f, x, p0, p1);
-  if (Recording r = record(out, spec, x)) {
-    r->saved = {x};
-    r->ints = {int64_t(f)};
-    r->s0 = p0;
-    r->s1 = p1;
+// f(x): the derivative map is activation_backward with the cotangent or the tangent.
+Tensor activation(const ActivationParams& f, const Tensor& x, const OpSpec& spec) {
+  Tensor out = kernels::activation(f.kind, x, f.p0, f.p1);
+  if (Recording r = record_with<ActivationParams>(out, spec, x)) {
+    r->params<ActivationParams>() = f;
+    r->save_inputs(x);
     finish(r, out, {&x});
   }
   return out;
 }
 
-#define X n.saved.at(0)
-#define ACTIVATION_SPEC(name)                                                                            \
-  static const OpSpec spec{name, RULE({activation_backward(kind_of(n), g, X, n.s0, n.s1)}),               \
-                           JVP(activation_backward(kind_of(n), t[0], X, n.s0, n.s1))}
+#define ACTIVATION_SPEC(name) \
+  static const OpSpec spec = ELEMENTWISE_RULES(name, PYJAC_READ_ACTIVATION PYJAC_READ_x, activation_backward(f, v, x))
 
 }  // namespace
 
 Tensor erf(const Tensor& x) {
   ACTIVATION_SPEC("ErfBackward");
-  return activation(Activation::Erf, x, 0, 0, spec);
+  return activation({Activation::Erf, 0, 0}, x, spec);
 }
 Tensor softplus(const Tensor& x, double beta, double threshold) {
   ACTIVATION_SPEC("SoftplusBackward");
   if (beta == 0 || std::isnan(beta)) throw ValueError("softplus: beta must be a nonzero number, got " + std::to_string(beta));
-  return activation(Activation::Softplus, x, beta, threshold, spec);
+  return activation({Activation::Softplus, beta, threshold}, x, spec);
 }
 Tensor gelu(const Tensor& x, bool tanh_approximation) {
   ACTIVATION_SPEC("GeluBackward");
-  return activation(tanh_approximation ? Activation::GeluTanh : Activation::Gelu, x, 0, 0, spec);
+  return activation({tanh_approximation ? Activation::GeluTanh : Activation::Gelu, 0, 0}, x, spec);
 }
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   ACTIVATION_SPEC("LeakyReluBackward");
-  return activation(Activation::LeakyRelu, x, negative_slope, 0, spec);
+  return activation({Activation::LeakyRelu, negative_slope, 0}, x, spec);
 }
 Tensor elu(const Tensor& x, double alpha) {
   ACTIVATION_SPEC("EluBackward");
-  return activation(Activation::Elu, x, alpha, 0, spec);
+  return activation({Activation::Elu, alpha, 0}, x, spec);
 }
 Tensor silu(const Tensor& x) {
   ACTIVATION_SPEC("SiluBackward");
-  return activation(Activation::Silu, x, 0, 0, spec);
+  return activation({Activation::Silu, 0, 0}, x, spec);
 }
 #undef ACTIVATION_SPEC
-#undef X
+#undef PYJAC_READ_ACTIVATION
 
 // ---- softmax and log_softmax along one axis (n.ints[0], negative so that it counts from the end
 // and so holds for cotangents and tangents with extra leading batch dims) ---------------------------
@@ -154,46 +144,64 @@ Tensor sum_along(const Tensor& t, int64_t axis) { return sum(t, Axes{{axis}}, tr
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis);
 Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t axis);
 
-#define G n.saved.at(0)
-#define Y n.saved.at(1)
-#define AXIS n.ints[0]
-Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
-  static const OpSpec spec{"SoftmaxBackwardBackward",
-      RULE({IF_NEEDED(0, unbroadcast(softmax_backward(g, Y, AXIS), n.shapes[0], n.out_ndim)),
-            IF_NEEDED(1, unbroadcast(g * (G - sum_along(G * Y, AXIS)) - G * sum_along(g * Y, AXIS), n.shapes[1],
-                                     n.out_ndim))}),
-      JVP(plus(IF_TANGENT(0, softmax_backward(n.lift(0, t[0]), Y, AXIS)),
-               IF_TANGENT(1, n.lift(1, t[1]) * (G - sum_along(G * Y, AXIS)) - Y * sum_along(G * n.lift(1, t[1]), AXIS))))};
-  Tensor out = kernels::softmax_grad(g, y, axis, false);
-  if (Recording r = record(out, spec, g, y)) {
-    r->saved = {g, y};
+// The axis, negative: it counts from the end, past any leading batch dims.
+struct SoftmaxAxis {
+  int64_t axis;
+};
+
+// Records a fused softmax backward op: inputs (g, y), both saved.
+Tensor record_softmax_backward(Tensor out, const Tensor& g, const Tensor& y, int64_t axis, const OpSpec& spec) {
+  if (Recording r = record_with<SoftmaxAxis>(out, spec, g, y)) {
+    r->params<SoftmaxAxis>().axis = axis;
+    r->save_inputs(g, y);
     r->shapes = {g.shape(), y.shape()};
-    r->ints = {axis};
     finish(r, out, {&g, &y});
   }
   return out;
+}
+
+// In the rules below, h is the incoming cotangent or tangent, and (g, y) the op's inputs.
+#define PYJAC_READ_SOFTMAX_BACKWARD                       \
+  const int64_t axis = n.params<SoftmaxAxis>().axis;      \
+  const Tensor& g = n.input(0);                           \
+  const Tensor& y = n.input(1);
+
+Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
+  static const OpSpec spec{
+      "SoftmaxBackwardBackward",
+      [](OpNode& n, const Tensor& h, Needs needs) -> TensorList {
+        PYJAC_READ_SOFTMAX_BACKWARD
+        return {IF_NEEDED(0, reduce_to(n, 0, softmax_backward(h, y, axis))),
+                IF_NEEDED(1, reduce_to(n, 1, h * (g - sum_along(g * y, axis)) - g * sum_along(h * y, axis)))};
+      },
+      [](OpNode& n, const TensorList& t) -> Tensor {
+        PYJAC_READ_SOFTMAX_BACKWARD
+        return plus(IF_TANGENT(0, softmax_backward(n.lift(0, t[0]), y, axis)),
+                    IF_TANGENT(1, n.lift(1, t[1]) * (g - sum_along(g * y, axis)) - y * sum_along(g * n.lift(1, t[1]), axis)));
+      }};
+  return record_softmax_backward(kernels::softmax_grad(g, y, axis, false), g, y, axis, spec);
 }
 Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
-  static const OpSpec spec{"LogSoftmaxBackwardBackward",
-      RULE({IF_NEEDED(0, unbroadcast(g - sum_along(g * exp(Y), AXIS), n.shapes[0], n.out_ndim)),
-            IF_NEEDED(1, unbroadcast(-(g * exp(Y)) * sum_along(G, AXIS), n.shapes[1], n.out_ndim))}),
-      JVP(plus(IF_TANGENT(0, log_softmax_backward(n.lift(0, t[0]), Y, AXIS)),
-               IF_TANGENT(1, -(n.lift(1, t[1]) * exp(Y)) * sum_along(G, AXIS))))};
-  Tensor out = kernels::softmax_grad(g, y, axis, true);
-  if (Recording r = record(out, spec, g, y)) {
-    r->saved = {g, y};
-    r->shapes = {g.shape(), y.shape()};
-    r->ints = {axis};
-    finish(r, out, {&g, &y});
-  }
-  return out;
+  static const OpSpec spec{
+      "LogSoftmaxBackwardBackward",
+      [](OpNode& n, const Tensor& h, Needs needs) -> TensorList {
+        PYJAC_READ_SOFTMAX_BACKWARD
+        return {IF_NEEDED(0, reduce_to(n, 0, h - sum_along(h * exp(y), axis))),
+                IF_NEEDED(1, reduce_to(n, 1, -(h * exp(y)) * sum_along(g, axis)))};
+      },
+      [](OpNode& n, const TensorList& t) -> Tensor {
+        PYJAC_READ_SOFTMAX_BACKWARD
+        return plus(IF_TANGENT(0, log_softmax_backward(n.lift(0, t[0]), y, axis)),
+                    IF_TANGENT(1, -(n.lift(1, t[1]) * exp(y)) * sum_along(g, axis)));
+      }};
+  return record_softmax_backward(kernels::softmax_grad(g, y, axis, true), g, y, axis, spec);
 }
-#undef G
-#undef Y
-#undef AXIS
+#undef PYJAC_READ_SOFTMAX_BACKWARD
+
+int64_t softmax_axis(OpNode& n) { return n.params<SoftmaxAxis>().axis; }
 
 // y = log_softmax(x), forward mode: dy = dx - sum(exp(y) dx).
-Tensor log_softmax_jvp(OpNode& n, const Tensor& t) { return t - sum_along(exp(n.output()) * t, n.ints[0]); }
+Tensor log_softmax_jvp(OpNode& n, const Tensor& t) { return t - sum_along(exp(n.output()) * t, softmax_axis(n)); }
 
 Tensor softmax_op(const Tensor& x, int64_t axis, bool log, const OpSpec& spec) {
   const char* name = log ? "log_softmax" : "softmax";
@@ -203,8 +211,8 @@ Tensor softmax_op(const Tensor& x, int64_t axis, bool log, const OpSpec& spec) {
   }
   const int64_t ax = normalize_axis(axis, x.ndim(), name);
   Tensor out = kernels::softmax(x, ax, log);
-  if (Recording r = record(out, spec, x)) {
-    r->ints = {ax - x.ndim()};
+  if (Recording r = record_with<SoftmaxAxis>(out, spec, x)) {
+    r->params<SoftmaxAxis>().axis = ax - x.ndim();
     r->save_output(out);
     finish(r, out, {&x});
   }
@@ -215,13 +223,13 @@ Tensor softmax_op(const Tensor& x, int64_t axis, bool log, const OpSpec& spec) {
 
 // y = softmax(x): dx = y (dy - sum(dy y)) in either direction.
 Tensor softmax(const Tensor& x, int64_t axis) {
-  static const OpSpec spec{"SoftmaxBackward", RULE({softmax_backward(g, n.output(), n.ints[0])}),
-                           JVP(softmax_backward(t[0], n.output(), n.ints[0]))};
+  static const OpSpec spec{"SoftmaxBackward", RULE({softmax_backward(g, n.output(), softmax_axis(n))}),
+                           JVP(softmax_backward(t[0], n.output(), softmax_axis(n)))};
   return softmax_op(x, axis, false, spec);
 }
 // y = log_softmax(x): dx = dy - exp(y) sum(dy) (reverse), dy = dx - sum(exp(y) dx) (forward).
 Tensor log_softmax(const Tensor& x, int64_t axis) {
-  static const OpSpec spec{"LogSoftmaxBackward", RULE({log_softmax_backward(g, n.output(), n.ints[0])}),
+  static const OpSpec spec{"LogSoftmaxBackward", RULE({log_softmax_backward(g, n.output(), softmax_axis(n))}),
                            JVP(log_softmax_jvp(n, t[0]))};
   return softmax_op(x, axis, true, spec);
 }

@@ -46,28 +46,18 @@ struct IndexPlan {
   }
 };
 
-// Nodes keep a plan as ints [to_front, k, adv..., nview, (src, start, step, len)...], shapes
-// {in_shape, bshape} and saved = the arrays.
-void encode(const IndexPlan& p, OpNode& n) {
-  n.ints = {int64_t(p.to_front), p.k()};
-  n.ints.insert(n.ints.end(), p.adv.begin(), p.adv.end());
-  n.ints.push_back(int64_t(p.view.size()));
-  for (auto& v : p.view) n.ints.insert(n.ints.end(), {v.src, v.start, v.step, v.len});
-  n.shapes = {p.in_shape, p.bshape};
-  n.saved = p.arrays;
+// A node keeps its plan as its parameters, except the index arrays: those are saved tensors, so
+// an in-place write to one is caught before a rule reads it.
+void keep_plan(const IndexPlan& p, OpNode& n) {
+  IndexPlan& kept = n.params<IndexPlan>();
+  kept = p;
+  kept.arrays.clear();
+  for (const Tensor& a : p.arrays) n.save(a);
 }
 
-IndexPlan decode(const OpNode& n) {
-  IndexPlan p;
-  size_t i = 0;
-  p.to_front = n.ints[i++] != 0;
-  const int64_t k = n.ints[i++];
-  for (int64_t j = 0; j < k; ++j) p.adv.push_back(n.ints[i++]);
-  const int64_t nview = n.ints[i++];
-  for (int64_t j = 0; j < nview; ++j, i += 4) p.view.push_back({n.ints[i], n.ints[i + 1], n.ints[i + 2], n.ints[i + 3]});
-  p.in_shape = n.shapes[0];
-  p.bshape = n.shapes[1];
-  p.arrays = n.saved;
+IndexPlan plan_of(const OpNode& n) {
+  IndexPlan p = n.params<IndexPlan>();
+  for (size_t i = 0; i < n.n_saved(); ++i) p.arrays.push_back(n.saved(i));
   return p;
 }
 
@@ -111,12 +101,12 @@ Tensor adv_scatter(const Tensor& g, const IndexPlan& p);
 // x[index]: copies the selected elements. Its VJP scatters the cotangent back (adding where an
 // element was picked more than once); its JVP picks the same elements of the tangent.
 Tensor adv_gather(const Tensor& x, const IndexPlan& p) {
-  static const OpSpec spec{"IndexBackward", RULE({adv_scatter(g, decode(n))}), JVP(adv_gather(t[0], decode(n)))};
+  static const OpSpec spec{"IndexBackward", RULE({adv_scatter(g, plan_of(n))}), JVP(adv_gather(t[0], plan_of(n)))};
   int64_t pre_nd;
   Tensor view = plan_view(x, p, &pre_nd);  // sets pre_nd: not inside the call's argument list
   Tensor out = kernels::index_gather(view, pre_nd, p.arrays);
-  if (Recording r = record(out, spec, x)) {
-    encode(p, *r.node);
+  if (Recording r = record_with<IndexPlan>(out, spec, x)) {
+    keep_plan(p, *r.node);
     finish(r, out, {&x});
   }
   return out;
@@ -124,16 +114,16 @@ Tensor adv_gather(const Tensor& x, const IndexPlan& p) {
 
 // zeros(*batch, *in_shape) with g (*batch, *out_shape) added where the index points.
 Tensor adv_scatter(const Tensor& g, const IndexPlan& p) {
-  static const OpSpec spec{"IndexScatterAddBackward", RULE({adv_gather(g, decode(n))}),
-                           JVP(adv_scatter(t[0], decode(n)))};
+  static const OpSpec spec{"IndexScatterAddBackward", RULE({adv_gather(g, plan_of(n))}),
+                           JVP(adv_scatter(t[0], plan_of(n)))};
   Shape shape(g.shape().begin(), g.shape().end() - p.out_ndim());
   shape.insert(shape.end(), p.in_shape.begin(), p.in_shape.end());
   Tensor out = zeros(shape, g.dtype());
   int64_t pre_nd;
   Tensor view = plan_view(out, p, &pre_nd);
   kernels::index_scatter_add(view, pre_nd, p.arrays, g);
-  if (Recording r = record(out, spec, g)) {
-    encode(p, *r.node);
+  if (Recording r = record_with<IndexPlan>(out, spec, g)) {
+    keep_plan(p, *r.node);
     finish(r, out, {&g});
   }
   return out;

@@ -11,19 +11,23 @@ namespace {
 // a @ b with a (..., n, k), b (..., k, m): g @ b^T for a, a^T @ g for b, each summed back over
 // broadcast batch dims.
 // Forward: ta @ b + a @ tb.
+#define PYJAC_READ_MATMUL             \
+  const Tensor& a = n.input(0); \
+  const Tensor& b = n.input(1);
 Tensor matmul_2d(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MatmulBackward",
-      RULE({IF_NEEDED(0, unbroadcast(matmul(g, swap_last_two(n.saved[1])), n.shapes[0], n.out_ndim)),
-            IF_NEEDED(1, unbroadcast(matmul(swap_last_two(n.saved[0]), g), n.shapes[1], n.out_ndim))}),
-      JVP(plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), n.saved[1])), IF_TANGENT(1, matmul(n.saved[0], n.lift(1, t[1])))))};
+      RULE_WITH(PYJAC_READ_MATMUL, {IF_NEEDED(0, reduce_to(n, 0, matmul(g, swap_last_two(b)))),
+                                    IF_NEEDED(1, reduce_to(n, 1, matmul(swap_last_two(a), g)))}),
+      JVP_WITH(PYJAC_READ_MATMUL, plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), b)), IF_TANGENT(1, matmul(a, n.lift(1, t[1])))))};
   Tensor out = kernels::matmul(a, b);
   if (Recording r = record(out, spec, a, b)) {
-    r->saved = {a, b};
+    r->save_inputs(a, b);
     r->shapes = {a.shape(), b.shape()};
     finish(r, out, {&a, &b});
   }
   return out;
 }
+#undef PYJAC_READ_MATMUL
 
 }  // namespace
 

@@ -128,7 +128,7 @@ Tensor inverse(const Tensor& a, const char* op) {
 // ---- solve: X = A^-1 B with B (..., n, k), batch dims broadcast.
 // dX = A^-1 (dB - dA X);  gB = A^-T g, gA = -gB X^T (each summed back over broadcast dims).
 TensorList solve_vjp(OpNode& n, const Tensor& g, Needs needs) {
-  Tensor gb = solve_matrices(mtr(n.saved[0]), g);
+  Tensor gb = solve_matrices(mtr(n.input(0)), g);
   return {IF_NEEDED(0, unbroadcast(-mmul(gb, mtr(n.output())), n.shapes[0], n.out_ndim)),
           IF_NEEDED(1, unbroadcast(gb, n.shapes[1], n.out_ndim))};
 }
@@ -137,11 +137,11 @@ TensorList solve_vjp(OpNode& n, const Tensor& g, Needs needs) {
 
 Tensor solve_matrices(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"SolveBackward", solve_vjp,
-      JVP(solve_matrices(n.saved[0], plus(IF_TANGENT(1, n.lift(1, t[1])),
+      JVP(solve_matrices(n.input(0), plus(IF_TANGENT(1, n.lift(1, t[1])),
                                           IF_TANGENT(0, -mmul(n.lift(0, t[0]), n.output())))))};
   Tensor out = kernels::solve(a, b, "solve");
   if (Recording r = record(out, spec, a, b)) {
-    r->saved = {a};
+    r->save_inputs(a);
     r->shapes = {a.shape(), b.shape()};
     r->save_output(out);
     finish(r, out, {&a, &b});
@@ -187,13 +187,13 @@ Tensor solve(const Tensor& a_in, const Tensor& b_in) {
 // Both need an invertible A for their derivatives (the inverse raises LinAlgError otherwise).
 Tensor det(const Tensor& a_in) {
   static const OpSpec spec{"DetBackward",
-      RULE({as_matrix_scale(g * n.output()) * mtr(inverse(n.saved[0], "det (derivative)"))}),
-      JVP(n.output() * frobenius_inner(mtr(inverse(n.saved[0], "det (derivative)")), t[0]))};
+      RULE({as_matrix_scale(g * n.output()) * mtr(inverse(n.input(0), "det (derivative)"))}),
+      JVP(n.output() * frobenius_inner(mtr(inverse(n.input(0), "det (derivative)")), t[0]))};
   Tensor a = as_float(a_in);
   check_square(a, "det");
   Tensor out = kernels::det(a);
   if (Recording r = record(out, spec, a)) {
-    r->saved = {a};
+    r->save_inputs(a);
     r->save_output(out);
     finish(r, out, {&a});
   }
@@ -202,13 +202,13 @@ Tensor det(const Tensor& a_in) {
 
 TensorList slogdet(const Tensor& a_in) {
   static const OpSpec spec{"SlogdetBackward",
-      RULE({as_matrix_scale(g) * mtr(inverse(n.saved[0], "slogdet (derivative)"))}),
-      JVP(frobenius_inner(mtr(inverse(n.saved[0], "slogdet (derivative)")), t[0]))};
+      RULE({as_matrix_scale(g) * mtr(inverse(n.input(0), "slogdet (derivative)"))}),
+      JVP(frobenius_inner(mtr(inverse(n.input(0), "slogdet (derivative)")), t[0]))};
   Tensor a = as_float(a_in);
   check_square(a, "slogdet");
   auto [sign, logabs] = kernels::slogdet(a);
   if (Recording r = record(logabs, spec, a)) {
-    r->saved = {a};
+    r->save_inputs(a);
     finish(r, logabs, {&a});
   }
   return {sign, logabs};

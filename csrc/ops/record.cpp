@@ -10,7 +10,7 @@ TensorList OpNode::apply(TensorList&& grads, Needs needs) {
         std::string("Trying to backward through the graph a second time (") + spec_.name +
         "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
         "if you need to backward through the graph again.");
-  versions_.check(spec_.name, saved, &out_data, 1);
+  versions_.check(spec_.name, saved_, &out_data, 1);
   return spec_.vjp(*this, grads[0], needs);
 }
 
@@ -87,17 +87,36 @@ void throw_stale_view(const char* node, const Tensor& t) {
 }
 
 void OpNode::release_saved() {
-  if (saved.empty() && !out_data.defined()) return;  // nothing saved: running again is harmless
-  saved.clear();
+  if (saved_.empty() && !out_data.defined()) return;  // nothing saved: running again is harmless
+  saved_.clear();
   out_data = Tensor();
   released_ = true;
 }
 
 void OpNode::visit_references(ReferenceVisitor& v) const {
   Node::visit_references(v);
-  for (const Tensor& t : saved)
+  for (const Tensor& t : saved_)
     if (t.defined()) v.tensor(t.impl());
   if (out_data.defined()) v.tensor(out_data.impl());
+}
+
+void OpNode::save_input(size_t i, const Tensor& t) {
+  if (saved_.size() > n_inputs_) throw std::logic_error(std::string(spec_.name) + ": inputs are saved before other tensors");
+  if (i >= n_inputs_) {
+    n_inputs_ = uint32_t(i + 1);
+    saved_.resize(n_inputs_);
+  }
+  saved_[i] = t;
+}
+
+void OpNode::missing_input(size_t i) const {
+  throw std::logic_error(std::string(spec_.name) + ": the rule reads input " + std::to_string(i) +
+                         ", which the forward did not save");
+}
+
+void OpNode::wrong_params(const std::type_info& asked) const {
+  throw std::logic_error(std::string(spec_.name) + ": the rule reads parameters " + asked.name() +
+                         (params_type_ ? std::string(", the node holds ") + params_type_->name() : ", the node has none"));
 }
 
 Tensor reattached_output(const Tensor& data, Node& node, uint32_t nr) {

@@ -4,7 +4,9 @@
 //   vjp (reverse): g shaped (*batch, *out_shape) -> one gradient per input, (*batch, *in_shape).
 //   jvp (forward): tangents t[i] shaped (*batch, *in_shape) (undefined = zero) -> the output's.
 #include <initializer_list>
+#include <typeinfo>
 #include <stdexcept>
+#include <type_traits>
 
 #include "autograd/anomaly.h"
 #include "autograd/forward.h"
@@ -50,27 +52,61 @@ struct OpSpec {
   JvpRule jvp;
 };
 
-struct OpNode final : Node {
-  explicit OpNode(const OpSpec& spec) : spec_(spec) {}
+// Note [An op's entry]
+// An op is one entry in its family's file: the forward (a kernel call), an OpSpec with one rule
+// per transform (vjp and jvp today; batching and sparsity rules join them there), and what the
+// rules read from the forward, by name:
+//   n.input(i)     input i as the forward saw it (the op saved it with save_inputs / save_input);
+//   n.output()     the forward's output (saved with save_output);
+//   n.saved(k)     any other tensor the forward kept (a mask, a condition, index arrays), bound to
+//                  a name where the rule reads it;
+//   n.params<P>()  the op's typed non-tensor parameters (axes, a dtype, a Python-number operand):
+//                  a struct P declared beside the op, held in the node itself (record_with<P>).
+// Every saved tensor is checked against in-place writes before a rule runs (SavedVersions).
+struct OpNode : Node {
+  explicit OpNode(const OpSpec& spec, const std::type_info* params_type = nullptr)
+      : spec_(spec), params_type_(params_type) {}
   const char* name() const override { return spec_.name; }
   TensorList apply(TensorList&& grads, Needs needs) override;
   void release_saved() override;
   void visit_references(ReferenceVisitor& v) const override;
   Tensor jvp(const TensorList& tangents) { return spec_.jvp(*this, tangents); }
 
+  // ---- what the rules read ----
+  const Tensor& input(size_t i) const {
+    if (i >= n_inputs_ || !saved_[i].defined()) missing_input(i);
+    return saved_[i];
+  }
+  const Tensor& saved(size_t k) const { return saved_.at(n_inputs_ + k); }
   // The forward output itself, for rules like exp's. Stored without history (holding the output
   // would be a cycle); under create_graph it is handed out again as this node's output.
   Tensor output();
+  size_t n_saved() const { return saved_.size() - n_inputs_; }
+  template <class P>
+  P& params();
+  template <class P>
+  const P& params() const {
+    return const_cast<OpNode*>(this)->params<P>();
+  }
+
+  // ---- what the forward keeps (inputs before other tensors) ----
+  template <class... Ts>
+  void save_inputs(const Ts&... inputs) {
+    saved_ = {inputs...};
+    n_inputs_ = sizeof...(Ts);
+  }
+  void save_input(size_t i, const Tensor& t);
+  void save(const Tensor& t) { saved_.push_back(t); }
   void save_output(const Tensor& out) { out_data = out.detach(); }
+
   int64_t batch_ndim(const Tensor& grad) const { return grad.ndim() - out_ndim; }
   // Input i's tangent (*batch, *in_shape) reshaped to (*batch, 1, ..., *in_shape) so that it
   // broadcasts against the output and the other operands.
   Tensor lift(size_t i, const Tensor& tangent) const;
 
-  // Called by finish(): the storage versions of `saved` and `out_data` as the rules will need them.
-  void remember_versions() { versions_.remember(saved, &out_data, 1); }
+  // Called by finish(): the storage versions of the saved tensors as the rules will need them.
+  void remember_versions() { versions_.remember(saved_, &out_data, 1); }
 
-  TensorList saved;           // inputs the rules read
   std::vector<Shape> shapes;  // usually the input shapes
   std::vector<int64_t> ints;  // axes, permutations, index specs
   double s0 = 0, s1 = 0;      // scalar operands
@@ -78,10 +114,29 @@ struct OpNode final : Node {
   Tensor out_data;
 
  private:
+  [[noreturn]] void missing_input(size_t i) const;
+  [[noreturn]] void wrong_params(const std::type_info& asked) const;
   OpSpec spec_;
+  const std::type_info* params_type_;
   bool released_ = false;
+  uint32_t n_inputs_ = 0;
+  TensorList saved_;  // saved inputs by position (undefined where not saved), then the rest
   SavedVersions versions_;
 };
+
+// A node with parameters P (see Note [An op's entry]).
+struct NoParams {};
+template <class P>
+struct OpNodeWith final : OpNode {
+  explicit OpNodeWith(const OpSpec& spec) : OpNode(spec, &typeid(P)) {}
+  P params{};
+};
+
+template <class P>
+P& OpNode::params() {
+  if (!params_type_ || *params_type_ != typeid(P)) wrong_params(typeid(P));
+  return static_cast<OpNodeWith<P>*>(this)->params;
+}
 
 // Input i's share of a cotangent: broadcasting undone, batch dims kept.
 inline Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
@@ -116,13 +171,18 @@ bool any_tangent(const Tensor& t, const Ts&... rest) {
 // Creates the op's node when grad mode is on and an input requires grad (then `out` becomes its
 // output), or when an input carries a live forward-mode tangent. The op fills the node with what
 // its rules need and then calls finish().
-template <class... Ts>
-Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
+// record_with<P> makes a node with parameters P, to be filled through r->params<P>().
+template <class P, class... Ts>
+Recording record_with(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
   if (GradMode::is_enabled() || ForwardAD::any_live()) (check_not_stale(spec.name, inputs), ...);
   const bool reverse = GradMode::is_enabled() && any_requires_grad(inputs...);
   const bool forward = ForwardAD::any_live() && any_tangent(inputs...);
   if (!reverse && !forward) return {};
-  auto node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
+  std::shared_ptr<OpNode> node;
+  if constexpr (std::is_same_v<P, NoParams>)
+    node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
+  else
+    node = std::allocate_shared<OpNodeWith<P>>(pool::Allocator<OpNodeWith<P>>(), spec);
   node->out_ndim = out.ndim();
   if (reverse) {
     node->next_edges.reserve(sizeof...(Ts));
@@ -133,6 +193,10 @@ Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
     if (AnomalyMode::is_enabled()) AnomalyMode::note_creation(*node);  // anomaly mode: where it was made
   }
   return {std::move(node), forward};
+}
+template <class... Ts>
+Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
+  return record_with<NoParams>(out, spec, inputs...);
 }
 
 Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs);

@@ -17,7 +17,7 @@ using namespace reduction;
 
 // Where a max/min was attained, each of k tied places gets 1/k (a constant weight).
 Tensor tie_weights(OpNode& n) {
-  const Tensor& x = n.saved[0];
+  const Tensor& x = n.input(0);
   Tensor hit = kernels::cast(
       kernels::binary(kernels::Binary::Eq, x, reshape(n.out_data.detach(), kept_shape(x.shape(), n.ints)), "max"),
       x.dtype());
@@ -30,7 +30,7 @@ Tensor extremum(const Tensor& x, const Axes& axes, bool keepdims, kernels::Reduc
   auto ax = resolve_axes(axes, x.ndim(), name);
   Tensor out = kernels::reduce(op, x, ax, keepdims, name);
   if (Recording r = record_reduction(out, spec, x, ax)) {
-    r->saved = {x};
+    r->save_inputs(x);
     r->save_output(out);
     finish(r, out, {&x});
   }
@@ -83,13 +83,13 @@ Tensor inverse_norm(const Tensor& norm_value) {
 // sqrt(sum(x**2)) over `axes`.
 Tensor norm2(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims) {
   static const OpSpec spec{"NormBackward",
-      RULE({spread(n, g) * n.saved[0] * inverse_norm(output_kept(n))}),
-      JVP(reduce_tangent(n, t[0] * n.saved[0]) * inverse_norm(n.output()))};
+      RULE({spread(n, g) * n.input(0) * inverse_norm(output_kept(n))}),
+      JVP(reduce_tangent(n, t[0] * n.input(0)) * inverse_norm(n.output()))};
   Tensor x = is_floating(x_in.dtype()) ? x_in : kernels::cast(x_in, DType::Float64);
   Tensor sq = kernels::unary(kernels::Unary::Square, x);
   Tensor out = kernels::unary(kernels::Unary::Sqrt, kernels::reduce(kernels::Reduce::Sum, sq, axes, keepdims, "norm"));
   if (Recording r = record_reduction(out, spec, x, axes)) {
-    r->saved = {x};
+    r->save_inputs(x);
     r->save_output(out);
     finish(r, out, {&x});
   }
@@ -100,7 +100,7 @@ Tensor norm2(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims
 // at the zero vector). The zeros are replaced before pow so no inf is ever formed, which keeps
 // second derivatives finite too.
 Tensor pnorm_weight(OpNode& n, const Tensor& norm_kept) {
-  const Tensor& x = n.saved.at(0);
+  const Tensor& x = n.input(0);
   const DType d = x.dtype();
   Tensor x_is_zero = eq(x, scalar_tensor(0, d));
   Tensor safe_abs = where(x_is_zero, scalar_tensor(1, d), abs(x));
@@ -117,7 +117,7 @@ Tensor pnorm(const Tensor& x, double p, const std::vector<int64_t>& axes, bool k
   Tensor total = kernels::reduce(kernels::Reduce::Sum, powered, axes, keepdims, "norm");
   Tensor out = kernels::binary_scalar(Binary::Pow, total, 1.0 / p, false, x.dtype());
   if (Recording r = record_reduction(out, spec, x, axes)) {
-    r->saved = {x};
+    r->save_inputs(x);
     r->s0 = p;
     r->save_output(out);
     finish(r, out, {&x});

@@ -19,7 +19,7 @@ using namespace reduction;
 Recording record_reduction_saving_input(Tensor& out, const OpSpec& spec, const Tensor& x,
                                         const std::vector<int64_t>& axes) {
   Recording r = record_reduction(out, spec, x, axes);
-  if (r) r->saved = {x};
+  if (r) r->save_inputs(x);
   return r;
 }
 
@@ -57,7 +57,7 @@ Tensor prod_of_others(const Tensor& x, const std::vector<int64_t>& axes) {
 }
 
 // x minus its mean over the reduced axes (differentiable, for the rules of var and std).
-Tensor centered(OpNode& n) { return n.saved.at(0) - mean(n.saved.at(0), n.ints, true); }
+Tensor centered(OpNode& n) { return n.input(0) - mean(n.input(0), n.ints, true); }
 
 // 1 / s, with 1 in place of s where s == 0: std's gradient at zero variance is 0 (x - mean is 0 there).
 Tensor inverse_nonzero(const Tensor& s) {
@@ -68,7 +68,7 @@ Tensor inverse_nonzero(const Tensor& s) {
 // exact however the forward's logsumexp was rounded (exp(x - lse) inherits lse's float32 error).
 // A slice that is all -inf gets weight 0 instead of NaN.
 Tensor softmax_weights(OpNode& n) {
-  const Tensor& x = n.saved.at(0);
+  const Tensor& x = n.input(0);
   const DType d = x.dtype();
   if (x.numel() == 0) return zeros(x.shape(), d);
   Tensor m = max(x.detach(), n.ints, true);
@@ -89,8 +89,8 @@ Tensor variance_kernel(const Tensor& x, const std::vector<int64_t>& axes, double
 }  // namespace
 
 Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"ProdBackward", RULE({spread(n, g) * prod_of_others(n.saved.at(0), n.ints)}),
-                           JVP(reduce_tangent(n, t[0] * prod_of_others(n.saved.at(0), n.ints)))};
+  static const OpSpec spec{"ProdBackward", RULE({spread(n, g) * prod_of_others(n.input(0), n.ints)}),
+                           JVP(reduce_tangent(n, t[0] * prod_of_others(n.input(0), n.ints)))};
   auto ax = resolve_axes(axes, x.ndim(), "prod");
   Tensor out = kernels::prod(x, ax, keepdims);
   if (Recording r = record_reduction_saving_input(out, spec, x, ax)) finish(r, out, {&x});

@@ -1,12 +1,24 @@
 #pragma once
-// Shorthand for writing derivative rules as one-line table entries.
+// Shorthand for writing derivative rules as one-line table entries (Note [An op's entry], record.h).
 //   RULE(expr): a reverse rule returning the gradient list `expr`; inside, `n` is the node (what
 //               the forward saved), `g` the incoming cotangent, `needs[i]` whether input i wants one.
 //   IF_NEEDED(i, expr): expr when input i needs a gradient, else nothing (skips the work).
 //   JVP(expr): a forward rule returning the output tangent; `t[i]` is input i's tangent.
 //   IF_TANGENT(i, expr): expr when input i has a tangent, else nothing (a zero term for plus()).
-#define RULE(...) [](OpNode & n, const Tensor& g, Needs needs) -> TensorList { \
-    (void)n; (void)needs; return __VA_ARGS__; }
+//   RULE_WITH(read, expr), JVP_WITH(read, expr): the same, after the statements `read`, which bind
+//               names to what the rule reads (`const int64_t axis = n.params<ScanParams>().axis;`).
+#define RULE_WITH(read, ...)                                     \
+  [](OpNode & n, const Tensor& g, Needs needs) -> TensorList { \
+    (void)n;                                                     \
+    (void)needs;                                                 \
+    read return __VA_ARGS__;                                     \
+  }
+#define JVP_WITH(read, ...)                              \
+  [](OpNode & n, const TensorList& t) -> Tensor {        \
+    (void)n;                                             \
+    read return __VA_ARGS__;                             \
+  }
+#define RULE(...) RULE_WITH(, __VA_ARGS__)
+#define JVP(...) JVP_WITH(, __VA_ARGS__)
 #define IF_NEEDED(i, ...) (needs[i] ? (__VA_ARGS__) : Tensor())
-#define JVP(...) [](OpNode & n, const TensorList& t) -> Tensor { (void)n; return __VA_ARGS__; }
 #define IF_TANGENT(i, ...) (t[i].defined() ? (__VA_ARGS__) : Tensor())

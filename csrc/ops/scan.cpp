@@ -3,8 +3,8 @@
 // these ops, so derivatives of any order follow, and none divides by the input: cumprod's and
 // prod's gradients stay exact where the input has zeros.
 //
-// The axis is kept counted from the end (n.ints[0] < 0) so cotangents' and tangents' leading batch
-// dims pass through; n.ints[1] is the direction. With S the shift toward later indices (S a)[i] =
+// The axis is kept counted from the end (ScanParams::axis < 0) so cotangents' and tangents' leading
+// batch dims pass through. With S the shift toward later indices (S a)[i] =
 // a[previous], the recurrence w = g + a * S w is w = M^-1 g for M = I - diag(a) S, so
 //   reverse rule in g: M^-T c, the recurrence run the other way with coefficients S^T a;
 //   rule in a:         dw = M^-1 (da * S w), so the cotangent of a is (M^-T c) * S w.
@@ -24,42 +24,56 @@ int64_t axis_from_end(int64_t axis, int64_t ndim, const char* op) {
   return ndim + axis;
 }
 
-#define AXIS n.ints.at(0)
-#define REVERSE bool(n.ints.at(1))
-#define X n.saved.at(0)
-#define OUT n.output()
+// Where a scan runs: its axis (negative, see above) and direction.
+struct ScanParams {
+  int64_t axis;
+  bool reverse;
+};
+#define PYJAC_READ_SCAN                                    \
+  [[maybe_unused]] const int64_t axis = n.params<ScanParams>().axis; \
+  [[maybe_unused]] const bool reverse = n.params<ScanParams>().reverse;
 
+// linear_scan(g, a) (the recurrence y = g + a * S y) reads its coefficients a and its output.
 TensorList linear_scan_vjp(OpNode& n, const Tensor& g, Needs needs) {
-  const Tensor& a = X;
-  Tensor lambda = linear_scan(g, shift_along(a, AXIS, !REVERSE, 0.0), AXIS, !REVERSE);
+  PYJAC_READ_SCAN
+  const Tensor& a = n.input(1);
+  Tensor lambda = linear_scan(g, shift_along(a, axis, !reverse, 0.0), axis, !reverse);
   return {IF_NEEDED(0, reduce_to(n, 0, lambda)),
-          IF_NEEDED(1, reduce_to(n, 1, lambda * shift_along(OUT, AXIS, REVERSE, 0.0)))};
+          IF_NEEDED(1, reduce_to(n, 1, lambda * shift_along(n.output(), axis, reverse, 0.0)))};
 }
 
 Tensor linear_scan_jvp(OpNode& n, const TensorList& t) {
-  Tensor rhs = plus(IF_TANGENT(0, n.lift(0, t[0])), IF_TANGENT(1, n.lift(1, t[1]) * shift_along(OUT, AXIS, REVERSE, 0.0)));
-  return linear_scan(rhs, X, AXIS, REVERSE);
+  PYJAC_READ_SCAN
+  Tensor rhs = plus(IF_TANGENT(0, n.lift(0, t[0])),
+                    IF_TANGENT(1, n.lift(1, t[1]) * shift_along(n.output(), axis, reverse, 0.0)));
+  return linear_scan(rhs, n.input(1), axis, reverse);
+}
+
+// Records a scan along `axis`: the node keeps where it ran.
+template <class... Ts>
+Recording record_scan(Tensor& out, const OpSpec& spec, int64_t axis, bool reverse, const Ts&... inputs) {
+  Recording r = record_with<ScanParams>(out, spec, inputs...);
+  if (r) r->params<ScanParams>() = {axis, reverse};
+  return r;
 }
 
 }  // namespace
 
 Tensor cumsum_along(const Tensor& x, int64_t axis, bool reverse) {
-  static const OpSpec spec{"CumsumBackward", RULE({cumsum_along(g, AXIS, !REVERSE)}),
-                           JVP(cumsum_along(t[0], AXIS, REVERSE))};
+  static const OpSpec spec{"CumsumBackward", RULE_WITH(PYJAC_READ_SCAN, {cumsum_along(g, axis, !reverse)}),
+                           JVP_WITH(PYJAC_READ_SCAN, cumsum_along(t[0], axis, reverse))};
   Tensor out = kernels::cumsum(x, axis_from_end(axis, x.ndim(), "cumsum"), reverse);
-  if (Recording r = record(out, spec, x)) {
-    r->ints = {axis, reverse};
+  if (Recording r = record_scan(out, spec, axis, reverse, x)) {
     finish(r, out, {&x});
   }
   return out;
 }
 
 Tensor shift_along(const Tensor& x, int64_t axis, bool reverse, double fill) {
-  static const OpSpec spec{"ShiftBackward", RULE({shift_along(g, AXIS, !REVERSE, 0.0)}),
-                           JVP(shift_along(t[0], AXIS, REVERSE, 0.0))};
+  static const OpSpec spec{"ShiftBackward", RULE_WITH(PYJAC_READ_SCAN, {shift_along(g, axis, !reverse, 0.0)}),
+                           JVP_WITH(PYJAC_READ_SCAN, shift_along(t[0], axis, reverse, 0.0))};
   Tensor out = kernels::shift(x, axis_from_end(axis, x.ndim(), "shift"), reverse, fill);
-  if (Recording r = record(out, spec, x)) {
-    r->ints = {axis, reverse};
+  if (Recording r = record_scan(out, spec, axis, reverse, x)) {
     finish(r, out, {&x});
   }
   return out;
@@ -69,10 +83,9 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
   static const OpSpec spec{"LinearScanBackward", linear_scan_vjp, linear_scan_jvp};
   const int64_t nd = std::max(g.ndim(), a.ndim());
   Tensor out = kernels::linear_scan(g, a, axis_from_end(axis, nd, "linear_scan"), reverse);
-  if (Recording r = record(out, spec, g, a)) {
-    r->ints = {axis, reverse};
+  if (Recording r = record_scan(out, spec, axis, reverse, g, a)) {
     r->shapes = {g.shape(), a.shape()};
-    r->saved = {a};
+    r->save_input(1, a);
     r->save_output(out);
     finish(r, out, {&g, &a});
   }
@@ -83,12 +96,12 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 // recurrence again; its transpose gives the reverse rule.
 Tensor cumprod_along(const Tensor& x, int64_t axis, bool reverse) {
   static const OpSpec spec{"CumprodBackward",
-      RULE({shift_along(OUT, AXIS, REVERSE, 1.0) * linear_scan(g, shift_along(X, AXIS, !REVERSE, 0.0), AXIS, !REVERSE)}),
-      JVP(linear_scan(t[0] * shift_along(OUT, AXIS, REVERSE, 1.0), X, AXIS, REVERSE))};
+      RULE_WITH(PYJAC_READ_SCAN const Tensor& x = n.input(0);,
+                {shift_along(n.output(), axis, reverse, 1.0) * linear_scan(g, shift_along(x, axis, !reverse, 0.0), axis, !reverse)}),
+      JVP_WITH(PYJAC_READ_SCAN, linear_scan(t[0] * shift_along(n.output(), axis, reverse, 1.0), n.input(0), axis, reverse))};
   Tensor out = kernels::cumprod(x, axis_from_end(axis, x.ndim(), "cumprod"), reverse);
-  if (Recording r = record(out, spec, x)) {
-    r->ints = {axis, reverse};
-    r->saved = {x};
+  if (Recording r = record_scan(out, spec, axis, reverse, x)) {
+    r->save_inputs(x);
     r->save_output(out);
     finish(r, out, {&x});
   }
