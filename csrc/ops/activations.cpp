@@ -132,7 +132,7 @@ Tensor silu(const Tensor& x) {
 #undef ACTIVATION_SPEC
 #undef PYJAC_READ_ACTIVATION
 
-// ---- softmax and log_softmax along one axis (n.ints[0], negative so that it counts from the end
+// ---- softmax and log_softmax along one axis (SoftmaxAxis, negative so that it counts from the end
 // and so holds for cotangents and tangents with extra leading batch dims) ---------------------------
 // As for the activations, each backward is one fused op with rules of its own:
 //   softmax_backward(g, y)     = y (g - sum(g y)),  d/dg: the same op;  d/dy: h (g - sum(g y)) - g sum(h y)

@@ -165,22 +165,24 @@ Tensor arith_(const char* op, const Tensor& self, const Tensor& other, Scalar al
 }
 
 // Records `spec` with inputs (self's old history, others...) on a fresh handle of self's memory,
-// lets `fill` store what the rules need, then self adopts the result.
-template <class Fill>
+// lets `fill` store what the rules need (parameters P), then self adopts the result.
+template <class P = NoParams, class Fill>
 void rebase(const Tensor& self, Gate gate, const OpSpec& spec, const TensorList& inputs, Fill fill) {
   Tensor out = self.detach();
-  Recording r = record_list(out, spec, inputs);
+  Recording r = record_list_with<P>(out, spec, inputs);
   if (!r) return;
   fill(*r.node);
   finish(r, out, inputs);
   adopt(self, out, gate);
 }
 
-// t in the dtype stored as a double in a node (when it is a float dtype and differs).
-Tensor in_dtype(const Tensor& t, double stored) {
-  const DType d = DType(int(stored));
-  return is_floating(d) && t.dtype() != d ? astype(t, d) : t;
-}
+// A gradient in the dtype of the input it is for (when that is a float dtype and differs).
+Tensor in_dtype(const Tensor& t, DType d) { return is_floating(d) && t.dtype() != d ? astype(t, d) : t; }
+
+// What copy_ and setitem rules read besides shapes: the written value's dtype.
+struct ValueDtype {
+  DType dtype;
+};
 
 // ---- basic indices as stored in a node --------------------------------------------------------
 // An index made explicit (no Ellipsis: every dim of the indexed tensor has an item), so that a
@@ -208,27 +210,23 @@ int64_t region_ndim(const std::vector<IndexItem>& index) {
   return n;
 }
 
-// ints = [region ndim, then per item: kind | has_start << 8 | has_stop << 9, start, stop, step].
-std::vector<int64_t> encode(const std::vector<IndexItem>& index) {
-  std::vector<int64_t> ints{region_ndim(index)};
-  for (auto& it : index)
-    ints.insert(ints.end(), {int64_t(it.kind) | int64_t(it.has_start) << 8 | int64_t(it.has_stop) << 9, it.start,
-                             it.stop, it.step});
-  return ints;
+// An assignment x[index] = value as its node keeps it: the index made explicit, the region's
+// ndim, and value's dtype.
+struct SetitemParams {
+  std::vector<IndexItem> index;
+  int64_t region_ndim;
+  DType value_dtype;
+};
+
+SetitemParams setitem_params(const std::vector<IndexItem>& index, const Tensor& value) {
+  return {index, region_ndim(index), value.dtype()};
 }
 
 // The stored index behind a leading Ellipsis: it applies past any batch dims.
 std::vector<IndexItem> batched_index(const OpNode& n) {
   std::vector<IndexItem> index{{IndexItem::Ellipsis}};
-  for (size_t i = 1; i + 3 < n.ints.size(); i += 4) {
-    IndexItem it{IndexItem::Kind(n.ints[i] & 0xff)};
-    it.has_start = (n.ints[i] >> 8) & 1;
-    it.has_stop = (n.ints[i] >> 9) & 1;
-    it.start = n.ints[i + 1];
-    it.stop = n.ints[i + 2];
-    it.step = n.ints[i + 3];
-    index.push_back(it);
-  }
+  const auto& kept = n.params<SetitemParams>().index;
+  index.insert(index.end(), kept.begin(), kept.end());
   return index;
 }
 
@@ -268,8 +266,8 @@ Tensor lift_to(const Tensor& t, const Shape& value_shape, int64_t region_nd) {
   return reshape(t, s);
 }
 
-// Inputs (x, value); n.shapes = {x's shape, value's shape}, n.s0 = value's dtype. The region gets
-// value's gradient, the rest x's; tangents are put together the same way.
+// Inputs (x, value); n.shapes = {x's shape, value's shape}. The region gets value's gradient, the
+// rest x's; tangents are put together the same way.
 Tensor setitem_jvp(OpNode& n, const TensorList& t) {
   const bool has_x = t[0].defined();
   const Shape batch = has_x ? batch_shape(t[0], int64_t(n.shapes[0].size())) : batch_shape(t[1], int64_t(n.shapes[1].size()));
@@ -277,14 +275,15 @@ Tensor setitem_jvp(OpNode& n, const TensorList& t) {
   x_shape.insert(x_shape.end(), n.shapes[0].begin(), n.shapes[0].end());
   const DType d = has_x ? t[0].dtype() : t[1].dtype();
   Tensor base = has_x ? t[0] : zeros(x_shape, d);
-  Tensor value = t[1].defined() ? lift_to(t[1], n.shapes[1], n.ints[0]) : scalar_tensor(0, d);
+  Tensor value = t[1].defined() ? lift_to(t[1], n.shapes[1], n.params<SetitemParams>().region_ndim) : scalar_tensor(0, d);
   return setitem(base, batched_index(n), value);
 }
 
 const OpSpec& setitem_spec() {
   static const OpSpec spec{"SetitemBackward",
       RULE({IF_NEEDED(0, where(outside_region(n.shapes[0], batched_index(n)), g, scalar_tensor(0, g.dtype()))),
-            IF_NEEDED(1, in_dtype(unbroadcast(getitem(g, batched_index(n)), n.shapes[1], n.ints[0]), n.s0))}),
+            IF_NEEDED(1, in_dtype(unbroadcast(getitem(g, batched_index(n)), n.shapes[1], n.params<SetitemParams>().region_ndim),
+                                  n.params<SetitemParams>().value_dtype))}),
       setitem_jvp};
   return spec;
 }
@@ -314,7 +313,7 @@ Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double
 // copy_: the old values get a zero gradient, src its share (summed over broadcasting, in its dtype).
 Tensor copy_(const Tensor& self, const Tensor& src) {
   static const OpSpec spec{"CopyBackwards",
-      RULE({IF_NEEDED(0, zeros_like(g)), IF_NEEDED(1, in_dtype(unbroadcast(g, n.shapes[1], n.out_ndim), n.s0))}),
+      RULE({IF_NEEDED(0, zeros_like(g)), IF_NEEDED(1, in_dtype(reduce_to(n, 1, g), n.params<ValueDtype>().dtype))}),
       JVP(t[1].defined() ? n.lift(1, t[1]) : zeros_like(t[0]))};
   check_writable("copy_", self);
   check_fits("copy_", src.shape(), self.shape());
@@ -322,9 +321,9 @@ Tensor copy_(const Tensor& self, const Tensor& src) {
   const Gate gate = autograd_gate("copy_", self, {&src});
   write(self, src->storage == self->storage ? kernels::cast(src, src.dtype()) : src);
   if (gate)
-    rebase(self, gate, spec, {self, src}, [&](OpNode& n) {
+    rebase<ValueDtype>(self, gate, spec, {self, src}, [&](OpNode& n) {
       n.shapes = {self.shape(), src.shape()};
-      n.s0 = double(int(src.dtype()));
+      n.params<ValueDtype>().dtype = src.dtype();
     });
   return self;
 }
@@ -357,10 +356,9 @@ Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index_in, cons
   kernels::copy_into(region, value->storage == self->storage ? kernels::cast(value, value.dtype()) : value);
   ++self->storage->version;
   if (gate)
-    rebase(self, gate, setitem_spec(), {self, value}, [&](OpNode& n) {
+    rebase<SetitemParams>(self, gate, setitem_spec(), {self, value}, [&](OpNode& n) {
       n.shapes = {self.shape(), value.shape()};
-      n.ints = encode(index);
-      n.s0 = double(int(value.dtype()));
+      n.params<SetitemParams>() = setitem_params(index, value);
     });
   return self;
 }
@@ -371,10 +369,9 @@ Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index_in, const Te
   Tensor region = getitem(out, index);
   const Tensor value = fit_value("setitem", value_in, region.shape());
   kernels::copy_into(region, value);
-  if (Recording r = record(out, setitem_spec(), x, value)) {
+  if (Recording r = record_with<SetitemParams>(out, setitem_spec(), x, value)) {
     r->shapes = {x.shape(), value.shape()};
-    r->ints = encode(index);
-    r->s0 = double(int(value.dtype()));
+    r->params<SetitemParams>() = setitem_params(index, value);
     finish(r, out, {&x, &value});
   }
   return out;

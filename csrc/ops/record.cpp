@@ -154,10 +154,8 @@ RecordModes record_modes(const char* op, const TensorList& inputs) {
   return m;
 }
 
-Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
-  const auto [reverse, forward] = record_modes(spec.name, inputs);
-  if (!reverse && !forward) return {};
-  auto node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
+Recording attach_node(std::shared_ptr<OpNode> node, Tensor& out, const TensorList& inputs, RecordModes modes) {
+  const auto [reverse, forward] = modes;
   node->out_ndim = out.ndim();
   if (reverse) {
     node->next_edges.reserve(inputs.size());

@@ -199,7 +199,20 @@ Recording record(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
   return record_with<NoParams>(out, spec, inputs...);
 }
 
-Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs);
+// record() for a list of inputs; record_list_with<P> makes a node with parameters P.
+Recording attach_node(std::shared_ptr<OpNode> node, Tensor& out, const TensorList& inputs, RecordModes modes);
+template <class P>
+Recording record_list_with(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
+  const RecordModes modes = record_modes(spec.name, inputs);
+  if (!modes.reverse && !modes.forward) return {};
+  if constexpr (std::is_same_v<P, NoParams>)
+    return attach_node(std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec), out, inputs, modes);
+  else
+    return attach_node(std::allocate_shared<OpNodeWith<P>>(pool::Allocator<OpNodeWith<P>>(), spec), out, inputs, modes);
+}
+inline Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
+  return record_list_with<NoParams>(out, spec, inputs);
+}
 
 // Runs the op's JVP rule for every live level at which an input has a tangent.
 void finish(const Recording& r, const Tensor& out, std::initializer_list<const Tensor*> inputs);
