@@ -109,7 +109,7 @@ Tensor pow_exponent_factor(const Tensor& a, const Tensor& b, const Tensor& out) 
 BINARY_OP(add, "AddBackward", Binary, Add, "add", nothing, v, v)
 BINARY_OP(sub, "SubBackward", Binary, Sub, "subtract", nothing, v, -v)
 BINARY_OP(mul, "MulBackward", Binary, Mul, "multiply", a_b, times(b), times(a))
-BINARY_OP(div, "DivBackward", Binary, Div, "divide", a_b_out, v / b, -(v * out) / b)
+BINARY_OP(div, "DivBackward", Binary, Div, "divide", a_b_out, v / b, -v * out / b)
 // d/da a**b = b a**(b-1), d/db a**b = a**b log a, with torch's values at a == 0 (see pow_base_factor).
 BINARY_OP(pow, "PowBackward", Binary, Pow, "power", a_b_out, times(pow_base_factor(a, b)), times(pow_exponent_factor(a, b, out)))
 BINARY_OP(maximum, "MaximumBackward", Binary, Maximum, "maximum", a_b, times(max_share(a, b, Binary::Gt)), times(max_share(b, a, Binary::Gt)))
@@ -141,7 +141,7 @@ Tensor div(const Tensor& a, const Scalar& s) {
   return scalar_op(a, s, Binary::Div, false, Save::Nothing, spec);
 }
 Tensor rdiv(const Scalar& s, const Tensor& a) {
-  static const OpSpec spec = ELEMENTWISE_RULES("RdivBackward", PYJAC_READ_x_out, -(v * out) / x);
+  static const OpSpec spec = ELEMENTWISE_RULES("RdivBackward", PYJAC_READ_x_out, -v * out / x);
   return scalar_op(a, s, Binary::Div, true, Save::InputAndOutput, spec);
 }
 Tensor pow(const Tensor& a, const Scalar& s) {
@@ -211,7 +211,7 @@ Tensor scalar_tensor(const Scalar& s, DType d) { return full({}, s, d); }
 // ---- selection and conversion ---------------------------------------------------------------------
 // where(c, a, b): the gradient goes to the branch that was taken.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  static const OpSpec spec = ELEMENTWISE_RULES2("WhereBackward", const Tensor& took_a = n.saved(0);,
+  static const OpSpec spec = ELEMENTWISE_RULES2("WhereBackward", READ_SAVED(took_a, 0),
                                                 where(took_a, v, constant(0, v.dtype())),
                                                 where(took_a, constant(0, v.dtype()), v));
   Tensor out = kernels::where(cond, a, b);
@@ -225,7 +225,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 // clip passes the gradient where x is inside [lo, hi].
 Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
-  static const OpSpec spec = ELEMENTWISE_RULES("ClipBackward", const Tensor& inside = n.saved(0);, times(inside));
+  static const OpSpec spec = ELEMENTWISE_RULES("ClipBackward", READ_SAVED(inside, 0), times(inside));
   Tensor out = kernels::clip(x, lo, hi);
   if (Recording r = record(out, spec, x)) {
     r->save(kernels::clip_mask(x, lo, hi));

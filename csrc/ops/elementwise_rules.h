@@ -3,6 +3,7 @@
 // records itself, and UNARY_OP / BINARY_OP, which turn one derivative per operand into both rules.
 #include "kernels/kernels.h"
 #include "ops/record.h"
+#include "ops/rule_macros.h"
 
 namespace pyjac {
 
@@ -64,13 +65,13 @@ Tensor times_cotangent(const Tensor& g, const Tensor& p);
 //   UNARY_OP:  nothing | x (the input) | out (the output) | x_out (both)
 //   BINARY_OP: nothing | a_b (both inputs) | a_b_out (both inputs and the output)
 // `read` (the hand-recorded forms) is the statements that bind those names, e.g. PYJAC_READ_x or
-// `const Tensor& inside = n.saved(0);`.
+// READ_SAVED(inside, 0) (rule_macros.h).
 #define PYJAC_SAVE_nothing Save::Nothing
 #define PYJAC_SAVE_x Save::Input
 #define PYJAC_SAVE_out Save::Output
 #define PYJAC_SAVE_x_out Save::InputAndOutput
 #define PYJAC_READ_nothing
-#define PYJAC_READ_x [[maybe_unused]] const Tensor& x = n.input(0);
+#define PYJAC_READ_x READ_INPUT(x, 0)
 #define PYJAC_READ_out [[maybe_unused]] const Tensor out = n.output();
 #define PYJAC_READ_x_out PYJAC_READ_x PYJAC_READ_out
 
@@ -78,9 +79,7 @@ Tensor times_cotangent(const Tensor& g, const Tensor& p);
 #define PYJAC_SAVE2_a_b true, false
 #define PYJAC_SAVE2_a_b_out true, true
 #define PYJAC_READ2_nothing
-#define PYJAC_READ2_a_b                          \
-  [[maybe_unused]] const Tensor& a = n.input(0); \
-  [[maybe_unused]] const Tensor& b = n.input(1);
+#define PYJAC_READ2_a_b READ_INPUT(a, 0) READ_INPUT(b, 1)
 #define PYJAC_READ2_a_b_out PYJAC_READ2_a_b [[maybe_unused]] const Tensor out = n.output();
 
 #define PYJAC_REVERSE_TIMES [[maybe_unused]] auto times = [&](const Tensor& p) { return times_cotangent(v, p); };

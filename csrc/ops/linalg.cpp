@@ -11,14 +11,11 @@ namespace {
 // a @ b with a (..., n, k), b (..., k, m): g @ b^T for a, a^T @ g for b, each summed back over
 // broadcast batch dims.
 // Forward: ta @ b + a @ tb.
-#define PYJAC_READ_MATMUL             \
-  const Tensor& a = n.input(0); \
-  const Tensor& b = n.input(1);
 Tensor matmul_2d(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"MatmulBackward",
-      RULE_WITH(PYJAC_READ_MATMUL, {IF_NEEDED(0, reduce_to(n, 0, matmul(g, swap_last_two(b)))),
+      RULE_WITH(READ_INPUT(a, 0) READ_INPUT(b, 1), {IF_NEEDED(0, reduce_to(n, 0, matmul(g, swap_last_two(b)))),
                                     IF_NEEDED(1, reduce_to(n, 1, matmul(swap_last_two(a), g)))}),
-      JVP_WITH(PYJAC_READ_MATMUL, plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), b)), IF_TANGENT(1, matmul(a, n.lift(1, t[1])))))};
+      JVP_WITH(READ_INPUT(a, 0) READ_INPUT(b, 1), plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), b)), IF_TANGENT(1, matmul(a, n.lift(1, t[1])))))};
   Tensor out = kernels::matmul(a, b);
   if (Recording r = record(out, spec, a, b)) {
     r->save_inputs(a, b);
@@ -27,7 +24,6 @@ Tensor matmul_2d(const Tensor& a, const Tensor& b) {
   }
   return out;
 }
-#undef PYJAC_READ_MATMUL
 
 }  // namespace
 

@@ -33,7 +33,6 @@ struct MultiOpNode final : Node {
 
   TensorList saved;
   std::vector<Shape> shapes;  // the input shapes
-  std::vector<int64_t> ints;
   std::vector<int64_t> out_ndims;
   TensorList out_data;  // the outputs, without history
 

@@ -96,7 +96,7 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 // recurrence again; its transpose gives the reverse rule.
 Tensor cumprod_along(const Tensor& x, int64_t axis, bool reverse) {
   static const OpSpec spec{"CumprodBackward",
-      RULE_WITH(PYJAC_READ_SCAN const Tensor& x = n.input(0);,
+      RULE_WITH(PYJAC_READ_SCAN READ_INPUT(x, 0),
                 {shift_along(n.output(), axis, reverse, 1.0) * linear_scan(g, shift_along(x, axis, !reverse, 0.0), axis, !reverse)}),
       JVP_WITH(PYJAC_READ_SCAN, linear_scan(t[0] * shift_along(n.output(), axis, reverse, 1.0), n.input(0), axis, reverse))};
   Tensor out = kernels::cumprod(x, axis_from_end(axis, x.ndim(), "cumprod"), reverse);
