@@ -11,7 +11,6 @@ hand-derived NumPy Jacobian / Hessian as the floor. Every result is checked agai
 import argparse
 
 import numpy as np
-
 from harness import Candidate, gather, print_rows, run_candidates
 
 TITLES = {
@@ -56,7 +55,8 @@ def pyjac_candidates(d):
 
 def torch_candidates(d):
     import torch
-    from torch.autograd.functional import hessian as t_hessian, jacobian as t_jacobian
+    from torch.autograd.functional import hessian as t_hessian
+    from torch.autograd.functional import jacobian as t_jacobian
     A1, A2, b1, b2, x3 = (torch.tensor(d[k]) for k in ("A1", "A2", "b1", "b2", "x3"))
     A, x4 = torch.tensor(d["A"]), torch.tensor(d["x4"])
     v, M = torch.tensor(d["v"]), torch.tensor(d["M"])

@@ -26,7 +26,7 @@ def plot(results, path):
     nrows = -(-n_panels // cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(6.2 * cols, 4.3 * nrows), squeeze=False)
     axes = [a for row in axes for a in row]
-    for ax, (w, res) in zip(axes, bars):
+    for ax, (_, res) in zip(axes, bars):
         rows = [r for r in res["rows"] if r["name"] != r["ref"]]
         names = [r["name"] + ("" if r["agrees"] else " (differs!)") for r in rows]
         ratios = [r["ratio"] for r in rows]

@@ -20,7 +20,6 @@ import sys
 import time
 
 import numpy as np
-
 from harness import Candidate, discrepancy, fmt_time, gather, peak_rss_reset, proc_status_kb, run_candidates
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,8 +33,9 @@ OPS_PER_STEP = 3
 
 def chain_worker(peer, length, repeats, max_seconds):
     """Runs in the subprocess: prints one JSON line."""
-    from overhead import CHAINS
     import gc
+
+    from overhead import CHAINS
     make = CHAINS[peer]
     make(10)()  # import everything and warm up code paths, without leaving much memory behind
     run = make(length)

@@ -8,7 +8,6 @@ eager), and hand-written NumPy forward + backward as the floor.
 import argparse
 
 import numpy as np
-
 from harness import Candidate, gather, print_rows, run_candidates
 
 TITLE = "W2 training step, float32: 3-layer tanh MLP 784-256-256-10, batch 128, MSE, backward"

@@ -63,7 +63,7 @@ def main():
     optimizer = pj.optim.Adam(net.parameters(), lr=0.02)
     loss_fn = pj.nn.MSELoss()
     first = None
-    for step in trange(2000):
+    for _ in trange(2000):
         optimizer.zero_grad()
         loss = loss_fn(net(x), y)
         loss.backward()

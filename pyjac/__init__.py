@@ -57,19 +57,41 @@ if "PYJAC_NUM_THREADS" in _os.environ:
 # variable or rpath is needed.
 _core.load_blas(_os.path.join(_openblas.get_lib_dir(), _openblas.get_library(True)))
 
+from . import (  # noqa: E402,F401
+    _tensor,  # noqa: E402,F401  (Python conveniences on Tensor)
+    autograd,
+    func,
+    testing,
+)
 from ._core import Tensor  # noqa: E402
-from . import _tensor  # noqa: E402,F401  (Python conveniences on Tensor)
 from ._creation import (  # noqa: E402
-    tensor, asarray, zeros, ones, full, empty, zeros_like, ones_like, full_like, eye, arange, linspace,
-    rand, randn, manual_seed,
+    arange,
+    asarray,
+    empty,
+    eye,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    tensor,
+    zeros,
+    zeros_like,
 )
 from ._ops import *  # noqa: E402,F401,F403
 from ._ops import __all__ as _ops_all  # noqa: E402
 from .autograd import (  # noqa: E402
-    grad, backward, no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
+    backward,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
 )
-from . import autograd, testing, func  # noqa: E402,F401
-from .functional import jacobian, hessian, vjp, jvp, hvp, vhp  # noqa: E402
+from .functional import hessian, hvp, jacobian, jvp, vhp, vjp  # noqa: E402
 
 float32 = _np.float32
 float64 = _np.float64
@@ -92,10 +114,10 @@ __all__ = [
 ] + list(_ops_all)
 
 # ---- neural networks: pyjac.nn (Module, layers, losses) and pyjac.nn.functional ---------------------
-from . import nn  # noqa: E402,F401
-
 # ---- pyjac.linalg (LAPACK-backed matrix functions; loads LAPACK from the same library) ----------
-from . import linalg  # noqa: E402,F401
-
 # ---- optimizers (pyjac/optim.py) ------------------------------------------------------------------
-from . import optim  # noqa: E402,F401
+from . import (
+    linalg,  # noqa: E402,F401
+    nn,  # noqa: E402,F401
+    optim,  # noqa: E402,F401
+)

@@ -183,10 +183,9 @@ def forward_jacobian(func, inputs, strict=False, vectorize=True, chunk_size=None
         if blocks is None:
             blocks = [[[] for _ in inputs] for _ in outs]
             result = (outs, was_tuple)
-        for i, o in enumerate(outs):
-            for j, start, stop in spans:
-                t = touts[i][j]
-                blocks[i][j].append(t)
+        for i in range(len(outs)):
+            for j, _, _ in spans:
+                blocks[i][j].append(touts[i][j])
     outs, was_tuple = result
     jac = []
     for i, o in enumerate(outs):

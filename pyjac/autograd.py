@@ -134,7 +134,6 @@ class set_grad_enabled(_GradModeContext):
 # ---- custom Functions (pyjac/_function.py, csrc/python/py_function.cpp) -------------------------
 from ._function import Function, FunctionCtx  # noqa: E402,F401
 
-
 # ---- anomaly mode ---------------------------------------------------------------------------
 
 def is_anomaly_enabled():
@@ -158,11 +157,12 @@ class detect_anomaly:
 
     def __enter__(self):
         self._prev = (_core.is_anomaly_enabled(), _core.is_anomaly_check_nan_enabled())
-        _core.set_anomaly_enabled(True, self._check_nan)
+        _core.set_anomaly_enabled(True, check_nan=self._check_nan)
         return self
 
     def __exit__(self, *exc):
-        _core.set_anomaly_enabled(*self._prev)
+        enabled, check_nan = self._prev
+        _core.set_anomaly_enabled(enabled, check_nan=check_nan)
         return False
 
     def __call__(self, fn):
@@ -181,11 +181,12 @@ class set_detect_anomaly:
 
     def __init__(self, mode, check_nan=True):
         self._prev = (_core.is_anomaly_enabled(), _core.is_anomaly_check_nan_enabled())
-        _core.set_anomaly_enabled(bool(mode), bool(check_nan))
+        _core.set_anomaly_enabled(bool(mode), check_nan=bool(check_nan))
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _core.set_anomaly_enabled(*self._prev)
+        enabled, check_nan = self._prev
+        _core.set_anomaly_enabled(enabled, check_nan=check_nan)
         return False

@@ -9,8 +9,17 @@ import numpy as np
 
 from . import _core
 from ._core import Tensor
-from ._jacobians import (as_input, check_chunk_size, check_outputs, forward_jacobian, fresh_input, jvp_forward,
-                         reverse_jacobian, transform_depth, transform_scope)
+from ._jacobians import (
+    as_input,
+    check_chunk_size,
+    check_outputs,
+    forward_jacobian,
+    fresh_input,
+    jvp_forward,
+    reverse_jacobian,
+    transform_depth,
+    transform_scope,
+)
 from .autograd import grad as _grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian"]

@@ -2,8 +2,15 @@
 vjp, jvp, hvp, vhp. Inputs may be Tensors, NumPy arrays or Python floats; a tuple of inputs gives
 tuple results. Jacobians come from one batched sweep (reverse or forward mode)."""
 from . import _core
-from ._jacobians import (as_input, check_chunk_size, check_outputs, forward_jacobian, fresh_input, jvp_forward,
-                         reverse_jacobian)
+from ._jacobians import (
+    as_input,
+    check_chunk_size,
+    check_outputs,
+    forward_jacobian,
+    fresh_input,
+    jvp_forward,
+    reverse_jacobian,
+)
 from .autograd import grad as _grad
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]

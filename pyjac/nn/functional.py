@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _core
-from .._creation import asarray, arange
+from .._creation import arange, asarray
 
 __all__ = [
     "relu", "sigmoid", "tanh", "erf", "softplus", "gelu", "leaky_relu", "elu", "silu", "softmax", "log_softmax",
