@@ -49,6 +49,14 @@ struct Plan {
   std::vector<int64_t> pre, bidx, post;
   Shape out_shape;
   bool post_contiguous = false;  // post offsets are 0, 1, 2, ...: rows copy as runs
+
+  // Calls f(offset of a row) for each row of the indexed tensor, in the gathered tensor's order;
+  // a row's elements are at that offset plus `post`.
+  template <class F>
+  void for_each_row(F&& f) const {
+    for (int64_t pre_offset : pre)
+      for (int64_t index_offset : bidx) f(pre_offset + index_offset);
+  }
 };
 
 // The gathered shape: v's dims before the indexed ones, the index shape, v's dims after them.
@@ -86,16 +94,15 @@ Tensor index_gather(const Tensor& v, int64_t pre_nd, const std::vector<Tensor>& 
     const T* src = v.data<T>();
     T* o = out.data<T>();
     const size_t nq = p.post.size();
-    for (int64_t pre : p.pre)
-      for (int64_t b : p.bidx) {
-        const T* base = src + pre + b;
-        if (p.post_contiguous) {
-          std::copy(base, base + nq, o);
-          o += nq;
-        } else {
-          for (size_t q = 0; q < nq; ++q) *o++ = base[p.post[q]];
-        }
+    p.for_each_row([&](int64_t row) {
+      const T* base = src + row;
+      if (p.post_contiguous) {
+        std::copy(base, base + nq, o);
+        o += nq;
+      } else {
+        for (size_t q = 0; q < nq; ++q) *o++ = base[p.post[q]];
       }
+    });
   });
   return out;
 }
@@ -111,18 +118,17 @@ void index_scatter_add(const Tensor& dst, int64_t pre_nd, const std::vector<Tens
     const T* s = src.data<T>();
     T* d = dst.data<T>();
     const size_t nq = p.post.size();
-    for (int64_t pre : p.pre)
-      for (int64_t b : p.bidx) {
-        T* base = d + pre + b;
-        if constexpr (std::is_same_v<T, bool>) {
-          for (size_t q = 0; q < nq; ++q) base[p.post[q]] = base[p.post[q]] || *s++;
-        } else if (p.post_contiguous) {
-          for (size_t q = 0; q < nq; ++q) base[q] += s[q];
-          s += nq;
-        } else {
-          for (size_t q = 0; q < nq; ++q) base[p.post[q]] += *s++;
-        }
+    p.for_each_row([&](int64_t row) {
+      T* base = d + row;
+      if constexpr (std::is_same_v<T, bool>) {
+        for (size_t q = 0; q < nq; ++q) base[p.post[q]] = base[p.post[q]] || *s++;
+      } else if (p.post_contiguous) {
+        for (size_t q = 0; q < nq; ++q) base[q] += s[q];
+        s += nq;
+      } else {
+        for (size_t q = 0; q < nq; ++q) base[p.post[q]] += *s++;
       }
+    });
   });
 }
 

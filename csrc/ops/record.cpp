@@ -4,12 +4,15 @@
 
 namespace pyjac {
 
+void throw_released(const char* node) {
+  throw std::runtime_error(
+      std::string("Trying to backward through the graph a second time (") + node +
+      "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
+      "if you need to backward through the graph again.");
+}
+
 TensorList OpNode::apply(TensorList&& grads, Needs needs) {
-  if (released_)
-    throw std::runtime_error(
-        std::string("Trying to backward through the graph a second time (") + spec_.name +
-        "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
-        "if you need to backward through the graph again.");
+  if (released_) throw_released(spec_.name);
   versions_.check(spec_.name, saved_, &out_data, 1);
   return spec_.vjp(*this, grads[0], needs);
 }

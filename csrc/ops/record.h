@@ -141,6 +141,9 @@ P& OpNode::params() {
 // Input i's share of a cotangent: broadcasting undone, batch dims kept.
 inline Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
 
+// A node's rule called again after its saved tensors were freed (no retain_graph).
+[[noreturn]] void throw_released(const char* node);
+
 // What record() hands an op: the node to fill (or nothing to do), and which modes need it.
 struct Recording {
   std::shared_ptr<OpNode> node;

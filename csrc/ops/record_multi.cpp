@@ -5,11 +5,7 @@
 namespace pyjac {
 
 TensorList MultiOpNode::apply(TensorList&& grads, Needs needs) {
-  if (released_)
-    throw std::runtime_error(
-        std::string("Trying to backward through the graph a second time (") + spec_.name +
-        "'s saved tensors were already freed). Specify retain_graph=True on the first backward or grad call "
-        "if you need to backward through the graph again.");
+  if (released_) throw_released(spec_.name);
   versions_.check(spec_.name, saved, out_data.data(), out_data.size());
   return spec_.vjp(*this, grads, needs);
 }

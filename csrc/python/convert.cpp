@@ -193,37 +193,35 @@ std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b) {
   return {as_tensor(a), as_tensor(b)};
 }
 
-Axes parse_axes(py::handle axis, const char* op) {
-  if (axis.is_none()) return std::nullopt;
-  std::vector<int64_t> axes;
+namespace {
+
+// An int, or a tuple or list of them (bools refused, as NumPy does): `expected` says what in the
+// TypeError, `item` names an entry in overflow errors.
+std::vector<int64_t> parse_ints(py::handle obj, const char* op, const char* expected, const char* item) {
+  std::vector<int64_t> out;
   auto one = [&](py::handle h) {
     if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
-      throw TypeError(std::string(op) + ": axis must be an int or a tuple of ints, got " +
+      throw TypeError(std::string(op) + ": " + expected + ", got " +
                       std::string(py::str(py::type::of(h).attr("__name__"))));
-    axes.push_back(to_int64<ValueError>(h, (std::string(op) + ": axis").c_str()));
+    out.push_back(to_int64<ValueError>(h, (std::string(op) + ": " + item).c_str()));
   };
-  if (py::isinstance<py::tuple>(axis) || py::isinstance<py::list>(axis)) {
-    for (auto h : axis) one(h);
+  if (py::isinstance<py::tuple>(obj) || py::isinstance<py::list>(obj)) {
+    for (auto h : obj) one(h);
   } else {
-    one(axis);
+    one(obj);
   }
-  return axes;
+  return out;
+}
+
+}  // namespace
+
+Axes parse_axes(py::handle axis, const char* op) {
+  if (axis.is_none()) return std::nullopt;
+  return parse_ints(axis, op, "axis must be an int or a tuple of ints", "axis");
 }
 
 Shape parse_shape(py::handle shape, const char* op) {
-  Shape out;
-  auto one = [&](py::handle h) {
-    if (PyBool_Check(h.ptr()) || !PyIndex_Check(h.ptr()))
-      throw TypeError(std::string(op) + ": shape entries must be ints, got " +
-                      std::string(py::str(py::type::of(h).attr("__name__"))));
-    out.push_back(to_int64<ValueError>(h, (std::string(op) + ": dimension").c_str()));
-  };
-  if (py::isinstance<py::tuple>(shape) || py::isinstance<py::list>(shape)) {
-    for (auto h : shape) one(h);
-  } else {
-    one(shape);
-  }
-  return out;
+  return parse_ints(shape, op, "shape entries must be ints", "dimension");
 }
 
 std::vector<IndexItem> parse_index(py::handle index) {
