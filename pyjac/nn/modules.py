@@ -467,28 +467,28 @@ class ELU(Module):
         return f"alpha={self.alpha}"
 
 
-class Softmax(Module):
+class _AlongAxis(Module):
+    """A normalisation along one axis (``dim``, PyTorch's name for it, is accepted too)."""
+
+    _function = None
+
     def __init__(self, axis=-1, dim=None):
         super().__init__()
-        self.axis = F._axis(axis, dim, "Softmax")
+        self.axis = F._axis(axis, dim, type(self).__name__)
 
     def forward(self, x):
-        return F.softmax(x, self.axis)
+        return self._function(x, self.axis)
 
     def extra_repr(self):
         return f"axis={self.axis}"
 
 
-class LogSoftmax(Module):
-    def __init__(self, axis=-1, dim=None):
-        super().__init__()
-        self.axis = F._axis(axis, dim, "LogSoftmax")
+class Softmax(_AlongAxis):
+    _function = staticmethod(F.softmax)
 
-    def forward(self, x):
-        return F.log_softmax(x, self.axis)
 
-    def extra_repr(self):
-        return f"axis={self.axis}"
+class LogSoftmax(_AlongAxis):
+    _function = staticmethod(F.log_softmax)
 
 
 class Dropout(Module):
