@@ -89,7 +89,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi);
 Tensor astype(const Tensor& x, DType dtype);
 
-// Reductions.
+// Reductions (ops/reductions.cpp; norm: ops/norms.cpp).
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdims);
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdims);
 Tensor max(const Tensor& x, const Axes& axes, bool keepdims);
@@ -258,8 +258,8 @@ Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index, const Tenso
 
 }  // namespace pyjac
 
-// ==== breadth (h1): more elementwise functions, reductions and scans ==========================
-// Ops in ops/elementwise_more.cpp, ops/reduction_more.cpp and ops/scan.cpp.
+// ---- math functions, reductions beyond sum / mean / max / min, statistics, scans -----------------
+// Ops in ops/elementwise_more.cpp, ops/reductions.cpp, ops/statistics.cpp and ops/scan.cpp.
 namespace pyjac {
 
 // Elementwise. Integers give float64 for the transcendental ones; floor, ceil, trunc, round and

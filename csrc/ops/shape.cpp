@@ -72,12 +72,6 @@ std::vector<int64_t> batched_perm(const std::vector<int64_t>& perm, int64_t batc
   return p;
 }
 
-std::vector<int64_t> inverse_perm(const std::vector<int64_t>& perm) {
-  std::vector<int64_t> inv(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = int64_t(i);
-  return inv;
-}
-
 }  // namespace
 
 Tensor unbroadcast(const Tensor& grad, const Shape& in_shape, int64_t out_ndim) {

@@ -72,4 +72,10 @@ std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t nd
   return out;
 }
 
+std::vector<int64_t> inverse_perm(const std::vector<int64_t>& perm) {
+  std::vector<int64_t> inv(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = int64_t(i);
+  return inv;
+}
+
 }  // namespace pyjac
