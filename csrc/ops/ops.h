@@ -188,7 +188,8 @@ Tensor svdvals(const Tensor& a);
 
 }  // namespace pyjac::linalg
 
-// ---- more shape ops, advanced indexing, einsum (ops/shape_more.cpp, ops/indexing.cpp, ops/einsum.cpp) ----
+// ---- array manipulation, diagonals and triangles, products, advanced indexing, einsum
+// (ops/array_manipulation.cpp, ops/matrix_structure.cpp, ops/linalg.cpp, ops/indexing.cpp, ops/einsum.cpp) ----
 namespace pyjac {
 
 // Indexing with at least one Array item (getitem sends those here). Copies, like NumPy.
@@ -232,7 +233,7 @@ Tensor kron(const Tensor& a, const Tensor& b);
 Tensor einsum(const std::string& subscripts, const TensorList& operands);
 
 }  // namespace pyjac
-// ---- end of more shape ops ----
+// ---- end of array manipulation, indexing and products ----
 
 // ---- in-place ops (ops/inplace.cpp) ----------------------------------------------------------
 // Each writes into `self`'s memory (so every view sharing it sees the change), bumps the storage's

@@ -15,11 +15,6 @@ Shape batch_shape(const Tensor& grad, int64_t out_ndim) {
 
 namespace {
 
-Shape concat(Shape a, const Shape& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // A view of x recorded with `spec`; the node keeps x's shape and the view's.
 Tensor record_view(const Tensor& x, Tensor out, const OpSpec& spec, std::vector<int64_t> ints = {}) {
   if (Recording r = record(out, spec, x)) {
