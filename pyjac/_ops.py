@@ -74,7 +74,7 @@ __all__ = [
 erf = _core.erf
 __all__ += ["erf"]
 
-# ---- more shape ops, advanced indexing, einsum ----------------------------------------------------
+# ---- array manipulation, diagonals and triangles, products, advanced indexing, einsum -----------
 split = _core.split
 array_split = _core.array_split
 flip = _core.flip
@@ -126,7 +126,7 @@ __all__ += [
     "diagonal", "trace", "triu", "tril", "outer", "inner", "kron", "take", "take_along_axis", "einsum",
 ]
 
-# ==== breadth (h1): more elementwise functions, reductions and scans =============================
+# ---- math functions, reductions beyond sum / mean / max / min, statistics, scans -----------------
 arcsin = _core.arcsin
 arccos = _core.arccos
 arctan = _core.arctan

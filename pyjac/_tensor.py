@@ -89,7 +89,7 @@ for _name, _fn in _methods.items():
 Tensor.__module__ = "pyjac"
 
 
-# ---- more shape ops and indexing as methods (NumPy's ndarray and PyTorch's Tensor names) ----------
+# ---- shape ops, diagonals and triangles, products and take as methods (NumPy's, PyTorch's names)
 def _axes_arg(axes):
     return axes[0] if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))) else axes
 
@@ -102,7 +102,7 @@ def _flip(self, *axes):
     return _core.flip(self, _axes_arg(axes) if axes else None)
 
 
-_more_methods = {
+_shape_methods = {
     "ravel": lambda self: _core.ravel(self),
     "flatten": lambda self: _core.flatten(self),
     "swapaxes": lambda self, axis1, axis2: _core.swapaxes(self, axis1, axis2),
@@ -120,7 +120,7 @@ _more_methods = {
     "inner": lambda self, other: _core.inner(self, other),
     "kron": lambda self, other: _core.kron(self, other),
 }
-for _name, _fn in _more_methods.items():
+for _name, _fn in _shape_methods.items():
     setattr(Tensor, _name, _fn)
 
 # ---- in-place ops and item assignment (csrc/ops/inplace.cpp) -----------------------------------
@@ -143,7 +143,7 @@ _inplace_methods = {
 for _name, _fn in _inplace_methods.items():
     setattr(Tensor, _name, _fn)
 
-# ==== breadth (h1): methods for the newer ops (NumPy's ndarray and torch.Tensor have them) ========
+# ---- reductions, statistics, scans and math functions as methods (as on NumPy's ndarray) --------
 _math_and_reduction_methods = {
     "prod": lambda self, axis=None, *, keepdims=False: _core.prod(self, axis, keepdims=keepdims),
     "var": lambda self, axis=None, *, ddof=0, keepdims=False: _core.var(self, axis, ddof=ddof, keepdims=keepdims),

@@ -141,7 +141,7 @@ std::shared_ptr<Node> grad_accumulator(const Tensor& leaf);
 
 // Note [Gradients user code can see]
 // Rules may hand a gradient on without copying it: a view of the caller's grad_outputs, or an
-// input the forward saved (Note [The cotangent of a sum] in ops/elementwise.cpp). That is safe
+// input the forward saved (Note [The cotangent of a sum] in ops/arithmetic.cpp). That is safe
 // while only rules read them. User code is different: a custom Function's backward may modify
 // its cotangent in place (g.mul_(2)), or a tensor it saved (under no_grad), which would change a
 // user tensor, or a gradient that aliases it and is still on its way to a leaf. So before user

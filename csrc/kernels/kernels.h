@@ -42,6 +42,16 @@ enum class Reduce { Sum, Max, Min };
 // `axes` sorted and distinct. Max/Min over an empty axis raise ValueError.
 Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool keepdims,
               const char* op_name);
+// `axes` sorted and distinct, as for reduce().
+Tensor prod(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);  // bool, int64 -> int64
+Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
+Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
+// The sum over `axes` of (x - center)^2 in one pass, for float x and `center` contiguous, shaped
+// like x with the reduced axes kept as 1 (var's inner loop).
+Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::vector<int64_t>& axes, bool keepdims);
+// log(sum(exp(x))) over `axes` for float x, shifted by each slice's maximum (no overflow); an
+// empty or all -inf slice gives -inf.
+Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);
 
 // Batched matrix product of two tensors of at least 2 dims with NumPy's batch broadcasting.
 Tensor matmul(const Tensor& a, const Tensor& b);
@@ -81,8 +91,8 @@ namespace pyjac::kernels {
 void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double alpha, int64_t int_alpha);
 }  // namespace pyjac::kernels
 
-// ==== breadth (h1): more elementwise math, rounding, scans along an axis, more reductions ======
-// Kernels in elementwise_more.cpp, scan.cpp and reduce_more.cpp.
+// ---- math functions beyond the unary ops: inverse trigonometric and hyperbolic, log2 / log10 /
+// exp2, reciprocal, rounding, arctan2, mod, floor division (kernels/math_functions.cpp) ----------
 namespace pyjac::kernels {
 
 enum class MathFn {
@@ -102,6 +112,11 @@ enum class MathFn2 {
 };
 Tensor math_fn2(MathFn2 op, const Tensor& a, const Tensor& b, const char* op_name);
 
+}  // namespace pyjac::kernels
+
+// ---- along one axis: scans, shift, argmax / argmin (kernels/scan.cpp) ---------------------------
+namespace pyjac::kernels {
+
 // Along one axis (0 <= axis < ndim), from index 0 up, or from the last index down when `reverse`.
 // "previous" below means index i - 1 (i + 1 when reversed).
 Tensor cumsum(const Tensor& x, int64_t axis, bool reverse);   // bool and int64 -> int64
@@ -113,16 +128,5 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 Tensor shift(const Tensor& x, int64_t axis, bool reverse, double fill);
 // Index of the first largest (smallest) entry along `axis`, NaN counting as the extreme, as NumPy.
 Tensor arg_extremum(bool largest, const Tensor& x, int64_t axis, bool keepdims, const char* op_name);
-
-// `axes` sorted and distinct, as for reduce().
-Tensor prod(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);  // bool, int64 -> int64
-Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
-Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
-// The sum over `axes` of (x - center)^2 in one pass, for float x and `center` contiguous, shaped
-// like x with the reduced axes kept as 1 (var's inner loop).
-Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::vector<int64_t>& axes, bool keepdims);
-// log(sum(exp(x))) over `axes` for float x, shifted by each slice's maximum (no overflow); an
-// empty or all -inf slice gives -inf.
-Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);
 
 }  // namespace pyjac::kernels

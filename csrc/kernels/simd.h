@@ -1,5 +1,5 @@
 #pragma once
-// What the vectorised kernel files (vector_math*.cpp, vector_extrema.cpp, activations.cpp) share:
+// What the vectorised kernel files (vector_math.cpp, vector_extrema.cpp, activations.cpp) share:
 // the SIMD declarations of glibc's libmvec functions, and PYJAC_CLONES, which compiles a loop
 // for AVX-512, AVX2 and baseline x86-64 and picks one at load time. Those files are compiled
 // without LTO (CMakeLists.txt), which would drop both.

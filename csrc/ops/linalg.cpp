@@ -1,5 +1,9 @@
-// Matrix products. The recorded primitive is a product of two operands of at least 2 dims;
-// NumPy's 1-D cases wrap it in expand_dims/squeeze, so their rules come for free.
+// Products of tensors: matmul and dot, and outer, inner and kron. The one recorded primitive is a
+// matrix product of two operands of at least 2 dims; NumPy's 1-D cases wrap it in
+// expand_dims/squeeze, and outer, inner and kron are written in it, reshape and mul, so all their
+// rules come for free.
+#include <algorithm>
+
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
@@ -86,6 +90,36 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   Tensor b2 = reshape(transpose(b, perm), {k, b_rest});
   Tensor a2 = reshape(a, {a_rest, k});
   return reshape(matmul(a2, b2), out_shape);
+}
+
+Tensor outer(const Tensor& a, const Tensor& b) { return mul(reshape(a, {-1, 1}), reshape(b, {1, -1})); }
+
+// Sum over the last axes: (*a_rest, k) x (*b_rest, k) -> (*a_rest, *b_rest), as one matrix product.
+Tensor inner(const Tensor& a, const Tensor& b) {
+  if (a.ndim() == 0 || b.ndim() == 0) return mul(a, b);
+  const int64_t k = a.shape().back();
+  if (b.shape().back() != k)
+    throw ValueError("inner: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " not aligned: " +
+                     std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) + ") != " +
+                     std::to_string(b.shape().back()) + " (dim " + std::to_string(b.ndim() - 1) + ")");
+  Shape a_rest(a.shape().begin(), a.shape().end() - 1), b_rest(b.shape().begin(), b.shape().end() - 1);
+  Tensor prod = matmul(reshape(a, {numel(a_rest), k}), swap_last_two(reshape(b, {numel(b_rest), k})));
+  return reshape(prod, concat(a_rest, b_rest));
+}
+
+// a seen as (a0, 1, a1, 1, ...) times b as (1, b0, 1, b1, ...), then each pair merged.
+Tensor kron(const Tensor& a, const Tensor& b) {
+  const size_t nd = size_t(std::max(a.ndim(), b.ndim()));
+  Shape as(nd - size_t(a.ndim()), 1), bs(nd - size_t(b.ndim()), 1);
+  as.insert(as.end(), a.shape().begin(), a.shape().end());
+  bs.insert(bs.end(), b.shape().begin(), b.shape().end());
+  Shape a2, b2, out_shape;
+  for (size_t d = 0; d < nd; ++d) {
+    a2.insert(a2.end(), {as[d], 1});
+    b2.insert(b2.end(), {1, bs[d]});
+    out_shape.push_back(as[d] * bs[d]);
+  }
+  return reshape(mul(reshape(a, a2), reshape(b, b2)), out_shape);
 }
 
 }  // namespace pyjac

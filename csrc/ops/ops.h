@@ -89,7 +89,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi);
 Tensor astype(const Tensor& x, DType dtype);
 
-// Reductions.
+// Reductions (ops/reductions.cpp; norm: ops/norms.cpp).
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdims);
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdims);
 Tensor max(const Tensor& x, const Axes& axes, bool keepdims);
@@ -188,7 +188,8 @@ Tensor svdvals(const Tensor& a);
 
 }  // namespace pyjac::linalg
 
-// ---- more shape ops, advanced indexing, einsum (ops/shape_more.cpp, ops/indexing.cpp, ops/einsum.cpp) ----
+// ---- array manipulation, diagonals and triangles, products, advanced indexing, einsum
+// (ops/array_manipulation.cpp, ops/matrix_structure.cpp, ops/linalg.cpp, ops/indexing.cpp, ops/einsum.cpp) ----
 namespace pyjac {
 
 // Indexing with at least one Array item (getitem sends those here). Copies, like NumPy.
@@ -232,7 +233,7 @@ Tensor kron(const Tensor& a, const Tensor& b);
 Tensor einsum(const std::string& subscripts, const TensorList& operands);
 
 }  // namespace pyjac
-// ---- end of more shape ops ----
+// ---- end of array manipulation, indexing and products ----
 
 // ---- in-place ops (ops/inplace.cpp) ----------------------------------------------------------
 // Each writes into `self`'s memory (so every view sharing it sees the change), bumps the storage's
@@ -258,8 +259,8 @@ Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index, const Tenso
 
 }  // namespace pyjac
 
-// ==== breadth (h1): more elementwise functions, reductions and scans ==========================
-// Ops in ops/elementwise_more.cpp, ops/reduction_more.cpp and ops/scan.cpp.
+// ---- math functions, reductions beyond sum / mean / max / min, statistics, scans -----------------
+// Ops in ops/math_functions.cpp, ops/reductions.cpp, ops/statistics.cpp and ops/scan.cpp.
 namespace pyjac {
 
 // Elementwise. Integers give float64 for the transcendental ones; floor, ceil, trunc, round and

@@ -1,8 +1,9 @@
 #pragma once
-// Shared by the reduction files (reduction.cpp, reduction_more.cpp): axes, the kept shape, and the
-// two moves every reduction rule makes. A reverse rule first spreads g back over the reduced axes
-// (`spread`), then weights it; a forward rule weights the tangent, then reduces it the same way
-// (`reduce_tangent`, the same axes shifted past the tangent's batch dims).
+// Shared by the reduction files (reductions.cpp, statistics.cpp, norms.cpp): axes, the kept shape,
+// and the two moves every reduction rule makes. A reverse rule first spreads g back over the
+// reduced axes (`spread`), then weights it; a forward rule weights the tangent, then reduces it
+// the same way (`reduce_tangent`, the same axes shifted past the tangent's batch dims).
+#include "kernels/kernels.h"
 #include "ops/record.h"
 
 namespace pyjac::reduction {
@@ -56,10 +57,27 @@ inline Recording record_reduction(Tensor& out, const OpSpec& spec, const Tensor&
   return r;
 }
 
+// The rules of prod, var, std and logsumexp read the input, so it is saved with the node.
+inline Recording record_reduction_saving_input(Tensor& out, const OpSpec& spec, const Tensor& x,
+                                               const std::vector<int64_t>& axes) {
+  Recording r = record_reduction(out, spec, x, axes);
+  if (r) r->save_inputs(x);
+  return r;
+}
+
 inline double count_of(const Shape& shape, const std::vector<int64_t>& axes) {
   double c = 1;
   for (auto a : axes) c *= double(shape[a]);
   return c;
+}
+
+// Statistics and norms are float, as in NumPy: integer and bool inputs compute in float64.
+inline Tensor as_float(const Tensor& x) { return is_floating(x.dtype()) ? x : kernels::cast(x, DType::Float64); }
+
+// 1 / s, with 1 in place of s where s == 0: where a rule divides by a norm or a std that is 0, the
+// factor it multiplies is 0 too, so the gradient there is taken as 0 rather than NaN.
+inline Tensor inverse_nonzero(const Tensor& s) {
+  return 1.0 / where(eq(s, scalar_tensor(0, s.dtype())), scalar_tensor(1, s.dtype()), s);
 }
 
 }  // namespace pyjac::reduction

@@ -15,11 +15,6 @@ Shape batch_shape(const Tensor& grad, int64_t out_ndim) {
 
 namespace {
 
-Shape concat(Shape a, const Shape& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 // A view of x recorded with `spec`; the node keeps x's shape and the view's.
 Tensor record_view(const Tensor& x, Tensor out, const OpSpec& spec, std::vector<int64_t> ints = {}) {
   if (Recording r = record(out, spec, x)) {
@@ -70,12 +65,6 @@ std::vector<int64_t> batched_perm(const std::vector<int64_t>& perm, int64_t batc
   std::iota(p.begin(), p.end(), 0);
   for (auto i : perm) p.push_back(batch + i);
   return p;
-}
-
-std::vector<int64_t> inverse_perm(const std::vector<int64_t>& perm) {
-  std::vector<int64_t> inv(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) inv[perm[i]] = int64_t(i);
-  return inv;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // Tensor methods and Tensor.__setitem__. Parsing and conversion only.
 #include <algorithm>
 
+#include "kernels/kernels.h"
 #include "python/bind_util.h"
 
 namespace pyjac::python {
@@ -100,6 +101,14 @@ void bind_inplace(py::module_& m) {
     std::vector<IndexItem> items = parse_index(index);
     return run(self, [&] { return setitem_(self, items, v); });
   }, py::arg("self").noconvert(), py::arg("index"), py::arg("value"));
+  // In-place assignment for load_state_dict: same shape, any dtype converted, version bumped.
+  m.def("_assign", [](const Tensor& dst, const Tensor& src) {
+    if (dst.shape() != src.shape())
+      throw ValueError("assign: source of shape " + shape_str(src.shape()) + " does not match destination of shape " +
+                       shape_str(dst.shape()));
+    kernels::copy_into(dst, src);
+    ++dst->storage->version;
+  }, py::arg("dst"), py::arg("src"));
 
   bind_function(m);
 }

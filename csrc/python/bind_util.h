@@ -23,43 +23,16 @@ inline bool is_number(py::handle h) {
   return as_scalar(h, s);
 }
 
-TensorList as_tensor_list(py::handle seq, const char* op);
+// A sequence of tensors (or of anything as_tensor takes); a lone tensor is refused, not iterated.
+inline TensorList as_tensor_list(py::handle seq, const char* op) {
+  if (is_tensor(seq.ptr()) || !py::isinstance<py::sequence>(seq))
+    throw TypeError(std::string(op) + ": expected a sequence of tensors");
+  TensorList out;
+  for (auto h : seq) out.push_back(as_tensor(h));
+  return out;
+}
 
-// Each binding file registers its functions on the module.
-void bind_ops(py::module_& m);
-
-// ---- anomaly mode (python/bind_anomaly.cpp) ----
-void bind_anomaly(py::module_& m);
-
-}  // namespace pyjac::python
-
-// One-argument elementwise functions get a native (METH_O) entry point: see native_function.h.
-#define PYJAC_UNARY(name) make_unary_function(m.ptr(), #name, [](const Tensor& x) { return name(x); }, nullptr)
-#define PYJAC_BINARY(name, fn)                                                                       \
-  m.def(                                                                                             \
-      #name,                                                                                         \
-      [](py::handle a, py::handle b) {                                                               \
-        auto [x, y] = as_operands(a, b);                                                             \
-        return without_gil_if_large(std::max(x.numel(), y.numel()),                                 \
-                                    [&] { return naming_allocation_errors(#name, [&] { return fn(x, y); }); }); \
-      },                                                                                             \
-      py::arg("a"), py::arg("b"))
-
-// ---- pyjac.linalg (python/bind_linalg.cpp) -------------------------------------------------------
-namespace pyjac::python {
-void bind_linalg(py::module_& m);
-}  // namespace pyjac::python
-
-// ---- in-place ops (python/bind_inplace.cpp) ---------------------------------------------------
-// bind_inplace also registers custom Functions (python/py_function.cpp: bind_function), so that
-// bindings.cpp needs only the one call.
-namespace pyjac::python {
-void bind_inplace(py::module_& m);
-void bind_function(py::module_& m);
-}  // namespace pyjac::python
-
-// ==== breadth (h1) ===============================================================================
-namespace pyjac::python {
+// ---- axis arguments ------------------------------------------------------------------------------
 
 // Axes that must be given (an int or a sequence of ints; None is refused, as NumPy does).
 inline std::vector<int64_t> required_axes(py::handle axes, const char* op, const char* what) {
@@ -77,4 +50,30 @@ inline std::optional<int64_t> parse_single_axis(py::handle axis, const char* op)
   return parse_axes(axis, op)->at(0);
 }
 
+// ---- the binding files: each registers its functions on the module; bindings.cpp calls them ----
+void bind_elementwise(py::module_& m);  // arithmetic, comparisons, math functions (bind_elementwise.cpp)
+void bind_reductions(py::module_& m);   // reductions, statistics, norms, scans (bind_reductions.cpp)
+void bind_shapes(py::module_& m);       // shapes, array manipulation, indexing (bind_shapes.cpp)
+void bind_products(py::module_& m);     // matmul, dot, outer, inner, kron, einsum (bind_products.cpp)
+void bind_creation(py::module_& m);     // creation functions and copy (bind_creation.cpp)
+void bind_activations(py::module_& m);  // activations and softmax (bind_activations.cpp)
+void bind_linalg(py::module_& m);       // the pyjac._core.linalg submodule (bind_linalg.cpp)
+// In-place ops (bind_inplace.cpp). bind_inplace also registers custom Functions
+// (py_function.cpp: bind_function), so that bindings.cpp needs only the one call.
+void bind_inplace(py::module_& m);
+void bind_function(py::module_& m);
+void bind_anomaly(py::module_& m);  // anomaly mode (bind_anomaly.cpp)
+
 }  // namespace pyjac::python
+
+// One-argument elementwise functions get a native (METH_O) entry point: see native_function.h.
+#define PYJAC_UNARY(name) make_unary_function(m.ptr(), #name, [](const Tensor& x) { return name(x); }, nullptr)
+#define PYJAC_BINARY(name, fn)                                                                       \
+  m.def(                                                                                             \
+      #name,                                                                                         \
+      [](py::handle a, py::handle b) {                                                               \
+        auto [x, y] = as_operands(a, b);                                                             \
+        return without_gil_if_large(std::max(x.numel(), y.numel()),                                 \
+                                    [&] { return naming_allocation_errors(#name, [&] { return fn(x, y); }); }); \
+      },                                                                                             \
+      py::arg("a"), py::arg("b"))

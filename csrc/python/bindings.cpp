@@ -124,7 +124,12 @@ PYBIND11_MODULE(_core, m) {
       "A NumPy array sharing this tensor's memory (no copy). Raises for a tensor that requires grad unless "
       "force=True; see docs/numpy.md");
 
-  bind_ops(m);
+  bind_elementwise(m);
+  bind_reductions(m);
+  bind_shapes(m);
+  bind_products(m);
+  bind_creation(m);
+  bind_activations(m);
   bind_linalg(m);
 
   bind_inplace(m);

@@ -119,11 +119,6 @@ struct SavedScope {
   SavedScope& operator=(const SavedScope&) = delete;
 };
 
-Shape concat(Shape a, const Shape& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 py::tuple as_tuple(const py::object& result) {
   if (PyTuple_Check(result.ptr())) return py::reinterpret_borrow<py::tuple>(result);
   return py::make_tuple(result);

@@ -23,4 +23,10 @@ int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);
 // Sorted, distinct, non-negative axes; an empty `axes` with `all_if_empty` means every axis.
 std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t ndim, const char* op);
 
+// a followed by b: a cotangent's batch dims put in front of a shape, say.
+Shape concat(Shape a, const Shape& b);
+
+// The permutation that undoes `perm` (transpose's rule, and anything that moves axes and back).
+std::vector<int64_t> inverse_perm(const std::vector<int64_t>& perm);
+
 }  // namespace pyjac

@@ -1,6 +1,8 @@
-// Reductions and norms with their rules. A reverse rule first spreads g back over the reduced
-// axes (`spread`), then weights it; a forward rule weights the tangent, then reduces it the same
-// way (`reduce_tangent`, the same axes shifted past the tangent's batch dims).
+// The norm family behind pyjac.norm, as NumPy's linalg.norm: vector norms of every order, and the
+// matrix norms (Frobenius, the 1 / inf column and row sums, and the singular-value ones). Only the
+// 2-norm and the general p-norm are recorded ops with rules of their own; every other order is
+// written in differentiable ops (sums, max, min, abs, pyjac.linalg's SVD).
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/kernels.h"
@@ -14,78 +16,13 @@ namespace {
 
 using namespace reduction;
 
-
-// Where a max/min was attained, each of k tied places gets 1/k (a constant weight).
-Tensor tie_weights(OpNode& n) {
-  const Tensor& x = n.input(0);
-  Tensor hit = kernels::cast(
-      kernels::binary(kernels::Binary::Eq, x, reshape(n.out_data.detach(), kept_shape(x.shape(), n.ints)), "max"),
-      x.dtype());
-  Tensor count = kernels::reduce(kernels::Reduce::Sum, hit, n.ints, true, "max");
-  return kernels::binary(kernels::Binary::Div, hit, count, "max");
-}
-
-Tensor extremum(const Tensor& x, const Axes& axes, bool keepdims, kernels::Reduce op, const char* name,
-                const OpSpec& spec) {
-  auto ax = resolve_axes(axes, x.ndim(), name);
-  Tensor out = kernels::reduce(op, x, ax, keepdims, name);
-  if (Recording r = record_reduction(out, spec, x, ax)) {
-    r->save_inputs(x);
-    r->save_output(out);
-    finish(r, out, {&x});
-  }
-  return out;
-}
-
-}  // namespace
-
-Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"SumBackward", RULE({spread(n, g)}), JVP(reduce_tangent(n, t[0]))};
-  auto ax = resolve_axes(axes, x.ndim(), "sum");
-  Tensor out = kernels::reduce(kernels::Reduce::Sum, x, ax, keepdims, "sum");
-  if (Recording r = record_reduction(out, spec, x, ax)) finish(r, out, {&x});
-  return out;
-}
-
-Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"MeanBackward", RULE({spread(n, g) / n.s0}), JVP(reduce_tangent(n, t[0]) / n.s0)};
-  auto ax = resolve_axes(axes, x.ndim(), "mean");
-  const double count = count_of(x.shape(), ax);
-  Tensor total = kernels::reduce(kernels::Reduce::Sum, x, ax, keepdims, "mean");
-  Tensor out = kernels::binary_scalar(kernels::Binary::Div, total, count, false, float_result(total.dtype()));
-  if (Recording r = record_reduction(out, spec, x, ax)) {
-    r->s0 = count;
-    finish(r, out, {&x});
-  }
-  return out;
-}
-
-// max/min split the gradient evenly among tied extrema.
-Tensor max(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"MaxBackward", RULE({spread(n, g) * tie_weights(n)}),
-                           JVP(reduce_tangent(n, t[0] * tie_weights(n)))};
-  return extremum(x, axes, keepdims, kernels::Reduce::Max, "max", spec);
-}
-Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"MinBackward", RULE({spread(n, g) * tie_weights(n)}),
-                           JVP(reduce_tangent(n, t[0] * tie_weights(n)))};
-  return extremum(x, axes, keepdims, kernels::Reduce::Min, "min", spec);
-}
-
-namespace {
-
-// 1 / norm, with the zero vector's gradient taken as 0 (its x is 0 there, so 1 in place of
-// the norm gives that).
-Tensor inverse_norm(const Tensor& norm_value) {
-  return 1.0 / where(eq(norm_value, scalar_tensor(0, norm_value.dtype())), scalar_tensor(1, norm_value.dtype()), norm_value);
-}
-
-// sqrt(sum(x**2)) over `axes`.
+// sqrt(sum(x**2)) over `axes`. The zero vector's gradient is taken as 0: its x is 0 there, so
+// inverse_nonzero's 1 in place of the norm gives that.
 Tensor norm2(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims) {
   static const OpSpec spec{"NormBackward",
-      RULE({spread(n, g) * n.input(0) * inverse_norm(output_kept(n))}),
-      JVP(reduce_tangent(n, t[0] * n.input(0)) * inverse_norm(n.output()))};
-  Tensor x = is_floating(x_in.dtype()) ? x_in : kernels::cast(x_in, DType::Float64);
+      RULE({spread(n, g) * n.input(0) * inverse_nonzero(output_kept(n))}),
+      JVP(reduce_tangent(n, t[0] * n.input(0)) * inverse_nonzero(n.output()))};
+  Tensor x = as_float(x_in);
   Tensor sq = kernels::unary(kernels::Unary::Square, x);
   Tensor out = kernels::unary(kernels::Unary::Sqrt, kernels::reduce(kernels::Reduce::Sum, sq, axes, keepdims, "norm"));
   if (Recording r = record_reduction(out, spec, x, axes)) {

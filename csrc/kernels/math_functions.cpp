@@ -1,6 +1,7 @@
-// Elementwise kernels for the inverse trigonometric and hyperbolic functions, log2 / log10 / exp2,
-// reciprocal, rounding, arctan2 and NumPy's mod. Contiguous float inputs of the transcendental
-// functions go through the vectorised loops of vector_math_more; everything else is a plain loop.
+// Elementwise kernels for the math functions beyond the unary ops: the inverse trigonometric and
+// hyperbolic functions, log2 / log10 / exp2, reciprocal, rounding, arctan2, and NumPy's mod and
+// floor division. Contiguous float inputs of the transcendental functions and of rounding go
+// through the vectorised loops of vector_math; everything else is a plain loop.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -8,14 +9,13 @@
 
 #include "kernels/kernels.h"
 #include "kernels/loop.h"
-#include "kernels/vector_math_more.h"
+#include "kernels/vector_math.h"
 
 namespace pyjac::kernels {
 
 namespace {
 
 Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
-
 
 // out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
 template <class T, class F>
@@ -45,19 +45,19 @@ std::optional<vmath::RoundFn> rounding_fn(MathFn op) {
   }
 }
 
-std::optional<vmath::MoreFn> vector_fn(MathFn op) {
+std::optional<vmath::Fn> vector_fn(MathFn op) {
   switch (op) {
-    case MathFn::Arcsin: return vmath::MoreFn::Arcsin;
-    case MathFn::Arccos: return vmath::MoreFn::Arccos;
-    case MathFn::Arctan: return vmath::MoreFn::Arctan;
-    case MathFn::Sinh: return vmath::MoreFn::Sinh;
-    case MathFn::Cosh: return vmath::MoreFn::Cosh;
-    case MathFn::Arcsinh: return vmath::MoreFn::Arcsinh;
-    case MathFn::Arccosh: return vmath::MoreFn::Arccosh;
-    case MathFn::Arctanh: return vmath::MoreFn::Arctanh;
-    case MathFn::Log2: return vmath::MoreFn::Log2;
-    case MathFn::Log10: return vmath::MoreFn::Log10;
-    case MathFn::Exp2: return vmath::MoreFn::Exp2;
+    case MathFn::Arcsin: return vmath::Fn::Arcsin;
+    case MathFn::Arccos: return vmath::Fn::Arccos;
+    case MathFn::Arctan: return vmath::Fn::Arctan;
+    case MathFn::Sinh: return vmath::Fn::Sinh;
+    case MathFn::Cosh: return vmath::Fn::Cosh;
+    case MathFn::Arcsinh: return vmath::Fn::Arcsinh;
+    case MathFn::Arccosh: return vmath::Fn::Arccosh;
+    case MathFn::Arctanh: return vmath::Fn::Arctanh;
+    case MathFn::Log2: return vmath::Fn::Log2;
+    case MathFn::Log10: return vmath::Fn::Log10;
+    case MathFn::Exp2: return vmath::Fn::Exp2;
     default: return std::nullopt;
   }
 }

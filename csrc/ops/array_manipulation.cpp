@@ -1,22 +1,17 @@
-// More shape ops with NumPy's signatures. diagonal is a primitive (a strided view, with its
-// transpose, the diagonal scatter, as its VJP); the rest are written in differentiable ops
-// (views, reshape, broadcast_to, concatenate, take, where, matmul), so all their derivatives,
-// of every order and in both modes, come from those ops' rules.
+// Array manipulation with NumPy's signatures: split, array_split, flip, tile, repeat, pad,
+// moveaxis, swapaxes, ravel, flatten. Each is written in differentiable ops (views, reshape,
+// broadcast_to, concatenate, take), so all their derivatives, of every order and in both modes,
+// come from those ops' rules. Where NumPy always copies (tile, repeat, pad, flatten), a result
+// that came out as a view is copied too, so writes to it never reach the input.
 #include <algorithm>
 #include <numeric>
 
-#include "kernels/kernels.h"
-#include "ops/record.h"
-#include "ops/rule_macros.h"
+#include "ops/ops.h"
+#include "tensor/errors.h"
 
 namespace pyjac {
 
 namespace {
-
-Shape concat(Shape a, const Shape& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 
 IndexItem full_slice() { return IndexItem{IndexItem::Slice}; }
 
@@ -38,56 +33,6 @@ Tensor along(const Tensor& x, int64_t axis, const IndexItem& it) {
 }
 
 bool shares_storage(const Tensor& a, const Tensor& b) { return a->storage == b->storage; }
-
-// ---- diagonal: the view and its transpose ---------------------------------------------------
-// Axes are kept negative (counted from the end) so that both apply past leading batch dims.
-Tensor diagonal_geometry(const Tensor& t, int64_t offset, int64_t a1_neg, int64_t a2_neg) {
-  const int64_t nd = t.ndim(), a1 = nd + a1_neg, a2 = nd + a2_neg;
-  const int64_t n1 = t.shape()[a1], n2 = t.shape()[a2];
-  const int64_t len = std::max<int64_t>(0, offset >= 0 ? std::min(n1, n2 - offset) : std::min(n1 + offset, n2));
-  int64_t start = t->offset;
-  if (len > 0) start += offset >= 0 ? offset * t.strides()[a2] : -offset * t.strides()[a1];
-  Shape shape, strides;
-  for (int64_t d = 0; d < nd; ++d)
-    if (d != a1 && d != a2) {
-      shape.push_back(t.shape()[d]);
-      strides.push_back(t.strides()[d]);
-    }
-  shape.push_back(len);
-  strides.push_back(t.strides()[a1] + t.strides()[a2]);
-  return t.view_as_strided(shape, strides, start);
-}
-
-Tensor diagonal_scatter(const Tensor& g, int64_t offset, int64_t a1_neg, int64_t a2_neg, const Shape& in_shape);
-
-Tensor diagonal_view(const Tensor& x, int64_t offset, int64_t a1_neg, int64_t a2_neg) {
-  static const OpSpec spec{"DiagonalBackward",
-      RULE({diagonal_scatter(g, n.ints[0], n.ints[1], n.ints[2], n.shapes[0])}),
-      JVP(diagonal_view(t[0], n.ints[0], n.ints[1], n.ints[2]))};
-  Tensor out = diagonal_geometry(x, offset, a1_neg, a2_neg);
-  if (Recording r = record(out, spec, x)) {
-    r->ints = {offset, a1_neg, a2_neg};
-    r->shapes = {x.shape()};
-    finish(r, out, {&x});
-  }
-  return out;
-}
-
-// zeros(*batch, *in_shape) with g written on the diagonal.
-Tensor diagonal_scatter(const Tensor& g, int64_t offset, int64_t a1_neg, int64_t a2_neg, const Shape& in_shape) {
-  static const OpSpec spec{"DiagonalScatterBackward",
-      RULE({diagonal_view(g, n.ints[0], n.ints[1], n.ints[2])}),
-      JVP(diagonal_scatter(t[0], n.ints[0], n.ints[1], n.ints[2], n.shapes[0]))};
-  const int64_t batch = g.ndim() - (int64_t(in_shape.size()) - 1);
-  Tensor out = zeros(concat(Shape(g.shape().begin(), g.shape().begin() + batch), in_shape), g.dtype());
-  kernels::copy_into(diagonal_geometry(out, offset, a1_neg, a2_neg), g);
-  if (Recording r = record(out, spec, g)) {
-    r->ints = {offset, a1_neg, a2_neg};
-    r->shapes = {in_shape};
-    finish(r, out, {&g});
-  }
-  return out;
-}
 
 std::vector<int64_t> split_points(const Tensor& x, const SplitSpec& spec, int64_t ax, bool equal, const char* op) {
   const int64_t n = x.shape()[ax];
@@ -146,23 +91,6 @@ int64_t pad_source(PadSpec::Mode mode, int64_t i, int64_t n) {
     case PadSpec::Constant: break;
   }
   return i;
-}
-
-// Positions of the two axes a matrix op works on: the last two, or for 1-D the one twice.
-std::pair<int64_t, int64_t> matrix_dims(const Tensor& x, const char* op) {
-  if (x.ndim() == 0) throw ValueError(std::string(op) + ": input must be at least 1-d, got " + describe(x));
-  if (x.ndim() == 1) return {x.shape()[0], x.shape()[0]};
-  return {x.shape()[x.ndim() - 2], x.shape()[x.ndim() - 1]};
-}
-
-// where(j - i >= k (upper) or j - i <= k (lower), x, 0) over the last two dims.
-Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
-  auto [rows, cols] = matrix_dims(x, op);
-  Tensor mask = empty({rows, cols}, DType::Bool);
-  bool* m = mask.data<bool>();
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j) m[i * cols + j] = upper ? j - i >= k : j - i <= k;
-  return where(mask, x, scalar_tensor(0, x.dtype()));
 }
 
 }  // namespace
@@ -293,52 +221,6 @@ Tensor ravel(const Tensor& x) { return reshape(x, {-1}); }
 Tensor flatten(const Tensor& x) {
   Tensor out = reshape(x, {-1});
   return shares_storage(out, x) ? copy(out) : out;
-}
-
-Tensor diagonal(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
-  const int64_t nd = x.ndim();
-  if (nd < 2) throw ValueError("diagonal: input must be at least 2-d, got " + describe(x));
-  const int64_t a1 = normalize_axis(axis1, nd, "diagonal"), a2 = normalize_axis(axis2, nd, "diagonal");
-  if (a1 == a2) throw ValueError("diagonal: axis1 and axis2 cannot be the same (both " + std::to_string(a1) + ")");
-  return diagonal_view(x, offset, a1 - nd, a2 - nd);
-}
-
-Tensor trace(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
-  if (x.ndim() < 2) throw ValueError("trace: input must be at least 2-d, got " + describe(x));
-  return sum(diagonal(x, offset, axis1, axis2), std::vector<int64_t>{-1}, false);
-}
-
-Tensor triu(const Tensor& x, int64_t k) { return triangle(x, k, true, "triu"); }
-Tensor tril(const Tensor& x, int64_t k) { return triangle(x, k, false, "tril"); }
-
-Tensor outer(const Tensor& a, const Tensor& b) { return mul(reshape(a, {-1, 1}), reshape(b, {1, -1})); }
-
-// Sum over the last axes: (*a_rest, k) x (*b_rest, k) -> (*a_rest, *b_rest), as one matrix product.
-Tensor inner(const Tensor& a, const Tensor& b) {
-  if (a.ndim() == 0 || b.ndim() == 0) return mul(a, b);
-  const int64_t k = a.shape().back();
-  if (b.shape().back() != k)
-    throw ValueError("inner: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " not aligned: " +
-                     std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) + ") != " +
-                     std::to_string(b.shape().back()) + " (dim " + std::to_string(b.ndim() - 1) + ")");
-  Shape a_rest(a.shape().begin(), a.shape().end() - 1), b_rest(b.shape().begin(), b.shape().end() - 1);
-  Tensor prod = matmul(reshape(a, {numel(a_rest), k}), swap_last_two(reshape(b, {numel(b_rest), k})));
-  return reshape(prod, concat(a_rest, b_rest));
-}
-
-// a seen as (a0, 1, a1, 1, ...) times b as (1, b0, 1, b1, ...), then each pair merged.
-Tensor kron(const Tensor& a, const Tensor& b) {
-  const size_t nd = size_t(std::max(a.ndim(), b.ndim()));
-  Shape as(nd - size_t(a.ndim()), 1), bs(nd - size_t(b.ndim()), 1);
-  as.insert(as.end(), a.shape().begin(), a.shape().end());
-  bs.insert(bs.end(), b.shape().begin(), b.shape().end());
-  Shape a2, b2, out_shape;
-  for (size_t d = 0; d < nd; ++d) {
-    a2.insert(a2.end(), {as[d], 1});
-    b2.insert(b2.end(), {1, bs[d]});
-    out_shape.push_back(as[d] * bs[d]);
-  }
-  return reshape(mul(reshape(a, a2), reshape(b, b2)), out_shape);
 }
 
 }  // namespace pyjac
