@@ -6,6 +6,7 @@ hand-written NumPy / Python floor). Each candidate's result is checked against i
 candidate (pyjac's, normally) and the ratio printed is ``time(reference) / time(candidate)``:
 below 1 pyjac is faster, above 1 the peer is.
 """
+
 import dataclasses
 import gc
 import importlib
@@ -25,12 +26,12 @@ import numpy as np
 
 @dataclasses.dataclass
 class Candidate:
-    name: str                  # the row label, unique within a workload
-    fn: Callable[[], object]   # zero-argument callable: one full computation of the workload
-    peer: str                  # library family: pyjac, torch, jax, hips-autograd, mygrad, ...
+    name: str  # the row label, unique within a workload
+    fn: Callable[[], object]  # zero-argument callable: one full computation of the workload
+    peer: str  # library family: pyjac, torch, jax, hips-autograd, mygrad, ...
     ref: Optional[str] = None  # the candidate whose result (and time) this one is compared to;
     #                            None: the workload's first candidate (pyjac's main one)
-    note: str = ""             # shown beside the row (e.g. "relu variant")
+    note: str = ""  # shown beside the row (e.g. "relu variant")
 
 
 def gather(factories, *args, notes=None):
@@ -185,12 +186,24 @@ def run_candidates(cands, repeats, min_time, budget, tol, pause=0.0):
         ref = c.ref or main_ref
         err = discrepancy(info[c.name]["result"], info[ref]["result"])
         ts = info[c.name]["times"]
-        rows.append({
-            "name": c.name, "peer": c.peer, "ref": ref, "note": c.note,
-            "median_s": med[c.name], "min_s": min(ts), "max_s": max(ts), "repeats": len(ts),
-            "calls_per_timing": info[c.name]["calls"], "first_call_s": info[c.name]["first_call_s"],
-            "ratio": med[ref] / med[c.name], "error": err, "agrees": bool(err <= tol), "times_s": ts,
-        })
+        rows.append(
+            {
+                "name": c.name,
+                "peer": c.peer,
+                "ref": ref,
+                "note": c.note,
+                "median_s": med[c.name],
+                "min_s": min(ts),
+                "max_s": max(ts),
+                "repeats": len(ts),
+                "calls_per_timing": info[c.name]["calls"],
+                "first_call_s": info[c.name]["first_call_s"],
+                "ratio": med[ref] / med[c.name],
+                "error": err,
+                "agrees": bool(err <= tol),
+                "times_s": ts,
+            }
+        )
     return rows
 
 
@@ -212,8 +225,10 @@ def print_rows(rows, indent="  "):
         check = "same result" if r["agrees"] else f"RESULT DIFFERS (rel. err {r['error']:.2g})"
         ref = "" if r["ref"] == rows[0]["name"] else f" (vs {r['ref']})"
         note = f"  [{r['note']}]" if r["note"] else ""
-        print(f"{indent}{r['name']:<{w}}  {fmt_time(r['median_s']):>10}  "
-              f"pyjac/peer {fmt_ratio(r['ratio']):>8}{ref}  {check}{note}")
+        print(
+            f"{indent}{r['name']:<{w}}  {fmt_time(r['median_s']):>10}  "
+            f"pyjac/peer {fmt_ratio(r['ratio']):>8}{ref}  {check}{note}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,6 +238,7 @@ def print_rows(rows, indent="  "):
 def _version(mod):
     try:
         from importlib import metadata
+
         return metadata.version(mod)
     except Exception:
         try:
@@ -239,8 +255,10 @@ def machine_info():
             for line in f:
                 key, _, val = line.partition(":")
                 key, val = key.strip(), val.strip()
-                if key in ("model name", "vendor_id", "cpu family", "model", "stepping", "cpu MHz",
-                           "cache size") and key not in fields:
+                if (
+                    key in ("model name", "vendor_id", "cpu family", "model", "stepping", "cpu MHz", "cache size")
+                    and key not in fields
+                ):
                     fields[key] = val
                 if key == "flags" and not flags:
                     fl = set(val.split())
@@ -248,11 +266,17 @@ def machine_info():
     except OSError:
         pass
     cpu = fields.get("model name", cpu)
-    detail = ", ".join(x for x in (
-        f"{fields['vendor_id']} family {fields['cpu family']} model {fields['model']}"
-        if "cpu family" in fields and "vendor_id" in fields else "",
-        f"{float(fields['cpu MHz']):.0f} MHz" if "cpu MHz" in fields else "",
-        f"cache {fields['cache size']}" if "cache size" in fields else "") if x)
+    detail = ", ".join(
+        x
+        for x in (
+            f"{fields['vendor_id']} family {fields['cpu family']} model {fields['model']}"
+            if "cpu family" in fields and "vendor_id" in fields
+            else "",
+            f"{float(fields['cpu MHz']):.0f} MHz" if "cpu MHz" in fields else "",
+            f"cache {fields['cache size']}" if "cache size" in fields else "",
+        )
+        if x
+    )
     mem_gb = None
     try:
         with open("/proc/meminfo") as f:
@@ -266,31 +290,49 @@ def machine_info():
     commit = None
     try:
         here = os.path.dirname(os.path.abspath(__file__))
-        commit = subprocess.run(["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, timeout=5).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "-C", here, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5
+            ).stdout.strip()
+            or None
+        )
     except Exception:
         pass
-    versions = {name: _version(name) for name in
-                ("pyjac", "numpy", "torch", "jax", "jaxlib", "autograd", "mygrad", "micrograd", "matplotlib")}
-    env = {k: v for k, v in os.environ.items()
-           if k.startswith(("OPENBLAS_", "OMP_", "MKL_", "XLA_")) or k == "JAX_ENABLE_X64"}
+    versions = {
+        name: _version(name)
+        for name in ("pyjac", "numpy", "torch", "jax", "jaxlib", "autograd", "mygrad", "micrograd", "matplotlib")
+    }
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.startswith(("OPENBLAS_", "OMP_", "MKL_", "XLA_")) or k == "JAX_ENABLE_X64"
+    }
     return {
-        "cpu": cpu, "cpu_detail": detail, "cpu_flags": flags, "logical_cpus": os.cpu_count(), "usable_cpus": usable,
-        "memory_gb": mem_gb, "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(), "versions": {k: v for k, v in versions.items() if v},
-        "pyjac_commit": commit, "env": env, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "cpu": cpu,
+        "cpu_detail": detail,
+        "cpu_flags": flags,
+        "logical_cpus": os.cpu_count(),
+        "usable_cpus": usable,
+        "memory_gb": mem_gb,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": {k: v for k, v in versions.items() if v},
+        "pyjac_commit": commit,
+        "env": env,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
 
 
 def describe_machine(m):
     v = m["versions"]
-    libs = ", ".join(f"{k} {v[k]}" for k in ("numpy", "torch", "jax", "autograd", "mygrad", "micrograd")
-                     if k in v)
+    libs = ", ".join(f"{k} {v[k]}" for k in ("numpy", "torch", "jax", "autograd", "mygrad", "micrograd") if k in v)
     env = " ".join(f"{k}={val}" for k, val in m["env"].items())
-    return (f"{m['cpu']} ({m['cpu_detail']}; {m['cpu_flags'] or 'no avx2'}), {m['usable_cpus']} cores, "
-            f"{m['memory_gb']} GiB, {m['os']}, Python {m['python']}\n"
-            f"pyjac {v.get('pyjac', '?')} ({m['pyjac_commit'] or 'no git'}); {libs}"
-            + (f"\nenvironment: {env}" if env else ""))
+    return (
+        f"{m['cpu']} ({m['cpu_detail']}; {m['cpu_flags'] or 'no avx2'}), {m['usable_cpus']} cores, "
+        f"{m['memory_gb']} GiB, {m['os']}, Python {m['python']}\n"
+        f"pyjac {v.get('pyjac', '?')} ({m['pyjac_commit'] or 'no git'}); {libs}"
+        + (f"\nenvironment: {env}" if env else "")
+    )
 
 
 def peak_rss_reset():

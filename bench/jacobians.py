@@ -8,6 +8,7 @@ Peers: torch (torch.func, torch.autograd.functional), HIPS autograd, jax (eager 
 mygrad (row by row: it has no Jacobian function and no second derivatives), and the
 hand-derived NumPy Jacobian / Hessian as the floor. Every result is checked against pyjac's.
 """
+
 import argparse
 
 import numpy as np
@@ -24,18 +25,25 @@ TOL = {"W3": 1e-9, "W4": 1e-9, "W5": 1e-12}
 def data(seed=0):
     r = np.random.default_rng(seed)
     return {
-        "A1": r.standard_normal((256, 256)) / 16, "A2": r.standard_normal((256, 256)) / 16,
-        "b1": r.standard_normal(256), "b2": r.standard_normal(256), "x3": r.standard_normal(256),
-        "A": r.standard_normal((128, 128)) / 11, "x4": r.standard_normal(128),
-        "v": r.standard_normal(3), "M": r.standard_normal((3, 3)),
+        "A1": r.standard_normal((256, 256)) / 16,
+        "A2": r.standard_normal((256, 256)) / 16,
+        "b1": r.standard_normal(256),
+        "b2": r.standard_normal(256),
+        "x3": r.standard_normal(256),
+        "A": r.standard_normal((128, 128)) / 11,
+        "x4": r.standard_normal(128),
+        "v": r.standard_normal(3),
+        "M": r.standard_normal((3, 3)),
     }
 
 
 # Each maker returns {workload: [Candidate]}; the first pyjac candidate is every workload's reference.
 
+
 def pyjac_candidates(d):
     import pyjac as pj
     from pyjac import func
+
     A1, A2, b1, b2, x3 = (pj.tensor(d[k]) for k in ("A1", "A2", "b1", "b2", "x3"))
     A, x4 = pj.tensor(d["A"]), pj.tensor(d["x4"])
     v, M = pj.tensor(d["v"]), pj.tensor(d["M"])
@@ -44,12 +52,18 @@ def pyjac_candidates(d):
     f5 = lambda v, M: M @ v
     jac3, hes4, jac5 = func.jacrev(f3), func.hessian(g4), func.jacobian(f5, 1)
     return {
-        "W3": [Candidate("pyjac func.jacrev", lambda: jac3(x3), "pyjac"),
-               Candidate("pyjac jacobian()", lambda: pj.jacobian(f3, x3), "pyjac")],
-        "W4": [Candidate("pyjac func.hessian", lambda: hes4(x4), "pyjac"),
-               Candidate("pyjac hessian()", lambda: pj.hessian(g4, x4), "pyjac")],
-        "W5": [Candidate("pyjac func.jacobian", lambda: jac5(v, M), "pyjac"),
-               Candidate("pyjac jacobian()", lambda: pj.jacobian(lambda M: M @ v, M), "pyjac")],
+        "W3": [
+            Candidate("pyjac func.jacrev", lambda: jac3(x3), "pyjac"),
+            Candidate("pyjac jacobian()", lambda: pj.jacobian(f3, x3), "pyjac"),
+        ],
+        "W4": [
+            Candidate("pyjac func.hessian", lambda: hes4(x4), "pyjac"),
+            Candidate("pyjac hessian()", lambda: pj.hessian(g4, x4), "pyjac"),
+        ],
+        "W5": [
+            Candidate("pyjac func.jacobian", lambda: jac5(v, M), "pyjac"),
+            Candidate("pyjac jacobian()", lambda: pj.jacobian(lambda M: M @ v, M), "pyjac"),
+        ],
     }
 
 
@@ -57,6 +71,7 @@ def torch_candidates(d):
     import torch
     from torch.autograd.functional import hessian as t_hessian
     from torch.autograd.functional import jacobian as t_jacobian
+
     A1, A2, b1, b2, x3 = (torch.tensor(d[k]) for k in ("A1", "A2", "b1", "b2", "x3"))
     A, x4 = torch.tensor(d["A"]), torch.tensor(d["x4"])
     v, M = torch.tensor(d["v"]), torch.tensor(d["M"])
@@ -65,38 +80,48 @@ def torch_candidates(d):
     f5 = lambda v, M: M @ v
     jac3, hes4, jac5 = torch.func.jacrev(f3), torch.func.hessian(g4), torch.func.jacrev(f5, argnums=1)
     return {
-        "W3": [Candidate("torch.func.jacrev", lambda: jac3(x3), "torch"),
-               Candidate("torch.autograd.functional.jacobian", lambda: t_jacobian(f3, x3), "torch",
-                         note="row by row (default)"),
-               Candidate("torch...jacobian(vectorize=True)", lambda: t_jacobian(f3, x3, vectorize=True),
-                         "torch")],
-        "W4": [Candidate("torch.func.hessian", lambda: hes4(x4), "torch"),
-               Candidate("torch.autograd.functional.hessian", lambda: t_hessian(g4, x4), "torch",
-                         note="row by row (default)"),
-               Candidate("torch...hessian(vectorize=True)", lambda: t_hessian(g4, x4, vectorize=True),
-                         "torch")],
-        "W5": [Candidate("torch.func.jacrev", lambda: jac5(v, M), "torch"),
-               Candidate("torch.autograd.functional.jacobian", lambda: t_jacobian(lambda M: M @ v, M),
-                         "torch")],
+        "W3": [
+            Candidate("torch.func.jacrev", lambda: jac3(x3), "torch"),
+            Candidate(
+                "torch.autograd.functional.jacobian", lambda: t_jacobian(f3, x3), "torch", note="row by row (default)"
+            ),
+            Candidate("torch...jacobian(vectorize=True)", lambda: t_jacobian(f3, x3, vectorize=True), "torch"),
+        ],
+        "W4": [
+            Candidate("torch.func.hessian", lambda: hes4(x4), "torch"),
+            Candidate(
+                "torch.autograd.functional.hessian", lambda: t_hessian(g4, x4), "torch", note="row by row (default)"
+            ),
+            Candidate("torch...hessian(vectorize=True)", lambda: t_hessian(g4, x4, vectorize=True), "torch"),
+        ],
+        "W5": [
+            Candidate("torch.func.jacrev", lambda: jac5(v, M), "torch"),
+            Candidate("torch.autograd.functional.jacobian", lambda: t_jacobian(lambda M: M @ v, M), "torch"),
+        ],
     }
 
 
 def hips_candidates(d):
     import autograd
     import autograd.numpy as anp
+
     f3 = lambda x: anp.tanh(d["A2"] @ anp.tanh(d["A1"] @ x + d["b1"]) + d["b2"])
     g4 = lambda x: anp.sum(anp.tanh(d["A"] @ x) ** 2)
     f5 = lambda v, M: anp.dot(M, v)
     j3, h4, j5 = autograd.jacobian(f3), autograd.hessian(g4), autograd.jacobian(f5, 1)
-    return {"W3": [Candidate("hips-autograd jacobian", lambda: j3(d["x3"]), "hips-autograd")],
-            "W4": [Candidate("hips-autograd hessian", lambda: h4(d["x4"]), "hips-autograd")],
-            "W5": [Candidate("hips-autograd jacobian", lambda: j5(d["v"], d["M"]), "hips-autograd")]}
+    return {
+        "W3": [Candidate("hips-autograd jacobian", lambda: j3(d["x3"]), "hips-autograd")],
+        "W4": [Candidate("hips-autograd hessian", lambda: h4(d["x4"]), "hips-autograd")],
+        "W5": [Candidate("hips-autograd jacobian", lambda: j5(d["v"], d["M"]), "hips-autograd")],
+    }
 
 
 def jax_candidates(d):
     import jax
+
     jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
+
     A1, A2, b1, b2, x3 = (jnp.asarray(d[k]) for k in ("A1", "A2", "b1", "b2", "x3"))
     A, x4, v, M = jnp.asarray(d["A"]), jnp.asarray(d["x4"]), jnp.asarray(d["v"]), jnp.asarray(d["M"])
     f3 = lambda x: jnp.tanh(A2 @ jnp.tanh(A1 @ x + b1) + b2)
@@ -104,21 +129,27 @@ def jax_candidates(d):
     f5 = lambda v, M: M @ v
     e3, e4, e5 = jax.jacrev(f3), jax.hessian(g4), jax.jacrev(f5, argnums=1)
     j3, j4, j5 = jax.jit(e3), jax.jit(e4), jax.jit(e5)
-    return {"W3": [Candidate("jax.jacrev (eager)", lambda: e3(x3).block_until_ready(), "jax"),
-                   Candidate("jax.jit(jax.jacrev)", lambda: j3(x3).block_until_ready(), "jax",
-                             note="compiled once")],
-            "W4": [Candidate("jax.hessian (eager)", lambda: e4(x4).block_until_ready(), "jax"),
-                   Candidate("jax.jit(jax.hessian)", lambda: j4(x4).block_until_ready(), "jax",
-                             note="compiled once")],
-            "W5": [Candidate("jax.jacrev (eager)", lambda: e5(v, M).block_until_ready(), "jax"),
-                   Candidate("jax.jit(jax.jacrev)", lambda: j5(v, M).block_until_ready(), "jax",
-                             note="compiled once")]}
+    return {
+        "W3": [
+            Candidate("jax.jacrev (eager)", lambda: e3(x3).block_until_ready(), "jax"),
+            Candidate("jax.jit(jax.jacrev)", lambda: j3(x3).block_until_ready(), "jax", note="compiled once"),
+        ],
+        "W4": [
+            Candidate("jax.hessian (eager)", lambda: e4(x4).block_until_ready(), "jax"),
+            Candidate("jax.jit(jax.hessian)", lambda: j4(x4).block_until_ready(), "jax", note="compiled once"),
+        ],
+        "W5": [
+            Candidate("jax.jacrev (eager)", lambda: e5(v, M).block_until_ready(), "jax"),
+            Candidate("jax.jit(jax.jacrev)", lambda: j5(v, M).block_until_ready(), "jax", note="compiled once"),
+        ],
+    }
 
 
 def mygrad_candidates(d):
     """mygrad has no Jacobian function: one forward and backward per output row, as a user would
     write it. It has no second derivatives, so no W4."""
     import mygrad as mg
+
     A1, A2, b1, b2 = (d[k] for k in ("A1", "A2", "b1", "b2"))
     eye256, eye3 = np.eye(256), np.eye(3)
 
@@ -139,8 +170,11 @@ def mygrad_candidates(d):
             y.backward(e)
             rows.append(M.grad)
         return np.stack(rows)
-    return {"W3": [Candidate("mygrad (row by row)", jac3, "mygrad")],
-            "W5": [Candidate("mygrad (row by row)", jac5, "mygrad")]}
+
+    return {
+        "W3": [Candidate("mygrad (row by row)", jac3, "mygrad")],
+        "W5": [Candidate("mygrad (row by row)", jac5, "mygrad")],
+    }
 
 
 def numpy_candidates(d):
@@ -164,13 +198,22 @@ def numpy_candidates(d):
 
     def jac5():
         return eye3[:, :, None] * v
-    return {"W3": [Candidate("numpy (hand-derived)", jac3, "numpy", note="floor")],
-            "W4": [Candidate("numpy (hand-derived)", hes4, "numpy", note="floor")],
-            "W5": [Candidate("numpy (hand-derived)", jac5, "numpy", note="floor")]}
+
+    return {
+        "W3": [Candidate("numpy (hand-derived)", jac3, "numpy", note="floor")],
+        "W4": [Candidate("numpy (hand-derived)", hes4, "numpy", note="floor")],
+        "W5": [Candidate("numpy (hand-derived)", jac5, "numpy", note="floor")],
+    }
 
 
-FACTORIES = [("pyjac", pyjac_candidates), ("torch", torch_candidates), ("hips-autograd", hips_candidates),
-             ("jax", jax_candidates), ("mygrad", mygrad_candidates), ("numpy", numpy_candidates)]
+FACTORIES = [
+    ("pyjac", pyjac_candidates),
+    ("torch", torch_candidates),
+    ("hips-autograd", hips_candidates),
+    ("jax", jax_candidates),
+    ("mygrad", mygrad_candidates),
+    ("numpy", numpy_candidates),
+]
 
 
 def candidates(workload, d=None, notes=None):

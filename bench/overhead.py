@@ -7,6 +7,7 @@ dy/dx, checked against pyjac's.
 
 The chains here are also W6's (bench/scaling.py runs them at lengths up to 10^6).
 """
+
 import argparse
 import math
 import sys
@@ -20,8 +21,10 @@ X0 = 0.5
 # Each chain maker takes the number of steps and returns a zero-argument callable that builds the
 # chain from a fresh (or reset) x, runs backward and returns dy/dx as a Python float.
 
+
 def pyjac_chain(steps, op="tanh"):
     import pyjac as pj
+
     act = getattr(pj, op)
     x = pj.tensor(X0, requires_grad=True)
 
@@ -32,11 +35,13 @@ def pyjac_chain(steps, op="tanh"):
             y = act(y * 1.01 + 0.1)
         y.backward()
         return x.grad.item()
+
     return run
 
 
 def torch_chain(steps):
     import torch
+
     x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
 
     def run():
@@ -46,6 +51,7 @@ def torch_chain(steps):
             y = torch.tanh(y * 1.01 + 0.1)
         y.backward()
         return x.grad.item()
+
     return run
 
 
@@ -57,6 +63,7 @@ def torch_func_chain(steps):
         for _ in range(steps):
             y = torch.tanh(y * 1.01 + 0.1)
         return y
+
     g = torch.func.grad(f)
     x = torch.tensor(X0, dtype=torch.float64)
     return lambda: g(x).item()
@@ -71,12 +78,14 @@ def hips_chain(steps):
         for _ in range(steps):
             y = anp.tanh(y * 1.01 + 0.1)
         return y
+
     df = autograd.grad(f)
     return lambda: float(df(X0))
 
 
 def _jax():
     import jax
+
     jax.config.update("jax_enable_x64", True)
     return jax
 
@@ -90,6 +99,7 @@ def jax_chain(steps, jit=False):
         for _ in range(steps):
             y = jnp.tanh(y * 1.01 + 0.1)
         return y
+
     g = jax.grad(f)
     if jit:
         g = jax.jit(g)
@@ -108,11 +118,13 @@ def mygrad_chain(steps):
             y = mg.tanh(y * 1.01 + 0.1)
         y.backward()
         return float(x.grad)
+
     return run
 
 
 def micrograd_has_tanh():
     from micrograd.engine import Value
+
     return hasattr(Value, "tanh")
 
 
@@ -120,6 +132,7 @@ def micrograd_chain(steps):
     """micrograd's Value; its tanh where it has one, else relu (the 'relu variant'). Its backward
     sorts the graph recursively, so the recursion limit is raised to fit the chain."""
     from micrograd.engine import Value
+
     use_tanh = hasattr(Value, "tanh")
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10 * steps + 1000))
 
@@ -131,6 +144,7 @@ def micrograd_chain(steps):
             y = z.tanh() if use_tanh else z.relu()
         y.backward()
         return float(x.grad)
+
     return run
 
 
@@ -150,13 +164,18 @@ def floats_chain(steps):
         for t in reversed(ys):
             g *= (1.0 - t * t) * 1.01
         return g
+
     return run
 
 
 # peer name -> chain maker, for W6's per-length subprocesses
 CHAINS = {
-    "pyjac": pyjac_chain, "torch": torch_chain, "hips-autograd": hips_chain, "mygrad": mygrad_chain,
-    "jax (eager)": jax_chain, "python floats": floats_chain,
+    "pyjac": pyjac_chain,
+    "torch": torch_chain,
+    "hips-autograd": hips_chain,
+    "mygrad": mygrad_chain,
+    "jax (eager)": jax_chain,
+    "python floats": floats_chain,
 }
 
 
@@ -165,15 +184,19 @@ def candidates(steps=STEPS, notes=None):
         return [Candidate("pyjac", pyjac_chain(steps), "pyjac")]
 
     def torch(steps):
-        return [Candidate("torch (eager)", torch_chain(steps), "torch"),
-                Candidate("torch.func.grad", torch_func_chain(steps), "torch")]
+        return [
+            Candidate("torch (eager)", torch_chain(steps), "torch"),
+            Candidate("torch.func.grad", torch_func_chain(steps), "torch"),
+        ]
 
     def hips(steps):
         return [Candidate("hips-autograd", hips_chain(steps), "hips-autograd")]
 
     def jax(steps):
-        return [Candidate("jax.grad (eager)", jax_chain(steps), "jax"),
-                Candidate("jax.jit(jax.grad)", jax_chain(steps, jit=True), "jax", note="compiled once")]
+        return [
+            Candidate("jax.grad (eager)", jax_chain(steps), "jax"),
+            Candidate("jax.jit(jax.grad)", jax_chain(steps, jit=True), "jax", note="compiled once"),
+        ]
 
     def mygrad(steps):
         return [Candidate("mygrad", mygrad_chain(steps), "mygrad")]
@@ -181,16 +204,35 @@ def candidates(steps=STEPS, notes=None):
     def micrograd(steps):
         if micrograd_has_tanh():
             return [Candidate("micrograd", micrograd_chain(steps), "micrograd")]
-        return [Candidate("pyjac (relu variant)", pyjac_chain(steps, "relu"), "pyjac",
-                          ref="pyjac (relu variant)", note="reference for micrograd"),
-                Candidate("micrograd (relu variant)", micrograd_chain(steps), "micrograd",
-                          ref="pyjac (relu variant)", note="micrograd has no tanh")]
+        return [
+            Candidate(
+                "pyjac (relu variant)",
+                pyjac_chain(steps, "relu"),
+                "pyjac",
+                ref="pyjac (relu variant)",
+                note="reference for micrograd",
+            ),
+            Candidate(
+                "micrograd (relu variant)",
+                micrograd_chain(steps),
+                "micrograd",
+                ref="pyjac (relu variant)",
+                note="micrograd has no tanh",
+            ),
+        ]
 
     def floats(steps):
         return [Candidate("python floats (hand-written)", floats_chain(steps), "python", note="floor")]
 
-    factories = [("pyjac", pyjac), ("torch", torch), ("hips-autograd", hips), ("jax", jax),
-                 ("mygrad", mygrad), ("micrograd", micrograd), ("python floats", floats)]
+    factories = [
+        ("pyjac", pyjac),
+        ("torch", torch),
+        ("hips-autograd", hips),
+        ("jax", jax),
+        ("mygrad", mygrad),
+        ("micrograd", micrograd),
+        ("python floats", floats),
+    ]
     return gather(factories, steps, notes=notes)
 
 

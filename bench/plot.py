@@ -3,17 +3,27 @@ log scale: bars left of 1 are peers pyjac beats) and W6's scaling curves.
 
     python bench/plot.py bench/results/latest.json bench/results/latest.png
 """
+
 import json
 import sys
 
-PEER_COLORS = {"pyjac": "#444444", "torch": "#ee4c2c", "jax": "#5e97f6", "hips-autograd": "#8e44ad",
-               "mygrad": "#16a085", "micrograd": "#d4ac0d", "numpy": "#7f8c8d", "python": "#7f8c8d"}
+PEER_COLORS = {
+    "pyjac": "#444444",
+    "torch": "#ee4c2c",
+    "jax": "#5e97f6",
+    "hips-autograd": "#8e44ad",
+    "mygrad": "#16a085",
+    "micrograd": "#d4ac0d",
+    "numpy": "#7f8c8d",
+    "python": "#7f8c8d",
+}
 
 
 def plot(results, path):
     """Writes the chart; returns False (with a note) when matplotlib isn't installed."""
     try:
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
@@ -45,7 +55,7 @@ def plot(results, path):
         ax.set_xlabel("pyjac time / peer time  (<1: pyjac faster)", fontsize=8)
         lo, hi = min(ratios + [1.0]), max(ratios + [1.0])
         ax.set_xlim(lo / 3, hi * 6)
-    rest = axes[len(bars):]
+    rest = axes[len(bars) :]
     if w6:
         chain = w6.get("chain", [])
         peers = list(dict.fromkeys(r["peer"] for r in chain))
@@ -56,8 +66,7 @@ def plot(results, path):
         _loglog(ax, "W6 chain: time per op vs length", "chain length (steps of mul, add, tanh)", "us per op")
         ax = rest[1]
         for p in peers:
-            pts = sorted((r["length"], r["peak_growth_mb"]) for r in chain
-                         if r["peer"] == p and r["peak_growth_mb"])
+            pts = sorted((r["length"], r["peak_growth_mb"]) for r in chain if r["peer"] == p and r["peak_growth_mb"])
             if pts:
                 ax.plot(*zip(*pts), "o-", label=p, color=PEER_COLORS.get(p.split()[0], None))
         _loglog(ax, "W6 chain: peak memory growth vs length", "chain length", "MB")
@@ -72,8 +81,11 @@ def plot(results, path):
     for ax in axes[n_panels:]:
         ax.axis("off")
     m = results["machine"]
-    fig.suptitle(f"pyjac vs peers ({'quick' if results['options'].get('quick') else 'full'} run): "
-                 f"{m['cpu']}, {m['usable_cpus']} cores; medians; {m['date']}", fontsize=10)
+    fig.suptitle(
+        f"pyjac vs peers ({'quick' if results['options'].get('quick') else 'full'} run): "
+        f"{m['cpu']}, {m['usable_cpus']} cores; medians; {m['date']}",
+        fontsize=10,
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     fig.savefig(path, dpi=110)
     plt.close(fig)

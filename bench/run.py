@@ -18,6 +18,7 @@ micrograd (W1), and hand-written NumPy / Python-float derivatives as the floor.
   python bench/run.py --quick         # ~1-2 minutes: fewer repeats, W6 to 10^5 steps / 10^6 elements
   python bench/run.py --only W3,W4 --json out.json --plot out.png
 """
+
 import argparse
 import json
 import math
@@ -41,16 +42,38 @@ SETTINGS = {
     # repeats: timed rounds (each timing covers >= min_time s of calls); budget: seconds of timed
     # rounds per workload (at least 3 rounds); pause: wait before each timing, so the thread
     # pools of the candidate before (OpenBLAS spins ~0.1 s) are parked (see harness.measure)
-    "full": {"repeats": 15, "min_time": 0.1, "budget": 60.0, "pause": 0.15,
-             "chain_max": 10**6, "chain_cap": 40.0, "chain_repeats": 3,
-             "elem_max": 10**7, "elem_repeats": 7, "elem_budget": 8.0},
-    "quick": {"repeats": 3, "min_time": 0.02, "budget": 5.0, "pause": 0.15,
-              "chain_max": 10**5, "chain_cap": 3.0, "chain_repeats": 2,
-              "elem_max": 10**6, "elem_repeats": 3, "elem_budget": 1.0},
+    "full": {
+        "repeats": 15,
+        "min_time": 0.1,
+        "budget": 60.0,
+        "pause": 0.15,
+        "chain_max": 10**6,
+        "chain_cap": 40.0,
+        "chain_repeats": 3,
+        "elem_max": 10**7,
+        "elem_repeats": 7,
+        "elem_budget": 8.0,
+    },
+    "quick": {
+        "repeats": 3,
+        "min_time": 0.02,
+        "budget": 5.0,
+        "pause": 0.15,
+        "chain_max": 10**5,
+        "chain_cap": 3.0,
+        "chain_repeats": 2,
+        "elem_max": 10**6,
+        "elem_repeats": 3,
+        "elem_budget": 1.0,
+    },
 }
 
-TITLES = {"W1": overhead.TITLE, "W2": training.TITLE, **jacobians.TITLES,
-          "W6": "W6 scaling: W1's chain 10^3..10^6 steps; tanh(x) * x + backward at 1..10^7 elements"}
+TITLES = {
+    "W1": overhead.TITLE,
+    "W2": training.TITLE,
+    **jacobians.TITLES,
+    "W6": "W6 scaling: W1's chain 10^3..10^6 steps; tanh(x) * x + backward at 1..10^7 elements",
+}
 TOLS = {"W1": overhead.TOL, "W2": training.TOL, **jacobians.TOL}
 
 
@@ -75,14 +98,26 @@ def run_workload(w, s, notes):
 def run_w6(s, notes):
     print("  chain (one subprocess per peer and length):", flush=True)
     lengths = [10**k for k in range(3, 7) if 10**k <= s["chain_max"]]
-    chain = scaling.run_chain(lengths, scaling.CHAIN_PEERS, s["chain_repeats"], s["chain_cap"], notes,
-                              progress=lambda m: print("  " + m, flush=True))
+    chain = scaling.run_chain(
+        lengths,
+        scaling.CHAIN_PEERS,
+        s["chain_repeats"],
+        s["chain_cap"],
+        notes,
+        progress=lambda m: print("  " + m, flush=True),
+    )
     scaling.print_chain(chain)
     print("  elementwise (interleaved in this process):", flush=True)
     sizes = [10**k for k in range(0, 8) if 10**k <= s["elem_max"]]
-    elem = scaling.run_elementwise(sizes, s["elem_repeats"], s["elem_budget"], notes, pause=s["pause"],
-                                   min_time=s["min_time"],
-                                   progress=lambda m: print("  " + m, flush=True))
+    elem = scaling.run_elementwise(
+        sizes,
+        s["elem_repeats"],
+        s["elem_budget"],
+        notes,
+        pause=s["pause"],
+        min_time=s["min_time"],
+        progress=lambda m: print("  " + m, flush=True),
+    )
     scaling.print_elementwise(elem)
     return {"title": TITLES["W6"], "chain": chain, "elementwise": elem}
 
@@ -100,22 +135,38 @@ COLUMNS = [  # (column title, which rows of a workload belong to it)
     ("micrograd", lambda r: r["peer"] == "micrograd"),
     ("NumPy / floats by hand", lambda r: r["peer"] in ("numpy", "python")),
 ]
-SHORT = {"W1": "W1 per-op overhead (1000 steps)", "W2": "W2 MLP training step (float32)",
-         "W3": "W3 Jacobian 256 x 256", "W4": "W4 Hessian 128 x 128", "W5": "W5 Jacobian (3, 3, 3)"}
+SHORT = {
+    "W1": "W1 per-op overhead (1000 steps)",
+    "W2": "W2 MLP training step (float32)",
+    "W3": "W3 Jacobian 256 x 256",
+    "W4": "W4 Hessian 128 x 128",
+    "W5": "W5 Jacobian (3, 3, 3)",
+}
 
 
 def _api(r):
     """The short API label of a row for the summary table."""
     n = r["name"]
     if n.startswith("torch...") and "(vectorize=True)" in n:
-        return "functional." + n[len("torch..."):]
-    for prefix, repl in (("torch.autograd.functional.", "functional."), ("torch.func.", "func."),
-                         ("jax.jit(jax.", "jit("), ("pyjac ", ""), ("hips-autograd ", "")):
+        return "functional." + n[len("torch...") :]
+    for prefix, repl in (
+        ("torch.autograd.functional.", "functional."),
+        ("torch.func.", "func."),
+        ("jax.jit(jax.", "jit("),
+        ("pyjac ", ""),
+        ("hips-autograd ", ""),
+    ):
         if n.startswith(prefix):
-            return repl + n[len(prefix):]
-    return {"torch (eager)": "backward()", "jax.grad (eager)": "grad", "jax.jacrev (eager)": "jacrev",
-            "jax.hessian (eager)": "hessian", "mygrad (row by row)": "row by row",
-            "micrograd (relu variant)": "relu variant", "python floats (hand-written)": "floats"}.get(n, "")
+            return repl + n[len(prefix) :]
+    return {
+        "torch (eager)": "backward()",
+        "jax.grad (eager)": "grad",
+        "jax.jacrev (eager)": "jacrev",
+        "jax.hessian (eager)": "hessian",
+        "mygrad (row by row)": "row by row",
+        "micrograd (relu variant)": "relu variant",
+        "python floats (hand-written)": "floats",
+    }.get(n, "")
 
 
 def summary_markdown(results):
@@ -123,8 +174,7 @@ def summary_markdown(results):
     pyjac's ratio to it; a row that disagrees with pyjac is marked."""
     ws = {w: r for w, r in results["workloads"].items() if "rows" in r}
     cols = [(t, sel) for t, sel in COLUMNS if any(sel(r) for res in ws.values() for r in res["rows"])]
-    lines = ["| workload | pyjac | " + " | ".join(t for t, _ in cols) + " |",
-             "| --- | --- |" + " --- |" * len(cols)]
+    lines = ["| workload | pyjac | " + " | ".join(t for t, _ in cols) + " |", "| --- | --- |" + " --- |" * len(cols)]
     for w, res in ws.items():
         ref = res["rows"][0]
         cells = [f"{fmt_time(ref['median_s'])} `{_api(ref)}`" if _api(ref) else fmt_time(ref["median_s"])]
@@ -135,13 +185,19 @@ def summary_markdown(results):
                 continue
             best = min(rows, key=lambda r: r["median_s"])
             api = _api(best)
-            cells.append(f"{fmt_time(best['median_s'])}{f' `{api}`' if api else ''} ({fmt_ratio(best['ratio'])})"
-                         + ("" if best["agrees"] else " DIFFERS"))
+            cells.append(
+                f"{fmt_time(best['median_s'])}{f' `{api}`' if api else ''} ({fmt_ratio(best['ratio'])})"
+                + ("" if best["agrees"] else " DIFFERS")
+            )
         lines.append(f"| {SHORT.get(w, w)} | " + " | ".join(cells) + " |")
     w6 = results["workloads"].get("W6")
     if w6:
-        lines += ["", "W6 chain (time per op = mul, add or tanh, forward plus its share of backward; "
-                  "peak = growth of the peak resident set over the call):", ""]
+        lines += [
+            "",
+            "W6 chain (time per op = mul, add or tanh, forward plus its share of backward; "
+            "peak = growth of the peak resident set over the call):",
+            "",
+        ]
         peers = list(dict.fromkeys(r["peer"] for r in w6["chain"]))
         lengths = sorted({r["length"] for r in w6["chain"]})
         by = {(r["peer"], r["length"]): r for r in w6["chain"]}
@@ -160,8 +216,13 @@ def summary_markdown(results):
         names = list(dict.fromkeys(r["name"] for r in w6["elementwise"]))
         sizes = sorted({r["size"] for r in w6["elementwise"]})
         by = {(r["name"], r["size"]): r for r in w6["elementwise"]}
-        lines += ["", "W6 elementwise `tanh(x) * x`, `sum`, `backward` (float64):", "",
-                  "| elements | " + " | ".join(names) + " |", "| --- |" + " --- |" * len(names)]
+        lines += [
+            "",
+            "W6 elementwise `tanh(x) * x`, `sum`, `backward` (float64):",
+            "",
+            "| elements | " + " | ".join(names) + " |",
+            "| --- |" + " --- |" * len(names),
+        ]
         for n in sizes:
             cells = []
             for name in names:
@@ -189,10 +250,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller W6 (about 1-2 minutes)")
     ap.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workloads, e.g. W3,W4")
-    ap.add_argument("--json", metavar="PATH", help="where to write the results "
-                    "(default bench/results/latest.json, or quick.json with --quick)")
-    ap.add_argument("--plot", metavar="PATH", help="where to write the PNG chart "
-                    "(default beside the JSON, same name)")
+    ap.add_argument(
+        "--json",
+        metavar="PATH",
+        help="where to write the results (default bench/results/latest.json, or quick.json with --quick)",
+    )
+    ap.add_argument("--plot", metavar="PATH", help="where to write the PNG chart (default beside the JSON, same name)")
     ap.add_argument("--repeats", type=int, help="timed rounds per workload (overrides the mode's)")
     ap.add_argument("--pause", type=float, help="seconds waited before each timing (default 0.15)")
     args = ap.parse_args(argv)
@@ -211,17 +274,20 @@ def main(argv=None):
 
     try:  # jax: float64 arrays need x64, switched on before any jax array exists
         import jax
+
         jax.config.update("jax_enable_x64", True)
     except ImportError:
         pass
     machine = harness.machine_info()
     print(f"pyjac benchmark ({mode} run), {machine['date']}")
     print(harness.describe_machine(machine))
-    print("ratio = pyjac's median time / the peer's (below 1: pyjac is faster); "
-          "every result is checked against pyjac's\n", flush=True)
+    print(
+        "ratio = pyjac's median time / the peer's (below 1: pyjac is faster); "
+        "every result is checked against pyjac's\n",
+        flush=True,
+    )
 
-    results = {"machine": machine, "options": {"quick": args.quick, "only": only, **s},
-               "workloads": {}, "notes": []}
+    results = {"machine": machine, "options": {"quick": args.quick, "only": only, **s}, "workloads": {}, "notes": []}
     t_start = time.perf_counter()
     for i, w in enumerate(only, 1):
         t0 = time.perf_counter()
@@ -239,11 +305,17 @@ def main(argv=None):
     results["summary_markdown"] = md
     print("Summary (medians; in parentheses pyjac's time / the peer's; each peer's fastest way):\n")
     print(md)
-    disagreements = [f"{w}: {r['name']}" for w, res in results["workloads"].items()
-                     for r in res.get("rows", []) + res.get("chain", []) + res.get("elementwise", [])
-                     if not r.get("agrees", True)]
-    print("\nall results agree with pyjac's" if not disagreements else
-          "\nRESULTS THAT DIFFER FROM PYJAC'S: " + "; ".join(disagreements))
+    disagreements = [
+        f"{w}: {r['name']}"
+        for w, res in results["workloads"].items()
+        for r in res.get("rows", []) + res.get("chain", []) + res.get("elementwise", [])
+        if not r.get("agrees", True)
+    ]
+    print(
+        "\nall results agree with pyjac's"
+        if not disagreements
+        else "\nRESULTS THAT DIFFER FROM PYJAC'S: " + "; ".join(disagreements)
+    )
     if results["notes"]:
         print("notes:\n  " + "\n  ".join(results["notes"]))
 
@@ -252,6 +324,7 @@ def main(argv=None):
         json.dump(_clean(results), f, indent=1)
     print(f"\nwrote {json_path}")
     import plot
+
     if plot.plot(results, plot_path):
         print(f"wrote {plot_path}")
     print(f"total {results['elapsed_s']:.0f} s")

@@ -11,6 +11,7 @@ Elementwise: y = tanh(x) * x; s = sum(y); backward, at sizes 1 .. 10^7 elements 
 against NumPy doing the same math by hand (t = tanh(x); s = (t * x).sum(); g = (1 - t*t) * x + t)
 and torch, interleaved in this process.
 """
+
 import argparse
 import json
 import os
@@ -36,6 +37,7 @@ def chain_worker(peer, length, repeats, max_seconds):
     import gc
 
     from overhead import CHAINS
+
     make = CHAINS[peer]
     make(10)()  # import everything and warm up code paths, without leaving much memory behind
     run = make(length)
@@ -51,9 +53,19 @@ def chain_worker(peer, length, repeats, max_seconds):
         t0 = time.perf_counter()
         run()
         times.append(time.perf_counter() - t0)
-    print(json.dumps({"peer": peer, "length": length, "times": times, "result": result,
-                      "peak_growth_mb": (hwm - rss0) / 1024 if reset else None,
-                      "rss_before_mb": rss0 / 1024, "hwm_reset": reset}))
+    print(
+        json.dumps(
+            {
+                "peer": peer,
+                "length": length,
+                "times": times,
+                "result": result,
+                "peak_growth_mb": (hwm - rss0) / 1024 if reset else None,
+                "rss_before_mb": rss0 / 1024,
+                "hwm_reset": reset,
+            }
+        )
+    )
 
 
 def run_chain(lengths, peers, repeats, cap_seconds, notes, progress=print):
@@ -65,14 +77,25 @@ def run_chain(lengths, peers, repeats, cap_seconds, notes, progress=print):
             if peer in skipped:
                 continue
             if peer in per_step and per_step[peer] * L > cap_seconds:
-                msg = (f"chain: {peer} skipped at length {L:.0e} and above "
-                       f"(one call would take ~{per_step[peer] * L:.0f} s, over the {cap_seconds:g} s cap)")
+                msg = (
+                    f"chain: {peer} skipped at length {L:.0e} and above "
+                    f"(one call would take ~{per_step[peer] * L:.0f} s, over the {cap_seconds:g} s cap)"
+                )
                 notes.append(msg)
                 progress(f"  ({msg})")
                 skipped.add(peer)
                 continue
-            cmd = [sys.executable, os.path.join(HERE, "scaling.py"), "--chain-worker", peer, str(L),
-                   "--repeats", str(repeats), "--max-seconds", str(cap_seconds)]
+            cmd = [
+                sys.executable,
+                os.path.join(HERE, "scaling.py"),
+                "--chain-worker",
+                peer,
+                str(L),
+                "--repeats",
+                str(repeats),
+                "--max-seconds",
+                str(cap_seconds),
+            ]
             t0 = time.perf_counter()
             try:
                 p = subprocess.run(cmd, capture_output=True, text=True, timeout=max(120, 6 * cap_seconds))
@@ -99,20 +122,32 @@ def run_chain(lengths, peers, repeats, cap_seconds, notes, progress=print):
             results[(peer, L)] = r["result"]
             ref = results.get(("pyjac", L))
             err = discrepancy(r["result"], ref) if ref is not None else float("nan")
-            row = {"peer": peer, "length": L, "median_s": med, "repeats": len(r["times"]),
-                   "per_op_s": med / (OPS_PER_STEP * L), "peak_growth_mb": r["peak_growth_mb"],
-                   "bytes_per_step": (r["peak_growth_mb"] * 2**20 / L) if r["peak_growth_mb"] is not None else None,
-                   "error": err, "agrees": bool(ref is None or err <= 1e-9)}
+            row = {
+                "peer": peer,
+                "length": L,
+                "median_s": med,
+                "repeats": len(r["times"]),
+                "per_op_s": med / (OPS_PER_STEP * L),
+                "peak_growth_mb": r["peak_growth_mb"],
+                "bytes_per_step": (r["peak_growth_mb"] * 2**20 / L) if r["peak_growth_mb"] is not None else None,
+                "error": err,
+                "agrees": bool(ref is None or err <= 1e-9),
+            }
             rows.append(row)
             mem = f"{row['peak_growth_mb']:8.1f} MB" if row["peak_growth_mb"] is not None else "   n/a"
-            progress(f"  chain {peer:<14} length {L:>8}: {fmt_time(med):>9} "
-                     f"({row['per_op_s'] * 1e6:.3g} us/op), peak +{mem}   "
-                     f"[{time.perf_counter() - t0:.1f} s]")
+            progress(
+                f"  chain {peer:<14} length {L:>8}: {fmt_time(med):>9} "
+                f"({row['per_op_s'] * 1e6:.3g} us/op), peak +{mem}   "
+                f"[{time.perf_counter() - t0:.1f} s]"
+            )
     for row in rows:
         pj = next((r for r in rows if r["peer"] == "pyjac" and r["length"] == row["length"]), None)
         row["ratio"] = pj["median_s"] / row["median_s"] if pj else None
-        row["memory_ratio"] = (pj["peak_growth_mb"] / row["peak_growth_mb"]
-                               if pj and pj["peak_growth_mb"] and row["peak_growth_mb"] else None)
+        row["memory_ratio"] = (
+            pj["peak_growth_mb"] / row["peak_growth_mb"]
+            if pj and pj["peak_growth_mb"] and row["peak_growth_mb"]
+            else None
+        )
     return rows
 
 
@@ -120,8 +155,10 @@ def print_chain(rows):
     peers = list(dict.fromkeys(r["peer"] for r in rows))
     lengths = sorted({r["length"] for r in rows})
     by = {(r["peer"], r["length"]): r for r in rows}
-    print("  time per op (us; op = one of mul, add, tanh, forward + its share of backward), "
-          "peak memory growth (MB), pyjac/peer time ratio")
+    print(
+        "  time per op (us; op = one of mul, add, tanh, forward + its share of backward), "
+        "peak memory growth (MB), pyjac/peer time ratio"
+    )
     print("  " + f"{'length':>9}" + "".join(f"  {p:>26}" for p in peers))
     for L in lengths:
         cells = []
@@ -146,6 +183,7 @@ def elementwise_candidates(n, notes=None):
 
     def pyjac(x_np):
         import pyjac as pj
+
         x = pj.tensor(x_np, requires_grad=True)
 
         def run():
@@ -153,6 +191,7 @@ def elementwise_candidates(n, notes=None):
             s = (pj.tanh(x) * x).sum()
             s.backward()
             return x.grad
+
         return [Candidate("pyjac", run, "pyjac")]
 
     def numpy(x_np):
@@ -160,10 +199,12 @@ def elementwise_candidates(n, notes=None):
             t = np.tanh(x_np)
             (t * x_np).sum()  # the forward value, as the others compute it
             return (1 - t * t) * x_np + t
+
         return [Candidate("numpy (hand-written)", run, "numpy", note="floor")]
 
     def torch(x_np):
         import torch
+
         x = torch.tensor(x_np, requires_grad=True)
 
         def run():
@@ -171,6 +212,7 @@ def elementwise_candidates(n, notes=None):
             s = (torch.tanh(x) * x).sum()
             s.backward()
             return x.grad
+
         return [Candidate("torch (eager)", run, "torch")]
 
     return gather([("pyjac", pyjac), ("numpy", numpy), ("torch", torch)], x_np, notes=notes)
@@ -180,15 +222,22 @@ def run_elementwise(sizes, repeats, budget, notes, pause=0.15, min_time=0.05, pr
     out = []
     for n in sizes:
         t0 = time.perf_counter()
-        rows = run_candidates(elementwise_candidates(n, notes), repeats, min_time=min_time, budget=budget, tol=1e-12,
-                              pause=pause)
+        rows = run_candidates(
+            elementwise_candidates(n, notes), repeats, min_time=min_time, budget=budget, tol=1e-12, pause=pause
+        )
         for r in rows:
             r["size"] = n
         out.extend(rows)
-        progress(f"  elementwise n={n:<9} " + "   ".join(
-            f"{r['name'].split()[0]} {fmt_time(r['median_s'])}" + ("" if r["peer"] == "pyjac" else
-                                                                  f" ({r['ratio']:.3g}x)")
-            + ("" if r["agrees"] else " DIFFERS") for r in rows) + f"   [{time.perf_counter() - t0:.1f} s]")
+        progress(
+            f"  elementwise n={n:<9} "
+            + "   ".join(
+                f"{r['name'].split()[0]} {fmt_time(r['median_s'])}"
+                + ("" if r["peer"] == "pyjac" else f" ({r['ratio']:.3g}x)")
+                + ("" if r["agrees"] else " DIFFERS")
+                for r in rows
+            )
+            + f"   [{time.perf_counter() - t0:.1f} s]"
+        )
     return out
 
 

@@ -4,6 +4,7 @@ Run:  python examples/jacobian_examples.py
 
 Each example prints its result and checks it (an AssertionError means pyjac got it wrong).
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -23,8 +24,9 @@ def check(got, expected, tol=1e-12, what=""):
     expected = expected.numpy() if isinstance(expected, pj.Tensor) else np.asarray(expected)
     assert got.shape == expected.shape, f"{what}: shape {got.shape} != {expected.shape}"
     err = float(np.max(np.abs(got - expected))) if got.size else 0.0
-    assert err <= tol * max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0), \
+    assert err <= tol * max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0), (
         f"{what}: max abs error {err:.3g}"
+    )
     print(f"  ok: {what} (max abs error {err:.2g})")
 
 
@@ -121,7 +123,7 @@ section("3. Hessian by grad of grad, and jvp / vjp / hvp against full matrices")
 
 
 def g(x):
-    return pj.sum(pj.sin(x) * x ** 2) + x[0] * x[1] * x[2]
+    return pj.sum(pj.sin(x) * x**2) + x[0] * x[1] * x[2]
 
 
 x0 = np.array([0.4, -1.2, 0.9])
@@ -132,13 +134,17 @@ H = pj.hessian(g, pj.tensor(x0))
 print("pj.hessian(g, x) =\n", H)
 check(H, H_gg, what="pj.hessian equals grad of grad")
 check(func.hessian(g)(x0), H_gg, what="pyjac.func.hessian equals grad of grad")
-for name, T in [("jacfwd(jacrev)", func.jacfwd(func.jacrev(g))), ("jacrev(jacrev)", func.jacrev(func.jacrev(g))),
-                ("jacfwd(jacfwd)", func.jacfwd(func.jacfwd(g))), ("jacrev(jacfwd)", func.jacrev(func.jacfwd(g)))]:
+for name, T in [
+    ("jacfwd(jacrev)", func.jacfwd(func.jacrev(g))),
+    ("jacrev(jacrev)", func.jacrev(func.jacrev(g))),
+    ("jacfwd(jacfwd)", func.jacfwd(func.jacfwd(g))),
+    ("jacrev(jacfwd)", func.jacrev(func.jacfwd(g))),
+]:
     check(T(x0), H_gg, what=f"{name} gives the Hessian")
 
 
 def h(x):
-    return pj.sin(x) * pj.sum(x ** 2)
+    return pj.sin(x) * pj.sum(x**2)
 
 
 u = np.array([1.0, -2.0, 0.5])
@@ -159,7 +165,7 @@ T3 = pj.jacobian(lambda y: pj.hessian(g, y, create_graph=True), pj.tensor(x0))
 print("d^3 g / dx^3 has shape", T3.shape)
 T3_fd = finite_difference_jacobian(lambda y: pj.hessian(g, y), x0, eps=1e-5)
 check(T3, T3_fd, tol=1e-6, what="third derivatives against finite differences of the Hessian")
-d3 = -np.cos(x0) * x0 ** 2 - 6 * x0 * np.sin(x0) + 6 * np.cos(x0)
+d3 = -np.cos(x0) * x0**2 - 6 * x0 * np.sin(x0) + 6 * np.cos(x0)
 check(np.einsum("iii->i", T3.numpy()), d3, tol=1e-10, what="the diagonal by hand")
 
 # ---- 5. strategies and chunks ----------------------------------------------------------------------------------
@@ -175,8 +181,12 @@ xk = pj.tensor(rng.standard_normal(4))
 ref = pj.jacobian(k, xk, strategy="reverse-mode")
 for strategy in ("reverse-mode", "forward-mode", "auto"):
     for vectorize in (True, False):
-        check(pj.jacobian(k, xk, strategy=strategy, vectorize=vectorize), ref, tol=1e-14,
-              what=f"strategy={strategy}, vectorize={vectorize}")
+        check(
+            pj.jacobian(k, xk, strategy=strategy, vectorize=vectorize),
+            ref,
+            tol=1e-14,
+            what=f"strategy={strategy}, vectorize={vectorize}",
+        )
 for chunk in (1, 2, 7, None):
     check(pj.jacobian(k, xk, chunk_size=chunk), ref, tol=0.0, what=f"chunk_size={chunk}")
 

@@ -5,6 +5,7 @@ log-loss written with pyjac ops, and an optimizer that updates them in place.
 
     python examples/logistic_regression.py
 """
+
 import numpy as np
 
 import pyjac as pj

@@ -6,6 +6,7 @@ one iteration to the next: the printed ratio |e_{k+1}| / |e_k|^2 settles to a co
 
     python examples/newton_method.py
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -49,5 +50,5 @@ if __name__ == "__main__":
     assert np.allclose(x, 1.0, atol=1e-12), x
     # Quadratic convergence: once close, each error is at most a constant times the previous one squared.
     close = [(e0, e1) for e0, e1 in zip(errors, errors[1:]) if e0 < 1e-2 and e1 > 0]
-    assert len(close) >= 2 and all(e1 <= 10 * e0 ** 2 for e0, e1 in close), close
+    assert len(close) >= 2 and all(e1 <= 10 * e0**2 for e0, e1 in close), close
     print(f"quadratic convergence: |e_k+1| <= 10 |e_k|^2 over the last {len(close)} steps")

@@ -7,6 +7,7 @@ It fits y = sin(2x) on [-1, 1] (a small regression), and prints the Jacobian of 
 and their product is always the whole network's derivative. A progress bar shows when tqdm is
 installed. The script checks itself (an AssertionError means something is wrong).
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -22,8 +23,10 @@ np.set_printoptions(precision=4, suppress=True)
 
 def make_network():
     return pj.nn.Sequential(
-        pj.nn.Linear(1, 2, dtype=pj.float64), pj.nn.Tanh(),
-        pj.nn.Linear(2, 2, dtype=pj.float64), pj.nn.Tanh(),
+        pj.nn.Linear(1, 2, dtype=pj.float64),
+        pj.nn.Tanh(),
+        pj.nn.Linear(2, 2, dtype=pj.float64),
+        pj.nn.Tanh(),
         pj.nn.Linear(2, 1, dtype=pj.float64),
     )
 

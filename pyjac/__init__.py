@@ -3,6 +3,7 @@
 Tensors, kernels, the tape, the engine and every derivative rule live in the C++ extension
 ``pyjac._core``; this package is the thin Python face over it.
 """
+
 import os as _os
 import re as _re
 import warnings as _warnings
@@ -25,11 +26,13 @@ def _threads_setting_warning(raw, cpus):
     n = 0
     if match:
         # atoi is (int)strtol: saturated to 64 bits, then the low 32 bits as a signed int
-        n = max(-2 ** 63, min(2 ** 63 - 1, int(match.group()))) & 0xFFFFFFFF
-        n = n - 2 ** 32 if n >= 2 ** 31 else n
+        n = max(-(2**63), min(2**63 - 1, int(match.group()))) & 0xFFFFFFFF
+        n = n - 2**32 if n >= 2**31 else n
     if n < 1:
-        return (f"PYJAC_NUM_THREADS={raw!r} is not a positive whole number: pyjac ignores it and uses "
-                f"{cpus} thread{'s' if cpus != 1 else ''} (the number of CPUs available)")
+        return (
+            f"PYJAC_NUM_THREADS={raw!r} is not a positive whole number: pyjac ignores it and uses "
+            f"{cpus} thread{'s' if cpus != 1 else ''} (the number of CPUs available)"
+        )
     if n > 256:
         return f"PYJAC_NUM_THREADS={raw!r} is above the maximum of 256: pyjac uses 256 threads"
     whole = match.group() == text
@@ -37,8 +40,10 @@ def _threads_setting_warning(raw, cpus):
         return None
     if whole:
         return f"PYJAC_NUM_THREADS={raw!r} overflows a C int: pyjac reads it as {n} and uses {n} threads"
-    return (f"PYJAC_NUM_THREADS={raw!r} is not a whole number: pyjac reads its leading digits and uses "
-            f"{n} thread{'s' if n != 1 else ''}")
+    return (
+        f"PYJAC_NUM_THREADS={raw!r} is not a whole number: pyjac reads its leading digits and uses "
+        f"{n} thread{'s' if n != 1 else ''}"
+    )
 
 
 def _available_cpus():
@@ -106,18 +111,42 @@ nan = _np.nan
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "asarray", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
-    "eye", "arange", "linspace", "rand", "randn", "manual_seed",
-    "grad", "backward", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-    "jacobian", "hessian", "vjp", "jvp", "hvp", "vhp",
-    "float32", "float64", "int64", "bool_", "newaxis",
+    "Tensor",
+    "tensor",
+    "asarray",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "eye",
+    "arange",
+    "linspace",
+    "rand",
+    "randn",
+    "manual_seed",
+    "grad",
+    "backward",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "jacobian",
+    "hessian",
+    "vjp",
+    "jvp",
+    "hvp",
+    "vhp",
+    "float32",
+    "float64",
+    "int64",
+    "bool_",
+    "newaxis",
 ] + list(_ops_all)
 
-# ---- neural networks: pyjac.nn (Module, layers, losses) and pyjac.nn.functional ---------------------
-# ---- pyjac.linalg (LAPACK-backed matrix functions; loads LAPACK from the same library) ----------
-# ---- optimizers (pyjac/optim.py) ------------------------------------------------------------------
-from . import (
-    linalg,  # noqa: E402,F401
-    nn,  # noqa: E402,F401
-    optim,  # noqa: E402,F401
-)
+# Submodules, after the names above that they use: pyjac.linalg (LAPACK-backed matrix functions;
+# loads LAPACK from the same library), pyjac.nn (Module, layers, losses, nn.functional) and
+# pyjac.optim (optimizers).
+from . import linalg, nn, optim  # noqa: E402, F401

@@ -1,4 +1,5 @@
 """`python -m pyjac`: the worked examples, printed."""
+
 import numpy as np
 
 import pyjac as pj
@@ -9,7 +10,7 @@ def main():
     print(f"pyjac {pj.__version__}: reverse-mode autodiff with a C++ core\n")
 
     x = pj.tensor([2.0, 3.0], requires_grad=True)
-    y = x ** 2
+    y = x**2
     rows = [pj.grad(y, x, grad_outputs=e, retain_graph=True, create_graph=True)[0] for e in pj.eye(2)]
     print("Jacobian of x**2 at [2, 3], row by row:", [r.tolist() for r in rows])
 
@@ -23,7 +24,7 @@ def main():
     print(f"d2/dt2 sin(t) at 0.5 = {d2.item():.6f}  (-sin(0.5) = {-np.sin(0.5):.6f})")
 
     z = pj.tensor(1.5, requires_grad=True)
-    d = z ** 4
+    d = z**4
     for _ in range(3):
         (d,) = pj.grad(d, z, create_graph=True)
     print(f"third derivative of z**4 at 1.5 = {d.item():g}  (24 z = {24 * 1.5:g})")

@@ -1,4 +1,5 @@
 """Creation functions. Each takes ``dtype=`` and ``requires_grad=``."""
+
 import numpy as np
 
 from . import _core
@@ -87,8 +88,9 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
 
 
 def linspace(start, stop, num=50, endpoint=True, dtype=None, requires_grad=False):
-    return _finish(_core.linspace(float(start), float(stop), int(num), bool(endpoint), dtype or _DEFAULT),
-                   requires_grad)
+    return _finish(
+        _core.linspace(float(start), float(stop), int(num), bool(endpoint), dtype or _DEFAULT), requires_grad
+    )
 
 
 def rand(*shape, dtype=None, requires_grad=False):

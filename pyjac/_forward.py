@@ -1,5 +1,6 @@
 """Forward mode from Python: a dual level, duals in, tangents out. The propagation itself is the
 ops' JVP rules in C++; this only opens and closes levels."""
+
 import contextlib
 
 from . import _core

@@ -3,6 +3,7 @@
 The node that runs ``backward`` lives in C++ (csrc/python/py_function.cpp); this module is the
 user-facing class and the context object that carries what forward saved.
 """
+
 import numpy as np
 
 from . import _core
@@ -29,15 +30,19 @@ class FunctionCtx:
         one in place before backward runs makes backward raise."""
         for i, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
-                raise TypeError(f"save_for_backward: argument {i} is a {type(t).__name__}, not a Tensor or None "
-                                "(keep other values as ctx attributes)")
+                raise TypeError(
+                    f"save_for_backward: argument {i} is a {type(t).__name__}, not a Tensor or None "
+                    "(keep other values as ctx attributes)"
+                )
         self._to_save = tensors
 
     @property
     def saved_tensors(self):
         if self._saved is None:
-            raise RuntimeError("saved_tensors: only available inside backward or jvp (and only until the graph's "
-                               "saved tensors are freed; pass retain_graph=True to backward more than once)")
+            raise RuntimeError(
+                "saved_tensors: only available inside backward or jvp (and only until the graph's "
+                "saved tensors are freed; pass retain_graph=True to backward more than once)"
+            )
         return self._saved
 
     def mark_non_differentiable(self, *tensors):
@@ -103,6 +108,8 @@ def _check_outputs(name, result):
     for k, out in enumerate(outputs):
         if isinstance(out, _UNTRACKABLE_OUTPUTS):
             where = f"as output {k}" if isinstance(result, tuple) else "as its output"
-            raise TypeError(f"{name}.forward returned a value of type {type(out).__name__} {where}: only Tensors "
-                            "carry gradients, so derivatives through it would silently be zero; return Tensors "
-                            "(pj.stack(...) of a list of them), and keep other values on ctx")
+            raise TypeError(
+                f"{name}.forward returned a value of type {type(out).__name__} {where}: only Tensors "
+                "carry gradients, so derivatives through it would silently be zero; return Tensors "
+                "(pj.stack(...) of a list of them), and keep other values on ctx"
+            )

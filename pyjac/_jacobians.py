@@ -1,6 +1,7 @@
 """The machinery behind jacobian, hessian and the function transforms: whole Jacobians from one
 batched sweep, reverse (a stacked identity of cotangents) or forward (a stacked identity of
 tangents), optionally in chunks of rows to bound memory."""
+
 import contextlib
 import numbers
 import threading
@@ -24,8 +25,10 @@ def as_input(x, what="input", index=None):
         if isinstance(x, (list, tuple)) and _holds_tensor_requiring_grad(x):
             # Converting would copy the values and drop their history: derivatives through
             # them would silently be zero.
-            raise TypeError(f"{what} is a {type(x).__name__} holding Tensors that require grad, which would "
-                            "lose their gradients as one array; pass pj.stack(...) of them instead")
+            raise TypeError(
+                f"{what} is a {type(x).__name__} holding Tensors that require grad, which would "
+                "lose their gradients as one array; pass pj.stack(...) of them instead"
+            )
         try:
             x = _core.from_object(x)
         except (TypeError, ValueError) as e:
@@ -60,9 +63,11 @@ def check_outputs(out, who):
         return (out,), False
     if isinstance(out, (tuple, list)) and out and all(isinstance(o, Tensor) for o in out):
         return tuple(out), True
-    raise TypeError(f"{who}: the function must return a Tensor or a tuple of Tensors, "
-                    f"but it returned {type(out).__name__}"
-                    + (f" containing {[type(o).__name__ for o in out]}" if isinstance(out, (tuple, list)) else ""))
+    raise TypeError(
+        f"{who}: the function must return a Tensor or a tuple of Tensors, "
+        f"but it returned {type(out).__name__}"
+        + (f" containing {[type(o).__name__ for o in out]}" if isinstance(out, (tuple, list)) else "")
+    )
 
 
 def check_chunk_size(chunk_size, who):
@@ -92,12 +97,14 @@ def _chunks(n, chunk_size):
 
 def _unused(strict, i, j, who):
     if strict:
-        raise RuntimeError(f"{who}: output {i} of the function is independent of input {j}; "
-                           "this is not allowed in strict mode")
+        raise RuntimeError(
+            f"{who}: output {i} of the function is independent of input {j}; this is not allowed in strict mode"
+        )
 
 
-def reverse_jacobian(outputs, inputs, create_graph=False, strict=False, vectorize=True, chunk_size=None,
-                     who="jacobian"):
+def reverse_jacobian(
+    outputs, inputs, create_graph=False, strict=False, vectorize=True, chunk_size=None, who="jacobian"
+):
     """J[i][j] = d outputs[i] / d inputs[j], shaped out_i.shape + in_j.shape, by backward sweeps
     seeded with rows of the identity (all rows at once when vectorized)."""
     jac = []
@@ -113,12 +120,25 @@ def reverse_jacobian(outputs, inputs, create_graph=False, strict=False, vectoriz
                 seed = _identity_rows(m, start, stop, out.shape, out.dtype)
                 # The engine directly: outputs, inputs and seeds are already checked tensors here.
                 if batched:
-                    gs = _core.run_backward([out], [seed], retain_graph=True, create_graph=bool(create_graph),
-                                            inputs=list(inputs), allow_unused=True, batched=True)
+                    gs = _core.run_backward(
+                        [out],
+                        [seed],
+                        retain_graph=True,
+                        create_graph=bool(create_graph),
+                        inputs=list(inputs),
+                        allow_unused=True,
+                        batched=True,
+                    )
                 else:
-                    gs = _core.run_backward([out], [_core.reshape(seed, out.shape)], retain_graph=True,
-                                            create_graph=bool(create_graph), inputs=list(inputs), allow_unused=True,
-                                            batched=False)
+                    gs = _core.run_backward(
+                        [out],
+                        [_core.reshape(seed, out.shape)],
+                        retain_graph=True,
+                        create_graph=bool(create_graph),
+                        inputs=list(inputs),
+                        allow_unused=True,
+                        batched=False,
+                    )
                     gs = tuple(None if g is None else _core.expand_dims(g, 0) for g in gs)
                 for j, g in enumerate(gs):
                     blocks[j].append(g)
@@ -164,6 +184,7 @@ def forward_jacobian(func, inputs, strict=False, vectorize=True, chunk_size=None
     """(outputs, was_tuple, J) with J[i][j] shaped out_i.shape + in_j.shape, by forward sweeps that
     push rows of each input's identity through as tangents (every input at once, each at its own
     level, when vectorized without chunks; otherwise chunk by chunk)."""
+
     def identity_tangents(x, start, stop):
         return _identity_rows(x.size, start, stop, x.shape, x.dtype)
 

@@ -1,5 +1,6 @@
 """The op set under NumPy's names. Most are the C++ bindings themselves (no Python in the
 op path); the few wrappers here only adapt NumPy-style arguments."""
+
 from . import _core
 
 add = _core.add
@@ -62,12 +63,56 @@ def astype(x, dtype):
 
 
 __all__ = [
-    "add", "subtract", "multiply", "divide", "true_divide", "power", "negative", "matmul", "dot",
-    "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-    "logical_not", "exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "tan", "tanh",
-    "sigmoid", "relu", "abs", "absolute", "sign", "where", "clip", "sum", "mean", "max", "min",
-    "amax", "amin", "norm", "reshape", "transpose", "broadcast_to", "squeeze", "expand_dims",
-    "concatenate", "stack", "astype",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+    "power",
+    "negative",
+    "matmul",
+    "dot",
+    "maximum",
+    "minimum",
+    "equal",
+    "not_equal",
+    "less",
+    "less_equal",
+    "greater",
+    "greater_equal",
+    "logical_not",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "square",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "absolute",
+    "sign",
+    "where",
+    "clip",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "norm",
+    "reshape",
+    "transpose",
+    "broadcast_to",
+    "squeeze",
+    "expand_dims",
+    "concatenate",
+    "stack",
+    "astype",
 ]
 
 # ---- erf (ops/activations.cpp; the other activations live in pyjac.nn.functional) -----------------
@@ -99,14 +144,16 @@ einsum = _core.einsum
 def _per_axis_pairs(value, ndim, name, cast):
     """NumPy's pad argument forms (n, (n,), (before, after), ((b0, a0), ...)) as one pair per axis."""
     import numpy as np
+
     a = np.asarray(value)
     if a.dtype == object or a.ndim > 2:
         raise ValueError(f"pad: {name} must be a number or pairs of numbers, got {value!r}")
     try:
         a = np.broadcast_to(a, (ndim, 2))
     except ValueError:
-        raise ValueError(f"pad: {name} {value!r} can't be broadcast to one (before, after) pair for each of "
-                         f"{ndim} axes") from None
+        raise ValueError(
+            f"pad: {name} {value!r} can't be broadcast to one (before, after) pair for each of {ndim} axes"
+        ) from None
     if cast is int:
         if a.dtype.kind not in "iub":
             raise TypeError(f"pad: {name} must be integers, got {value!r}")
@@ -122,8 +169,26 @@ def pad(array, pad_width, mode="constant", constant_values=0):
 
 
 __all__ += [
-    "split", "array_split", "flip", "tile", "repeat", "pad", "moveaxis", "swapaxes", "ravel", "flatten",
-    "diagonal", "trace", "triu", "tril", "outer", "inner", "kron", "take", "take_along_axis", "einsum",
+    "split",
+    "array_split",
+    "flip",
+    "tile",
+    "repeat",
+    "pad",
+    "moveaxis",
+    "swapaxes",
+    "ravel",
+    "flatten",
+    "diagonal",
+    "trace",
+    "triu",
+    "tril",
+    "outer",
+    "inner",
+    "kron",
+    "take",
+    "take_along_axis",
+    "einsum",
 ]
 
 # ---- math functions, reductions beyond sum / mean / max / min, statistics, scans -----------------
@@ -161,7 +226,35 @@ cumsum = _core.cumsum
 cumprod = _core.cumprod
 
 __all__ += [
-    "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10",
-    "exp2", "reciprocal", "floor", "ceil", "trunc", "round", "around", "mod", "remainder", "floor_divide", "prod", "var", "std",
-    "logsumexp", "argmax", "argmin", "all", "any", "cumsum", "cumprod",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arctan2",
+    "sinh",
+    "cosh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "log2",
+    "log10",
+    "exp2",
+    "reciprocal",
+    "floor",
+    "ceil",
+    "trunc",
+    "round",
+    "around",
+    "mod",
+    "remainder",
+    "floor_divide",
+    "prod",
+    "var",
+    "std",
+    "logsumexp",
+    "argmax",
+    "argmin",
+    "all",
+    "any",
+    "cumsum",
+    "cumprod",
 ]

@@ -1,4 +1,5 @@
 """Python conveniences on the bound Tensor: repr, the NumPy protocols, NumPy-style methods."""
+
 import numpy as np
 
 from . import _core
@@ -51,6 +52,7 @@ def _backward(self, gradient=None, retain_graph=None, create_graph=False):
         _core.backward_scalar(self, retain_graph=bool(retain_graph))
         return
     from .autograd import backward
+
     backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
 
 
@@ -80,8 +82,22 @@ _methods = {
     "copy": lambda self: _core.copy(self),
 }
 # Elementwise functions as methods too (x.exp(), as in PyTorch). Builtins don't bind `self`, so wrap.
-for _name in ("exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
-              "abs", "sign"):
+for _name in (
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "square",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sign",
+):
     _methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
 
 for _name, _fn in _methods.items():
@@ -123,6 +139,7 @@ _shape_methods = {
 for _name, _fn in _shape_methods.items():
     setattr(Tensor, _name, _fn)
 
+
 # ---- in-place ops and item assignment (csrc/ops/inplace.cpp) -----------------------------------
 # Each returns the tensor itself, as PyTorch's do; `t[index] = value` writes through the view.
 def _setitem(self, index, value):
@@ -161,8 +178,23 @@ _math_and_reduction_methods = {
     "__round__": lambda self, ndigits=None: _core.round(self, 0 if ndigits is None else ndigits),
     "arctan2": lambda self, other: _core.arctan2(self, other),
 }
-for _name in ("arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh", "arccosh", "arctanh", "log2", "log10", "exp2",
-              "reciprocal", "floor", "ceil", "trunc"):
+for _name in (
+    "arcsin",
+    "arccos",
+    "arctan",
+    "sinh",
+    "cosh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "log2",
+    "log10",
+    "exp2",
+    "reciprocal",
+    "floor",
+    "ceil",
+    "trunc",
+):
     _math_and_reduction_methods[_name] = (lambda fn: lambda self: fn(self))(getattr(_core, _name))
 for _name, _fn in _math_and_reduction_methods.items():
     setattr(Tensor, _name, _fn)
@@ -173,8 +205,10 @@ def _format(self, spec):
     if not spec:
         return str(self)
     if self.size != 1:
-        raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: only a tensor with one "
-                        f"element formats as a number, got shape {tuple(self.shape)}")
+        raise TypeError(
+            f"unsupported format string {spec!r} passed to Tensor.__format__: only a tensor with one "
+            f"element formats as a number, got shape {tuple(self.shape)}"
+        )
     return format(self.item(), spec)
 
 
@@ -187,8 +221,10 @@ def _index(self):
     # as with one integer, so a one-element 1-d tensor (np_array[t] selects a 1-d result today)
     # or a 0-d bool one (a mask today) would silently change meaning there.
     if self.dtype != np.int64 or self.ndim != 0:
-        raise TypeError("only integer tensors of a single element can be converted to an index (0-d int64 "
-                        f"tensors, as in NumPy), got a tensor of dtype {self.dtype} and shape {tuple(self.shape)}")
+        raise TypeError(
+            "only integer tensors of a single element can be converted to an index (0-d int64 "
+            f"tensors, as in NumPy), got a tensor of dtype {self.dtype} and shape {tuple(self.shape)}"
+        )
     return int(self.item())
 
 

@@ -2,6 +2,7 @@
 
 The graph walk happens in C++ (``_core.run_backward``); this module only normalises arguments.
 """
+
 import functools
 
 from . import _core
@@ -21,6 +22,7 @@ def _as_tuple(x, what):
 
 def _seed_grads(outputs, grad_outputs, batched, op):
     from ._creation import asarray, ones_like
+
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (tuple, list)):
@@ -33,15 +35,24 @@ def _seed_grads(outputs, grad_outputs, batched, op):
             if batched:
                 raise ValueError(f"{op}: is_grads_batched=True needs explicit grad_outputs")
             if out.size != 1:
-                raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, "
-                                   f"got an output of shape {out.shape}; pass a gradient")
+                raise RuntimeError(
+                    f"{op}: grad can be implicitly created only for scalar outputs, "
+                    f"got an output of shape {out.shape}; pass a gradient"
+                )
             g = ones_like(out)
         seeds.append(asarray(g, dtype=out.dtype))
     return seeds
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False,
-         is_grads_batched=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    allow_unused=False,
+    is_grads_batched=False,
+):
     """Gradients of ``outputs`` with respect to ``inputs``, as a tuple (None for an unused input
     when ``allow_unused``).
 
@@ -55,8 +66,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     seeds = _seed_grads(outputs, grad_outputs, is_grads_batched, "grad")
     if retain_graph is None:
         retain_graph = create_graph
-    return _core.run_backward(list(outputs), seeds, retain_graph=bool(retain_graph), create_graph=bool(create_graph),
-                              inputs=list(inputs), allow_unused=bool(allow_unused), batched=bool(is_grads_batched))
+    return _core.run_backward(
+        list(outputs),
+        seeds,
+        retain_graph=bool(retain_graph),
+        create_graph=bool(create_graph),
+        inputs=list(inputs),
+        allow_unused=bool(allow_unused),
+        batched=bool(is_grads_batched),
+    )
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
@@ -65,8 +83,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     seeds = _seed_grads(tensors, grad_tensors, False, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    _core.run_backward(list(tensors), seeds, retain_graph=bool(retain_graph), create_graph=bool(create_graph),
-                       inputs=[], allow_unused=False, batched=False)
+    _core.run_backward(
+        list(tensors),
+        seeds,
+        retain_graph=bool(retain_graph),
+        create_graph=bool(create_graph),
+        inputs=[],
+        allow_unused=False,
+        batched=False,
+    )
 
 
 def is_grad_enabled():
@@ -98,16 +123,19 @@ class _GradModeContext:
                 return fn(*args, **kwargs)
             finally:
                 _core.set_grad_enabled(prev)
+
         return wrapper
 
 
 class no_grad(_GradModeContext):
     """Records nothing inside: ops on tensors that require grad give tensors that don't."""
+
     _mode = False
 
 
 class enable_grad(_GradModeContext):
     """Turns recording back on inside a ``no_grad`` block."""
+
     _mode = True
 
 
@@ -135,6 +163,7 @@ class set_grad_enabled(_GradModeContext):
 from ._function import Function, FunctionCtx  # noqa: E402,F401
 
 # ---- anomaly mode ---------------------------------------------------------------------------
+
 
 def is_anomaly_enabled():
     """Whether anomaly mode is on in this thread."""
@@ -172,6 +201,7 @@ class detect_anomaly:
         def wrapper(*args, **kwargs):
             with detect_anomaly(check_nan):
                 return fn(*args, **kwargs)
+
         return wrapper
 
 

@@ -2,6 +2,7 @@
 a function. ``argnums`` picks the differentiated arguments (an int gives one result, a tuple a
 tuple; by default the first). The transformed functions accept NumPy arrays and floats, return
 Tensors, and compose: ``jacfwd(jacrev(f))`` is a Jacobian of a Jacobian."""
+
 import functools
 import numbers
 
@@ -52,8 +53,10 @@ def _check_no_repeats(positions, argnums, who):
     seen = set()
     for p in positions:
         if p in seen:
-            raise ValueError(f"{who}: argnums {tuple(argnums)} names argument {p} more than once; "
-                             "each argument can be differentiated only once")
+            raise ValueError(
+                f"{who}: argnums {tuple(argnums)} names argument {p} more than once; "
+                "each argument can be differentiated only once"
+            )
         seen.add(p)
 
 
@@ -63,8 +66,10 @@ def _argnums_tuple(argnums, nargs, who):
     nums = _check_argnums(argnums, who)
     for a in nums:
         if not -nargs <= a < nargs:
-            raise ValueError(f"{who}: argnums {a} is out of range for a function called with {nargs} "
-                             f"positional argument{'s' if nargs != 1 else ''}")
+            raise ValueError(
+                f"{who}: argnums {a} is out of range for a function called with {nargs} "
+                f"positional argument{'s' if nargs != 1 else ''}"
+            )
     positions = tuple(a % nargs for a in nums)
     _check_no_repeats(positions, nums, who)  # (0, -2) with two arguments is argument 0 twice
     return positions
@@ -131,6 +136,7 @@ def grad(fn, argnums=0, has_aux=False):
     def grad_fn(*args):
         value, g = vg(*args)
         return (g, value[1]) if has_aux else g
+
     return grad_fn
 
 
@@ -151,11 +157,15 @@ def _value_and_grad(fn, argnums, has_aux, who):
         if out.size != 1:
             raise RuntimeError(f"{who}: the function must return a single-element Tensor, got shape {out.shape}")
         call.observe([out])
-        gs = (_grad(out, call.inputs, create_graph=call.nested, allow_unused=True)
-              if out.requires_grad else (None,) * len(call.inputs))
+        gs = (
+            _grad(out, call.inputs, create_graph=call.nested, allow_unused=True)
+            if out.requires_grad
+            else (None,) * len(call.inputs)
+        )
         gs = [g if g is not None else _core.full(x.shape, 0.0, x.dtype) for g, x in zip(gs, call.inputs)]
         value = call.finish(out)
         return ((value, call.finish(aux)) if has_aux else value), call.result(gs)
+
     return value_and_grad_fn
 
 
@@ -172,18 +182,30 @@ def vjp(fn, *primals, has_aux=False):
     def vjp_fn(cotangents):
         if was_tuple and not isinstance(cotangents, (tuple, list)):
             # An array would be iterated along its first axis and pass for a tuple of cotangents.
-            raise TypeError(f"vjp: the function returned a tuple of {len(outs)} outputs, so vjp_fn takes a tuple "
-                            f"of {len(outs)} cotangents, got {type(cotangents).__name__}")
+            raise TypeError(
+                f"vjp: the function returned a tuple of {len(outs)} outputs, so vjp_fn takes a tuple "
+                f"of {len(outs)} cotangents, got {type(cotangents).__name__}"
+            )
         cts = cotangents if was_tuple else (cotangents,)
         if len(cts) != len(outs):
             raise ValueError(f"vjp: expected {len(outs)} cotangents, got {len(cts)}")
         cts = [as_input(c, f"vjp: cotangent {k}" if was_tuple else "vjp: cotangent") for k, c in enumerate(cts)]
         live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
-        gs = (_grad([o for o, _ in live], call.inputs, [c for _, c in live], retain_graph=True,
-                    create_graph=call.nested or any(c.requires_grad for c in cts), allow_unused=True)
-              if live else (None,) * len(call.inputs))
-        return tuple(call.finish(g) if g is not None else _core.full(x.shape, 0.0, x.dtype)
-                     for g, x in zip(gs, call.inputs))
+        gs = (
+            _grad(
+                [o for o, _ in live],
+                call.inputs,
+                [c for _, c in live],
+                retain_graph=True,
+                create_graph=call.nested or any(c.requires_grad for c in cts),
+                allow_unused=True,
+            )
+            if live
+            else (None,) * len(call.inputs)
+        )
+        return tuple(
+            call.finish(g) if g is not None else _core.full(x.shape, 0.0, x.dtype) for g, x in zip(gs, call.inputs)
+        )
 
     value = tuple(call.finish(o) for o in outs) if was_tuple else call.finish(outs[0])
     return (value, vjp_fn, call.finish(aux)) if has_aux else (value, vjp_fn)
@@ -208,6 +230,7 @@ def jvp(fn, primals, tangents, has_aux=False):
     def body(*xs):
         out, aux_box["aux"] = _split_aux(call(*xs), has_aux, "jvp")
         return out
+
     outs, was_tuple, touts = jvp_forward(body, call.inputs, ts)
     call.observe(list(outs) + list(touts))
     outs = tuple(call.finish(o) for o in outs)
@@ -248,6 +271,7 @@ def _jacobian_transform(fn, argnums, has_aux, mode, chunk_size, who):
         rows = tuple(call.result(row) for row in jac)
         result = rows if was_tuple else rows[0]
         return (result, call.finish(aux_box["aux"])) if has_aux else result
+
     return jac_fn
 
 

@@ -1,6 +1,7 @@
 """Whole derivative objects in the style of ``torch.autograd.functional``: jacobian, hessian,
 vjp, jvp, hvp, vhp. Inputs may be Tensors, NumPy arrays or Python floats; a tuple of inputs gives
 tuple results. Jacobians come from one batched sweep (reverse or forward mode)."""
+
 from . import _core
 from ._jacobians import (
     as_input,
@@ -20,7 +21,9 @@ def _prepare(inputs, create_graph, who):
     """(fresh inputs, was_tuple). Without create_graph the results are cut from any outer graph."""
     was_tuple = isinstance(inputs, (tuple, list))
     items = inputs if was_tuple else (inputs,)
-    xs = tuple(as_input(x, who + ": input", i) if was_tuple else as_input(x, who + ": inputs") for i, x in enumerate(items))
+    xs = tuple(
+        as_input(x, who + ": input", i) if was_tuple else as_input(x, who + ": inputs") for i, x in enumerate(items)
+    )
     if not create_graph:
         xs = tuple(x.detach() for x in xs)
     return tuple(fresh_input(x) for x in xs), was_tuple
@@ -42,7 +45,9 @@ def _as_vectors(v, like, who, what):
     if v is None:
         for t in like:
             if t.size != 1:
-                raise RuntimeError(f"{who}: v can be omitted only for single-element {what}s, got one of shape {t.shape}")
+                raise RuntimeError(
+                    f"{who}: v can be omitted only for single-element {what}s, got one of shape {t.shape}"
+                )
         return [_core.full(t.shape, 1.0, t.dtype) for t in like]
     was_tuple = isinstance(v, (tuple, list))
     vs = v if was_tuple else (v,)
@@ -98,9 +103,12 @@ def _scalar_output(func, who):
     def wrapped(*xs):
         outs, was_tuple = check_outputs(func(*xs), who)
         if was_tuple or outs[0].size != 1:
-            raise RuntimeError(f"{who}: the function must return a single-element Tensor, "
-                               f"got {'a tuple' if was_tuple else 'shape ' + str(outs[0].shape)}")
+            raise RuntimeError(
+                f"{who}: the function must return a single-element Tensor, "
+                f"got {'a tuple' if was_tuple else 'shape ' + str(outs[0].shape)}"
+            )
         return _core.reshape(outs[0], ())
+
     return wrapped
 
 
@@ -133,8 +141,11 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     outs, out_tuple = check_outputs(func(*xs), "vjp")
     vs = _as_vectors(v, outs, "vjp", "output")
     live = [(o, vi) for o, vi in zip(outs, vs) if o.requires_grad]
-    gs = (_grad([o for o, _ in live], xs, [vi for _, vi in live], create_graph=create_graph, allow_unused=True)
-          if live else (None,) * len(xs))
+    gs = (
+        _grad([o for o, _ in live], xs, [vi for _, vi in live], create_graph=create_graph, allow_unused=True)
+        if live
+        else (None,) * len(xs)
+    )
     gs = [_finish(g, create_graph) for g in _grads_or_zeros(gs, xs, strict, "vjp")]
     outs = tuple(_finish(o, create_graph) for o in outs)
     return (outs if out_tuple else outs[0]), (tuple(gs) if in_tuple else gs[0])
@@ -181,7 +192,10 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         return _finish(out, create_graph), (zeros if in_tuple else zeros[0])
     gs = _grads_or_zeros(_grad(out, xs, create_graph=True, allow_unused=True), xs, strict, "vhp")
     live = [(g, t) for g, t in zip(gs, ts) if g.requires_grad]
-    second = (_grad([g for g, _ in live], xs, [t for _, t in live], create_graph=create_graph, allow_unused=True)
-              if live else (None,) * len(xs))
+    second = (
+        _grad([g for g, _ in live], xs, [t for _, t in live], create_graph=create_graph, allow_unused=True)
+        if live
+        else (None,) * len(xs)
+    )
     second = [_finish(s, create_graph) for s in _grads_or_zeros(second, xs, False, "vhp")]
     return _finish(out, create_graph), (tuple(second) if in_tuple else second[0])

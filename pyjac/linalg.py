@@ -41,6 +41,7 @@ Derivatives, and where they exist:
   (cotangents ignored, tangents zero), as in ``torch.linalg.svd``. Second and higher derivatives
   need distinct singular values (and nonzero ones when m != n) in every case.
 """
+
 import os as _os
 from collections import namedtuple as _namedtuple
 
@@ -135,6 +136,21 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 
 
 __all__ = [
-    "LinAlgError", "inv", "det", "slogdet", "solve", "cholesky", "qr", "eigh", "eigvalsh", "svd", "svdvals",
-    "norm", "matrix_norm", "SlogdetResult", "QRResult", "EighResult", "SVDResult",
+    "LinAlgError",
+    "inv",
+    "det",
+    "slogdet",
+    "solve",
+    "cholesky",
+    "qr",
+    "eigh",
+    "eigvalsh",
+    "svd",
+    "svdvals",
+    "norm",
+    "matrix_norm",
+    "SlogdetResult",
+    "QRResult",
+    "EighResult",
+    "SVDResult",
 ]

@@ -6,6 +6,7 @@ operations as torch's single-tensor implementations, so float64 runs agree to ro
 Parameter groups work as in torch: a list of dicts, each with ``params`` and any hyperparameter
 that overrides the optimizer's defaults.
 """
+
 from . import _core
 from ._core import Tensor
 from ._creation import zeros_like
@@ -30,11 +31,14 @@ class Optimizer:
         self.state = {}  # parameter -> dict of buffers (Tensor hashes by identity)
         self.param_groups = []
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            "but got a Tensor")
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, but got a Tensor"
+            )
         if isinstance(params, (set, frozenset)):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, not sets "
-                            "(a set's order changes between runs)")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, not sets "
+                "(a set's order changes between runs)"
+            )
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -119,8 +123,9 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = {k: (_core.copy(v) if isinstance(v, Tensor) else v)
-                                           for k, v in self.state[p].items()}
+                    state[index[id(p)]] = {
+                        k: (_core.copy(v) if isinstance(v, Tensor) else v) for k, v in self.state[p].items()
+                    }
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
@@ -129,8 +134,9 @@ class Optimizer:
             raise ValueError("loaded state dict has a different number of parameter groups")
         for mine, theirs in zip(self.param_groups, groups):
             if len(mine["params"]) != len(theirs["params"]):
-                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
-                                 "optimizer's group")
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+                )
         params = {}
         for mine, theirs in zip(self.param_groups, groups):
             for p, i in zip(mine["params"], theirs["params"]):
@@ -138,8 +144,9 @@ class Optimizer:
         self.state = {}
         for i, buffers in state_dict["state"].items():
             p = params[i]
-            self.state[p] = {k: (_core.astype(_core.copy(v), p.dtype) if isinstance(v, Tensor) else v)
-                             for k, v in buffers.items()}
+            self.state[p] = {
+                k: (_core.astype(_core.copy(v), p.dtype) if isinstance(v, Tensor) else v) for k, v in buffers.items()
+            }
         for mine, theirs in zip(self.param_groups, groups):
             for k, v in theirs.items():
                 if k != "params":
@@ -164,8 +171,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=required, momentum=0, dampening=0, weight_decay=0, nesterov=False):
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+        super().__init__(
+            params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        )
 
     def _check(self, group):
         if group["lr"] < 0:
@@ -201,15 +209,14 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as ``torch.optim.Adam``::
 
-        g = grad + weight_decay * p
-        m = m + (1 - beta1) * (g - m)            v = beta2 * v + (1 - beta2) * g * g
-        v_max = max(v_max, v) (amsgrad)          denom = sqrt(v or v_max) / sqrt(1 - beta2**t) + eps
-        p = p - lr / (1 - beta1**t) * m / denom
+    g = grad + weight_decay * p
+    m = m + (1 - beta1) * (g - m)            v = beta2 * v + (1 - beta2) * g * g
+    v_max = max(v_max, v) (amsgrad)          denom = sqrt(v or v_max) / sqrt(1 - beta2**t) + eps
+    p = p - lr / (1 - beta1**t) * m / denom
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad))
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
 
     def _check(self, group):
         if group["lr"] < 0:
@@ -246,8 +253,8 @@ class Adam(Optimizer):
             # In-place where possible: each temporary of a large parameter costs a fresh buffer.
             _lerp_(exp_avg, grad, 1 - beta1)
             exp_avg_sq.mul_(beta2).add_((grad * (1 - beta2)).mul_(grad))
-            step_size = group["lr"] / (1 - beta1 ** step)
-            bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+            step_size = group["lr"] / (1 - beta1**step)
+            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
             if group["amsgrad"]:
                 max_sq = state.setdefault("max_exp_avg_sq", zeros_like(p))
                 max_sq.copy_(_core.maximum(max_sq, exp_avg_sq))

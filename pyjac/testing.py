@@ -4,6 +4,7 @@
 sweep) with a numerical one; ``gradgradcheck`` does the same for the gradient function itself,
 built with ``create_graph=True``, so it checks second derivatives.
 """
+
 import numpy as np
 
 from . import _core
@@ -65,9 +66,11 @@ def _numerical_jacobians(fn, inputs, eps):
     """J[o][i]: (outputs[o].size, inputs[i].size) for each input that requires grad."""
     idx = _diff_inputs(inputs)
     jac = numerical_jacobian(fn, inputs, eps, wrt=idx)
+
     def as_matrix(block, x):
-        out_size = int(np.prod(block.shape[:block.ndim - x.ndim]))
+        out_size = int(np.prod(block.shape[: block.ndim - x.ndim]))
         return block.reshape(out_size, x.size)
+
     return [[as_matrix(block, inputs[i]) for block, i in zip(row, idx)] for row in jac]
 
 
@@ -93,8 +96,9 @@ def _analytical_jacobians(outputs, inputs, batched):
                     for c, g in enumerate(gs):
                         if g is not None:
                             if g.shape != xs[c].shape:
-                                raise GradcheckError(f"gradient for input {idx[c]} has shape {g.shape}, "
-                                                     f"expected {xs[c].shape}")
+                                raise GradcheckError(
+                                    f"gradient for input {idx[c]} has shape {g.shape}, expected {xs[c].shape}"
+                                )
                             rows[c][r] = np.asarray(g).ravel()
         jac.append(rows)
     return jac
@@ -120,14 +124,17 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, check_batched_grad=Tru
                     raise GradcheckError(
                         f"gradcheck: Jacobian of output {o} w.r.t. input {i} from {label} does not match "
                         f"finite differences (max abs diff {np.max(np.abs(ana - num)):.3g})\n"
-                        f"analytical:\n{ana}\nnumerical:\n{num}")
+                        f"analytical:\n{ana}\nnumerical:\n{num}"
+                    )
     return True
 
 
-def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, check_batched_grad=True,
-                  raise_exception=True):
+def gradgradcheck(
+    fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, check_batched_grad=True, raise_exception=True
+):
     """gradcheck of x, v -> grad(fn(x), x, v, create_graph=True): second derivatives."""
     from ._creation import randn, zeros_like
+
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     idx = _diff_inputs(inputs)
     outputs = _outputs_tuple(fn(*inputs))
@@ -146,5 +153,12 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         gs = grad([o for o, _ in live], diff, [v for _, v in live], create_graph=True, allow_unused=True)
         return tuple(g if g is not None else zeros_like(x) for g, x in zip(gs, diff))
 
-    return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
-                     check_batched_grad=check_batched_grad, raise_exception=raise_exception)
+    return gradcheck(
+        first_derivative,
+        inputs + grad_outputs,
+        eps=eps,
+        atol=atol,
+        rtol=rtol,
+        check_batched_grad=check_batched_grad,
+        raise_exception=raise_exception,
+    )

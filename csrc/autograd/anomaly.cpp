@@ -17,7 +17,8 @@ std::atomic<AnomalyMode::TraceHook> trace_hook{nullptr};
 
 std::string where_created(const Node& node) {
   if (node.creation_trace)
-    return "\n\nTraceback of the forward call that created '" + std::string(node.name()) + "':\n" + *node.creation_trace;
+    return "\n\nTraceback of the forward call that created '" + std::string(node.name()) + "':\n" +
+           *node.creation_trace;
   return "\n\n('" + std::string(node.name()) +
          "' was recorded outside detect_anomaly(), so where its forward op was called is unknown: run the "
          "forward pass inside detect_anomaly() too to see it.)";
@@ -44,7 +45,11 @@ int nonfinite_kind(const Tensor& t) {
 
 std::string ordinal(size_t i) {
   const size_t mod100 = i % 100, mod10 = i % 10;
-  const char* suffix = (mod100 >= 11 && mod100 <= 13) ? "th" : mod10 == 1 ? "st" : mod10 == 2 ? "nd" : mod10 == 3 ? "rd" : "th";
+  const char* suffix = (mod100 >= 11 && mod100 <= 13) ? "th"
+                       : mod10 == 1                   ? "st"
+                       : mod10 == 2                   ? "nd"
+                       : mod10 == 3                   ? "rd"
+                                                      : "th";
   return std::to_string(i) + suffix;
 }
 

@@ -40,8 +40,10 @@ class Scan final : public ReferenceVisitor {
       current_ = pending_.back();
       pending_.pop_back();
       Entry& e = entries_[current_];
-      if (e.tensor) walk_tensor(*e.tensor);
-      else walk_node(*e.node);
+      if (e.tensor)
+        walk_tensor(*e.tensor);
+      else
+        walk_node(*e.node);
     }
     return true;
   }
@@ -116,8 +118,10 @@ class Scan final : public ReferenceVisitor {
     auto [it, added] = index_.emplace(p.get(), uint32_t(entries_.size()));
     if (added) {
       Entry e;
-      if constexpr (std::is_same_v<T, TensorImpl>) e.tensor = p;
-      else e.node = p;
+      if constexpr (std::is_same_v<T, TensorImpl>)
+        e.tensor = p;
+      else
+        e.node = p;
       entries_.push_back(std::move(e));
       pending_.push_back(it->second);
     }
@@ -168,7 +172,9 @@ std::atomic<long> deaths_until_rescan{0};
 
 }  // namespace
 
-void note_grad_with_history(const std::shared_ptr<TensorImpl>& t) { t->may_cycle.store(true, std::memory_order_relaxed); }
+void note_grad_with_history(const std::shared_ptr<TensorImpl>& t) {
+  t->may_cycle.store(true, std::memory_order_relaxed);
+}
 
 void wrapper_released(std::shared_ptr<TensorImpl> t) {
   if (t && t->may_cycle.load(std::memory_order_relaxed) && t.use_count() > 1) {

@@ -364,7 +364,7 @@ class GraphTask {
   std::vector<int32_t> children_;
   std::vector<uint32_t> order_, root_ids_, target_ids_;
   GradientBuffers buffers_;  // gradients waiting at nodes that haven't run yet
-  size_t index_size_ = 0;               // nodes in index_ (held by another pass when found)
+  size_t index_size_ = 0;    // nodes in index_ (held by another pass when found)
   const uint64_t id_ = next_task_id();
   TensorList results_;
 };
@@ -373,8 +373,8 @@ class GraphTask {
 
 void set_pass_interrupt_check(void (*check)(uint32_t)) { interrupt_check.store(check); }
 
-TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
-                        bool create_graph, const TensorList& inputs, bool allow_unused, bool batched) {
+TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,
+                        const TensorList& inputs, bool allow_unused, bool batched) {
   GradModeGuard grad_mode(create_graph);  // rules record a graph only under create_graph
 
   std::vector<Edge> roots;
@@ -391,9 +391,9 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
       expected.insert(expected.begin(), grad_outputs[i].shape()[0]);
     }
     if (grad_outputs[i].shape() != expected)
-      throw ValueError("grad: grad_output of shape " + shape_str(grad_outputs[i].shape()) +
-                       " does not match output " + std::to_string(i) + " of shape " +
-                       shape_str(outputs[i].shape()) + (batched ? " with a leading batch dimension" : ""));
+      throw ValueError("grad: grad_output of shape " + shape_str(grad_outputs[i].shape()) + " does not match output " +
+                       std::to_string(i) + " of shape " + shape_str(outputs[i].shape()) +
+                       (batched ? " with a leading batch dimension" : ""));
     roots.push_back(std::move(e));
     const Tensor& g = grad_outputs[i];
     seeds.push_back(g.dtype() == outputs[i].dtype() ? g : astype(g, outputs[i].dtype()));

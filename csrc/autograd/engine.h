@@ -7,8 +7,8 @@ namespace pyjac {
 // (k, *output_shape) when `batched`). With no `inputs`, gradients accumulate into every reached
 // leaf's .grad and nothing is returned; otherwise the gradients for `inputs` are returned
 // (undefined for an unreached input when allow_unused) and no .grad is touched.
-TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph,
-                        bool create_graph, const TensorList& inputs, bool allow_unused, bool batched);
+TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs, bool keep_graph, bool create_graph,
+                        const TensorList& inputs, bool allow_unused, bool batched);
 
 // A check the engine calls between nodes of a pass, on the thread running it, every 256 nodes
 // (with the number of nodes the pass has run); it may throw to abort the pass (the python layer

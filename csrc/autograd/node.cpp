@@ -64,8 +64,10 @@ void (*blocking_wait_hook)(BlockingWait, void*) = nullptr;
 void set_blocking_wait_hook(void (*hook)(BlockingWait wait, void* ctx)) { blocking_wait_hook = hook; }
 
 void wait_blocking(BlockingWait wait, void* ctx) {
-  if (blocking_wait_hook) blocking_wait_hook(wait, ctx);
-  else wait(ctx);
+  if (blocking_wait_hook)
+    blocking_wait_hook(wait, ctx);
+  else
+    wait(ctx);
 }
 
 std::mutex& grad_slot_mutex(const TensorImpl& t) { return stripe(grad_slot_stripes, &t); }

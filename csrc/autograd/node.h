@@ -74,7 +74,6 @@ class NodeLock {
   std::atomic<bool> locked_{false};
 };
 
-
 // Which inputs of a node need a gradient in this backward pass (inputs past 64 always do).
 struct Needs {
   uint64_t bits = ~uint64_t(0);

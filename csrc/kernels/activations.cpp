@@ -28,10 +28,10 @@ inline float v_erf(float v) { return ::erff(v); }
 inline double v_erfc(double v) { return ::erfc(v); }
 inline float v_erfc(float v) { return ::erfcf(v); }
 
-constexpr double kTwoOverSqrtPi = 1.1283791670955125739;    // erf'(0)
+constexpr double kTwoOverSqrtPi = 1.1283791670955125739;  // erf'(0)
 constexpr double kInvSqrt2 = 0.70710678118654752440;
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;      // the normal density at 0
-constexpr double kSqrt2OverPi = 0.79788456080286535588;     // gelu's tanh form: tanh(k (x + c x^3))
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;   // the normal density at 0
+constexpr double kSqrt2OverPi = 0.79788456080286535588;  // gelu's tanh form: tanh(k (x + c x^3))
 constexpr double kGeluC = 0.044715;
 
 // exp(-|v|) is at most 1, so neither branch overflows.
@@ -42,63 +42,93 @@ inline T sigmoid(T v) {
 }
 
 // ---- f(v; a, b) and f'(v; a, b) -----------------------------------------------------------------
-template <class T> inline T erf_f(T v, T, T) { return v_erf(v); }
-template <class T> inline T erf_d(T v, T, T) { return T(kTwoOverSqrtPi) * v_exp(-v * v); }
+template <class T>
+inline T erf_f(T v, T, T) {
+  return v_erf(v);
+}
+template <class T>
+inline T erf_d(T v, T, T) {
+  return T(kTwoOverSqrtPi) * v_exp(-v * v);
+}
 
 // softplus(v) = log(1 + exp(beta v)) / beta = (max(z, 0) + log1p(exp(-|z|))) / beta with z = beta v;
 // linear (v itself) where z > threshold, as in PyTorch.
-template <class T> inline T softplus_f(T v, T beta, T threshold) {
+template <class T>
+inline T softplus_f(T v, T beta, T threshold) {
   const T z = beta * v;
   return z > threshold ? v : ((z > T(0) ? z : T(0)) + v_log1p(v_exp(-std::fabs(z)))) / beta;
 }
-template <class T> inline T softplus_d(T v, T beta, T threshold) {
+template <class T>
+inline T softplus_d(T v, T beta, T threshold) {
   const T z = beta * v;
   return z > threshold ? T(1) : sigmoid(z);
 }
 
 // gelu(v) = v Phi(v) with Phi(v) = erfc(-v / sqrt 2) / 2 (erfc keeps the left tail accurate).
-template <class T> inline T gelu_f(T v, T, T) { return T(0.5) * v * v_erfc(-v * T(kInvSqrt2)); }
-template <class T> inline T gelu_d(T v, T, T) {
+template <class T>
+inline T gelu_f(T v, T, T) {
+  return T(0.5) * v * v_erfc(-v * T(kInvSqrt2));
+}
+template <class T>
+inline T gelu_d(T v, T, T) {
   return T(0.5) * v_erfc(-v * T(kInvSqrt2)) + v * T(kInvSqrt2Pi) * v_exp(T(-0.5) * v * v);
 }
 
 // The tanh form v (1 + tanh u) / 2 = v sigmoid(2u), u = k (v + c v^3): the sigmoid form has no
 // cancellation for negative v.
-template <class T> inline T gelu_tanh_f(T v, T, T) {
+template <class T>
+inline T gelu_tanh_f(T v, T, T) {
   return v * sigmoid(T(2 * kSqrt2OverPi) * v * (T(1) + T(kGeluC) * v * v));
 }
-template <class T> inline T gelu_tanh_d(T v, T, T) {
+template <class T>
+inline T gelu_tanh_d(T v, T, T) {
   const T s = sigmoid(T(2 * kSqrt2OverPi) * v * (T(1) + T(kGeluC) * v * v));
   const T du2 = T(2 * kSqrt2OverPi) * (T(1) + T(3 * kGeluC) * v * v);  // d(2u)/dv
   return s + v * (s * (T(1) - s)) * du2;
 }
 
 // The slope on the negative side includes 0, as in PyTorch: leaky_relu'(0) = negative_slope.
-template <class T> inline T leaky_relu_f(T v, T slope, T) { return v > T(0) ? v : slope * v; }
-template <class T> inline T leaky_relu_d(T v, T slope, T) { return v > T(0) ? T(1) : slope; }
+template <class T>
+inline T leaky_relu_f(T v, T slope, T) {
+  return v > T(0) ? v : slope * v;
+}
+template <class T>
+inline T leaky_relu_d(T v, T slope, T) {
+  return v > T(0) ? T(1) : slope;
+}
 
-template <class T> inline T elu_f(T v, T alpha, T) { return v > T(0) ? v : alpha * v_expm1(v); }
-template <class T> inline T elu_d(T v, T alpha, T) { return v > T(0) ? T(1) : alpha * v_exp(v); }
+template <class T>
+inline T elu_f(T v, T alpha, T) {
+  return v > T(0) ? v : alpha * v_expm1(v);
+}
+template <class T>
+inline T elu_d(T v, T alpha, T) {
+  return v > T(0) ? T(1) : alpha * v_exp(v);
+}
 
-template <class T> inline T silu_f(T v, T, T) { return v * sigmoid(v); }
-template <class T> inline T silu_d(T v, T, T) {
+template <class T>
+inline T silu_f(T v, T, T) {
+  return v * sigmoid(v);
+}
+template <class T>
+inline T silu_d(T v, T, T) {
   const T s = sigmoid(v);
   return s * (T(1) + v * (T(1) - s));
 }
 
 // ---- loops, one per (function, type), each cloned per instruction set ---------------------------
-#define PYJAC_ACT_LOOPS(fn, T, sfx)                                                                  \
-  PYJAC_CLONES void fn##_fwd_##sfx(const T* __restrict x, T* __restrict y, int64_t n, T a, T b) {    \
-    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = fn##_f<T>(x[i], a, b);               \
-  }                                                                                                  \
-  PYJAC_CLONES void fn##_grad_##sfx(const T* __restrict g, bool g_uniform, const T* __restrict x,    \
-                                    T* __restrict y, int64_t n, T a, T b) {                          \
-    if (g_uniform) {                                                                                 \
-      const T d = g[0];                                                                              \
-      _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = d * fn##_d<T>(x[i], a, b);         \
-    } else {                                                                                         \
-      _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = g[i] * fn##_d<T>(x[i], a, b);      \
-    }                                                                                                \
+#define PYJAC_ACT_LOOPS(fn, T, sfx)                                                                                \
+  PYJAC_CLONES void fn##_fwd_##sfx(const T* __restrict x, T* __restrict y, int64_t n, T a, T b) {                  \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = fn##_f<T>(x[i], a, b);                              \
+  }                                                                                                                \
+  PYJAC_CLONES void fn##_grad_##sfx(const T* __restrict g, bool g_uniform, const T* __restrict x, T* __restrict y, \
+                                    int64_t n, T a, T b) {                                                         \
+    if (g_uniform) {                                                                                               \
+      const T d = g[0];                                                                                            \
+      _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = d * fn##_d<T>(x[i], a, b);                        \
+    } else {                                                                                                       \
+      _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = g[i] * fn##_d<T>(x[i], a, b);                     \
+    }                                                                                                              \
   }
 #define PYJAC_ACT_BOTH(fn) PYJAC_ACT_LOOPS(fn, double, d) PYJAC_ACT_LOOPS(fn, float, f)
 
@@ -119,10 +149,12 @@ struct Loops {
   void (*grad)(const T*, bool, const T*, T*, int64_t, T, T);
 };
 
-#define PYJAC_ACT_CASE(e, fn)                                          \
-  case Activation::e:                                                  \
-    if constexpr (std::is_same_v<T, double>) return {fn##_fwd_d, fn##_grad_d}; \
-    else return {fn##_fwd_f, fn##_grad_f};
+#define PYJAC_ACT_CASE(e, fn)                \
+  case Activation::e:                        \
+    if constexpr (std::is_same_v<T, double>) \
+      return {fn##_fwd_d, fn##_grad_d};      \
+    else                                     \
+      return {fn##_fwd_f, fn##_grad_f};
 
 template <class T>
 Loops<T> loops(Activation f) {
@@ -143,112 +175,111 @@ Loops<T> loops(Activation f) {
 // Along the last axis: `rows` contiguous rows of length n. A NaN anywhere in a row makes the whole
 // row NaN (it reaches the sum), as in PyTorch. log_softmax is (x - max) - log(sum), in that order:
 // x - max is exact near the max, where x - (max + log(sum)) would round at the scale of x.
-#define PYJAC_SOFTMAX_ROWS(T, sfx)                                                                     \
-  PYJAC_CLONES void softmax_rows_##sfx(const T* __restrict x, T* __restrict y, int64_t rows, int64_t n, \
-                                       bool log) {                                                     \
-    for (int64_t r = 0; r < rows; ++r, x += n, y += n) {                                               \
-      T m = -INFINITY;                                                                                 \
-      _Pragma("omp simd reduction(max : m)") for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m; \
-      T s = 0;                                                                                         \
-      if (log) {                                                                                       \
-        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += v_exp(x[i] - m);    \
-        const T log_s = std::log(s);                                                                   \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_s;                 \
-      } else {                                                                                         \
-        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) {                         \
-          const T e = v_exp(x[i] - m);                                                                 \
-          y[i] = e;                                                                                    \
-          s += e;                                                                                      \
-        }                                                                                              \
-        const T inv = T(1) / s;                                                                        \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] *= inv;                               \
-      }                                                                                                \
-    }                                                                                                  \
+#define PYJAC_SOFTMAX_ROWS(T, sfx)                                                                                  \
+  PYJAC_CLONES void softmax_rows_##sfx(const T* __restrict x, T* __restrict y, int64_t rows, int64_t n, bool log) { \
+    for (int64_t r = 0; r < rows; ++r, x += n, y += n) {                                                            \
+      T m = -INFINITY;                                                                                              \
+      _Pragma("omp simd reduction(max : m)") for (int64_t i = 0; i < n; ++i) m = x[i] > m ? x[i] : m;               \
+      T s = 0;                                                                                                      \
+      if (log) {                                                                                                    \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += v_exp(x[i] - m);                  \
+        const T log_s = std::log(s);                                                                                \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) - log_s;                              \
+      } else {                                                                                                      \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) {                                      \
+          const T e = v_exp(x[i] - m);                                                                              \
+          y[i] = e;                                                                                                 \
+          s += e;                                                                                                   \
+        }                                                                                                           \
+        const T inv = T(1) / s;                                                                                     \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) y[i] *= inv;                                            \
+      }                                                                                                             \
+    }                                                                                                               \
   }
 
 // Along an inner axis: `outer` blocks of n rows of `inner` contiguous elements, reduced across the
 // rows (so every pass runs along contiguous memory). m and s are scratch of length inner.
-#define PYJAC_SOFTMAX_COLS(T, sfx)                                                                     \
+#define PYJAC_SOFTMAX_COLS(T, sfx)                                                                       \
   PYJAC_CLONES void softmax_cols_##sfx(const T* __restrict x, T* __restrict y, int64_t outer, int64_t n, \
-                                       int64_t inner, bool log, T* __restrict m, T* __restrict s) {    \
-    for (int64_t o = 0; o < outer; ++o, x += n * inner, y += n * inner) {                              \
-      for (int64_t k = 0; k < inner; ++k) m[k] = -INFINITY, s[k] = 0;                                  \
-      for (int64_t j = 0; j < n; ++j) {                                                                \
-        const T* xj = x + j * inner;                                                                   \
-        _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) m[k] = (xj[k] > m[k] || xj[k] != xj[k]) ? xj[k] : m[k]; \
-      }                                                                                                \
-      for (int64_t j = 0; j < n; ++j) {                                                                \
-        const T* xj = x + j * inner;                                                                   \
-        T* yj = y + j * inner;                                                                         \
-        if (log) {                                                                                     \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += v_exp(xj[k] - m[k]);        \
-        } else {                                                                                       \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) {                                    \
-            const T e = v_exp(xj[k] - m[k]);                                                           \
-            yj[k] = e;                                                                                 \
-            s[k] += e;                                                                                 \
-          }                                                                                            \
-        }                                                                                              \
-      }                                                                                                \
-      if (log) {                                                                                       \
-        for (int64_t k = 0; k < inner; ++k) s[k] = std::log(s[k]);                                     \
-        for (int64_t j = 0; j < n; ++j) {                                                              \
-          const T* xj = x + j * inner;                                                                 \
-          T* yj = y + j * inner;                                                                       \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) yj[k] = (xj[k] - m[k]) - s[k];       \
-        }                                                                                              \
-      } else {                                                                                         \
-        for (int64_t k = 0; k < inner; ++k) s[k] = T(1) / s[k];                                        \
-        for (int64_t j = 0; j < n; ++j) {                                                              \
-          T* yj = y + j * inner;                                                                       \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) yj[k] *= s[k];                       \
-        }                                                                                              \
-      }                                                                                                \
-    }                                                                                                  \
+                                       int64_t inner, bool log, T* __restrict m, T* __restrict s) {      \
+    for (int64_t o = 0; o < outer; ++o, x += n * inner, y += n * inner) {                                \
+      for (int64_t k = 0; k < inner; ++k) m[k] = -INFINITY, s[k] = 0;                                    \
+      for (int64_t j = 0; j < n; ++j) {                                                                  \
+        const T* xj = x + j * inner;                                                                     \
+        _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) m[k] =                                   \
+            (xj[k] > m[k] || xj[k] != xj[k]) ? xj[k] : m[k];                                             \
+      }                                                                                                  \
+      for (int64_t j = 0; j < n; ++j) {                                                                  \
+        const T* xj = x + j * inner;                                                                     \
+        T* yj = y + j * inner;                                                                           \
+        if (log) {                                                                                       \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += v_exp(xj[k] - m[k]);           \
+        } else {                                                                                         \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) {                                      \
+            const T e = v_exp(xj[k] - m[k]);                                                             \
+            yj[k] = e;                                                                                   \
+            s[k] += e;                                                                                   \
+          }                                                                                              \
+        }                                                                                                \
+      }                                                                                                  \
+      if (log) {                                                                                         \
+        for (int64_t k = 0; k < inner; ++k) s[k] = std::log(s[k]);                                       \
+        for (int64_t j = 0; j < n; ++j) {                                                                \
+          const T* xj = x + j * inner;                                                                   \
+          T* yj = y + j * inner;                                                                         \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) yj[k] = (xj[k] - m[k]) - s[k];         \
+        }                                                                                                \
+      } else {                                                                                           \
+        for (int64_t k = 0; k < inner; ++k) s[k] = T(1) / s[k];                                          \
+        for (int64_t j = 0; j < n; ++j) {                                                                \
+          T* yj = y + j * inner;                                                                         \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) yj[k] *= s[k];                         \
+        }                                                                                                \
+      }                                                                                                  \
+    }                                                                                                    \
   }
 
 // The backward, same layouts: g and y the cotangent and the forward output, o the result.
-#define PYJAC_SOFTMAX_GRAD_ROWS(T, sfx)                                                                \
+#define PYJAC_SOFTMAX_GRAD_ROWS(T, sfx)                                                                    \
   PYJAC_CLONES void softmax_grad_rows_##sfx(const T* __restrict g, const T* __restrict y, T* __restrict o, \
-                                            int64_t rows, int64_t n, bool log) {                       \
-    for (int64_t r = 0; r < rows; ++r, g += n, y += n, o += n) {                                       \
-      T s = 0;                                                                                         \
-      if (log) {                                                                                       \
-        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += g[i];               \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) o[i] = g[i] - v_exp(y[i]) * s;             \
-      } else {                                                                                         \
-        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += g[i] * y[i];        \
-        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) o[i] = y[i] * (g[i] - s);                  \
-      }                                                                                                \
-    }                                                                                                  \
+                                            int64_t rows, int64_t n, bool log) {                           \
+    for (int64_t r = 0; r < rows; ++r, g += n, y += n, o += n) {                                           \
+      T s = 0;                                                                                             \
+      if (log) {                                                                                           \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += g[i];                    \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) o[i] = g[i] - v_exp(y[i]) * s;                 \
+      } else {                                                                                             \
+        _Pragma("omp simd reduction(+ : s)") for (int64_t i = 0; i < n; ++i) s += g[i] * y[i];             \
+        _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) o[i] = y[i] * (g[i] - s);                      \
+      }                                                                                                    \
+    }                                                                                                      \
   }
-#define PYJAC_SOFTMAX_GRAD_COLS(T, sfx)                                                                \
-  PYJAC_CLONES void softmax_grad_cols_##sfx(const T* __restrict g, const T* __restrict y, T* __restrict o, \
-                                            int64_t outer, int64_t n, int64_t inner, bool log,         \
-                                            T* __restrict s) {                                         \
-    const int64_t block = n * inner;                                                                   \
-    for (int64_t b = 0; b < outer; ++b, g += block, y += block, o += block) {                          \
-      for (int64_t k = 0; k < inner; ++k) s[k] = 0;                                                    \
-      for (int64_t j = 0; j < n; ++j) {                                                                \
-        const T* gj = g + j * inner;                                                                   \
-        const T* yj = y + j * inner;                                                                   \
-        if (log) {                                                                                     \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += gj[k];                       \
-        } else {                                                                                       \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += gj[k] * yj[k];               \
-        }                                                                                              \
-      }                                                                                                \
-      for (int64_t j = 0; j < n; ++j) {                                                                \
-        const T* gj = g + j * inner;                                                                   \
-        const T* yj = y + j * inner;                                                                   \
-        T* oj = o + j * inner;                                                                         \
-        if (log) {                                                                                     \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) oj[k] = gj[k] - v_exp(yj[k]) * s[k]; \
-        } else {                                                                                       \
-          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) oj[k] = yj[k] * (gj[k] - s[k]);      \
-        }                                                                                              \
-      }                                                                                                \
-    }                                                                                                  \
+#define PYJAC_SOFTMAX_GRAD_COLS(T, sfx)                                                                           \
+  PYJAC_CLONES void softmax_grad_cols_##sfx(const T* __restrict g, const T* __restrict y, T* __restrict o,        \
+                                            int64_t outer, int64_t n, int64_t inner, bool log, T* __restrict s) { \
+    const int64_t block = n * inner;                                                                              \
+    for (int64_t b = 0; b < outer; ++b, g += block, y += block, o += block) {                                     \
+      for (int64_t k = 0; k < inner; ++k) s[k] = 0;                                                               \
+      for (int64_t j = 0; j < n; ++j) {                                                                           \
+        const T* gj = g + j * inner;                                                                              \
+        const T* yj = y + j * inner;                                                                              \
+        if (log) {                                                                                                \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += gj[k];                                  \
+        } else {                                                                                                  \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) s[k] += gj[k] * yj[k];                          \
+        }                                                                                                         \
+      }                                                                                                           \
+      for (int64_t j = 0; j < n; ++j) {                                                                           \
+        const T* gj = g + j * inner;                                                                              \
+        const T* yj = y + j * inner;                                                                              \
+        T* oj = o + j * inner;                                                                                    \
+        if (log) {                                                                                                \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) oj[k] = gj[k] - v_exp(yj[k]) * s[k];            \
+        } else {                                                                                                  \
+          _Pragma("omp simd") for (int64_t k = 0; k < inner; ++k) oj[k] = yj[k] * (gj[k] - s[k]);                 \
+        }                                                                                                         \
+      }                                                                                                           \
+    }                                                                                                             \
   }
 
 PYJAC_SOFTMAX_GRAD_ROWS(double, d)
@@ -299,8 +330,10 @@ Tensor activation(Activation f, const Tensor& x_in, double p0, double p1) {
   Tensor x = as_float(x_in, od);
   Tensor out = empty(x.shape(), od);
   const int64_t n = x.numel();
-  if (od == DType::Float64) loops<double>(f).fwd(x.data<double>(), out.data<double>(), n, p0, p1);
-  else loops<float>(f).fwd(x.data<float>(), out.data<float>(), n, float(p0), float(p1));
+  if (od == DType::Float64)
+    loops<double>(f).fwd(x.data<double>(), out.data<double>(), n, p0, p1);
+  else
+    loops<float>(f).fwd(x.data<float>(), out.data<float>(), n, float(p0), float(p1));
   return out;
 }
 
@@ -341,13 +374,16 @@ Tensor softmax(const Tensor& x_in, int64_t axis, bool log) {
   dispatch_float(od, "softmax", [&](auto tag) {
     using T = decltype(tag);
     if (inner == 1) {
-      if constexpr (std::is_same_v<T, double>) softmax_rows_d(x.data<T>(), out.data<T>(), outer, n, log);
-      else softmax_rows_f(x.data<T>(), out.data<T>(), outer, n, log);
+      if constexpr (std::is_same_v<T, double>)
+        softmax_rows_d(x.data<T>(), out.data<T>(), outer, n, log);
+      else
+        softmax_rows_f(x.data<T>(), out.data<T>(), outer, n, log);
     } else {
       std::vector<T> m(static_cast<size_t>(inner)), s(static_cast<size_t>(inner));
       if constexpr (std::is_same_v<T, double>)
         softmax_cols_d(x.data<T>(), out.data<T>(), outer, n, inner, log, m.data(), s.data());
-      else softmax_cols_f(x.data<T>(), out.data<T>(), outer, n, inner, log, m.data(), s.data());
+      else
+        softmax_cols_f(x.data<T>(), out.data<T>(), outer, n, inner, log, m.data(), s.data());
     }
   });
   return out;
@@ -372,12 +408,16 @@ Tensor softmax_grad(const Tensor& g_in, const Tensor& y_in, int64_t axis, bool l
     const T* py = y.data<T>();
     T* po = out.data<T>();
     if (inner == 1) {
-      if constexpr (std::is_same_v<T, double>) softmax_grad_rows_d(pg, py, po, outer, n, log);
-      else softmax_grad_rows_f(pg, py, po, outer, n, log);
+      if constexpr (std::is_same_v<T, double>)
+        softmax_grad_rows_d(pg, py, po, outer, n, log);
+      else
+        softmax_grad_rows_f(pg, py, po, outer, n, log);
     } else {
       std::vector<T> s(static_cast<size_t>(inner));
-      if constexpr (std::is_same_v<T, double>) softmax_grad_cols_d(pg, py, po, outer, n, inner, log, s.data());
-      else softmax_grad_cols_f(pg, py, po, outer, n, inner, log, s.data());
+      if constexpr (std::is_same_v<T, double>)
+        softmax_grad_cols_d(pg, py, po, outer, n, inner, log, s.data());
+      else
+        softmax_grad_cols_f(pg, py, po, outer, n, inner, log, s.data());
     }
   });
   return out;

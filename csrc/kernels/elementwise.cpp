@@ -14,7 +14,6 @@ namespace pyjac::kernels {
 
 namespace {
 
-
 // One value seen everywhere: a single element, or a broadcast view (every stride 0), such as
 // the cotangent a sum spreads back over its input.
 bool is_uniform(const Tensor& t) {
@@ -82,8 +81,10 @@ void with_arith(Binary op, F&& body) {
     case Binary::Mul: return body([](T a, T b) -> T { return wrap_mul(a, b); });
     case Binary::Div: return body([](T a, T b) -> T { return a / b; });
     case Binary::Pow:
-      if constexpr (std::is_floating_point_v<T>) return body([](T a, T b) -> T { return std::pow(a, b); });
-      else return body([](T a, T b) -> T { return int_pow<T>(a, b); });
+      if constexpr (std::is_floating_point_v<T>)
+        return body([](T a, T b) -> T { return std::pow(a, b); });
+      else
+        return body([](T a, T b) -> T { return int_pow<T>(a, b); });
     case Binary::Maximum: return body([](T a, T b) -> T { return (a > b || a != a) ? a : b; });
     case Binary::Minimum: return body([](T a, T b) -> T { return (a < b || a != a) ? a : b; });
     case Binary::TanhGrad: return body([](T a, T b) -> T { return a * (T(1) - b * b); });
@@ -142,10 +143,12 @@ Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, 
 Tensor unary(Unary op, const Tensor& x_in) {
   DType od;
   switch (op) {
-    case Unary::Step: case Unary::Neg: case Unary::Square: case Unary::Relu: case Unary::Abs:
-    case Unary::Sign:
-      od = x_in.dtype() == DType::Bool ? DType::Int64 : x_in.dtype();
-      break;
+    case Unary::Step:
+    case Unary::Neg:
+    case Unary::Square:
+    case Unary::Relu:
+    case Unary::Abs:
+    case Unary::Sign: od = x_in.dtype() == DType::Bool ? DType::Int64 : x_in.dtype(); break;
     case Unary::LogicalNot: od = DType::Bool; break;
     default: od = float_result(x_in.dtype());
   }
@@ -159,8 +162,10 @@ Tensor unary(Unary op, const Tensor& x_in) {
   Tensor out = empty(x.shape(), od);
   if (auto f = vector_fn(op); f && is_floating(od) && x.is_contiguous()) {
     parallel_for(x.numel(), [&](int64_t b, int64_t e) {
-      if (od == DType::Float64) vmath::apply(*f, x.data<double>() + b, out.data<double>() + b, e - b);
-      else vmath::apply(*f, x.data<float>() + b, out.data<float>() + b, e - b);
+      if (od == DType::Float64)
+        vmath::apply(*f, x.data<double>() + b, out.data<double>() + b, e - b);
+      else
+        vmath::apply(*f, x.data<float>() + b, out.data<float>() + b, e - b);
     });
     return out;
   }
@@ -175,8 +180,10 @@ Tensor unary(Unary op, const Tensor& x_in) {
         case Unary::Square: return run([](T v) -> T { return wrap_mul(v, v); });
         case Unary::Relu: return run([](T v) -> T { return (v > T(0) || v != v) ? v : T(0); });  // NaN stays NaN
         case Unary::Abs:
-          if constexpr (std::is_floating_point_v<T>) return run([](T v) -> T { return std::fabs(v); });  // |-0| = +0
-          else return run([](T v) -> T { return v < T(0) ? wrap_neg(v) : v; });  // |INT64_MIN| wraps, as NumPy
+          if constexpr (std::is_floating_point_v<T>)
+            return run([](T v) -> T { return std::fabs(v); });  // |-0| = +0
+          else
+            return run([](T v) -> T { return v < T(0) ? wrap_neg(v) : v; });  // |INT64_MIN| wraps, as NumPy
         case Unary::Sign:
           return run([](T v) -> T { return v > T(0) ? T(1) : (v < T(0) ? T(-1) : (v == T(0) ? T(0) : v)); });
         // NaN stays NaN: relu's gradient at a NaN input must not silently be 0.
@@ -229,8 +236,10 @@ Tensor binary(Binary op, const Tensor& a_in, const Tensor& b_in, const char* op_
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_same_v<T, bool>) {
-      if (op == Binary::Add || op == Binary::Maximum) map_binary<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x || y; });
-      else map_binary<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x && y; });
+      if (op == Binary::Add || op == Binary::Maximum)
+        map_binary<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x || y; });
+      else
+        map_binary<bool, bool, bool>(out, a, b, [](bool x, bool y) { return x && y; });
     } else {
       with_arith<T>(op, [&](auto f) { map_binary<T, T, T>(out, a, b, f); });
     }
@@ -249,8 +258,10 @@ Tensor binary_scalar(Binary op, const Tensor& a_in, double s, int64_t s_int, boo
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
       T sv;
-      if constexpr (std::is_same_v<T, int64_t>) sv = s_int;
-      else sv = static_cast<T>(s);
+      if constexpr (std::is_same_v<T, int64_t>)
+        sv = s_int;
+      else
+        sv = static_cast<T>(s);
       if (!scalar_first && std::is_floating_point_v<T>) {
         // The common scalar operators get straight loops the compiler vectorises.
         if (op == Binary::Mul) return map_unary<T, T>(out, a, [sv](T v) -> T { return v * sv; });
@@ -260,8 +271,10 @@ Tensor binary_scalar(Binary op, const Tensor& a_in, double s, int64_t s_int, boo
         if (op == Binary::Pow && s == 0.5) return map_unary<T, T>(out, a, [](T v) -> T { return std::sqrt(v); });
       }
       with_arith<T>(op, [&](auto f) {
-        if (scalar_first) map_unary<T, T>(out, a, [&](T v) -> T { return f(sv, v); });
-        else map_unary<T, T>(out, a, [&](T v) -> T { return f(v, sv); });
+        if (scalar_first)
+          map_unary<T, T>(out, a, [&](T v) -> T { return f(sv, v); });
+        else
+          map_unary<T, T>(out, a, [&](T v) -> T { return f(v, sv); });
       });
     }
   });

@@ -39,8 +39,10 @@ void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double a
       throw TypeError("binary_inplace: bool tensors combine logically; use the out-of-place path");
     } else {
       T a;
-      if constexpr (std::is_same_v<T, int64_t>) a = int_alpha;
-      else a = static_cast<T>(alpha);
+      if constexpr (std::is_same_v<T, int64_t>)
+        a = int_alpha;
+      else
+        a = static_cast<T>(alpha);
       const bool scaled = a != T(1);
       switch (op) {
         case Binary::Add:

@@ -9,26 +9,34 @@ namespace pyjac::kernels {
 
 template <class T>
 inline T wrap_add(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return T(uint64_t(a) + uint64_t(b));
-  else return a + b;
+  if constexpr (std::is_same_v<T, int64_t>)
+    return T(uint64_t(a) + uint64_t(b));
+  else
+    return a + b;
 }
 
 template <class T>
 inline T wrap_sub(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return T(uint64_t(a) - uint64_t(b));
-  else return a - b;
+  if constexpr (std::is_same_v<T, int64_t>)
+    return T(uint64_t(a) - uint64_t(b));
+  else
+    return a - b;
 }
 
 template <class T>
 inline T wrap_mul(T a, T b) {
-  if constexpr (std::is_same_v<T, int64_t>) return T(uint64_t(a) * uint64_t(b));
-  else return a * b;
+  if constexpr (std::is_same_v<T, int64_t>)
+    return T(uint64_t(a) * uint64_t(b));
+  else
+    return a * b;
 }
 
 template <class T>
 inline T wrap_neg(T a) {
-  if constexpr (std::is_same_v<T, int64_t>) return T(uint64_t(0) - uint64_t(a));
-  else return -a;
+  if constexpr (std::is_same_v<T, int64_t>)
+    return T(uint64_t(0) - uint64_t(a));
+  else
+    return -a;
 }
 
 }  // namespace pyjac::kernels

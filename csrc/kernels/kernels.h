@@ -8,16 +8,41 @@
 namespace pyjac::kernels {
 
 enum class Unary {
-  Neg, Exp, Log, Log1p, Expm1, Sqrt, Square, Sin, Cos, Tan, Tanh, Sigmoid, Relu, Abs, Sign,
+  Neg,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sqrt,
+  Square,
+  Sin,
+  Cos,
+  Tan,
+  Tanh,
+  Sigmoid,
+  Relu,
+  Abs,
+  Sign,
   Step,  // 1 where x > 0, else 0: relu's derivative
   LogicalNot,
 };
 
 enum class Binary {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
   TanhGrad,     // a * (1 - b * b): tanh's backward, b the output (one pass instead of three)
   SigmoidGrad,  // a * b * (1 - b): sigmoid's backward
-  Eq, Ne, Lt, Le, Gt, Ge,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
 };
 
 // Result dtypes follow NumPy: math functions of integers give float64, comparisons give bool.
@@ -35,13 +60,12 @@ Tensor clip_mask(const Tensor& x, std::optional<double> lo, std::optional<double
 
 // Copies `src` (any strides, broadcast by stride 0) into `dst` (same shape), converting dtype.
 void copy_into(const Tensor& dst, const Tensor& src);
-Tensor contiguous(const Tensor& x);  // x itself when already contiguous
+Tensor contiguous(const Tensor& x);         // x itself when already contiguous
 Tensor cast(const Tensor& x, DType dtype);  // always a fresh contiguous tensor
 
 enum class Reduce { Sum, Max, Min };
 // `axes` sorted and distinct. Max/Min over an empty axis raise ValueError.
-Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool keepdims,
-              const char* op_name);
+Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool keepdims, const char* op_name);
 // `axes` sorted and distinct, as for reduce().
 Tensor prod(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);  // bool, int64 -> int64
 Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims);   // bool result
@@ -96,9 +120,21 @@ void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double a
 namespace pyjac::kernels {
 
 enum class MathFn {
-  Arcsin, Arccos, Arctan, Sinh, Cosh, Arcsinh, Arccosh, Arctanh, Log2, Log10, Exp2,  // integers -> float64
-  Reciprocal,            // integers stay integers (1 / x truncated; 1 / 0 is INT64_MIN), as NumPy
-  Floor, Ceil, Trunc,    // integers and bools keep their dtype, as NumPy 2
+  Arcsin,
+  Arccos,
+  Arctan,
+  Sinh,
+  Cosh,
+  Arcsinh,
+  Arccosh,
+  Arctanh,
+  Log2,
+  Log10,
+  Exp2,        // integers -> float64
+  Reciprocal,  // integers stay integers (1 / x truncated; 1 / 0 is INT64_MIN), as NumPy
+  Floor,
+  Ceil,
+  Trunc,  // integers and bools keep their dtype, as NumPy 2
 };
 Tensor math_fn(MathFn op, const Tensor& x);
 // NumPy's round: half to even, at `decimals` places (x * 10**d rounded, then divided back).
@@ -106,7 +142,7 @@ Tensor math_fn(MathFn op, const Tensor& x);
 Tensor round(const Tensor& x, int64_t decimals);
 
 enum class MathFn2 {
-  Arctan2,  // arctan2(y, x), float result
+  Arctan2,   // arctan2(y, x), float result
   Mod,       // NumPy's remainder: the result takes the divisor's sign; integer x % 0 is 0
   FloorDiv,  // NumPy's floor_divide: floor(a / b) consistent with Mod; integer x // 0 is 0
 };

@@ -35,8 +35,8 @@ struct Routines {
   void (*potrf)(const char*, const fint*, T*, const fint*, fint*, flen) = nullptr;
   void (*geqrf)(const fint*, const fint*, T*, const fint*, T*, T*, const fint*, fint*) = nullptr;
   void (*orgqr)(const fint*, const fint*, const fint*, T*, const fint*, const T*, T*, const fint*, fint*) = nullptr;
-  void (*syevd)(const char*, const char*, const fint*, T*, const fint*, T*, T*, const fint*, fint*, const fint*,
-                fint*, flen, flen) = nullptr;
+  void (*syevd)(const char*, const char*, const fint*, T*, const fint*, T*, T*, const fint*, fint*, const fint*, fint*,
+                flen, flen) = nullptr;
   void (*gesdd)(const char*, const fint*, const fint*, T*, const fint*, T*, T*, const fint*, T*, const fint*, T*,
                 const fint*, fint*, fint*, flen) = nullptr;
 };
@@ -47,8 +47,10 @@ std::string lapack_path;  // empty: load_lapack was never called
 
 template <class T>
 Routines<T>& routines() {
-  if constexpr (std::is_same_v<T, double>) return d_routines;
-  else return s_routines;
+  if constexpr (std::is_same_v<T, double>)
+    return d_routines;
+  else
+    return s_routines;
 }
 
 // The routine `name` for T, or a RuntimeError naming the op and the missing symbol.
@@ -63,7 +65,8 @@ Fn need(Fn fn, const char* name, const char* op) {
 #define LAPACK(T, name, op) need<T>(routines<T>().name, #name, op)
 
 fint as_fint(int64_t v, const char* op) {
-  if (v > INT_MAX) throw ValueError(std::string(op) + ": matrix dimension " + std::to_string(v) + " is too large for LAPACK");
+  if (v > INT_MAX)
+    throw ValueError(std::string(op) + ": matrix dimension " + std::to_string(v) + " is too large for LAPACK");
   return fint(v);
 }
 
@@ -79,9 +82,7 @@ void check_info(fint info, const char* routine, const char* op) {
                              std::to_string(-info));
 }
 
-int64_t matrices_in(const Shape& shape) {
-  return numel(Shape(shape.begin(), shape.end() - 2));
-}
+int64_t matrices_in(const Shape& shape) { return numel(Shape(shape.begin(), shape.end() - 2)); }
 
 Shape with_matrix(Shape batch, int64_t rows, int64_t cols) {
   batch.push_back(rows);
@@ -146,7 +147,7 @@ void load_lapack(const std::string& path) {
     slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(
         dlsym(handle, (std::string("scipy_") + prefix + name + "_").c_str()));
   };
-#define PYJAC_RESOLVE(name)                  \
+#define PYJAC_RESOLVE(name)             \
   resolve(d_routines.name, "d", #name); \
   resolve(s_routines.name, "s", #name)
   PYJAC_RESOLVE(gesv);
@@ -230,8 +231,7 @@ Tensor solve(const Tensor& a, const Tensor& b, const char* op) {
     for (int64_t i = 0; i < count; ++i) {
       fint info = 0;
       const int64_t j = a_index[i];
-      getrs(&trans, &N, &K, lu.data<T>() + j * n * n, &N, ipiv.data() + j * n, rhs.data<T>() + i * n * k, &N,
-            &info, 1);
+      getrs(&trans, &N, &K, lu.data<T>() + j * n * n, &N, ipiv.data() + j * n, rhs.data<T>() + i * n * k, &N, &info, 1);
       check_info(info, "getrs", op);
     }
   });
@@ -429,8 +429,8 @@ SvdResult svd(const Tensor& a, bool compute_uv, bool full_matrices) {
     std::vector<T> dummy(1);
     fint lwork = -1, info = 0;
     T query = 0;
-    gesdd(&jobz, &M, &N, at.data<T>(), &M, res.s.data<T>(), dummy.data(), &LDU, dummy.data(), &LDVT, &query,
-          &lwork, iwork.data(), &info, 1);
+    gesdd(&jobz, &M, &N, at.data<T>(), &M, res.s.data<T>(), dummy.data(), &LDU, dummy.data(), &LDVT, &query, &lwork,
+          iwork.data(), &info, 1);
     lwork = workspace_size(query);
     std::vector<T> work(lwork);
     for (int64_t b = 0, count = numel(batch); b < count; ++b) {

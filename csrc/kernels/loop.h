@@ -15,16 +15,14 @@ namespace pyjac::kernels {
 inline Shape broadcast_strides(const Shape& shape, const Shape& strides, const Shape& out_shape) {
   Shape r(out_shape.size(), 0);
   size_t lead = out_shape.size() - shape.size();
-  for (size_t i = 0; i < shape.size(); ++i)
-    r[lead + i] = shape[i] == 1 ? 0 : strides[i];
+  for (size_t i = 0; i < shape.size(); ++i) r[lead + i] = shape[i] == 1 ? 0 : strides[i];
   return r;
 }
 
 // inner(offsets, n, inner_strides): process n elements starting at offsets[k] with steps
 // inner_strides[k] for each operand k.
 template <size_t K, class F>
-void nd_loop(const Shape& shape_in, std::array<Shape, K> strides, std::array<int64_t, K> offsets,
-             F&& inner) {
+void nd_loop(const Shape& shape_in, std::array<Shape, K> strides, std::array<int64_t, K> offsets, F&& inner) {
   // Merge dimensions that are contiguous with their successor for every operand, and drop size-1 ones.
   Shape shape;
   std::array<Shape, K> st;
@@ -34,7 +32,10 @@ void nd_loop(const Shape& shape_in, std::array<Shape, K> strides, std::array<int
     bool merge = !shape.empty();
     if (merge)
       for (size_t k = 0; k < K; ++k)
-        if (st[k].back() != strides[k][d] * shape_in[d]) { merge = false; break; }
+        if (st[k].back() != strides[k][d] * shape_in[d]) {
+          merge = false;
+          break;
+        }
     if (merge) {
       shape.back() *= shape_in[d];
       for (size_t k = 0; k < K; ++k) st[k].back() = strides[k][d];

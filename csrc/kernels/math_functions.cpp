@@ -32,7 +32,8 @@ void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
              {out.strides(), broadcast_strides(a.shape(), a.strides(), out.shape()),
               broadcast_strides(b.shape(), b.strides(), out.shape())},
              {0, 0, 0}, [&](std::array<int64_t, 3> off, int64_t n, std::array<int64_t, 3> st) {
-               for (int64_t i = 0; i < n; ++i) o[off[0] + i * st[0]] = f(pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
+               for (int64_t i = 0; i < n; ++i)
+                 o[off[0] + i * st[0]] = f(pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
              });
 }
 
@@ -118,8 +119,8 @@ T float_floordiv(T a, T b) {
 }
 
 int64_t int_floordiv(int64_t a, int64_t b) {
-  if (b == 0) return 0;                                 // NumPy: 0 (with a warning)
-  if (b == -1) return int64_t(0) - uint64_t(a);         // INT64_MIN // -1 wraps, as NumPy
+  if (b == 0) return 0;                          // NumPy: 0 (with a warning)
+  if (b == -1) return int64_t(0) - uint64_t(a);  // INT64_MIN // -1 wraps, as NumPy
   int64_t q = a / b;
   if (a % b != 0 && (a < 0) != (b < 0)) --q;
   return q;
@@ -138,20 +139,26 @@ Tensor math_fn(MathFn op, const Tensor& x_in) {
   const DType in = x_in.dtype();
   DType od;
   switch (op) {
-    case MathFn::Floor: case MathFn::Ceil: case MathFn::Trunc: od = in; break;
+    case MathFn::Floor:
+    case MathFn::Ceil:
+    case MathFn::Trunc: od = in; break;
     case MathFn::Reciprocal: od = in == DType::Bool ? DType::Int64 : in; break;
     default: od = float_result(in);
   }
   Tensor x = as_dtype(x_in, od);
   Tensor out = empty(x.shape(), od);
   if (auto f = vector_fn(op); f && x.is_contiguous()) {
-    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
-    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    if (od == DType::Float64)
+      vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
+    else
+      vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
     return out;
   }
   if (auto f = rounding_fn(op); f && is_floating(od) && x.is_contiguous()) {
-    if (od == DType::Float64) vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
-    else vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
+    if (od == DType::Float64)
+      vmath::apply(*f, x.data<double>(), out.data<double>(), x.numel());
+    else
+      vmath::apply(*f, x.data<float>(), out.data<float>(), x.numel());
     return out;
   }
   dispatch(od, [&](auto tag) {
@@ -182,7 +189,8 @@ Tensor round(const Tensor& x, int64_t decimals) {
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (decimals == 0 && x.is_contiguous()) return vmath::apply(vmath::RoundFn::Rint, x.data<T>(), out.data<T>(), x.numel());
+      if (decimals == 0 && x.is_contiguous())
+        return vmath::apply(vmath::RoundFn::Rint, x.data<T>(), out.data<T>(), x.numel());
       if (decimals == 0) return map_unary<T, T>(out, x, [](T v) -> T { return std::nearbyint(v); });
       const T f = static_cast<T>(power_of_ten(decimals > 0 ? decimals : -decimals));
       if (decimals > 0) return map_unary<T, T>(out, x, [f](T v) -> T { return std::nearbyint(v * f) / f; });
@@ -204,8 +212,10 @@ Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* 
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
   Tensor out = empty(shape, od, op_name);
   if (op == MathFn2::Arctan2 && a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
-    if (od == DType::Float64) vmath::arctan2(a.data<double>(), b.data<double>(), out.data<double>(), out.numel());
-    else vmath::arctan2(a.data<float>(), b.data<float>(), out.data<float>(), out.numel());
+    if (od == DType::Float64)
+      vmath::arctan2(a.data<double>(), b.data<double>(), out.data<double>(), out.numel());
+    else
+      vmath::arctan2(a.data<float>(), b.data<float>(), out.data<float>(), out.numel());
     return out;
   }
   dispatch(od, [&](auto tag) {

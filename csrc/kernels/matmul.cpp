@@ -13,10 +13,10 @@ namespace pyjac::kernels {
 namespace {
 
 enum { RowMajor = 101, NoTrans = 111, Trans = 112 };
-using dgemm_fn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double,
-                          double*, int);
-using sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float,
-                          float*, int);
+using dgemm_fn = void (*)(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*,
+                          int);
+using sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*,
+                          int);
 
 dgemm_fn dgemm = nullptr;
 sgemm_fn sgemm = nullptr;

@@ -73,19 +73,25 @@ void extremum(const Tensor& x, const Tensor& out, const Shape& out_strides) {
   const T* p = x.data<T>();
   T* o = out.data<T>();
   T init;
-  if constexpr (std::is_floating_point_v<T>) init = kMax ? -INFINITY : INFINITY;
-  else init = kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
+  if constexpr (std::is_floating_point_v<T>)
+    init = kMax ? -INFINITY : INFINITY;
+  else
+    init = kMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
   std::fill(o, o + out.numel(), init);
   nd_loop<2>(x.shape(), {x.strides(), out_strides}, {0, 0},
              [&](std::array<int64_t, 2> off, int64_t n, std::array<int64_t, 2> st) {
                T* r = o + off[1];
                const T* in = p + off[0];
                if (st[1] == 0 && st[0] == 1) {  // along a row: one slot
-                 if constexpr (std::is_floating_point_v<T>) *r = kMax ? vmath::max_of(in, n, *r) : vmath::min_of(in, n, *r);
-                 else *r = extremum_run<T, kMax>(in, n, *r);
+                 if constexpr (std::is_floating_point_v<T>)
+                   *r = kMax ? vmath::max_of(in, n, *r) : vmath::min_of(in, n, *r);
+                 else
+                   *r = extremum_run<T, kMax>(in, n, *r);
                } else if (st[0] == 1 && st[1] == 1) {  // across rows: a row of slots
-                 if constexpr (std::is_floating_point_v<T>) kMax ? vmath::max_into(r, in, n) : vmath::min_into(r, in, n);
-                 else for (int64_t i = 0; i < n; ++i) r[i] = beats<T, kMax>(in[i], r[i]) ? in[i] : r[i];
+                 if constexpr (std::is_floating_point_v<T>)
+                   kMax ? vmath::max_into(r, in, n) : vmath::min_into(r, in, n);
+                 else
+                   for (int64_t i = 0; i < n; ++i) r[i] = beats<T, kMax>(in[i], r[i]) ? in[i] : r[i];
                } else {
                  for (int64_t i = 0; i < n; ++i)
                    if (beats<T, kMax>(in[i * st[0]], r[i * st[1]])) r[i * st[1]] = in[i * st[0]];
@@ -103,15 +109,19 @@ Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool
   for (int64_t d = 0; d < nd; ++d) kept_shape[d] = reduced[d] ? 1 : x.shape()[d];
   Shape out_shape;
   for (int64_t d = 0; d < nd; ++d)
-    if (!reduced[d]) out_shape.push_back(x.shape()[d]);
-    else if (keepdims) out_shape.push_back(1);
+    if (!reduced[d])
+      out_shape.push_back(x.shape()[d]);
+    else if (keepdims)
+      out_shape.push_back(1);
 
   if (op != Reduce::Sum && x.numel() == 0) {
     bool empty_reduction = false;
     for (auto a : axes) empty_reduction |= x.shape()[a] == 0;
     if (empty_reduction || numel(kept_shape) != 0)
-      throw ValueError(std::string(op_name) + ": zero-size array to reduction operation, which has no identity "
-                       "(shape " + shape_str(x.shape()) + ")");
+      throw ValueError(std::string(op_name) +
+                       ": zero-size array to reduction operation, which has no identity "
+                       "(shape " +
+                       shape_str(x.shape()) + ")");
   }
 
   DType od = x.dtype();
@@ -144,8 +154,10 @@ Tensor reduce(Reduce op, const Tensor& x, const std::vector<int64_t>& axes, bool
       });
       return;
     }
-    if (op == Reduce::Max) extremum<T, true>(x, out, out_strides);
-    else extremum<T, false>(x, out, out_strides);
+    if (op == Reduce::Max)
+      extremum<T, true>(x, out, out_strides);
+    else
+      extremum<T, false>(x, out, out_strides);
   });
   return out;
 }
@@ -167,8 +179,10 @@ Folded fold_geometry(const Shape& shape, const std::vector<int64_t>& axes, bool 
   Folded f;
   for (int64_t d = 0; d < nd; ++d) {
     kept[d] = reduced[d] ? 1 : shape[d];
-    if (!reduced[d]) f.out_shape.push_back(shape[d]);
-    else if (keepdims) f.out_shape.push_back(1);
+    if (!reduced[d])
+      f.out_shape.push_back(shape[d]);
+    else if (keepdims)
+      f.out_shape.push_back(1);
   }
   f.out_strides = contiguous_strides(kept);
   for (int64_t d = 0; d < nd; ++d)
@@ -214,8 +228,10 @@ Tensor logical(bool is_all, const Tensor& x, const std::vector<int64_t>& axes, b
   dispatch(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     auto truth = [](T v, int64_t) -> uint32_t { return v != T(0); };  // NaN counts as true, as NumPy
-    if (is_all) fold<T>(x, f, acc, 1u, truth, [](uint32_t a, uint32_t b) { return a & b; });
-    else fold<T>(x, f, acc, 0u, truth, [](uint32_t a, uint32_t b) { return a | b; });
+    if (is_all)
+      fold<T>(x, f, acc, 1u, truth, [](uint32_t a, uint32_t b) { return a & b; });
+    else
+      fold<T>(x, f, acc, 0u, truth, [](uint32_t a, uint32_t b) { return a | b; });
   });
   store<bool>(out, acc);
   return out;
@@ -242,8 +258,12 @@ Tensor prod(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims)
   return out;
 }
 
-Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) { return logical(true, x, axes, keepdims); }
-Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) { return logical(false, x, axes, keepdims); }
+Tensor all(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) {
+  return logical(true, x, axes, keepdims);
+}
+Tensor any(const Tensor& x, const std::vector<int64_t>& axes, bool keepdims) {
+  return logical(false, x, axes, keepdims);
+}
 
 Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::vector<int64_t>& axes, bool keepdims) {
   Folded f = fold_geometry(x.shape(), axes, keepdims);
@@ -252,8 +272,13 @@ Tensor sum_squared_deviations(const Tensor& x, const Tensor& center, const std::
   dispatch_float(x.dtype(), "var", [&](auto tag) {
     using T = decltype(tag);
     const T* c = center.data<T>();
-    fold<T>(x, f, acc, 0.0, [c](T v, int64_t slot) { const double d = double(v) - double(c[slot]); return d * d; },
-            [](double a, double b) { return a + b; });
+    fold<T>(
+        x, f, acc, 0.0,
+        [c](T v, int64_t slot) {
+          const double d = double(v) - double(c[slot]);
+          return d * d;
+        },
+        [](double a, double b) { return a + b; });
     store<T>(out, acc);
   });
   return out;

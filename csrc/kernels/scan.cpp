@@ -21,9 +21,12 @@ struct AxisSplit {
 AxisSplit split_at(const Shape& shape, int64_t axis) {
   AxisSplit s;
   for (int64_t d = 0; d < int64_t(shape.size()); ++d) {
-    if (d < axis) s.outer *= shape[d];
-    else if (d == axis) s.len = shape[d];
-    else s.inner *= shape[d];
+    if (d < axis)
+      s.outer *= shape[d];
+    else if (d == axis)
+      s.len = shape[d];
+    else
+      s.inner *= shape[d];
   }
   return s;
 }
@@ -57,13 +60,17 @@ DType accumulate_dtype(DType d) { return d == DType::Bool ? DType::Int64 : d; }
 // Integer sums and products wrap around on overflow, as in NumPy (signed overflow is undefined in C++).
 template <class T>
 T add_wrapping(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return a + b;
-  else return T(uint64_t(a) + uint64_t(b));
+  if constexpr (std::is_floating_point_v<T>)
+    return a + b;
+  else
+    return T(uint64_t(a) + uint64_t(b));
 }
 template <class T>
 T mul_wrapping(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return a * b;
-  else return T(uint64_t(a) * uint64_t(b));
+  if constexpr (std::is_floating_point_v<T>)
+    return a * b;
+  else
+    return T(uint64_t(a) * uint64_t(b));
 }
 
 }  // namespace
@@ -80,8 +87,9 @@ Tensor inclusive_scan(const Tensor& x_in, int64_t axis, bool reverse, Combine co
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
       const T* p = x.data<T>();
-      scan_axis<T>(out.data<T>(), split_at(x.shape(), axis), reverse, [p](int64_t j) { return p[j]; },
-                   [p, &combine](int64_t j, T prev) -> T { return combine(prev, p[j]); });
+      scan_axis<T>(
+          out.data<T>(), split_at(x.shape(), axis), reverse, [p](int64_t j) { return p[j]; },
+          [p, &combine](int64_t j, T prev) -> T { return combine(prev, p[j]); });
     }
   });
   return out;
@@ -106,8 +114,9 @@ Tensor linear_scan(const Tensor& g_in, const Tensor& a_in, int64_t axis, bool re
     using T = decltype(tag);
     const T* pg = g.data<T>();
     const T* pa = a.data<T>();
-    scan_axis<T>(out.data<T>(), split_at(shape, axis), reverse, [pg](int64_t j) { return pg[j]; },
-                 [pg, pa](int64_t j, T prev) -> T { return pg[j] + pa[j] * prev; });
+    scan_axis<T>(
+        out.data<T>(), split_at(shape, axis), reverse, [pg](int64_t j) { return pg[j]; },
+        [pg, pa](int64_t j, T prev) -> T { return pg[j] + pa[j] * prev; });
   });
   return out;
 }
@@ -121,8 +130,9 @@ Tensor shift(const Tensor& x_in, int64_t axis, bool reverse, double fill) {
     const T f = static_cast<T>(fill);
     const int64_t step = reverse ? -1 : 1;
     const AxisSplit s = split_at(x.shape(), axis);
-    scan_axis<T>(out.data<T>(), s, reverse, [f](int64_t) { return f; },
-                 [p, step, s](int64_t j, T) -> T { return p[j - step * s.inner]; });
+    scan_axis<T>(
+        out.data<T>(), s, reverse, [f](int64_t) { return f; },
+        [p, step, s](int64_t j, T) -> T { return p[j - step * s.inner]; });
   });
   return out;
 }
@@ -168,12 +178,14 @@ int64_t first_extremum(const T* row, int64_t n) {
 Tensor arg_extremum(bool largest, const Tensor& x_in, int64_t axis, bool keepdims, const char* op_name) {
   const AxisSplit s = split_at(x_in.shape(), axis);
   if (s.len == 0)
-    throw ValueError(std::string(op_name) + ": attempt to get " + op_name + " of an empty sequence (" +
-                     describe(x_in) + ", axis " + std::to_string(axis) + ")");
+    throw ValueError(std::string(op_name) + ": attempt to get " + op_name + " of an empty sequence (" + describe(x_in) +
+                     ", axis " + std::to_string(axis) + ")");
   Shape out_shape;
   for (int64_t d = 0; d < x_in.ndim(); ++d)
-    if (d != axis) out_shape.push_back(x_in.shape()[d]);
-    else if (keepdims) out_shape.push_back(1);
+    if (d != axis)
+      out_shape.push_back(x_in.shape()[d]);
+    else if (keepdims)
+      out_shape.push_back(1);
   Tensor x = dense(x_in, x_in.shape(), x_in.dtype());
   Tensor out = empty(out_shape, DType::Int64);
   int64_t* o = out.data<int64_t>();

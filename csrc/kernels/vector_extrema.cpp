@@ -12,26 +12,25 @@ namespace {
 
 // The compare-and-select forms vectorise to max/min instructions; NaN is tracked on the side
 // because those instructions drop it depending on the operand order.
-#define PYJAC_EXTREMUM_OF(name, T, better)                                   \
-  PYJAC_CLONES T name(const T* __restrict x, int64_t n, T r) {               \
-    T m = r;                                                                 \
-    int nan = r != r;                                                        \
-    PYJAC_PRAGMA(omp simd reduction(better:m) reduction(|:nan))            \
-    for (int64_t i = 0; i < n; ++i) {                                        \
-      const T v = x[i];                                                      \
-      m = PYJAC_BETTER_##better(v, m) ? v : m;                               \
-      nan |= v != v;                                                         \
-    }                                                                        \
-    return nan ? std::numeric_limits<T>::quiet_NaN() : m;                    \
+#define PYJAC_EXTREMUM_OF(name, T, better)                          \
+  PYJAC_CLONES T name(const T* __restrict x, int64_t n, T r) {      \
+    T m = r;                                                        \
+    int nan = r != r;                                               \
+    PYJAC_PRAGMA(omp simd reduction(better : m) reduction(| : nan)) \
+    for (int64_t i = 0; i < n; ++i) {                               \
+      const T v = x[i];                                             \
+      m = PYJAC_BETTER_##better(v, m) ? v : m;                      \
+      nan |= v != v;                                                \
+    }                                                               \
+    return nan ? std::numeric_limits<T>::quiet_NaN() : m;           \
   }
 
-#define PYJAC_EXTREMUM_INTO(name, T, better)                                 \
+#define PYJAC_EXTREMUM_INTO(name, T, better)                                  \
   PYJAC_CLONES void name(T* __restrict r, const T* __restrict x, int64_t n) { \
-    _Pragma("omp simd")                                                      \
-    for (int64_t i = 0; i < n; ++i) {                                        \
-      const T v = x[i], c = r[i];                                            \
-      r[i] = (PYJAC_BETTER_##better(v, c) || v != v) ? v : c;                \
-    }                                                                        \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) {                     \
+      const T v = x[i], c = r[i];                                             \
+      r[i] = (PYJAC_BETTER_##better(v, c) || v != v) ? v : c;                 \
+    }                                                                         \
   }
 
 #define PYJAC_BETTER_max(v, m) ((v) > (m))

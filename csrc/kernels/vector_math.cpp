@@ -13,12 +13,12 @@ namespace pyjac::kernels::vmath {
 namespace {
 
 // One loop per (function, type), each cloned per instruction set.
-#define PYJAC_VLOOP(name, T, expr)                                     \
+#define PYJAC_VLOOP(name, T, expr)                                            \
   PYJAC_CLONES void name(const T* __restrict x, T* __restrict y, int64_t n) { \
-    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) {              \
-      const T v = x[i];                                                \
-      y[i] = (expr);                                                   \
-    }                                                                  \
+    _Pragma("omp simd") for (int64_t i = 0; i < n; ++i) {                     \
+      const T v = x[i];                                                       \
+      y[i] = (expr);                                                          \
+    }                                                                         \
   }
 
 PYJAC_VLOOP(exp_d, double, ::exp(v))
@@ -86,28 +86,28 @@ void in_blocks(F loop, const T* x, T* y, int64_t n) {
 
 }  // namespace
 
-#define PYJAC_DISPATCH(suffix)                                        \
-  switch (f) {                                                        \
-    case Fn::Exp: return in_blocks(exp_##suffix, x, y, n);            \
-    case Fn::Log: return in_blocks(log_##suffix, x, y, n);            \
-    case Fn::Log1p: return in_blocks(log1p_##suffix, x, y, n);        \
-    case Fn::Expm1: return in_blocks(expm1_##suffix, x, y, n);        \
-    case Fn::Sin: return in_blocks(sin_##suffix, x, y, n);            \
-    case Fn::Cos: return in_blocks(cos_##suffix, x, y, n);            \
-    case Fn::Tan: return in_blocks(tan_##suffix, x, y, n);            \
-    case Fn::Tanh: return in_blocks(tanh_##suffix, x, y, n);          \
-    case Fn::Sigmoid: return in_blocks(sigmoid_##suffix, x, y, n);    \
-    case Fn::Arcsin: return in_blocks(asin_##suffix, x, y, n);        \
-    case Fn::Arccos: return in_blocks(acos_##suffix, x, y, n);        \
-    case Fn::Arctan: return in_blocks(atan_##suffix, x, y, n);        \
-    case Fn::Sinh: return in_blocks(sinh_##suffix, x, y, n);          \
-    case Fn::Cosh: return in_blocks(cosh_##suffix, x, y, n);          \
-    case Fn::Arcsinh: return in_blocks(asinh_##suffix, x, y, n);      \
-    case Fn::Arccosh: return in_blocks(acosh_##suffix, x, y, n);      \
-    case Fn::Arctanh: return in_blocks(atanh_##suffix, x, y, n);      \
-    case Fn::Log2: return in_blocks(log2_##suffix, x, y, n);          \
-    case Fn::Log10: return in_blocks(log10_##suffix, x, y, n);        \
-    case Fn::Exp2: return in_blocks(exp2_##suffix, x, y, n);          \
+#define PYJAC_DISPATCH(suffix)                                     \
+  switch (f) {                                                     \
+    case Fn::Exp: return in_blocks(exp_##suffix, x, y, n);         \
+    case Fn::Log: return in_blocks(log_##suffix, x, y, n);         \
+    case Fn::Log1p: return in_blocks(log1p_##suffix, x, y, n);     \
+    case Fn::Expm1: return in_blocks(expm1_##suffix, x, y, n);     \
+    case Fn::Sin: return in_blocks(sin_##suffix, x, y, n);         \
+    case Fn::Cos: return in_blocks(cos_##suffix, x, y, n);         \
+    case Fn::Tan: return in_blocks(tan_##suffix, x, y, n);         \
+    case Fn::Tanh: return in_blocks(tanh_##suffix, x, y, n);       \
+    case Fn::Sigmoid: return in_blocks(sigmoid_##suffix, x, y, n); \
+    case Fn::Arcsin: return in_blocks(asin_##suffix, x, y, n);     \
+    case Fn::Arccos: return in_blocks(acos_##suffix, x, y, n);     \
+    case Fn::Arctan: return in_blocks(atan_##suffix, x, y, n);     \
+    case Fn::Sinh: return in_blocks(sinh_##suffix, x, y, n);       \
+    case Fn::Cosh: return in_blocks(cosh_##suffix, x, y, n);       \
+    case Fn::Arcsinh: return in_blocks(asinh_##suffix, x, y, n);   \
+    case Fn::Arccosh: return in_blocks(acosh_##suffix, x, y, n);   \
+    case Fn::Arctanh: return in_blocks(atanh_##suffix, x, y, n);   \
+    case Fn::Log2: return in_blocks(log2_##suffix, x, y, n);       \
+    case Fn::Log10: return in_blocks(log10_##suffix, x, y, n);     \
+    case Fn::Exp2: return in_blocks(exp2_##suffix, x, y, n);       \
   }
 
 void apply(Fn f, const double* x, double* y, int64_t n) { PYJAC_DISPATCH(d) }
@@ -128,9 +128,9 @@ namespace {
 #define PYJAC_ROUND_CLONES
 #endif
 
-#define PYJAC_RLOOP(name, T, builtin)                                                     \
-  PYJAC_ROUND_CLONES void name(const T* __restrict x, T* __restrict y, int64_t n) {       \
-    for (int64_t i = 0; i < n; ++i) y[i] = builtin(x[i]);                                 \
+#define PYJAC_RLOOP(name, T, builtin)                                               \
+  PYJAC_ROUND_CLONES void name(const T* __restrict x, T* __restrict y, int64_t n) { \
+    for (int64_t i = 0; i < n; ++i) y[i] = builtin(x[i]);                           \
   }
 
 PYJAC_RLOOP(floor_d, double, __builtin_floor)
@@ -146,12 +146,12 @@ PYJAC_RLOOP(rint_f, float, __builtin_nearbyintf)
 
 }  // namespace
 
-#define PYJAC_DISPATCH(suffix)                                 \
-  switch (f) {                                                 \
-    case RoundFn::Floor: return floor_##suffix(x, y, n);       \
-    case RoundFn::Ceil: return ceil_##suffix(x, y, n);         \
-    case RoundFn::Trunc: return trunc_##suffix(x, y, n);       \
-    case RoundFn::Rint: return rint_##suffix(x, y, n);         \
+#define PYJAC_DISPATCH(suffix)                           \
+  switch (f) {                                           \
+    case RoundFn::Floor: return floor_##suffix(x, y, n); \
+    case RoundFn::Ceil: return ceil_##suffix(x, y, n);   \
+    case RoundFn::Trunc: return trunc_##suffix(x, y, n); \
+    case RoundFn::Rint: return rint_##suffix(x, y, n);   \
   }
 
 void apply(RoundFn f, const double* x, double* y, int64_t n) { PYJAC_DISPATCH(d) }

@@ -8,8 +8,26 @@
 namespace pyjac::kernels::vmath {
 
 enum class Fn {
-  Exp, Log, Log1p, Expm1, Sin, Cos, Tan, Tanh, Sigmoid,
-  Arcsin, Arccos, Arctan, Sinh, Cosh, Arcsinh, Arccosh, Arctanh, Log2, Log10, Exp2,
+  Exp,
+  Log,
+  Log1p,
+  Expm1,
+  Sin,
+  Cos,
+  Tan,
+  Tanh,
+  Sigmoid,
+  Arcsin,
+  Arccos,
+  Arctan,
+  Sinh,
+  Cosh,
+  Arcsinh,
+  Arccosh,
+  Arctanh,
+  Log2,
+  Log10,
+  Exp2,
 };
 
 // y[i] = f(x[i]) for i < n; x and y may be the same array.

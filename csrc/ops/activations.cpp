@@ -110,7 +110,8 @@ Tensor erf(const Tensor& x) {
 }
 Tensor softplus(const Tensor& x, double beta, double threshold) {
   ACTIVATION_SPEC("SoftplusBackward");
-  if (beta == 0 || std::isnan(beta)) throw ValueError("softplus: beta must be a nonzero number, got " + std::to_string(beta));
+  if (beta == 0 || std::isnan(beta))
+    throw ValueError("softplus: beta must be a nonzero number, got " + std::to_string(beta));
   return activation({Activation::Softplus, beta, threshold}, x, spec);
 }
 Tensor gelu(const Tensor& x, bool tanh_approximation) {
@@ -161,9 +162,9 @@ Tensor record_softmax_backward(Tensor out, const Tensor& g, const Tensor& y, int
 }
 
 // In the rules below, h is the incoming cotangent or tangent, and (g, y) the op's inputs.
-#define PYJAC_READ_SOFTMAX_BACKWARD                       \
-  const int64_t axis = n.params<SoftmaxAxis>().axis;      \
-  const Tensor& g = n.input(0);                           \
+#define PYJAC_READ_SOFTMAX_BACKWARD                  \
+  const int64_t axis = n.params<SoftmaxAxis>().axis; \
+  const Tensor& g = n.input(0);                      \
   const Tensor& y = n.input(1);
 
 Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
@@ -176,24 +177,24 @@ Tensor softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
       },
       [](OpNode& n, const TensorList& t) -> Tensor {
         PYJAC_READ_SOFTMAX_BACKWARD
-        return plus(IF_TANGENT(0, softmax_backward(n.lift(0, t[0]), y, axis)),
-                    IF_TANGENT(1, n.lift(1, t[1]) * (g - sum_along(g * y, axis)) - y * sum_along(g * n.lift(1, t[1]), axis)));
+        return plus(
+            IF_TANGENT(0, softmax_backward(n.lift(0, t[0]), y, axis)),
+            IF_TANGENT(1, n.lift(1, t[1]) * (g - sum_along(g * y, axis)) - y * sum_along(g * n.lift(1, t[1]), axis)));
       }};
   return record_softmax_backward(kernels::softmax_grad(g, y, axis, false), g, y, axis, spec);
 }
 Tensor log_softmax_backward(const Tensor& g, const Tensor& y, int64_t axis) {
-  static const OpSpec spec{
-      "LogSoftmaxBackwardBackward",
-      [](OpNode& n, const Tensor& h, Needs needs) -> TensorList {
-        PYJAC_READ_SOFTMAX_BACKWARD
-        return {IF_NEEDED(0, reduce_to(n, 0, h - sum_along(h * exp(y), axis))),
-                IF_NEEDED(1, reduce_to(n, 1, -(h * exp(y)) * sum_along(g, axis)))};
-      },
-      [](OpNode& n, const TensorList& t) -> Tensor {
-        PYJAC_READ_SOFTMAX_BACKWARD
-        return plus(IF_TANGENT(0, log_softmax_backward(n.lift(0, t[0]), y, axis)),
-                    IF_TANGENT(1, -(n.lift(1, t[1]) * exp(y)) * sum_along(g, axis)));
-      }};
+  static const OpSpec spec{"LogSoftmaxBackwardBackward",
+                           [](OpNode& n, const Tensor& h, Needs needs) -> TensorList {
+                             PYJAC_READ_SOFTMAX_BACKWARD
+                             return {IF_NEEDED(0, reduce_to(n, 0, h - sum_along(h * exp(y), axis))),
+                                     IF_NEEDED(1, reduce_to(n, 1, -(h * exp(y)) * sum_along(g, axis)))};
+                           },
+                           [](OpNode& n, const TensorList& t) -> Tensor {
+                             PYJAC_READ_SOFTMAX_BACKWARD
+                             return plus(IF_TANGENT(0, log_softmax_backward(n.lift(0, t[0]), y, axis)),
+                                         IF_TANGENT(1, -(n.lift(1, t[1]) * exp(y)) * sum_along(g, axis)));
+                           }};
   return record_softmax_backward(kernels::softmax_grad(g, y, axis, true), g, y, axis, spec);
 }
 #undef PYJAC_READ_SOFTMAX_BACKWARD

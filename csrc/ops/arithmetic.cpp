@@ -109,11 +109,14 @@ Tensor pow_exponent_factor(const Tensor& a, const Tensor& b, const Tensor& out) 
 BINARY_OP(add, "AddBackward", Binary, Add, "add", nothing, v, v)
 BINARY_OP(sub, "SubBackward", Binary, Sub, "subtract", nothing, v, -v)
 BINARY_OP(mul, "MulBackward", Binary, Mul, "multiply", a_b, times(b), times(a))
-BINARY_OP(div, "DivBackward", Binary, Div, "divide", a_b_out, v / b, -v * out / b)
+BINARY_OP(div, "DivBackward", Binary, Div, "divide", a_b_out, v / b, -(v * out) / b)
 // d/da a**b = b a**(b-1), d/db a**b = a**b log a, with torch's values at a == 0 (see pow_base_factor).
-BINARY_OP(pow, "PowBackward", Binary, Pow, "power", a_b_out, times(pow_base_factor(a, b)), times(pow_exponent_factor(a, b, out)))
-BINARY_OP(maximum, "MaximumBackward", Binary, Maximum, "maximum", a_b, times(max_share(a, b, Binary::Gt)), times(max_share(b, a, Binary::Gt)))
-BINARY_OP(minimum, "MinimumBackward", Binary, Minimum, "minimum", a_b, times(max_share(a, b, Binary::Lt)), times(max_share(b, a, Binary::Lt)))
+BINARY_OP(pow, "PowBackward", Binary, Pow, "power", a_b_out, times(pow_base_factor(a, b)),
+          times(pow_exponent_factor(a, b, out)))
+BINARY_OP(maximum, "MaximumBackward", Binary, Maximum, "maximum", a_b, times(max_share(a, b, Binary::Gt)),
+          times(max_share(b, a, Binary::Gt)))
+BINARY_OP(minimum, "MinimumBackward", Binary, Minimum, "minimum", a_b, times(max_share(a, b, Binary::Lt)),
+          times(max_share(b, a, Binary::Lt)))
 // a mod b = a - b floor(a / b): d/da = 1, d/db = -floor(a / b) (floor's own derivative is 0).
 BINARY_OP(mod, "ModBackward", MathFn2, Mod, "mod", a_b, v, -times(floor(a / b)))
 // Piecewise constant in both operands (like floor): zero derivatives, as torch.
@@ -141,7 +144,7 @@ Tensor div(const Tensor& a, const Scalar& s) {
   return scalar_op(a, s, Binary::Div, false, Save::Nothing, spec);
 }
 Tensor rdiv(const Scalar& s, const Tensor& a) {
-  static const OpSpec spec = ELEMENTWISE_RULES("RdivBackward", PYJAC_READ_x_out, -v * out / x);
+  static const OpSpec spec = ELEMENTWISE_RULES("RdivBackward", PYJAC_READ_x_out, -(v * out) / x);
   return scalar_op(a, s, Binary::Div, true, Save::InputAndOutput, spec);
 }
 Tensor pow(const Tensor& a, const Scalar& s) {
@@ -158,7 +161,8 @@ Tensor rpow_factor(double s, const Tensor& out) {
 }
 }  // namespace
 Tensor rpow(const Scalar& s, const Tensor& a) {
-  static const OpSpec spec = ELEMENTWISE_RULES("RpowBackward", PYJAC_READ_NUMBER PYJAC_READ_out, times(rpow_factor(s, out)));
+  static const OpSpec spec =
+      ELEMENTWISE_RULES("RpowBackward", PYJAC_READ_NUMBER PYJAC_READ_out, times(rpow_factor(s, out)));
   return scalar_op(a, s, Binary::Pow, true, Save::Output, spec);
 }
 
@@ -181,8 +185,10 @@ Tensor compare(Binary k, const Tensor& a, const Scalar& s, const char* name) {
     bool answer = false;  // Eq
     switch (k) {
       case Binary::Ne: answer = true; break;
-      case Binary::Lt: case Binary::Le: answer = s.overflow > 0; break;
-      case Binary::Gt: case Binary::Ge: answer = s.overflow < 0; break;
+      case Binary::Lt:
+      case Binary::Le: answer = s.overflow > 0; break;
+      case Binary::Gt:
+      case Binary::Ge: answer = s.overflow < 0; break;
       default: break;
     }
     return full(a.shape(), answer ? 1.0 : 0.0, DType::Bool);
@@ -211,9 +217,9 @@ Tensor scalar_tensor(const Scalar& s, DType d) { return full({}, s, d); }
 // ---- selection and conversion ---------------------------------------------------------------------
 // where(c, a, b): the gradient goes to the branch that was taken.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
-  static const OpSpec spec = ELEMENTWISE_RULES2("WhereBackward", READ_SAVED(took_a, 0),
-                                                where(took_a, v, constant(0, v.dtype())),
-                                                where(took_a, constant(0, v.dtype()), v));
+  static const OpSpec spec =
+      ELEMENTWISE_RULES2("WhereBackward", READ_SAVED(took_a, 0), where(took_a, v, constant(0, v.dtype())),
+                         where(took_a, constant(0, v.dtype()), v));
   Tensor out = kernels::where(cond, a, b);
   if (Recording r = record(out, spec, a, b)) {
     r->save(cond);
@@ -239,11 +245,10 @@ struct CastDtypes {
   DType from, to;
 };
 Tensor astype(const Tensor& x, DType dtype) {
-  static const OpSpec spec{"AstypeBackward",
-                           [](OpNode& n, const Tensor& g, Needs) -> TensorList {
-                             return {astype(g, n.params<CastDtypes>().from)};
-                           },
-                           [](OpNode& n, const TensorList& t) { return astype(t[0], n.params<CastDtypes>().to); }};
+  static const OpSpec spec{
+      "AstypeBackward",
+      [](OpNode& n, const Tensor& g, Needs) -> TensorList { return {astype(g, n.params<CastDtypes>().from)}; },
+      [](OpNode& n, const TensorList& t) { return astype(t[0], n.params<CastDtypes>().to); }};
   Tensor out = kernels::cast(x, dtype);
   if (!is_floating(dtype)) return out;
   if (Recording r = record_with<CastDtypes>(out, spec, x)) {

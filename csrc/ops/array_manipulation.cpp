@@ -38,10 +38,11 @@ std::vector<int64_t> split_points(const Tensor& x, const SplitSpec& spec, int64_
   const int64_t n = x.shape()[ax];
   if (!spec.sections) return spec.indices;
   const int64_t sections = *spec.sections;
-  if (sections <= 0) throw ValueError(std::string(op) + ": number sections must be larger than 0, got " + std::to_string(sections));
+  if (sections <= 0)
+    throw ValueError(std::string(op) + ": number sections must be larger than 0, got " + std::to_string(sections));
   if (equal && n % sections != 0)
-    throw ValueError(std::string(op) + ": array split does not result in an equal division: axis " + std::to_string(ax) +
-                     " of " + describe(x) + " into " + std::to_string(sections) + " sections");
+    throw ValueError(std::string(op) + ": array split does not result in an equal division: axis " +
+                     std::to_string(ax) + " of " + describe(x) + " into " + std::to_string(sections) + " sections");
   const int64_t each = n / sections, extras = n % sections;
   // An absurd count (2**41) fails here at once, not after eating memory: each section is a split
   // point and a tensor, and what can't fit the allocation cap is refused before asking for it.
@@ -95,15 +96,19 @@ int64_t pad_source(PadSpec::Mode mode, int64_t i, int64_t n) {
 
 }  // namespace
 
-TensorList split(const Tensor& x, const SplitSpec& spec, int64_t axis) { return split_impl(x, spec, axis, true, "split"); }
+TensorList split(const Tensor& x, const SplitSpec& spec, int64_t axis) {
+  return split_impl(x, spec, axis, true, "split");
+}
 TensorList array_split(const Tensor& x, const SplitSpec& spec, int64_t axis) {
   return split_impl(x, spec, axis, false, "array_split");
 }
 
 Tensor flip(const Tensor& x, const Axes& axes) {
   std::vector<int64_t> ax;
-  if (axes) ax = normalize_axes(*axes, x.ndim(), "flip");
-  else for (int64_t d = 0; d < x.ndim(); ++d) ax.push_back(d);
+  if (axes)
+    ax = normalize_axes(*axes, x.ndim(), "flip");
+  else
+    for (int64_t d = 0; d < x.ndim(); ++d) ax.push_back(d);
   std::vector<IndexItem> index;
   for (int64_t d = 0; d < x.ndim(); ++d)
     index.push_back(std::binary_search(ax.begin(), ax.end(), d) ? slice(std::nullopt, std::nullopt, -1) : full_slice());
@@ -143,8 +148,8 @@ Tensor repeat(const Tensor& x_in, const std::vector<int64_t>& repeats, std::opti
   }
   if (int64_t(repeats.size()) != n)
     throw ValueError("repeat: operands could not be broadcast together with shape (" + std::to_string(n) + ",) (" +
-                     std::to_string(repeats.size()) + ",): " + std::to_string(repeats.size()) +
-                     " repeats for axis " + std::to_string(ax) + " of " + describe(x));
+                     std::to_string(repeats.size()) + ",): " + std::to_string(repeats.size()) + " repeats for axis " +
+                     std::to_string(ax) + " of " + describe(x));
   const int64_t total = std::accumulate(repeats.begin(), repeats.end(), int64_t(0));
   Tensor idx = empty({total}, DType::Int64);
   int64_t* p = idx.data<int64_t>();
@@ -165,7 +170,8 @@ Tensor pad(const Tensor& x, const PadSpec& spec) {
     for (int64_t d = 0; d < nd; ++d) {
       auto [before, after] = spec.widths[size_t(d)];
       if (!before && !after) continue;
-      auto [v_before, v_after] = spec.constant_values.empty() ? std::pair<double, double>{0, 0} : spec.constant_values[size_t(d)];
+      auto [v_before, v_after] =
+          spec.constant_values.empty() ? std::pair<double, double>{0, 0} : spec.constant_values[size_t(d)];
       Shape sb = out.shape(), sa = out.shape();
       sb[d] = before;
       sa[d] = after;

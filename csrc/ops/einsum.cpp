@@ -34,8 +34,8 @@ std::string label_name(int id) {
 }
 
 // One term's labels; `ndim` < 0 for the output, where '...' stands for `ellipsis_dims` dims.
-Labels parse_term(const std::string& term, int64_t ndim, int64_t ellipsis_dims, bool* has_ellipsis, const EinsumError& err,
-                  const std::string& which) {
+Labels parse_term(const std::string& term, int64_t ndim, int64_t ellipsis_dims, bool* has_ellipsis,
+                  const EinsumError& err, const std::string& which) {
   Labels letters_before, letters_after;
   bool seen = false;
   for (size_t i = 0; i < term.size(); ++i) {
@@ -88,8 +88,10 @@ Tensor sum_out(const Tensor& x, Labels& labels, Keep keep) {
   std::vector<int64_t> axes;
   Labels rest;
   for (size_t d = 0; d < labels.size(); ++d) {
-    if (keep(labels[d])) rest.push_back(labels[d]);
-    else axes.push_back(int64_t(d));
+    if (keep(labels[d]))
+      rest.push_back(labels[d]);
+    else
+      axes.push_back(int64_t(d));
   }
   if (axes.empty()) return x;
   labels = rest;
@@ -110,8 +112,10 @@ Tensor contract(const Tensor& a, Labels& la, const Tensor& b, const Labels& lb, 
                 const std::map<int, int64_t>& size) {
   Labels batch, summed, a_only, b_only;
   for (int id : la) {
-    if (!has(lb, id)) a_only.push_back(id);
-    else (keep(id) ? batch : summed).push_back(id);
+    if (!has(lb, id))
+      a_only.push_back(id);
+    else
+      (keep(id) ? batch : summed).push_back(id);
   }
   for (int id : lb)
     if (!has(la, id)) b_only.push_back(id);
@@ -174,9 +178,9 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
     for (size_t p = 0; p < labels[i].size(); ++p)
       for (size_t q = p + 1; q < labels[i].size(); ++q)
         if (labels[i][p] == labels[i][q] && operands[i].shape()[p] != operands[i].shape()[q])
-          throw err("dimensions in operand " + std::to_string(i) + " for collapsing index '" + label_name(labels[i][p]) +
-                    "' don't match (" + std::to_string(operands[i].shape()[p]) + " != " +
-                    std::to_string(operands[i].shape()[q]) + ")");
+          throw err("dimensions in operand " + std::to_string(i) + " for collapsing index '" +
+                    label_name(labels[i][p]) + "' don't match (" + std::to_string(operands[i].shape()[p]) +
+                    " != " + std::to_string(operands[i].shape()[q]) + ")");
 
   // Each label's size; a size of 1 broadcasts against any other.
   std::map<int, int64_t> size;
@@ -185,7 +189,8 @@ Tensor einsum(const std::string& subscripts_in, const TensorList& operands) {
       const int id = labels[i][d];
       const int64_t s = operands[i].shape()[d];
       auto it = size.find(id);
-      if (it == size.end() || it->second == 1) size[id] = s;
+      if (it == size.end() || it->second == 1)
+        size[id] = s;
       else if (s != 1 && s != it->second)
         throw err("label '" + label_name(id) + "' has size " + std::to_string(it->second) + " in one operand and " +
                   std::to_string(s) + " in operand " + std::to_string(i) + ": they can't be broadcast together");

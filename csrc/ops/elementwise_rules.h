@@ -85,50 +85,50 @@ Tensor times_cotangent(const Tensor& g, const Tensor& p);
 #define PYJAC_REVERSE_TIMES [[maybe_unused]] auto times = [&](const Tensor& p) { return times_cotangent(v, p); };
 #define PYJAC_FORWARD_TIMES [[maybe_unused]] auto times = [&](const Tensor& p) { return v * p; };
 
-#define ELEMENTWISE_RULES(node, read, map)                  \
-  OpSpec {                                                  \
-    node,                                                   \
+#define ELEMENTWISE_RULES(node, read, map)                    \
+  OpSpec {                                                    \
+    node,                                                     \
         [](OpNode& n, const Tensor& v, Needs) -> TensorList { \
-          (void)n;                                          \
-          read PYJAC_REVERSE_TIMES return {map};            \
-        },                                                  \
-        [](OpNode& n, const TensorList& t) -> Tensor {      \
-          (void)n;                                          \
-          const Tensor& v = t[0];                           \
-          read PYJAC_FORWARD_TIMES return map;              \
-        }                                                   \
+          (void)n;                                            \
+          read PYJAC_REVERSE_TIMES return {map};              \
+        },                                                    \
+        [](OpNode& n, const TensorList& t) -> Tensor {        \
+          (void)n;                                            \
+          const Tensor& v = t[0];                             \
+          read PYJAC_FORWARD_TIMES return map;                \
+        }                                                     \
   }
 
-#define ELEMENTWISE_RULES2(node, read, map_a, map_b)                 \
-  OpSpec {                                                           \
-    node,                                                            \
-        [](OpNode& n, const Tensor& v, Needs needs) -> TensorList {  \
-          read PYJAC_REVERSE_TIMES return {needs[0] ? reduce_to(n, 0, map_a) : Tensor(), \
+#define ELEMENTWISE_RULES2(node, read, map_a, map_b)                                      \
+  OpSpec {                                                                                \
+    node,                                                                                 \
+        [](OpNode& n, const Tensor& v, Needs needs) -> TensorList {                       \
+          read PYJAC_REVERSE_TIMES return {needs[0] ? reduce_to(n, 0, map_a) : Tensor(),  \
                                            needs[1] ? reduce_to(n, 1, map_b) : Tensor()}; \
-        },                                                           \
-        [](OpNode& n, const TensorList& t) -> Tensor {               \
-          read Tensor along_a, along_b;                              \
-          if (t[0].defined()) {                                      \
-            const Tensor v = n.lift(0, t[0]);                        \
-            PYJAC_FORWARD_TIMES along_a = map_a;                     \
-          }                                                          \
-          if (t[1].defined()) {                                      \
-            const Tensor v = n.lift(1, t[1]);                        \
-            PYJAC_FORWARD_TIMES along_b = map_b;                     \
-          }                                                          \
-          return plus(along_a, along_b);                             \
-        }                                                            \
+        },                                                                                \
+        [](OpNode& n, const TensorList& t) -> Tensor {                                    \
+          read Tensor along_a, along_b;                                                   \
+          if (t[0].defined()) {                                                           \
+            const Tensor v = n.lift(0, t[0]);                                             \
+            PYJAC_FORWARD_TIMES along_a = map_a;                                          \
+          }                                                                               \
+          if (t[1].defined()) {                                                           \
+            const Tensor v = n.lift(1, t[1]);                                             \
+            PYJAC_FORWARD_TIMES along_b = map_b;                                          \
+          }                                                                               \
+          return plus(along_a, along_b);                                                  \
+        }                                                                                 \
   }
 
-#define UNARY_OP(fn, family, kernel, saves, map)                                                           \
-  Tensor fn(const Tensor& input) {                                                                         \
-    static const OpSpec spec = ELEMENTWISE_RULES(#kernel "Backward", PYJAC_READ_##saves, map);             \
+#define UNARY_OP(fn, family, kernel, saves, map)                                                              \
+  Tensor fn(const Tensor& input) {                                                                            \
+    static const OpSpec spec = ELEMENTWISE_RULES(#kernel "Backward", PYJAC_READ_##saves, map);                \
     return record_unary(elementwise_kernel(kernels::family::kernel, input), input, PYJAC_SAVE_##saves, spec); \
   }
 
-#define BINARY_OP(fn, node, family, kernel, name, saves, map_a, map_b)                                     \
-  Tensor fn(const Tensor& first, const Tensor& second) {                                                   \
-    static const OpSpec spec = ELEMENTWISE_RULES2(node, PYJAC_READ2_##saves, map_a, map_b);               \
-    Tensor out = elementwise_kernel(kernels::family::kernel, first, second, name);                         \
-    return record_binary(std::move(out), first, second, PYJAC_SAVE2_##saves, spec);                        \
+#define BINARY_OP(fn, node, family, kernel, name, saves, map_a, map_b)                      \
+  Tensor fn(const Tensor& first, const Tensor& second) {                                    \
+    static const OpSpec spec = ELEMENTWISE_RULES2(node, PYJAC_READ2_##saves, map_a, map_b); \
+    Tensor out = elementwise_kernel(kernels::family::kernel, first, second, name);          \
+    return record_binary(std::move(out), first, second, PYJAC_SAVE2_##saves, spec);         \
   }

@@ -140,7 +140,8 @@ ViewDim slice_dim(const IndexItem& it, int64_t src, int64_t size) {
     start = !it.has_start ? 0 : (it.start < 0 ? std::max<int64_t>(it.start + size, 0) : std::min(it.start, size));
     stop = !it.has_stop ? size : (it.stop < 0 ? std::max<int64_t>(it.stop + size, 0) : std::min(it.stop, size));
   } else {
-    start = !it.has_start ? size - 1 : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
+    start = !it.has_start ? size - 1
+                          : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
     stop = !it.has_stop ? -1 : (it.stop < 0 ? std::max<int64_t>(it.stop + size, -1) : std::min(it.stop, size - 1));
   }
   const int64_t len = step > 0 ? (stop > start ? (stop - start + step - 1) / step : 0)
@@ -151,9 +152,9 @@ ViewDim slice_dim(const IndexItem& it, int64_t src, int64_t size) {
 // An index entry after bool masks are split into one array per dim they cover.
 struct Entry {
   IndexItem::Kind kind;
-  IndexItem item;       // Int / Slice
-  Tensor array;         // Array: int64 indices (any shape)
-  int64_t mask_size = -1;  // from a mask: the size the covered dim must have
+  IndexItem item;            // Int / Slice
+  Tensor array;              // Array: int64 indices (any shape)
+  int64_t mask_size = -1;    // from a mask: the size the covered dim must have
   bool bool_scalar = false;  // a 0-d bool: indexes a new axis of length 1
 };
 
@@ -205,7 +206,8 @@ IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bo
   const int64_t nd = int64_t(shape.size());
   int64_t consumed = 0, ellipses = 0;
   for (auto& e : entries) {
-    if (e.kind == IndexItem::Int || e.kind == IndexItem::Slice || (e.kind == IndexItem::Array && !e.bool_scalar)) ++consumed;
+    if (e.kind == IndexItem::Int || e.kind == IndexItem::Slice || (e.kind == IndexItem::Array && !e.bool_scalar))
+      ++consumed;
     if (e.kind == IndexItem::Ellipsis) ++ellipses;
   }
   if (ellipses > 1) throw IndexError("an index can only have a single ellipsis ('...')");
@@ -222,7 +224,10 @@ IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bo
   for (size_t pos = 0; pos < entries.size(); ++pos) {
     const Entry& e = entries[pos];
     switch (e.kind) {
-      case IndexItem::Slice: p.view.push_back(slice_dim(e.item, d, shape[d])); ++d; break;
+      case IndexItem::Slice:
+        p.view.push_back(slice_dim(e.item, d, shape[d]));
+        ++d;
+        break;
       case IndexItem::NewAxis: p.view.push_back({-1, 0, 0, 1}); break;
       case IndexItem::Ellipsis:
         for (int64_t j = 0; j < nd - consumed; ++j) full(d++);
@@ -336,7 +341,8 @@ Tensor take_along_axis(const Tensor& a, const Tensor& indices, std::optional<int
   Tensor x = a;
   if (!axis) {
     if (indices.ndim() != 1)
-      throw ValueError("take_along_axis: when axis=None, `indices` must have a single dimension, got " + describe(indices));
+      throw ValueError("take_along_axis: when axis=None, `indices` must have a single dimension, got " +
+                       describe(indices));
     x = reshape(a, {-1});
   }
   if (indices.ndim() != x.ndim())

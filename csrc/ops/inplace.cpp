@@ -90,7 +90,8 @@ Gate autograd_gate(const char* op, const Tensor& self, std::initializer_list<con
     throw std::runtime_error(
         std::string(op) + ": in-place operation on a view (" + describe(self) +
         ") of a tensor, while autograd tracks it (the view or the written value requires grad or carries a "
-        "forward-mode tangent): pyjac can't give the base tensor the new history. Write into the base instead (base[index] = value works), use the "
+        "forward-mode tangent): pyjac can't give the base tensor the new history. Write into the base instead "
+        "(base[index] = value works), use the "
         "out-of-place op, or do it under pj.no_grad().");
   return gate;
 }
@@ -127,9 +128,7 @@ Tensor assign(const char* op, const Tensor& self, const Tensor& result, Gate gat
   return self;
 }
 
-Tensor scaled(const Tensor& other, Scalar alpha) {
-  return alpha.value == 1 ? other : mul(other, alpha);
-}
+Tensor scaled(const Tensor& other, Scalar alpha) { return alpha.value == 1 ? other : mul(other, alpha); }
 
 // Whether self op= alpha * other can be computed straight into self's memory, with the same
 // result as the out-of-place path: an operand of self's dtype (and an alpha that keeps it) that
@@ -197,8 +196,10 @@ std::vector<IndexItem> explicit_index(const std::vector<IndexItem>& index, int64
   const int64_t rest = std::max<int64_t>(0, ndim - consumed);
   std::vector<IndexItem> out;
   for (auto& it : index) {
-    if (it.kind != IndexItem::Ellipsis) out.push_back(it);
-    else out.insert(out.end(), size_t(rest), IndexItem{IndexItem::Slice});
+    if (it.kind != IndexItem::Ellipsis)
+      out.push_back(it);
+    else
+      out.insert(out.end(), size_t(rest), IndexItem{IndexItem::Slice});
   }
   if (!ellipses) out.insert(out.end(), size_t(rest), IndexItem{IndexItem::Slice});
   return out;
@@ -270,19 +271,23 @@ Tensor lift_to(const Tensor& t, const Shape& value_shape, int64_t region_nd) {
 // rest x's; tangents are put together the same way.
 Tensor setitem_jvp(OpNode& n, const TensorList& t) {
   const bool has_x = t[0].defined();
-  const Shape batch = has_x ? batch_shape(t[0], int64_t(n.shapes[0].size())) : batch_shape(t[1], int64_t(n.shapes[1].size()));
+  const Shape batch =
+      has_x ? batch_shape(t[0], int64_t(n.shapes[0].size())) : batch_shape(t[1], int64_t(n.shapes[1].size()));
   Shape x_shape = batch;
   x_shape.insert(x_shape.end(), n.shapes[0].begin(), n.shapes[0].end());
   const DType d = has_x ? t[0].dtype() : t[1].dtype();
   Tensor base = has_x ? t[0] : zeros(x_shape, d);
-  Tensor value = t[1].defined() ? lift_to(t[1], n.shapes[1], n.params<SetitemParams>().region_ndim) : scalar_tensor(0, d);
+  Tensor value =
+      t[1].defined() ? lift_to(t[1], n.shapes[1], n.params<SetitemParams>().region_ndim) : scalar_tensor(0, d);
   return setitem(base, batched_index(n), value);
 }
 
 const OpSpec& setitem_spec() {
-  static const OpSpec spec{"SetitemBackward",
+  static const OpSpec spec{
+      "SetitemBackward",
       RULE({IF_NEEDED(0, where(outside_region(n.shapes[0], batched_index(n)), g, scalar_tensor(0, g.dtype()))),
-            IF_NEEDED(1, in_dtype(unbroadcast(getitem(g, batched_index(n)), n.shapes[1], n.params<SetitemParams>().region_ndim),
+            IF_NEEDED(1, in_dtype(unbroadcast(getitem(g, batched_index(n)), n.shapes[1],
+                                              n.params<SetitemParams>().region_ndim),
                                   n.params<SetitemParams>().value_dtype))}),
       setitem_jvp};
   return spec;
@@ -300,8 +305,12 @@ Tensor add_(const Tensor& self, const Tensor& other, Scalar alpha) {
 Tensor sub_(const Tensor& self, const Tensor& other, Scalar alpha) {
   return arith_("sub_", self, other, alpha, Binary::Sub, sub, false);
 }
-Tensor mul_(const Tensor& self, const Tensor& other) { return arith_("mul_", self, other, kOne, Binary::Mul, mul, true); }
-Tensor div_(const Tensor& self, const Tensor& other) { return arith_("div_", self, other, kOne, Binary::Div, div, true); }
+Tensor mul_(const Tensor& self, const Tensor& other) {
+  return arith_("mul_", self, other, kOne, Binary::Mul, mul, true);
+}
+Tensor div_(const Tensor& self, const Tensor& other) {
+  return arith_("div_", self, other, kOne, Binary::Div, div, true);
+}
 
 Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double> hi) {
   check_writable("clamp_", self);
@@ -312,7 +321,8 @@ Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double
 // ---- writes that replace values: their own rules ---------------------------------------------------
 // copy_: the old values get a zero gradient, src its share (summed over broadcasting, in its dtype).
 Tensor copy_(const Tensor& self, const Tensor& src) {
-  static const OpSpec spec{"CopyBackwards",
+  static const OpSpec spec{
+      "CopyBackwards",
       RULE({IF_NEEDED(0, zeros_like(g)), IF_NEEDED(1, in_dtype(reduce_to(n, 1, g), n.params<ValueDtype>().dtype))}),
       JVP(t[1].defined() ? n.lift(1, t[1]) : zeros_like(t[0]))};
   check_writable("copy_", self);

@@ -16,10 +16,12 @@ namespace {
 // broadcast batch dims.
 // Forward: ta @ b + a @ tb.
 Tensor matmul_2d(const Tensor& a, const Tensor& b) {
-  static const OpSpec spec{"MatmulBackward",
+  static const OpSpec spec{
+      "MatmulBackward",
       RULE_WITH(READ_INPUT(a, 0) READ_INPUT(b, 1), {IF_NEEDED(0, reduce_to(n, 0, matmul(g, swap_last_two(b)))),
-                                    IF_NEEDED(1, reduce_to(n, 1, matmul(swap_last_two(a), g)))}),
-      JVP_WITH(READ_INPUT(a, 0) READ_INPUT(b, 1), plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), b)), IF_TANGENT(1, matmul(a, n.lift(1, t[1])))))};
+                                                    IF_NEEDED(1, reduce_to(n, 1, matmul(swap_last_two(a), g)))}),
+      JVP_WITH(READ_INPUT(a, 0) READ_INPUT(b, 1),
+               plus(IF_TANGENT(0, matmul(n.lift(0, t[0]), b)), IF_TANGENT(1, matmul(a, n.lift(1, t[1])))))};
   Tensor out = kernels::matmul(a, b);
   if (Recording r = record(out, spec, a, b)) {
     r->save_inputs(a, b);
@@ -33,13 +35,13 @@ Tensor matmul_2d(const Tensor& a, const Tensor& b) {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   if (a.ndim() == 0 || b.ndim() == 0)
-    throw ValueError("matmul: input operand does not have enough dimensions (shapes " + shape_str(a.shape()) +
-                     " and " + shape_str(b.shape()) + "); use * for scalars");
+    throw ValueError("matmul: input operand does not have enough dimensions (shapes " + shape_str(a.shape()) + " and " +
+                     shape_str(b.shape()) + "); use * for scalars");
   const int64_t ka = a.shape().back();
   const int64_t kb = b.ndim() == 1 ? b.shape()[0] : b.shape()[b.ndim() - 2];
   if (ka != kb)
-    throw ValueError("matmul: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
-                     " are not aligned (" + std::to_string(ka) + " != " + std::to_string(kb) + ")");
+    throw ValueError("matmul: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " are not aligned (" +
+                     std::to_string(ka) + " != " + std::to_string(kb) + ")");
   if (a.ndim() > 2 || b.ndim() > 2) {
     Shape ab(a.shape().begin(), a.shape().end() - std::min<int64_t>(a.ndim(), 2));
     Shape bb(b.shape().begin(), b.shape().end() - std::min<int64_t>(b.ndim(), 2));
@@ -69,9 +71,9 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   const int64_t kb_dim = b.ndim() == 1 ? 0 : b.ndim() - 2;
   const int64_t kb = b.shape()[kb_dim];
   if (k != kb)
-    throw ValueError("dot: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " not aligned: " +
-                     std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) + ") != " + std::to_string(kb) +
-                     " (dim " + std::to_string(kb_dim) + ")");
+    throw ValueError("dot: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+                     " not aligned: " + std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) +
+                     ") != " + std::to_string(kb) + " (dim " + std::to_string(kb_dim) + ")");
   if (b.ndim() <= 2 && a.ndim() <= 2) return matmul(a, b);
   if (b.ndim() == 1) return matmul(a, b);
   // Move b's contracted axis to the front, flatten the rest, one matrix product, reshape back.
@@ -99,9 +101,9 @@ Tensor inner(const Tensor& a, const Tensor& b) {
   if (a.ndim() == 0 || b.ndim() == 0) return mul(a, b);
   const int64_t k = a.shape().back();
   if (b.shape().back() != k)
-    throw ValueError("inner: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) + " not aligned: " +
-                     std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) + ") != " +
-                     std::to_string(b.shape().back()) + " (dim " + std::to_string(b.ndim() - 1) + ")");
+    throw ValueError("inner: shapes " + shape_str(a.shape()) + " and " + shape_str(b.shape()) +
+                     " not aligned: " + std::to_string(k) + " (dim " + std::to_string(a.ndim() - 1) +
+                     ") != " + std::to_string(b.shape().back()) + " (dim " + std::to_string(b.ndim() - 1) + ")");
   Shape a_rest(a.shape().begin(), a.shape().end() - 1), b_rest(b.shape().begin(), b.shape().end() - 1);
   Tensor prod = matmul(reshape(a, {numel(a_rest), k}), swap_last_two(reshape(b, {numel(b_rest), k})));
   return reshape(prod, concat(a_rest, b_rest));

@@ -46,7 +46,9 @@ Tensor constant_matrix(int64_t rows, int64_t cols, DType dtype, F value) {
   return out;
 }
 
-Tensor eye_of(int64_t n, DType dtype) { return constant_matrix(n, n, dtype, [](int64_t i, int64_t j) { return i == j; }); }
+Tensor eye_of(int64_t n, DType dtype) {
+  return constant_matrix(n, n, dtype, [](int64_t i, int64_t j) { return i == j; });
+}
 
 // Entries on and below the k-th diagonal (j - i <= k), or on and above it.
 Tensor lower_tri(const Tensor& x, int64_t k = 0) {
@@ -113,9 +115,8 @@ Tensor fresh(const Tensor& x) { return kernels::cast(x, x.dtype()); }
 // ---- inv: X = A^-1.  dX = -X dA X;  gA = -X^T g X^T ---------------------------------------------
 // `op` names the caller in the singular-matrix error (an inverse inside another op's rule).
 Tensor inverse(const Tensor& a, const char* op) {
-  static const OpSpec spec{"InvBackward",
-      RULE({-mmul(mtr(n.output()), g, mtr(n.output()))}),
-      JVP(-mmul(n.output(), t[0], n.output()))};
+  static const OpSpec spec{"InvBackward", RULE({-mmul(mtr(n.output()), g, mtr(n.output()))}),
+                           JVP(-mmul(n.output(), t[0], n.output()))};
   Tensor out = kernels::inv(a, op);
   if (Recording r = record(out, spec, a)) {
     r->shapes = {a.shape()};
@@ -137,8 +138,8 @@ TensorList solve_vjp(OpNode& n, const Tensor& g, Needs needs) {
 
 Tensor solve_matrices(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"SolveBackward", solve_vjp,
-      JVP(solve_matrices(n.input(0), plus(IF_TANGENT(1, n.lift(1, t[1])),
-                                          IF_TANGENT(0, -mmul(n.lift(0, t[0]), n.output())))))};
+                           JVP(solve_matrices(n.input(0), plus(IF_TANGENT(1, n.lift(1, t[1])),
+                                                               IF_TANGENT(0, -mmul(n.lift(0, t[0]), n.output())))))};
   Tensor out = kernels::solve(a, b, "solve");
   if (Recording r = record(out, spec, a, b)) {
     r->save_inputs(a);
@@ -187,8 +188,8 @@ Tensor solve(const Tensor& a_in, const Tensor& b_in) {
 // Both need an invertible A for their derivatives (the inverse raises LinAlgError otherwise).
 Tensor det(const Tensor& a_in) {
   static const OpSpec spec{"DetBackward",
-      RULE({as_matrix_scale(g * n.output()) * mtr(inverse(n.input(0), "det (derivative)"))}),
-      JVP(n.output() * frobenius_inner(mtr(inverse(n.input(0), "det (derivative)")), t[0]))};
+                           RULE({as_matrix_scale(g * n.output()) * mtr(inverse(n.input(0), "det (derivative)"))}),
+                           JVP(n.output() * frobenius_inner(mtr(inverse(n.input(0), "det (derivative)")), t[0]))};
   Tensor a = as_float(a_in);
   check_square(a, "det");
   Tensor out = kernels::det(a);
@@ -202,8 +203,8 @@ Tensor det(const Tensor& a_in) {
 
 TensorList slogdet(const Tensor& a_in) {
   static const OpSpec spec{"SlogdetBackward",
-      RULE({as_matrix_scale(g) * mtr(inverse(n.input(0), "slogdet (derivative)"))}),
-      JVP(frobenius_inner(mtr(inverse(n.input(0), "slogdet (derivative)")), t[0]))};
+                           RULE({as_matrix_scale(g) * mtr(inverse(n.input(0), "slogdet (derivative)"))}),
+                           JVP(frobenius_inner(mtr(inverse(n.input(0), "slogdet (derivative)")), t[0]))};
   Tensor a = as_float(a_in);
   check_square(a, "slogdet");
   auto [sign, logabs] = kernels::slogdet(a);
@@ -219,8 +220,9 @@ TensorList slogdet(const Tensor& a_in) {
 namespace {
 
 Tensor phi(const Tensor& x) {
-  return x * constant_matrix(rows_of(x), cols_of(x), x.dtype(),
-                             [](int64_t i, int64_t j) { return i > j ? 1.0 : i == j ? 0.5 : 0.0; });
+  return x * constant_matrix(rows_of(x), cols_of(x), x.dtype(), [](int64_t i, int64_t j) {
+           return i > j ? 1.0 : i == j ? 0.5 : 0.0;
+         });
 }
 
 Tensor cholesky_vjp(const Tensor& l, const Tensor& g) {
@@ -230,8 +232,8 @@ Tensor cholesky_vjp(const Tensor& l, const Tensor& g) {
 }
 
 Tensor cholesky_jvp(const Tensor& l, const Tensor& ds) {
-  Tensor p = solve_matrices(l, ds);                        // L^-1 dS
-  return mmul(l, phi(mtr(solve_matrices(l, mtr(p)))));         // L Phi(L^-1 dS L^-T)
+  Tensor p = solve_matrices(l, ds);                     // L^-1 dS
+  return mmul(l, phi(mtr(solve_matrices(l, mtr(p)))));  // L Phi(L^-1 dS L^-T)
 }
 
 Tensor cholesky_lower(const Tensor& a) {

@@ -35,8 +35,8 @@ Tensor diagonal_scatter(const Tensor& g, int64_t offset, int64_t a1_neg, int64_t
 
 Tensor diagonal_view(const Tensor& x, int64_t offset, int64_t a1_neg, int64_t a2_neg) {
   static const OpSpec spec{"DiagonalBackward",
-      RULE({diagonal_scatter(g, n.ints[0], n.ints[1], n.ints[2], n.shapes[0])}),
-      JVP(diagonal_view(t[0], n.ints[0], n.ints[1], n.ints[2]))};
+                           RULE({diagonal_scatter(g, n.ints[0], n.ints[1], n.ints[2], n.shapes[0])}),
+                           JVP(diagonal_view(t[0], n.ints[0], n.ints[1], n.ints[2]))};
   Tensor out = diagonal_geometry(x, offset, a1_neg, a2_neg);
   if (Recording r = record(out, spec, x)) {
     r->ints = {offset, a1_neg, a2_neg};
@@ -48,9 +48,8 @@ Tensor diagonal_view(const Tensor& x, int64_t offset, int64_t a1_neg, int64_t a2
 
 // zeros(*batch, *in_shape) with g written on the diagonal.
 Tensor diagonal_scatter(const Tensor& g, int64_t offset, int64_t a1_neg, int64_t a2_neg, const Shape& in_shape) {
-  static const OpSpec spec{"DiagonalScatterBackward",
-      RULE({diagonal_view(g, n.ints[0], n.ints[1], n.ints[2])}),
-      JVP(diagonal_scatter(t[0], n.ints[0], n.ints[1], n.ints[2], n.shapes[0]))};
+  static const OpSpec spec{"DiagonalScatterBackward", RULE({diagonal_view(g, n.ints[0], n.ints[1], n.ints[2])}),
+                           JVP(diagonal_scatter(t[0], n.ints[0], n.ints[1], n.ints[2], n.shapes[0]))};
   const int64_t batch = g.ndim() - (int64_t(in_shape.size()) - 1);
   Tensor out = zeros(concat(Shape(g.shape().begin(), g.shape().begin() + batch), in_shape), g.dtype());
   kernels::copy_into(diagonal_geometry(out, offset, a1_neg, a2_neg), g);

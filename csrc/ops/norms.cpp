@@ -19,9 +19,8 @@ using namespace reduction;
 // sqrt(sum(x**2)) over `axes`. The zero vector's gradient is taken as 0: its x is 0 there, so
 // inverse_nonzero's 1 in place of the norm gives that.
 Tensor norm2(const Tensor& x_in, const std::vector<int64_t>& axes, bool keepdims) {
-  static const OpSpec spec{"NormBackward",
-      RULE({spread(n, g) * n.input(0) * inverse_nonzero(output_kept(n))}),
-      JVP(reduce_tangent(n, t[0] * n.input(0)) * inverse_nonzero(n.output()))};
+  static const OpSpec spec{"NormBackward", RULE({spread(n, g) * n.input(0) * inverse_nonzero(output_kept(n))}),
+                           JVP(reduce_tangent(n, t[0] * n.input(0)) * inverse_nonzero(n.output()))};
   Tensor x = as_float(x_in);
   Tensor sq = kernels::unary(kernels::Unary::Square, x);
   Tensor out = kernels::unary(kernels::Unary::Sqrt, kernels::reduce(kernels::Reduce::Sum, sq, axes, keepdims, "norm"));
@@ -102,14 +101,16 @@ Tensor matrix_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_a
     std::vector<int64_t> ax{std::min(row_axis, col_axis), std::max(row_axis, col_axis)};
     return norm2(x, ax, keepdims);
   }
-  if (ord.kind == NormOrd::Nuc || std::fabs(ord.p) == 2) return singular_value_norm(x, ord, row_axis, col_axis, keepdims);
+  if (ord.kind == NormOrd::Nuc || std::fabs(ord.p) == 2)
+    return singular_value_norm(x, ord, row_axis, col_axis, keepdims);
   const double p = ord.p;
   if (std::fabs(p) != 1 && !std::isinf(p)) throw ValueError("norm: invalid norm order for matrices");
   // ord 1: largest column sum of |x|; ord inf: largest row sum (the min forms for negative ords).
   int64_t summed = std::fabs(p) == 1 ? row_axis : col_axis;
   int64_t other = summed == row_axis ? col_axis : row_axis;
   Tensor sums = sum(abs(x), std::vector<int64_t>{summed}, true);
-  Tensor r = p > 0 ? max_of_nonnegative(sums, std::vector<int64_t>{other}, true) : min(sums, std::vector<int64_t>{other}, true);
+  Tensor r = p > 0 ? max_of_nonnegative(sums, std::vector<int64_t>{other}, true)
+                   : min(sums, std::vector<int64_t>{other}, true);
   if (keepdims) return r;
   return squeeze(r, std::vector<int64_t>{row_axis, col_axis});
 }

@@ -105,8 +105,8 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);
 
 // Shapes and views. Views share storage with their input.
-Tensor alias(const Tensor& x);  // same data and shape, a new node in the graph
-Tensor copy(const Tensor& x);   // same values in new memory
+Tensor alias(const Tensor& x);                        // same data and shape, a new node in the graph
+Tensor copy(const Tensor& x);                         // same values in new memory
 Tensor reshape(const Tensor& x, const Shape& shape);  // one entry may be -1
 // NumPy's `order`: C reads and writes the last index fastest, F the first; A is F when x is
 // Fortran-contiguous (and not C-contiguous), else C.
@@ -177,12 +177,12 @@ namespace pyjac::linalg {
 
 Tensor inv(const Tensor& a);
 Tensor det(const Tensor& a);
-TensorList slogdet(const Tensor& a);  // {sign, log|det|}; the sign carries no gradient
-Tensor solve(const Tensor& a, const Tensor& b);  // NumPy 2: b is (n,) or (..., n, k)
+TensorList slogdet(const Tensor& a);                      // {sign, log|det|}; the sign carries no gradient
+Tensor solve(const Tensor& a, const Tensor& b);           // NumPy 2: b is (n,) or (..., n, k)
 Tensor solve_matrices(const Tensor& a, const Tensor& b);  // a (..., n, n), b (..., n, k), broadcast batches
 Tensor cholesky(const Tensor& a, bool upper);
 TensorList qr(const Tensor& a, const std::string& mode);  // "reduced"/"complete": {Q, R}; "r": {R}
-TensorList eigh(const Tensor& a, bool upper);  // {eigenvalues ascending, eigenvectors as columns}
+TensorList eigh(const Tensor& a, bool upper);             // {eigenvalues ascending, eigenvectors as columns}
 TensorList svd(const Tensor& a, bool full_matrices, bool compute_uv);  // {U, S, Vh}, or {S}
 Tensor svdvals(const Tensor& a);
 
@@ -214,7 +214,7 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& reps);
 Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats, std::optional<int64_t> axis);
 struct PadSpec {
   enum Mode { Constant, Edge, Reflect, Symmetric, Wrap } mode = Constant;
-  std::vector<std::pair<int64_t, int64_t>> widths;          // one pair per axis
+  std::vector<std::pair<int64_t, int64_t>> widths;         // one pair per axis
   std::vector<std::pair<double, double>> constant_values;  // one pair per axis
 };
 Tensor pad(const Tensor& x, const PadSpec& spec);
@@ -250,7 +250,7 @@ Tensor mul_(const Tensor& self, const Tensor& other);
 Tensor div_(const Tensor& self, const Tensor& other);
 Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double> hi);
 Tensor copy_(const Tensor& self, const Tensor& src);  // src broadcast to self's shape
-Tensor fill_(const Tensor& self, Scalar value);  // an int fills an int64 tensor exactly
+Tensor fill_(const Tensor& self, Scalar value);       // an int fills an int64 tensor exactly
 Tensor zero_(const Tensor& self);
 // self[index] = value (basic indices; value broadcast to the region, as NumPy).
 Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index, const Tensor& value);
@@ -282,7 +282,7 @@ Tensor ceil(const Tensor& x);
 Tensor trunc(const Tensor& x);
 Tensor round(const Tensor& x, int64_t decimals);  // NumPy's: half to even
 Tensor arctan2(const Tensor& y, const Tensor& x);
-Tensor mod(const Tensor& a, const Tensor& b);  // NumPy's remainder: the divisor's sign
+Tensor mod(const Tensor& a, const Tensor& b);           // NumPy's remainder: the divisor's sign
 Tensor floor_divide(const Tensor& a, const Tensor& b);  // NumPy's //: pairs with mod
 
 // Reductions (`axes` as for sum).

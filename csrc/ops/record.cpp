@@ -62,8 +62,8 @@ std::string forward_op_name(const std::string& node) {
   if (base.size() > suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0)
     base.resize(base.size() - suffix.size());
   static const std::pair<const char*, const char*> numpy_names[] = {
-      {"Sub", "subtract"}, {"Rsub", "subtract"}, {"Mul", "multiply"}, {"Div", "divide"}, {"Rdiv", "divide"},
-      {"Pow", "power"},    {"Rpow", "power"},    {"Neg", "negative"}};
+      {"Sub", "subtract"}, {"Rsub", "subtract"}, {"Mul", "multiply"}, {"Div", "divide"},
+      {"Rdiv", "divide"},  {"Pow", "power"},     {"Rpow", "power"},   {"Neg", "negative"}};
   for (auto [short_name, name] : numpy_names)
     if (base == short_name) return name;
   std::string out;
@@ -104,7 +104,8 @@ void OpNode::visit_references(ReferenceVisitor& v) const {
 }
 
 void OpNode::save_input(size_t i, const Tensor& t) {
-  if (saved_.size() > n_inputs_) throw std::logic_error(std::string(spec_.name) + ": inputs are saved before other tensors");
+  if (saved_.size() > n_inputs_)
+    throw std::logic_error(std::string(spec_.name) + ": inputs are saved before other tensors");
   if (i >= n_inputs_) {
     n_inputs_ = uint32_t(i + 1);
     saved_.resize(n_inputs_);
@@ -118,13 +119,14 @@ void OpNode::missing_input(size_t i) const {
 }
 
 void OpNode::wrong_params(const std::type_info& asked) const {
-  throw std::logic_error(std::string(spec_.name) + ": the rule reads parameters " + asked.name() +
-                         (params_type_ ? std::string(", the node holds ") + params_type_->name() : ", the node has none"));
+  throw std::logic_error(
+      std::string(spec_.name) + ": the rule reads parameters " + asked.name() +
+      (params_type_ ? std::string(", the node holds ") + params_type_->name() : ", the node has none"));
 }
 
 Tensor reattached_output(const Tensor& data, Node& node, uint32_t nr) {
   Tensor t = data.detach();
-  t->tangents = data->tangents;  // forward-over-reverse reads the output's tangent
+  t->tangents = data->tangents;                                      // forward-over-reverse reads the output's tangent
   if (!GradMode::is_enabled() || node.next_edges.empty()) return t;  // off the tape: a constant
   t->requires_grad = true;
   t->grad_fn = node.shared_from_this();
@@ -206,13 +208,15 @@ void finish_impl(const Recording& r, const Tensor& out, const Inputs& inputs) {
   }
 }
 
-
 struct ListView {
   const TensorList& list;
   struct It {
     TensorList::const_iterator it;
     const Tensor* operator*() const { return &*it; }
-    It& operator++() { ++it; return *this; }
+    It& operator++() {
+      ++it;
+      return *this;
+    }
     bool operator!=(const It& o) const { return it != o.it; }
   };
   It begin() const { return {list.begin()}; }

@@ -4,9 +4,9 @@
 //   vjp (reverse): g shaped (*batch, *out_shape) -> one gradient per input, (*batch, *in_shape).
 //   jvp (forward): tangents t[i] shaped (*batch, *in_shape) (undefined = zero) -> the output's.
 #include <initializer_list>
-#include <typeinfo>
 #include <stdexcept>
 #include <type_traits>
+#include <typeinfo>
 
 #include "autograd/anomaly.h"
 #include "autograd/forward.h"

@@ -8,16 +8,16 @@
 //   RULE_WITH(read, expr), JVP_WITH(read, expr): the same, after the statements `read`, which bind
 //               names to what the rule reads: READ_INPUT(x, 0), READ_SAVED(mask, 0), or an op's own
 //               macro for its parameters.
-#define RULE_WITH(read, ...)                                     \
-  [](OpNode & n, const Tensor& g, Needs needs) -> TensorList { \
-    (void)n;                                                     \
-    (void)needs;                                                 \
-    read return __VA_ARGS__;                                     \
+#define RULE_WITH(read, ...)                                  \
+  [](OpNode& n, const Tensor& g, Needs needs) -> TensorList { \
+    (void)n;                                                  \
+    (void)needs;                                              \
+    read return __VA_ARGS__;                                  \
   }
-#define JVP_WITH(read, ...)                              \
-  [](OpNode & n, const TensorList& t) -> Tensor {        \
-    (void)n;                                             \
-    read return __VA_ARGS__;                             \
+#define JVP_WITH(read, ...)                      \
+  [](OpNode& n, const TensorList& t) -> Tensor { \
+    (void)n;                                     \
+    read return __VA_ARGS__;                     \
   }
 #define READ_INPUT(name, i) [[maybe_unused]] const Tensor& name = n.input(i);
 #define READ_SAVED(name, k) [[maybe_unused]] const Tensor& name = n.saved(k);

@@ -19,8 +19,10 @@ namespace {
 // `axis` (negative, counted from the end) as an index into a tensor of `ndim` dims.
 int64_t axis_from_end(int64_t axis, int64_t ndim, const char* op) {
   if (axis >= 0 || axis < -ndim)
-    throw ValueError(std::string(op) + ": axis " + std::to_string(axis) + " (counted from the end) is out of "
-                     "bounds for a tensor of dimension " + std::to_string(ndim));
+    throw ValueError(std::string(op) + ": axis " + std::to_string(axis) +
+                     " (counted from the end) is out of "
+                     "bounds for a tensor of dimension " +
+                     std::to_string(ndim));
   return ndim + axis;
 }
 
@@ -29,7 +31,7 @@ struct ScanParams {
   int64_t axis;
   bool reverse;
 };
-#define PYJAC_READ_SCAN                                    \
+#define PYJAC_READ_SCAN                                              \
   [[maybe_unused]] const int64_t axis = n.params<ScanParams>().axis; \
   [[maybe_unused]] const bool reverse = n.params<ScanParams>().reverse;
 
@@ -96,9 +98,11 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 // recurrence again; its transpose gives the reverse rule.
 Tensor cumprod_along(const Tensor& x, int64_t axis, bool reverse) {
   static const OpSpec spec{"CumprodBackward",
-      RULE_WITH(PYJAC_READ_SCAN READ_INPUT(x, 0),
-                {shift_along(n.output(), axis, reverse, 1.0) * linear_scan(g, shift_along(x, axis, !reverse, 0.0), axis, !reverse)}),
-      JVP_WITH(PYJAC_READ_SCAN, linear_scan(t[0] * shift_along(n.output(), axis, reverse, 1.0), n.input(0), axis, reverse))};
+                           RULE_WITH(PYJAC_READ_SCAN READ_INPUT(x, 0),
+                                     {shift_along(n.output(), axis, reverse, 1.0) *
+                                      linear_scan(g, shift_along(x, axis, !reverse, 0.0), axis, !reverse)}),
+                           JVP_WITH(PYJAC_READ_SCAN, linear_scan(t[0] * shift_along(n.output(), axis, reverse, 1.0),
+                                                                 n.input(0), axis, reverse))};
   Tensor out = kernels::cumprod(x, axis_from_end(axis, x.ndim(), "cumprod"), reverse);
   if (Recording r = record_scan(out, spec, axis, reverse, x)) {
     r->save_inputs(x);

@@ -204,7 +204,8 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
   } else {
     std::iota(perm.rbegin(), perm.rend(), 0);
   }
-  static const OpSpec spec{"TransposeBackward", RULE({transpose(g, batched_perm(inverse_perm(n.ints), n.batch_ndim(g)))}),
+  static const OpSpec spec{"TransposeBackward",
+                           RULE({transpose(g, batched_perm(inverse_perm(n.ints), n.batch_ndim(g)))}),
                            JVP(transpose(t[0], batched_perm(n.ints, t[0].ndim() - n.out_ndim)))};
   Shape shape(nd), strides(nd);
   for (int64_t i = 0; i < nd; ++i) {
@@ -233,15 +234,18 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   Shape strides(nd, 0);
   for (int64_t d = 0; d < x.ndim(); ++d) {
     int64_t s = x.shape()[d], t = shape[lead + d];
-    if (s == t) strides[lead + d] = x.strides()[d];
-    else if (s != 1) throw fail();
+    if (s == t)
+      strides[lead + d] = x.strides()[d];
+    else if (s != 1)
+      throw fail();
   }
   for (auto s : shape)
     if (s < 0) throw fail();
   if (numel_overflows(shape))
     throw ValueError("broadcast_to: shape " + shape_str(shape) + " has more elements than an int64 can count");
   // The forward rule only lines the tangent up; finish() broadcasts it to the output's shape.
-  static const OpSpec spec{"BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}), JVP(n.lift(0, t[0]))};
+  static const OpSpec spec{"BroadcastToBackward", RULE({unbroadcast(g, n.shapes[0], n.out_ndim)}),
+                           JVP(n.lift(0, t[0]))};
   return record_view(x, x.view_as_strided(shape, strides, x->offset), spec);
 }
 
@@ -289,9 +293,11 @@ std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexIt
           start = !it.has_start ? 0 : (it.start < 0 ? std::max<int64_t>(it.start + size, 0) : std::min(it.start, size));
           stop = !it.has_stop ? size : (it.stop < 0 ? std::max<int64_t>(it.stop + size, 0) : std::min(it.stop, size));
         } else {
-          start = !it.has_start ? size - 1
-                                : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
-          stop = !it.has_stop ? -1 : (it.stop < 0 ? std::max<int64_t>(it.stop + size, -1) : std::min(it.stop, size - 1));
+          start = !it.has_start
+                      ? size - 1
+                      : (it.start < 0 ? std::max<int64_t>(it.start + size, -1) : std::min(it.start, size - 1));
+          stop =
+              !it.has_stop ? -1 : (it.stop < 0 ? std::max<int64_t>(it.stop + size, -1) : std::min(it.stop, size - 1));
         }
         // (written so that no intermediate overflows, whatever the step)
         int64_t len = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0)
@@ -405,7 +411,8 @@ Tensor concatenate_jvp(OpNode& n, const TensorList& t) {
   for (size_t i = 0; i < t.size(); ++i)
     if (t[i].defined()) batch = batch_shape(t[i], int64_t(n.shapes[i].size()));
   TensorList parts;
-  for (size_t i = 0; i < t.size(); ++i) parts.push_back(t[i].defined() ? t[i] : zeros(concat(batch, n.shapes[i]), DType::Float64));
+  for (size_t i = 0; i < t.size(); ++i)
+    parts.push_back(t[i].defined() ? t[i] : zeros(concat(batch, n.shapes[i]), DType::Float64));
   return concatenate(parts, n.ints[0]);
 }
 

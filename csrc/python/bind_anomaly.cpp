@@ -26,14 +26,18 @@ std::string python_stack() {
 
 void bind_anomaly(py::module_& m) {
   AnomalyMode::set_trace_hook(&python_stack);
-  m.def("set_anomaly_enabled", [](bool on, bool check_nan) { AnomalyMode::set_enabled(on, check_nan); },
-        py::arg("enabled"), py::kw_only(), py::arg("check_nan") = true);
+  m.def(
+      "set_anomaly_enabled", [](bool on, bool check_nan) { AnomalyMode::set_enabled(on, check_nan); },
+      py::arg("enabled"), py::kw_only(), py::arg("check_nan") = true);
   m.def("is_anomaly_enabled", &AnomalyMode::is_enabled);
   m.def("is_anomaly_check_nan_enabled", &AnomalyMode::check_nan);
-  m.def("node_creation_trace", [](const Node& node) -> py::object {
-    if (!node.creation_trace) return py::none();
-    return py::str(*node.creation_trace);
-  }, py::arg("node"));
+  m.def(
+      "node_creation_trace",
+      [](const Node& node) -> py::object {
+        if (!node.creation_trace) return py::none();
+        return py::str(*node.creation_trace);
+      },
+      py::arg("node"));
 }
 
 }  // namespace pyjac::python

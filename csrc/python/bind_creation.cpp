@@ -7,27 +7,42 @@ namespace pyjac::python {
 
 void bind_creation(py::module_& m) {
   m.def("from_object", &tensor_from_object);
-  m.def("empty", [](py::handle shape, py::handle dtype) { return empty(parse_shape(shape, "empty"), parse_dtype(dtype), "empty"); });
+  m.def("empty", [](py::handle shape, py::handle dtype) {
+    return empty(parse_shape(shape, "empty"), parse_dtype(dtype), "empty");
+  });
   // A Python int fills an int64 tensor exactly (beyond int64: OverflowError, as NumPy).
   // `op` is the Python function that asked (zeros, ones, full), for error messages.
-  m.def("full", [](py::handle shape, py::handle value, py::handle dtype, const std::string& op) {
-    Scalar v;
-    if (!as_number(value, v)) v = {py::cast<double>(value), false};
-    const Shape s = parse_shape(shape, op.c_str());
-    const DType d = parse_dtype(dtype);
-    return naming_allocation_errors(op.c_str(), [&] { return full(s, v, d); });
-  }, py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("op") = "full");
-  m.def("arange", [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
+  m.def(
+      "full",
+      [](py::handle shape, py::handle value, py::handle dtype, const std::string& op) {
+        Scalar v;
+        if (!as_number(value, v)) v = {py::cast<double>(value), false};
+        const Shape s = parse_shape(shape, op.c_str());
+        const DType d = parse_dtype(dtype);
+        return naming_allocation_errors(op.c_str(), [&] { return full(s, v, d); });
+      },
+      py::arg("shape"), py::arg("value"), py::arg("dtype"), py::arg("op") = "full");
+  m.def("arange",
+        [](double a, double b, double s, py::handle dtype) { return kernels::arange(a, b, s, parse_dtype(dtype)); });
   m.def("linspace", [](double a, double b, int64_t num, bool endpoint, py::handle dtype) {
     return kernels::linspace(a, b, num, endpoint, parse_dtype(dtype));
   });
-  m.def("eye", [](int64_t n, int64_t mm, int64_t k, py::handle dtype) { return kernels::eye(n, mm, k, parse_dtype(dtype)); });
-  m.def("rand", [](py::handle shape, py::handle dtype) { return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype)); });
-  m.def("randn", [](py::handle shape, py::handle dtype) { return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype)); });
+  m.def("eye",
+        [](int64_t n, int64_t mm, int64_t k, py::handle dtype) { return kernels::eye(n, mm, k, parse_dtype(dtype)); });
+  m.def("rand", [](py::handle shape, py::handle dtype) {
+    return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype));
+  });
+  m.def("randn", [](py::handle shape, py::handle dtype) {
+    return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype));
+  });
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
-  m.def("copy", [](const Tensor& x) {
-    return without_gil_if_large(x.numel(), [&] { return naming_allocation_errors("copy", [&] { return copy(x); }); });
-  }, py::arg("x"));
+  m.def(
+      "copy",
+      [](const Tensor& x) {
+        return without_gil_if_large(x.numel(),
+                                    [&] { return naming_allocation_errors("copy", [&] { return copy(x); }); });
+      },
+      py::arg("x"));
 }
 
 }  // namespace pyjac::python

@@ -73,32 +73,68 @@ void bind_elementwise(py::module_& m) {
   PYJAC_BINARY(maximum, maximum);
   PYJAC_BINARY(minimum, minimum);
   m.def("equal", [](py::handle a, py::handle b) { return compare_any(a, b, eq, eq, eq); }, py::arg("a"), py::arg("b"));
-  m.def("not_equal", [](py::handle a, py::handle b) { return compare_any(a, b, ne, ne, ne); }, py::arg("a"), py::arg("b"));
+  m.def(
+      "not_equal", [](py::handle a, py::handle b) { return compare_any(a, b, ne, ne, ne); }, py::arg("a"),
+      py::arg("b"));
   m.def("less", [](py::handle a, py::handle b) { return compare_any(a, b, lt, lt, gt); }, py::arg("a"), py::arg("b"));
-  m.def("less_equal", [](py::handle a, py::handle b) { return compare_any(a, b, le, le, ge); }, py::arg("a"), py::arg("b"));
-  m.def("greater", [](py::handle a, py::handle b) { return compare_any(a, b, gt, gt, lt); }, py::arg("a"), py::arg("b"));
-  m.def("greater_equal", [](py::handle a, py::handle b) { return compare_any(a, b, ge, ge, le); }, py::arg("a"),
-        py::arg("b"));
+  m.def(
+      "less_equal", [](py::handle a, py::handle b) { return compare_any(a, b, le, le, ge); }, py::arg("a"),
+      py::arg("b"));
+  m.def(
+      "greater", [](py::handle a, py::handle b) { return compare_any(a, b, gt, gt, lt); }, py::arg("a"), py::arg("b"));
+  m.def(
+      "greater_equal", [](py::handle a, py::handle b) { return compare_any(a, b, ge, ge, le); }, py::arg("a"),
+      py::arg("b"));
   make_unary_function(m.ptr(), "negative", [](const Tensor& x) { return neg(x); }, nullptr);
-  PYJAC_UNARY(exp); PYJAC_UNARY(log); PYJAC_UNARY(log1p); PYJAC_UNARY(expm1); PYJAC_UNARY(sqrt); PYJAC_UNARY(square);
-  PYJAC_UNARY(sin); PYJAC_UNARY(cos); PYJAC_UNARY(tan); PYJAC_UNARY(tanh); PYJAC_UNARY(sigmoid); PYJAC_UNARY(relu); PYJAC_UNARY(abs); PYJAC_UNARY(sign);
+  PYJAC_UNARY(exp);
+  PYJAC_UNARY(log);
+  PYJAC_UNARY(log1p);
+  PYJAC_UNARY(expm1);
+  PYJAC_UNARY(sqrt);
+  PYJAC_UNARY(square);
+  PYJAC_UNARY(sin);
+  PYJAC_UNARY(cos);
+  PYJAC_UNARY(tan);
+  PYJAC_UNARY(tanh);
+  PYJAC_UNARY(sigmoid);
+  PYJAC_UNARY(relu);
+  PYJAC_UNARY(abs);
+  PYJAC_UNARY(sign);
   m.def("logical_not", [](const Tensor& x) { return logical_not(x); }, py::arg("x"));
-  m.def("where", [](const Tensor& cond, py::handle a, py::handle b) {
-    auto [x, y] = as_operands(a, b);
-    return without_gil_if_large(std::max({cond.numel(), x.numel(), y.numel()}), [&] { return where(cond, x, y); });
-  }, py::arg("condition"), py::arg("x"), py::arg("y"));
+  m.def(
+      "where",
+      [](const Tensor& cond, py::handle a, py::handle b) {
+        auto [x, y] = as_operands(a, b);
+        return without_gil_if_large(std::max({cond.numel(), x.numel(), y.numel()}), [&] { return where(cond, x, y); });
+      },
+      py::arg("condition"), py::arg("x"), py::arg("y"));
   m.def("clip", &clip_any, py::arg("x"), py::arg("a_min") = py::none(), py::arg("a_max") = py::none());
   m.def("astype", [](const Tensor& x, py::handle dtype) {
     DType d = parse_dtype(dtype);
     return without_gil_if_large(x.numel(), [&] { return astype(x, d); });
   });
 
-  PYJAC_UNARY(arcsin); PYJAC_UNARY(arccos); PYJAC_UNARY(arctan); PYJAC_UNARY(sinh); PYJAC_UNARY(cosh);
-  PYJAC_UNARY(arcsinh); PYJAC_UNARY(arccosh); PYJAC_UNARY(arctanh); PYJAC_UNARY(log2); PYJAC_UNARY(log10);
-  PYJAC_UNARY(exp2); PYJAC_UNARY(reciprocal); PYJAC_UNARY(floor); PYJAC_UNARY(ceil); PYJAC_UNARY(trunc);
-  m.def("round", [](const Tensor& x, int64_t decimals) {
-    return without_gil_if_large(x.numel(), [&] { return round(x, decimals); });
-  }, py::arg("x"), py::arg("decimals") = 0);
+  PYJAC_UNARY(arcsin);
+  PYJAC_UNARY(arccos);
+  PYJAC_UNARY(arctan);
+  PYJAC_UNARY(sinh);
+  PYJAC_UNARY(cosh);
+  PYJAC_UNARY(arcsinh);
+  PYJAC_UNARY(arccosh);
+  PYJAC_UNARY(arctanh);
+  PYJAC_UNARY(log2);
+  PYJAC_UNARY(log10);
+  PYJAC_UNARY(exp2);
+  PYJAC_UNARY(reciprocal);
+  PYJAC_UNARY(floor);
+  PYJAC_UNARY(ceil);
+  PYJAC_UNARY(trunc);
+  m.def(
+      "round",
+      [](const Tensor& x, int64_t decimals) {
+        return without_gil_if_large(x.numel(), [&] { return round(x, decimals); });
+      },
+      py::arg("x"), py::arg("decimals") = 0);
   PYJAC_BINARY(arctan2, arctan2);
   PYJAC_BINARY(mod, mod);
   PYJAC_BINARY(floor_divide, floor_divide);

@@ -31,29 +31,43 @@ void bind_linalg(py::module_& m) {
   py::register_exception<LinAlgError>(lm, "LinAlgError", PyExc_ValueError);
   lm.def("load_lapack", &kernels::load_lapack, py::arg("path"));
 
-  lm.def("inv", [](const Tensor& a) { return without_gil_for_matrices(a, [&] { return linalg::inv(a); }); },
-         py::arg("a"));
-  lm.def("det", [](const Tensor& a) { return without_gil_for_matrices(a, [&] { return linalg::det(a); }); },
-         py::arg("a"));
-  lm.def("slogdet", [](const Tensor& a) {
-    return as_tuple(without_gil_for_matrices(a, [&] { return linalg::slogdet(a); }));
-  }, py::arg("a"));
-  lm.def("solve", [](const Tensor& a, const Tensor& b) {
-    return without_gil_for_matrices(a, [&] { return linalg::solve(a, b); });
-  }, py::arg("a"), py::arg("b"));
-  lm.def("cholesky", [](const Tensor& a, bool upper) {
-    return without_gil_for_matrices(a, [&] { return linalg::cholesky(a, upper); });
-  }, py::arg("a"), py::arg("upper") = false);
-  lm.def("qr", [](const Tensor& a, const std::string& mode) {
-    return as_tuple(without_gil_for_matrices(a, [&] { return linalg::qr(a, mode); }));
-  }, py::arg("a"), py::arg("mode") = "reduced");
-  lm.def("eigh", [](const Tensor& a, const std::string& uplo) {
-    if (uplo != "L" && uplo != "U") throw ValueError("eigh: UPLO argument must be 'L' or 'U', got '" + uplo + "'");
-    return as_tuple(without_gil_for_matrices(a, [&] { return linalg::eigh(a, uplo == "U"); }));
-  }, py::arg("a"), py::arg("UPLO") = "L");
-  lm.def("svd", [](const Tensor& a, bool full_matrices, bool compute_uv) {
-    return as_tuple(without_gil_for_matrices(a, [&] { return linalg::svd(a, full_matrices, compute_uv); }));
-  }, py::arg("a"), py::arg("full_matrices") = true, py::arg("compute_uv") = true);
+  lm.def(
+      "inv", [](const Tensor& a) { return without_gil_for_matrices(a, [&] { return linalg::inv(a); }); }, py::arg("a"));
+  lm.def(
+      "det", [](const Tensor& a) { return without_gil_for_matrices(a, [&] { return linalg::det(a); }); }, py::arg("a"));
+  lm.def(
+      "slogdet",
+      [](const Tensor& a) { return as_tuple(without_gil_for_matrices(a, [&] { return linalg::slogdet(a); })); },
+      py::arg("a"));
+  lm.def(
+      "solve",
+      [](const Tensor& a, const Tensor& b) { return without_gil_for_matrices(a, [&] { return linalg::solve(a, b); }); },
+      py::arg("a"), py::arg("b"));
+  lm.def(
+      "cholesky",
+      [](const Tensor& a, bool upper) {
+        return without_gil_for_matrices(a, [&] { return linalg::cholesky(a, upper); });
+      },
+      py::arg("a"), py::arg("upper") = false);
+  lm.def(
+      "qr",
+      [](const Tensor& a, const std::string& mode) {
+        return as_tuple(without_gil_for_matrices(a, [&] { return linalg::qr(a, mode); }));
+      },
+      py::arg("a"), py::arg("mode") = "reduced");
+  lm.def(
+      "eigh",
+      [](const Tensor& a, const std::string& uplo) {
+        if (uplo != "L" && uplo != "U") throw ValueError("eigh: UPLO argument must be 'L' or 'U', got '" + uplo + "'");
+        return as_tuple(without_gil_for_matrices(a, [&] { return linalg::eigh(a, uplo == "U"); }));
+      },
+      py::arg("a"), py::arg("UPLO") = "L");
+  lm.def(
+      "svd",
+      [](const Tensor& a, bool full_matrices, bool compute_uv) {
+        return as_tuple(without_gil_for_matrices(a, [&] { return linalg::svd(a, full_matrices, compute_uv); }));
+      },
+      py::arg("a"), py::arg("full_matrices") = true, py::arg("compute_uv") = true);
 }
 
 }  // namespace pyjac::python

@@ -12,11 +12,14 @@ void bind_products(py::module_& m) {
   PYJAC_BINARY(outer, outer);
   PYJAC_BINARY(inner, inner);
   PYJAC_BINARY(kron, kron);
-  m.def("einsum", [](const std::string& subscripts, py::args operands) {
-    TensorList xs;
-    for (auto h : operands) xs.push_back(as_tensor(h));
-    return naming_allocation_errors("einsum", [&] { return einsum(subscripts, xs); });
-  }, py::arg("subscripts"));
+  m.def(
+      "einsum",
+      [](const std::string& subscripts, py::args operands) {
+        TensorList xs;
+        for (auto h : operands) xs.push_back(as_tensor(h));
+        return naming_allocation_errors("einsum", [&] { return einsum(subscripts, xs); });
+      },
+      py::arg("subscripts"));
 }
 
 }  // namespace pyjac::python

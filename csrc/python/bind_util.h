@@ -68,12 +68,12 @@ void bind_anomaly(py::module_& m);  // anomaly mode (bind_anomaly.cpp)
 
 // One-argument elementwise functions get a native (METH_O) entry point: see native_function.h.
 #define PYJAC_UNARY(name) make_unary_function(m.ptr(), #name, [](const Tensor& x) { return name(x); }, nullptr)
-#define PYJAC_BINARY(name, fn)                                                                       \
-  m.def(                                                                                             \
-      #name,                                                                                         \
-      [](py::handle a, py::handle b) {                                                               \
-        auto [x, y] = as_operands(a, b);                                                             \
-        return without_gil_if_large(std::max(x.numel(), y.numel()),                                 \
+#define PYJAC_BINARY(name, fn)                                                                                  \
+  m.def(                                                                                                        \
+      #name,                                                                                                    \
+      [](py::handle a, py::handle b) {                                                                          \
+        auto [x, y] = as_operands(a, b);                                                                        \
+        return without_gil_if_large(std::max(x.numel(), y.numel()),                                             \
                                     [&] { return naming_allocation_errors(#name, [&] { return fn(x, y); }); }); \
-      },                                                                                             \
+      },                                                                                                        \
       py::arg("a"), py::arg("b"))

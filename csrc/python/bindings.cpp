@@ -19,9 +19,9 @@ namespace {
 
 void check_can_require_grad(const Tensor& t) {
   if (!is_floating(t.dtype()))
-    throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") + dtype_name(t.dtype()));
+    throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") +
+                    dtype_name(t.dtype()));
 }
-
 
 py::object item(const Tensor& t) {
   if (t.numel() != 1)
@@ -104,7 +104,8 @@ PYBIND11_MODULE(_core, m) {
       py::name("requires_grad_"), py::is_method(tensor), py::arg("requires_grad") = true);
   def("detach", [](const Tensor& t) { return t.detach(); });
   def("retain_grad", [](const Tensor& t) {
-    if (!t.requires_grad()) throw std::runtime_error("retain_grad: can't retain_grad on a tensor that doesn't require grad");
+    if (!t.requires_grad())
+      throw std::runtime_error("retain_grad: can't retain_grad on a tensor that doesn't require grad");
     retain_grad(t);
   });
   def("item", &item);
@@ -143,7 +144,8 @@ PYBIND11_MODULE(_core, m) {
       [](PyObject* const* args) -> PyObject* {
         const char* fn = "run_backward";
         const TensorList outputs = as_tensor_list(args[0], fn), grad_outputs = as_tensor_list(args[1], fn);
-        const bool retain_graph = as_flag(args[2], fn, "retain_graph"), create_graph = as_flag(args[3], fn, "create_graph");
+        const bool retain_graph = as_flag(args[2], fn, "retain_graph"),
+                   create_graph = as_flag(args[3], fn, "create_graph");
         const TensorList inputs = as_tensor_list(args[4], fn);
         const bool allow_unused = as_flag(args[5], fn, "allow_unused"), batched = as_flag(args[6], fn, "batched");
         TensorList grads;
@@ -170,8 +172,10 @@ PYBIND11_MODULE(_core, m) {
         const Tensor& t = unwrap(args[0]);
         const bool retain_graph = as_flag(args[1], "backward_scalar", "retain_graph");
         if (t.numel() != 1)
-          throw std::runtime_error("backward: grad can be implicitly created only for scalar outputs, got an output of "
-                                   "shape " + shape_str(t.shape()) + "; pass a gradient");
+          throw std::runtime_error(
+              "backward: grad can be implicitly created only for scalar outputs, got an output of "
+              "shape " +
+              shape_str(t.shape()) + "; pass a gradient");
         Tensor seed = full(t.shape(), 1.0, t.dtype());
         {
           ReleasedGil released;
@@ -187,7 +191,8 @@ PYBIND11_MODULE(_core, m) {
     if (batch < 0 || Shape(tangent.shape().begin() + batch, tangent.shape().end()) != x.shape())
       throw ValueError("make_dual: tangent of shape " + shape_str(tangent.shape()) + " does not fit primal of shape " +
                        shape_str(x.shape()) + " (expected the primal's shape, optionally after batch dims)");
-    if (!is_floating(x.dtype())) throw TypeError(std::string("make_dual: primal must be floating, got ") + dtype_name(x.dtype()));
+    if (!is_floating(x.dtype()))
+      throw TypeError(std::string("make_dual: primal must be floating, got ") + dtype_name(x.dtype()));
     Tensor dual = alias(x);
     ForwardAD::set_tangent(dual, level, tangent.dtype() == x.dtype() ? tangent : astype(tangent, x.dtype()));
     return dual;
@@ -197,8 +202,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("set_grad_enabled", &GradMode::set_enabled);
 
-  m.def("release_cached_buffers", [] { buffers::release_cached(); pool::release_cached(); },
-        "hand cached tensor buffers back to the system (RSS then tracks live tensors)");
+  m.def(
+      "release_cached_buffers",
+      [] {
+        buffers::release_cached();
+        pool::release_cached();
+      },
+      "hand cached tensor buffers back to the system (RSS then tracks live tensors)");
   m.def("cached_buffer_bytes", &buffers::cached_bytes);
   m.def("num_threads", &kernels::parallel::num_threads,
         "threads a big elementwise loop is split across (PYJAC_NUM_THREADS, else the usable CPUs)");

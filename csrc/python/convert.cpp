@@ -61,8 +61,7 @@ DType parse_dtype(py::handle dtype) {
   }
   if (kind == 'i' || kind == 'u') return DType::Int64;
   if (kind == 'b') return DType::Bool;
-  throw TypeError("pyjac supports float32, float64, int64 and bool tensors, not dtype " +
-                  std::string(py::str(dt)));
+  throw TypeError("pyjac supports float32, float64, int64 and bool tensors, not dtype " + std::string(py::str(dt)));
 }
 
 py::object numpy_dtype(DType d) { return py::dtype(dtype_name(d)); }
@@ -71,9 +70,12 @@ Tensor tensor_from_array(const py::array& arr_in) {
   py::dtype dt = arr_in.dtype();
   const char kind = dt.kind();
   DType d;
-  if (kind == 'f') d = dt.itemsize() == 8 ? DType::Float64 : DType::Float32;
-  else if (kind == 'i' || kind == 'u') d = DType::Int64;
-  else if (kind == 'b') d = DType::Bool;
+  if (kind == 'f')
+    d = dt.itemsize() == 8 ? DType::Float64 : DType::Float32;
+  else if (kind == 'i' || kind == 'u')
+    d = DType::Int64;
+  else if (kind == 'b')
+    d = DType::Bool;
   else
     throw TypeError("cannot make a tensor from an array of dtype " + std::string(py::str(dt)) +
                     ": pyjac tensors hold float32, float64, int64 or bool numbers");
@@ -97,7 +99,8 @@ Tensor tensor_from_object(py::handle obj) {
     arr = numpy().attr("asarray")(obj);
   } catch (py::error_already_set& e) {
     if (e.matches(PyExc_ValueError)) throw ValueError(std::string("cannot make a tensor: ") + e.what());
-    throw TypeError(std::string("cannot make a tensor from ") + std::string(py::str(py::type::of(obj))) + ": " + e.what());
+    throw TypeError(std::string("cannot make a tensor from ") + std::string(py::str(py::type::of(obj))) + ": " +
+                    e.what());
   }
   // NumPy reads Python ints in [2**63, 2**64) as uint64, which int64 would wrap around: raise as
   // NumPy does where an int64 array can't hold a Python int. (uint64 arrays convert as they are.)
@@ -261,7 +264,8 @@ std::vector<IndexItem> parse_index(py::handle index) {
       it.start = to_int64<IndexError>(h, "index");
       items.push_back(it);
     } else {
-      const char* valid = "only integers, slices (:), ellipsis (...), None and integer or boolean arrays are valid indices";
+      const char* valid =
+          "only integers, slices (:), ellipsis (...), None and integer or boolean arrays are valid indices";
       if (!py::isinstance<py::sequence>(h) || py::isinstance<py::str>(h) || py::isinstance<py::bytes>(h))
         throw IndexError(std::string(valid) + ", got " + std::string(py::str(py::type::of(h).attr("__name__"))));
       IndexItem it{IndexItem::Array};
@@ -288,9 +292,12 @@ NormOrd parse_ord(py::handle ord) {
   if (ord.is_none()) return o;
   if (py::isinstance<py::str>(ord)) {
     std::string s = ord.cast<std::string>();
-    if (s == "fro") o.kind = NormOrd::Fro;
-    else if (s == "nuc") o.kind = NormOrd::Nuc;
-    else throw ValueError("norm: invalid norm order '" + s + "'");
+    if (s == "fro")
+      o.kind = NormOrd::Fro;
+    else if (s == "nuc")
+      o.kind = NormOrd::Nuc;
+    else
+      throw ValueError("norm: invalid norm order '" + s + "'");
     return o;
   }
   Scalar v;

@@ -24,9 +24,7 @@ namespace {
 std::atomic<std::thread::id> exiting_thread{};
 
 // Whether this thread must stay out of Python for good.
-bool must_not_return() {
-  return interpreter_finalizing() && exiting_thread.load() != std::this_thread::get_id();
-}
+bool must_not_return() { return interpreter_finalizing() && exiting_thread.load() != std::this_thread::get_id(); }
 
 }  // namespace
 

@@ -54,8 +54,8 @@ PyObject* call_keyword(PyObject* capsule, PyObject* const* args, Py_ssize_t narg
   const char* name = f->name.c_str();
   PyObject* arguments[16] = {};
   if (static_cast<size_t>(nargs) > f->positional)
-    return PyErr_Format(PyExc_TypeError, "%s() takes %zu positional arguments but %zd were given", name,
-                        f->positional, nargs);
+    return PyErr_Format(PyExc_TypeError, "%s() takes %zu positional arguments but %zd were given", name, f->positional,
+                        nargs);
   for (Py_ssize_t i = 0; i < nargs; ++i) arguments[i] = args[i];
   const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
   for (Py_ssize_t k = 0; k < nkw; ++k) {

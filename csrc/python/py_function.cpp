@@ -192,8 +192,8 @@ void PyFunctionNode::check_versions() const {
     if (!t.defined()) continue;
     if (t->storage->version != saved_versions[j])
       throw std::runtime_error(
-          "one of the variables needed for gradient computation has been modified by an inplace operation: " +
-          name_ + "'s saved tensor " + std::to_string(j) + " (a " + describe(t) + ") is at version " +
+          "one of the variables needed for gradient computation has been modified by an inplace operation: " + name_ +
+          "'s saved tensor " + std::to_string(j) + " (a " + describe(t) + ") is at version " +
           std::to_string(t->storage->version) + "; expected version " + std::to_string(saved_versions[j]) +
           ". Hint: modify a copy instead, or modify it only after the backward pass.");
   }
@@ -231,9 +231,12 @@ TensorList PyFunctionNode::call_backward(const TensorList& grads) {
   const bool materialize = py::bool_(py::getattr(ctx, "materialize_grads", py::bool_(true)));
   py::tuple py_grads(grads.size());
   for (size_t k = 0; k < grads.size(); ++k) {
-    if (grads[k].defined()) py_grads[k] = py::cast(grads[k]);
-    else if (materialize) py_grads[k] = py::cast(zeros(outputs[k].shape, outputs[k].dtype));
-    else py_grads[k] = py::none();
+    if (grads[k].defined())
+      py_grads[k] = py::cast(grads[k]);
+    else if (materialize)
+      py_grads[k] = py::cast(zeros(outputs[k].shape, outputs[k].dtype));
+    else
+      py_grads[k] = py::none();
   }
   const std::string who = cls_name_ + ".backward";
   py::tuple result = as_tuple(cls.attr("backward")(ctx, *with_none_for_non_tensor_outputs(py_grads)));
@@ -321,9 +324,9 @@ void run_jvp(PyFunctionNode& node, const py::tuple& args, const TensorList& orig
                                std::to_string(node.outputs.size()) + " of them tensors; None for the others)");
     TensorList out;
     for (size_t k = 0; k < result.size(); ++k)
-      out.push_back(result[k].is_none() ? Tensor()
-                                        : checked_result(result[k], who, "tangent", k, node.outputs[k].shape,
-                                                         node.outputs[k].dtype));
+      out.push_back(result[k].is_none()
+                        ? Tensor()
+                        : checked_result(result[k], who, "tangent", k, node.outputs[k].shape, node.outputs[k].dtype));
     return out;
   };
   TensorList out_tangents;

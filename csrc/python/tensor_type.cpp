@@ -103,7 +103,8 @@ PyObject* binary_slot(PyObject* a, PyObject* b, TensorFn on_tensors, ScalarFn te
     const Tensor& x = unwrap(self);
     Scalar s;
     if (as_scalar(other, s))
-      return wrap(without_gil_if_large(x.numel(), [&] { return tensor_left ? tensor_scalar(x, s) : scalar_tensor(x, s); }));
+      return wrap(
+          without_gil_if_large(x.numel(), [&] { return tensor_left ? tensor_scalar(x, s) : scalar_tensor(x, s); }));
     std::optional<Tensor> y = operand(other);
     if (!y) Py_RETURN_NOTIMPLEMENTED;
     const Tensor& lhs = tensor_left ? x : *y;
@@ -123,7 +124,9 @@ Tensor div_ts(const Tensor& x, const Scalar& s) { return div(x, s); }
 Tensor div_st(const Tensor& x, const Scalar& s) { return rdiv(s, x); }
 Tensor pow_ts(const Tensor& x, const Scalar& s) { return pow(x, s); }
 Tensor pow_st(const Tensor& x, const Scalar& s) { return rpow(s, x); }
-Tensor matmul_number(const Tensor&, const Scalar&) { throw ValueError("matmul: a Python number is not a matrix; use *"); }
+Tensor matmul_number(const Tensor&, const Scalar&) {
+  throw ValueError("matmul: a Python number is not a matrix; use *");
+}
 Tensor mod_ts(const Tensor& x, const Scalar& s) { return mod(x, weak_scalar(x, s)); }
 Tensor mod_st(const Tensor& x, const Scalar& s) { return mod(weak_scalar(x, s), x); }
 Tensor floordiv_ts(const Tensor& x, const Scalar& s) { return floor_divide(x, weak_scalar(x, s)); }
@@ -135,7 +138,9 @@ PyObject* nb_multiply(PyObject* a, PyObject* b) { return binary_slot(a, b, mul, 
 PyObject* nb_true_divide(PyObject* a, PyObject* b) { return binary_slot(a, b, div, div_ts, div_st); }
 PyObject* nb_matmul(PyObject* a, PyObject* b) { return binary_slot(a, b, matmul, matmul_number, matmul_number); }
 PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary_slot(a, b, mod, mod_ts, mod_st); }
-PyObject* nb_floor_divide(PyObject* a, PyObject* b) { return binary_slot(a, b, floor_divide, floordiv_ts, floordiv_st); }
+PyObject* nb_floor_divide(PyObject* a, PyObject* b) {
+  return binary_slot(a, b, floor_divide, floordiv_ts, floordiv_st);
+}
 PyObject* nb_divmod(PyObject* a, PyObject* b) {
   PyObject* q = nb_floor_divide(a, b);
   if (!q || q == Py_NotImplemented) return q;
@@ -157,12 +162,16 @@ PyObject* nb_power(PyObject* a, PyObject* b, PyObject* mod) {
   return binary_slot(a, b, pow, pow_ts, pow_st);
 }
 
-PyObject* nb_negative(PyObject* a) { return guarded([&] { return neg(unwrap(a)); }); }
+PyObject* nb_negative(PyObject* a) {
+  return guarded([&] { return neg(unwrap(a)); });
+}
 PyObject* nb_positive(PyObject* a) {
   Py_INCREF(a);
   return a;
 }
-PyObject* nb_absolute(PyObject* a) { return guarded([&] { return abs(unwrap(a)); }); }
+PyObject* nb_absolute(PyObject* a) {
+  return guarded([&] { return abs(unwrap(a)); });
+}
 PyObject* nb_invert(PyObject* a) {
   return guarded([&] {
     const Tensor& x = unwrap(a);
@@ -177,8 +186,8 @@ PyObject* one_element(PyObject* a, const char* what, Convert convert) {
   try {
     const Tensor& x = unwrap(a);
     if (x.numel() != 1)
-      throw ValueError(std::string(what) + ": only a tensor with one element can be converted to a Python scalar, got " +
-                       describe(x));
+      throw ValueError(std::string(what) +
+                       ": only a tensor with one element can be converted to a Python scalar, got " + describe(x));
     return convert(x);
   } catch (...) {
     set_python_error();
@@ -308,9 +317,11 @@ int set_requires_grad(PyObject* self, PyObject* value, void*) {
     if (on < 0) return -1;
     const Tensor& t = unwrap(self);
     if (t->grad_fn)
-      throw std::runtime_error("requires_grad: you can only change requires_grad of leaf tensors; use detach() for a non-leaf");
+      throw std::runtime_error(
+          "requires_grad: you can only change requires_grad of leaf tensors; use detach() for a non-leaf");
     if (on && !is_floating(t.dtype()))
-      throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") + dtype_name(t.dtype()));
+      throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") +
+                      dtype_name(t.dtype()));
     t->requires_grad = on;
     return 0;
   } catch (...) {
@@ -338,8 +349,8 @@ Tensor checked_grad(const Tensor& t, PyObject* value) {
     if (!is_floating(g.dtype()) || g.dtype() != t.dtype()) g = astype(g, t.dtype());
   }
   if (g.shape() != t.shape())
-    throw ValueError("grad: assigned gradient of shape " + shape_str(g.shape()) + " does not match the tensor's shape " +
-                     shape_str(t.shape()));
+    throw ValueError("grad: assigned gradient of shape " + shape_str(g.shape()) +
+                     " does not match the tensor's shape " + shape_str(t.shape()));
   return g;
 }
 

@@ -10,8 +10,7 @@
 namespace pyjac::python {
 
 struct PyTensor {
-  PyObject_HEAD
-  Tensor tensor;
+  PyObject_HEAD Tensor tensor;
   PyObject* weakrefs;
 };
 

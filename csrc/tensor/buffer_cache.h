@@ -12,7 +12,7 @@
 
 namespace pyjac::buffers {
 
-void* allocate(size_t bytes);          // never null: throws std::bad_alloc
+void* allocate(size_t bytes);                     // never null: throws std::bad_alloc
 void deallocate(void* p, size_t bytes) noexcept;  // `bytes` as passed to allocate
 
 // Hands every cached buffer back to the system (tests measuring RSS call this first).

@@ -6,9 +6,15 @@
 
 namespace pyjac {
 
-struct ValueError : std::runtime_error { using std::runtime_error::runtime_error; };
-struct TypeError : std::runtime_error { using std::runtime_error::runtime_error; };
-struct IndexError : std::runtime_error { using std::runtime_error::runtime_error; };
+struct ValueError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct TypeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct IndexError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 // RuntimeError is std::runtime_error itself: misuse of the graph.
 
 // A tensor too large to allocate. A std::bad_alloc, so that it reaches Python as MemoryError and

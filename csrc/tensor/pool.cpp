@@ -7,8 +7,8 @@ namespace pyjac::pool {
 namespace {
 
 constexpr size_t kGranule = 16;
-constexpr size_t kClasses = 32;            // blocks up to 512 bytes
-constexpr uint32_t kMaxCached = 1 << 13;   // per class and thread: beyond this, back to malloc
+constexpr size_t kClasses = 32;           // blocks up to 512 bytes
+constexpr uint32_t kMaxCached = 1 << 13;  // per class and thread: beyond this, back to malloc
 
 struct FreeBlock {
   FreeBlock* next;

@@ -46,11 +46,13 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   for (size_t i = 0; i < n; ++i) {
     int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-    if (da == db || db == 1) out[i] = da;
-    else if (da == 1) out[i] = db;
+    if (da == db || db == 1)
+      out[i] = da;
+    else if (da == 1)
+      out[i] = db;
     else
-      throw ValueError(std::string(op) + ": operands could not be broadcast together with shapes " +
-                       shape_str(a) + " and " + shape_str(b));
+      throw ValueError(std::string(op) + ": operands could not be broadcast together with shapes " + shape_str(a) +
+                       " and " + shape_str(b));
   }
   return out;
 }
@@ -67,8 +69,7 @@ std::vector<int64_t> normalize_axes(const std::vector<int64_t>& axes, int64_t nd
   out.reserve(axes.size());
   for (auto a : axes) out.push_back(normalize_axis(a, ndim, op));
   std::sort(out.begin(), out.end());
-  if (std::adjacent_find(out.begin(), out.end()) != out.end())
-    throw ValueError(std::string(op) + ": repeated axis");
+  if (std::adjacent_find(out.begin(), out.end()) != out.end()) throw ValueError(std::string(op) + ": repeated axis");
   return out;
 }
 

@@ -73,8 +73,10 @@ AllocationError cannot_allocate(const Shape& shape, DType dtype) {
     bytes *= static_cast<long double>(s);
     const auto d = static_cast<unsigned __int128>(s);
     if (!exact_fits) continue;
-    if (d != 0 && exact > ~static_cast<unsigned __int128>(0) / d) exact_fits = false;
-    else exact *= d;
+    if (d != 0 && exact > ~static_cast<unsigned __int128>(0) / d)
+      exact_fits = false;
+    else
+      exact *= d;
   }
   static const char* const units[] = {"bytes", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
   size_t unit = 0;
@@ -84,11 +86,14 @@ AllocationError cannot_allocate(const Shape& shape, DType dtype) {
     ++unit;
   }
   char human[64];
-  if (scaled >= 1000) std::snprintf(human, sizeof human, "%.1Le bytes", bytes);  // beyond yottabytes
-  else std::snprintf(human, sizeof human, unit == 0 ? "%.0Lf %s" : "%.1Lf %s", scaled, units[unit]);
+  if (scaled >= 1000)
+    std::snprintf(human, sizeof human, "%.1Le bytes", bytes);  // beyond yottabytes
+  else
+    std::snprintf(human, sizeof human, unit == 0 ? "%.0Lf %s" : "%.1Lf %s", scaled, units[unit]);
   std::string count;
   if (exact_fits) {
-    for (unsigned __int128 v = exact; v > 0 || count.empty(); v /= 10) count.insert(count.begin(), char('0' + int(v % 10)));
+    for (unsigned __int128 v = exact; v > 0 || count.empty(); v /= 10)
+      count.insert(count.begin(), char('0' + int(v % 10)));
     count = " (" + count + " bytes)";
   }
   return AllocationError("cannot allocate " + std::string(human) + count + " for a " + dtype_name(dtype) +
@@ -102,8 +107,10 @@ Tensor empty(const Shape& shape, DType dtype) {
   int64_t n = 1;
   for (auto s : shape) {
     if (s < 0) throw ValueError("negative dimensions are not allowed: " + shape_str(shape));
-    if (s != 0 && n > kMaxAllocationBytes / s) n = kMaxAllocationBytes;
-    else n *= s;
+    if (s != 0 && n > kMaxAllocationBytes / s)
+      n = kMaxAllocationBytes;
+    else
+      n *= s;
   }
   if (n >= kMaxAllocationBytes / int64_t(itemsize(dtype))) throw cannot_allocate(shape, dtype);
   auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());

@@ -37,7 +37,7 @@ struct TensorImpl {
 
   std::shared_ptr<Storage> storage;
   Shape shape;
-  Shape strides;  // in elements
+  Shape strides;       // in elements
   int64_t offset = 0;  // in elements
   DType dtype = DType::Float64;
 
@@ -82,7 +82,9 @@ class Tensor {
   bool is_contiguous() const;
 
   template <class T>
-  T* data() const { return static_cast<T*>(impl_->storage->data) + impl_->offset; }
+  T* data() const {
+    return static_cast<T*>(impl_->storage->data) + impl_->offset;
+  }
   void* raw_data() const {
     return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(itemsize(impl_->dtype));
   }

@@ -8,6 +8,7 @@ or NaN, and a NaN input gives a NaN output.
 
 Axes follow NumPy's ``axis=``; PyTorch's ``dim=`` is accepted too.
 """
+
 import functools
 import warnings
 
@@ -17,8 +18,23 @@ from .. import _core
 from .._creation import arange, asarray
 
 __all__ = [
-    "relu", "sigmoid", "tanh", "erf", "softplus", "gelu", "leaky_relu", "elu", "silu", "softmax", "log_softmax",
-    "linear", "dropout", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "erf",
+    "softplus",
+    "gelu",
+    "leaky_relu",
+    "elu",
+    "silu",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "dropout",
+    "mse_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy_with_logits",
 ]
 
 relu = _core.relu
@@ -70,8 +86,10 @@ def linear(x, weight, bias=None):
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {weight.shape}")
     if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} does not end in in_features={weight.shape[1]} "
-                         f"(weight shape {weight.shape})")
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not end in in_features={weight.shape[1]} "
+            f"(weight shape {weight.shape})"
+        )
     y = _core.matmul(x, _core.transpose(weight))
     if bias is not None:
         bias = asarray(bias)
@@ -117,8 +135,12 @@ def mse_loss(input, target, reduction="mean"):
     _check_reduction(reduction, "mse_loss")
     input, target = asarray(input), asarray(target)
     if input.shape != target.shape:
-        warnings.warn(f"mse_loss: target shape {target.shape} differs from input shape {input.shape}; they are "
-                      f"broadcast together, which is likely not what you want", UserWarning, stacklevel=2)
+        warnings.warn(
+            f"mse_loss: target shape {target.shape} differs from input shape {input.shape}; they are "
+            f"broadcast together, which is likely not what you want",
+            UserWarning,
+            stacklevel=2,
+        )
     return _reduce(_core.square(input - target), reduction, "mse_loss")
 
 
@@ -174,10 +196,12 @@ def _one_hot(target, n_classes, ndim, axis, dtype, ignore_index, any_ignored):
 
 
 def _index_target(input, target, axis, op):
-    expected = input.shape[:axis] + input.shape[axis + 1:]
+    expected = input.shape[:axis] + input.shape[axis + 1 :]
     if target.shape != expected:
-        raise ValueError(f"{op}: class-index target of shape {target.shape} does not match input of shape "
-                         f"{input.shape} (expected {expected})")
+        raise ValueError(
+            f"{op}: class-index target of shape {target.shape} does not match input of shape "
+            f"{input.shape} (expected {expected})"
+        )
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -227,8 +251,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     w = _class_weight(weight, n_classes, logp.dtype, "cross_entropy")
     if target.dtype in (np.float32, np.float64):
         if target.shape != input.shape:
-            raise ValueError(f"cross_entropy: probability target of shape {target.shape} does not match input "
-                             f"of shape {input.shape}")
+            raise ValueError(
+                f"cross_entropy: probability target of shape {target.shape} does not match input of shape {input.shape}"
+            )
         if eps > 0:
             target = target * (1.0 - eps) + eps / n_classes
         prod = logp * target if w is None else logp * target * _along(w, input.ndim, axis)
@@ -238,8 +263,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             return -_core.sum(prod)
         return -_core.sum(prod, axis)
     if target.dtype != np.int64:
-        raise TypeError(f"cross_entropy: target must be int64 class indices or float probabilities, got dtype "
-                        f"{target.dtype}")
+        raise TypeError(
+            f"cross_entropy: target must be int64 class indices or float probabilities, got dtype {target.dtype}"
+        )
     _index_target(input, target, axis, "cross_entropy")
     nll = _nll(logp, target, axis, weight, ignore_index, reduction, "cross_entropy")
     if eps == 0:
@@ -267,8 +293,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = asarray(input), asarray(target)
     if target.shape != input.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: target size {target.shape} must be the same as input "
-                         f"size {input.shape}")
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: target size {target.shape} must be the same as input size {input.shape}"
+        )
     log_one_plus_exp = _core.softplus(-input, 1.0, float("inf"))  # -log sigmoid(x), exact everywhere
     if pos_weight is None:
         loss = (1.0 - target) * input + log_one_plus_exp

@@ -8,6 +8,7 @@ that question: is ``t`` a leaf that requires grad. To keep a tensor that require
 attribute, make it a non-leaf (or ``register_buffer`` it detached); to register a parameter that
 does not require grad (a frozen one), use ``register_parameter``.
 """
+
 import collections
 import math
 
@@ -19,8 +20,25 @@ from .._creation import asarray
 from . import functional as F
 
 __all__ = [
-    "Parameter", "Module", "Linear", "Sequential", "Identity", "Tanh", "ReLU", "Sigmoid", "GELU", "Softplus", "SiLU",
-    "LeakyReLU", "ELU", "Softmax", "LogSoftmax", "Dropout", "MSELoss", "CrossEntropyLoss", "BCEWithLogitsLoss",
+    "Parameter",
+    "Module",
+    "Linear",
+    "Sequential",
+    "Identity",
+    "Tanh",
+    "ReLU",
+    "Sigmoid",
+    "GELU",
+    "Softplus",
+    "SiLU",
+    "LeakyReLU",
+    "ELU",
+    "Softmax",
+    "LogSoftmax",
+    "Dropout",
+    "MSELoss",
+    "CrossEntropyLoss",
+    "BCEWithLogitsLoss",
     "NLLLoss",
 ]
 
@@ -67,8 +85,9 @@ class Module:
         try:
             return self.__dict__["_parameters"], self.__dict__["_buffers"], self.__dict__["_modules"]
         except KeyError:
-            raise AttributeError(f"cannot assign attributes to {type(self).__name__} before "
-                                 f"Module.__init__() is called") from None
+            raise AttributeError(
+                f"cannot assign attributes to {type(self).__name__} before Module.__init__() is called"
+            ) from None
 
     def _forget(self, name):
         params, buffers, modules = self._registries()
@@ -88,13 +107,16 @@ class Module:
             params[name] = value
         elif name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign {type(value).__name__} as child module '{name}' "
-                                f"(a Module or None expected)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module '{name}' (a Module or None expected)"
+                )
             modules[name] = None
         elif name in params:
             if value is not None and not (isinstance(value, Tensor) and value.is_leaf):
-                raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' (a leaf Tensor or None "
-                                f"expected; a result of an op is not a parameter)")
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter '{name}' (a leaf Tensor or None "
+                    f"expected; a result of an op is not a parameter)"
+                )
             params[name] = value
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
@@ -136,8 +158,10 @@ class Module:
         requires grad. ``name`` may be a parameter already, but no other attribute (KeyError)."""
         self._check_registered_name("parameter", name, self.__dict__.get("_parameters", {}))
         if param is not None and not (isinstance(param, Tensor) and param.is_leaf):
-            raise TypeError(f"register_parameter: '{name}' must be a leaf Tensor or None, got "
-                            f"{'a non-leaf Tensor' if isinstance(param, Tensor) else type(param).__name__}")
+            raise TypeError(
+                f"register_parameter: '{name}' must be a leaf Tensor or None, got "
+                f"{'a non-leaf Tensor' if isinstance(param, Tensor) else type(param).__name__}"
+            )
         self._parameters[name] = param  # a replaced parameter keeps its place in the order
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -287,8 +311,10 @@ class Module:
             except (TypeError, ValueError) as e:
                 raise TypeError(f"load_state_dict: value for '{key}' is not array-like ({e})") from None
             if value.shape != target.shape:
-                raise ValueError(f"load_state_dict: size mismatch for '{key}': the checkpoint has shape "
-                                 f"{value.shape}, the model has {target.shape}")
+                raise ValueError(
+                    f"load_state_dict: size mismatch for '{key}': the checkpoint has shape "
+                    f"{value.shape}, the model has {target.shape}"
+                )
             updates.append((target, value))
         for target, value in updates:
             _core._assign(target, value)
