@@ -33,33 +33,44 @@ Tensor diagonal_geometry(const Tensor& t, int64_t offset, int64_t a1_neg, int64_
 
 Tensor diagonal_scatter(const Tensor& g, int64_t offset, int64_t a1_neg, int64_t a2_neg, const Shape& in_shape);
 
+// Which diagonal: its offset and the two axes it runs along (negative, past any batch dims).
+struct Diagonal {
+  int64_t offset, axis1, axis2;
+};
+#define READ_DIAGONAL const Diagonal& d = n.params<Diagonal>();
+
+// Records a diagonal view or scatter; in_shape is the shape of the tensor the diagonal is in.
+Recording record_diagonal(Tensor& out, const OpSpec& spec, const Tensor& input, const Diagonal& d,
+                          const Shape& in_shape) {
+  Recording r = record_with<Diagonal>(out, spec, input);
+  if (r) {
+    r->params<Diagonal>() = d;
+    r->shapes = {in_shape};
+  }
+  return r;
+}
+
 Tensor diagonal_view(const Tensor& x, int64_t offset, int64_t a1_neg, int64_t a2_neg) {
   static const OpSpec spec{"DiagonalBackward",
-                           RULE({diagonal_scatter(g, n.ints[0], n.ints[1], n.ints[2], n.shapes[0])}),
-                           JVP(diagonal_view(t[0], n.ints[0], n.ints[1], n.ints[2]))};
+                           RULE_WITH(READ_DIAGONAL, {diagonal_scatter(g, d.offset, d.axis1, d.axis2, n.shapes[0])}),
+                           JVP_WITH(READ_DIAGONAL, diagonal_view(t[0], d.offset, d.axis1, d.axis2))};
   Tensor out = diagonal_geometry(x, offset, a1_neg, a2_neg);
-  if (Recording r = record(out, spec, x)) {
-    r->ints = {offset, a1_neg, a2_neg};
-    r->shapes = {x.shape()};
-    finish(r, out, {&x});
-  }
+  if (Recording r = record_diagonal(out, spec, x, {offset, a1_neg, a2_neg}, x.shape())) finish(r, out, {&x});
   return out;
 }
 
 // zeros(*batch, *in_shape) with g written on the diagonal.
 Tensor diagonal_scatter(const Tensor& g, int64_t offset, int64_t a1_neg, int64_t a2_neg, const Shape& in_shape) {
-  static const OpSpec spec{"DiagonalScatterBackward", RULE({diagonal_view(g, n.ints[0], n.ints[1], n.ints[2])}),
-                           JVP(diagonal_scatter(t[0], n.ints[0], n.ints[1], n.ints[2], n.shapes[0]))};
+  static const OpSpec spec{"DiagonalScatterBackward",
+                           RULE_WITH(READ_DIAGONAL, {diagonal_view(g, d.offset, d.axis1, d.axis2)}),
+                           JVP_WITH(READ_DIAGONAL, diagonal_scatter(t[0], d.offset, d.axis1, d.axis2, n.shapes[0]))};
   const int64_t batch = g.ndim() - (int64_t(in_shape.size()) - 1);
   Tensor out = zeros(concat(Shape(g.shape().begin(), g.shape().begin() + batch), in_shape), g.dtype());
   kernels::copy_into(diagonal_geometry(out, offset, a1_neg, a2_neg), g);
-  if (Recording r = record(out, spec, g)) {
-    r->ints = {offset, a1_neg, a2_neg};
-    r->shapes = {in_shape};
-    finish(r, out, {&g});
-  }
+  if (Recording r = record_diagonal(out, spec, g, {offset, a1_neg, a2_neg}, in_shape)) finish(r, out, {&g});
   return out;
 }
+#undef READ_DIAGONAL
 
 // Positions of the two axes a matrix op works on: the last two, or for 1-D the one twice.
 std::pair<int64_t, int64_t> matrix_dims(const Tensor& x, const char* op) {

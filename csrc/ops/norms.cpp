@@ -41,7 +41,8 @@ Tensor pnorm_weight(OpNode& n, const Tensor& norm_kept) {
   Tensor x_is_zero = eq(x, scalar_tensor(0, d));
   Tensor safe_abs = where(x_is_zero, scalar_tensor(1, d), abs(x));
   Tensor safe_norm = where(eq(norm_kept, scalar_tensor(0, d)), scalar_tensor(1, d), norm_kept);
-  return where(x_is_zero, scalar_tensor(0, d), sign(x) * pow(safe_abs / safe_norm, Scalar{n.s0 - 1, false}));
+  return where(x_is_zero, scalar_tensor(0, d),
+               sign(x) * pow(safe_abs / safe_norm, Scalar{reduction_of(n).order - 1, false}));
 }
 
 // (sum |x|^p)^(1/p) for p other than 0, 1, 2 and +-inf.
@@ -54,7 +55,7 @@ Tensor pnorm(const Tensor& x, double p, const std::vector<int64_t>& axes, bool k
   Tensor out = kernels::binary_scalar(Binary::Pow, total, 1.0 / p, false, x.dtype());
   if (Recording r = record_reduction(out, spec, x, axes)) {
     r->save_inputs(x);
-    r->s0 = p;
+    r->params<ReductionParams>().order = p;
     r->save_output(out);
     finish(r, out, {&x});
   }

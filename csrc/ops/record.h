@@ -107,9 +107,7 @@ struct OpNode : Node {
   // Called by finish(): the storage versions of the saved tensors as the rules will need them.
   void remember_versions() { versions_.remember(saved_, &out_data, 1); }
 
-  std::vector<Shape> shapes;  // usually the input shapes
-  std::vector<int64_t> ints;  // axes, permutations, index specs
-  double s0 = 0, s1 = 0;      // scalar operands
+  std::vector<Shape> shapes;  // usually the input shapes (reduce_to, lift)
   int64_t out_ndim = 0;
   Tensor out_data;
 

@@ -24,6 +24,16 @@ inline Shape kept_shape(const Shape& in_shape, const std::vector<int64_t>& axes)
   return kept;
 }
 
+// What a reduction's rules read besides tensors: the reduced axes (of the input, non-negative),
+// the divisor of a mean, var or std (the element count, less ddof), and a p-norm's order.
+struct ReductionParams {
+  std::vector<int64_t> axes;
+  double divisor = 1;
+  double order = 0;
+};
+inline const ReductionParams& reduction_of(const OpNode& n) { return n.params<ReductionParams>(); }
+inline const std::vector<int64_t>& reduced_axes(const OpNode& n) { return reduction_of(n).axes; }
+
 inline bool keepdims_of(OpNode& n) { return n.out_ndim == int64_t(n.shapes[0].size()); }
 
 // A reduction's cotangent (*batch, *out_shape) spread back to (*batch, *in_shape).
@@ -31,7 +41,7 @@ inline Tensor spread(OpNode& n, const Tensor& g) {
   const Shape& in_shape = n.shapes[0];
   Shape batch = batch_shape(g, n.out_ndim);
   Shape kept = batch, full = batch;
-  Shape k = kept_shape(in_shape, n.ints);
+  Shape k = kept_shape(in_shape, reduced_axes(n));
   kept.insert(kept.end(), k.begin(), k.end());
   full.insert(full.end(), in_shape.begin(), in_shape.end());
   return broadcast_to(reshape(g, kept), full);
@@ -41,18 +51,18 @@ inline Tensor spread(OpNode& n, const Tensor& g) {
 inline Tensor reduce_tangent(OpNode& n, const Tensor& t) {
   const int64_t batch = t.ndim() - int64_t(n.shapes[0].size());
   std::vector<int64_t> axes;
-  for (auto a : n.ints) axes.push_back(a + batch);
+  for (auto a : reduced_axes(n)) axes.push_back(a + batch);
   return sum(t, axes, keepdims_of(n));
 }
 
 // The forward output reshaped to broadcast against the input.
-inline Tensor output_kept(OpNode& n) { return reshape(n.output(), kept_shape(n.shapes[0], n.ints)); }
+inline Tensor output_kept(OpNode& n) { return reshape(n.output(), kept_shape(n.shapes[0], reduced_axes(n))); }
 
 inline Recording record_reduction(Tensor& out, const OpSpec& spec, const Tensor& x, const std::vector<int64_t>& axes) {
-  Recording r = record(out, spec, x);
+  Recording r = record_with<ReductionParams>(out, spec, x);
   if (r) {
     r->shapes = {x.shape()};
-    r->ints = axes;
+    r->params<ReductionParams>().axes = axes;
   }
   return r;
 }

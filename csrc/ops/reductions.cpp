@@ -18,10 +18,11 @@ using namespace reduction;
 // Where a max/min was attained, each of k tied places gets 1/k (a constant weight).
 Tensor tie_weights(OpNode& n) {
   const Tensor& x = n.input(0);
-  Tensor hit = kernels::cast(
-      kernels::binary(kernels::Binary::Eq, x, reshape(n.out_data.detach(), kept_shape(x.shape(), n.ints)), "max"),
-      x.dtype());
-  Tensor count = kernels::reduce(kernels::Reduce::Sum, hit, n.ints, true, "max");
+  Tensor hit =
+      kernels::cast(kernels::binary(kernels::Binary::Eq, x,
+                                    reshape(n.out_data.detach(), kept_shape(x.shape(), reduced_axes(n))), "max"),
+                    x.dtype());
+  Tensor count = kernels::reduce(kernels::Reduce::Sum, hit, reduced_axes(n), true, "max");
   return kernels::binary(kernels::Binary::Div, hit, count, "max");
 }
 
@@ -86,13 +87,14 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
 }
 
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"MeanBackward", RULE({spread(n, g) / n.s0}), JVP(reduce_tangent(n, t[0]) / n.s0)};
+  static const OpSpec spec{"MeanBackward", RULE({spread(n, g) / reduction_of(n).divisor}),
+                           JVP(reduce_tangent(n, t[0]) / reduction_of(n).divisor)};
   auto ax = resolve_axes(axes, x.ndim(), "mean");
   const double count = count_of(x.shape(), ax);
   Tensor total = kernels::reduce(kernels::Reduce::Sum, x, ax, keepdims, "mean");
   Tensor out = kernels::binary_scalar(kernels::Binary::Div, total, count, false, float_result(total.dtype()));
   if (Recording r = record_reduction(out, spec, x, ax)) {
-    r->s0 = count;
+    r->params<ReductionParams>().divisor = count;
     finish(r, out, {&x});
   }
   return out;
@@ -111,8 +113,8 @@ Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
 }
 
 Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
-  static const OpSpec spec{"ProdBackward", RULE({spread(n, g) * prod_of_others(n.input(0), n.ints)}),
-                           JVP(reduce_tangent(n, t[0] * prod_of_others(n.input(0), n.ints)))};
+  static const OpSpec spec{"ProdBackward", RULE({spread(n, g) * prod_of_others(n.input(0), reduced_axes(n))}),
+                           JVP(reduce_tangent(n, t[0] * prod_of_others(n.input(0), reduced_axes(n))))};
   auto ax = resolve_axes(axes, x.ndim(), "prod");
   Tensor out = kernels::prod(x, ax, keepdims);
   if (Recording r = record_reduction_saving_input(out, spec, x, ax)) finish(r, out, {&x});

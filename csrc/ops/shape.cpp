@@ -15,11 +15,17 @@ Shape batch_shape(const Tensor& grad, int64_t out_ndim) {
 
 namespace {
 
-// A view of x recorded with `spec`; the node keeps x's shape and the view's.
-Tensor record_view(const Tensor& x, Tensor out, const OpSpec& spec, std::vector<int64_t> ints = {}) {
-  if (Recording r = record(out, spec, x)) {
+// A transpose's axes: output dim i is input dim perm[i].
+struct Permutation {
+  std::vector<int64_t> perm;
+};
+
+// A view of x recorded with `spec`; the node keeps x's shape and the view's, and parameters P.
+template <class P = NoParams>
+Tensor record_view(const Tensor& x, Tensor out, const OpSpec& spec, P params = {}) {
+  if (Recording r = record_with<P>(out, spec, x)) {
     r->shapes = {x.shape(), out.shape()};
-    r->ints = std::move(ints);
+    if constexpr (!std::is_same_v<P, NoParams>) r->params<P>() = std::move(params);
     finish(r, out, {&x});
   }
   return out;
@@ -204,15 +210,16 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
   } else {
     std::iota(perm.rbegin(), perm.rend(), 0);
   }
-  static const OpSpec spec{"TransposeBackward",
-                           RULE({transpose(g, batched_perm(inverse_perm(n.ints), n.batch_ndim(g)))}),
-                           JVP(transpose(t[0], batched_perm(n.ints, t[0].ndim() - n.out_ndim)))};
+  static const OpSpec spec{
+      "TransposeBackward",
+      RULE({transpose(g, batched_perm(inverse_perm(n.params<Permutation>().perm), n.batch_ndim(g)))}),
+      JVP(transpose(t[0], batched_perm(n.params<Permutation>().perm, t[0].ndim() - n.out_ndim)))};
   Shape shape(nd), strides(nd);
   for (int64_t i = 0; i < nd; ++i) {
     shape[i] = x.shape()[perm[i]];
     strides[i] = x.strides()[perm[i]];
   }
-  return record_view(x, x.view_as_strided(shape, strides, x->offset), spec, perm);
+  return record_view(x, x.view_as_strided(shape, strides, x->offset), spec, Permutation{perm});
 }
 
 Tensor swap_last_two(const Tensor& x) {
@@ -250,9 +257,9 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
 }
 
 // ---- basic indexing -------------------------------------------------------------------------
-// A resolved index is stored flat in a node's ints: [in_ndim, out_ndim, then per item kind, a, b, c]
-// with Int: a = position; Slice: a = start, b = step, c = length; NewAxis: nothing.
-// It applies to the trailing in_ndim dims of a tensor, so cotangents' batch dims pass through.
+// A resolved index is flat: [in_ndim, out_ndim, then per item kind, a, b, c] with Int: a = position;
+// Slice: a = start, b = step, c = length; NewAxis: nothing. It applies to the trailing in_ndim dims
+// of a tensor, so cotangents' batch dims pass through. Nodes keep it as their ResolvedIndex.
 namespace {
 
 std::vector<int64_t> resolve_index(const Shape& shape, const std::vector<IndexItem>& index) {
@@ -348,14 +355,19 @@ Tensor index_view_of(const Tensor& t, const std::vector<int64_t>& r) {
 
 Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape& in_shape);
 
+struct ResolvedIndex {
+  std::vector<int64_t> items;
+};
+const std::vector<int64_t>& resolved_index(const OpNode& n) { return n.params<ResolvedIndex>().items; }
+
 // x[index] as a recorded view; the rule scatters g into zeros of x's shape.
 Tensor index_select_view(const Tensor& x, const std::vector<int64_t>& r) {
-  static const OpSpec spec{"GetitemBackward", RULE({index_scatter(g, n.ints, n.shapes[0])}),
-                           JVP(index_select_view(t[0], n.ints))};
+  static const OpSpec spec{"GetitemBackward", RULE({index_scatter(g, resolved_index(n), n.shapes[0])}),
+                           JVP(index_select_view(t[0], resolved_index(n)))};
   Tensor out = index_view_of(x, r);
-  if (Recording rec = record(out, spec, x)) {
+  if (Recording rec = record_with<ResolvedIndex>(out, spec, x)) {
     rec->shapes = {Shape(x.shape().end() - r[0], x.shape().end())};
-    rec->ints = r;
+    rec->params<ResolvedIndex>().items = r;
     finish(rec, out, {&x});
   }
   return out;
@@ -363,12 +375,12 @@ Tensor index_select_view(const Tensor& x, const std::vector<int64_t>& r) {
 
 // The transpose of indexing: zeros of (*batch, *in_shape) with g written where the index points.
 Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape& in_shape) {
-  static const OpSpec spec{"IndexScatterBackward", RULE({index_select_view(g, n.ints)}),
-                           JVP(index_scatter(t[0], n.ints, n.shapes[0]))};
+  static const OpSpec spec{"IndexScatterBackward", RULE({index_select_view(g, resolved_index(n))}),
+                           JVP(index_scatter(t[0], resolved_index(n), n.shapes[0]))};
   Tensor out = zeros(concat(batch_shape(g, r[1]), in_shape), g.dtype());
   kernels::copy_into(index_view_of(out, r), g);
-  if (Recording rec = record(out, spec, g)) {
-    rec->ints = r;
+  if (Recording rec = record_with<ResolvedIndex>(out, spec, g)) {
+    rec->params<ResolvedIndex>().items = r;
     rec->shapes = {in_shape};
     finish(rec, out, {&g});
   }
@@ -384,18 +396,25 @@ Tensor getitem(const Tensor& x, const std::vector<IndexItem>& index) {
 }
 
 // ---- concatenate / stack ---------------------------------------------------------------------
-// The node keeps [axis - ndim, size along the axis of each input] and the input shapes.
 namespace {
+
+// The node keeps the axis (negative, so rules find it past batch dims), each input's length along
+// it, and the input shapes.
+struct Concatenation {
+  int64_t axis;
+  std::vector<int64_t> lengths;
+};
 
 // Input i's gradient is its slab of g along the axis.
 TensorList concatenate_vjp(OpNode& n, const Tensor& g, Needs needs) {
+  const Concatenation& c = n.params<Concatenation>();
   TensorList grads;
   int64_t start = 0;
-  for (size_t i = 1; i < n.ints.size(); ++i) {
-    const int64_t len = n.ints[i];
-    if (needs[i - 1]) {
+  for (size_t i = 0; i < c.lengths.size(); ++i) {
+    const int64_t len = c.lengths[i];
+    if (needs[i]) {
       std::vector<IndexItem> index{{IndexItem::Ellipsis}, {IndexItem::Slice, start, start + len, 1, true, true}};
-      for (int64_t k = n.ints[0] + 1; k < 0; ++k) index.push_back({IndexItem::Slice});
+      for (int64_t k = c.axis + 1; k < 0; ++k) index.push_back({IndexItem::Slice});
       grads.push_back(getitem(g, index));
     } else {
       grads.emplace_back();
@@ -413,7 +432,7 @@ Tensor concatenate_jvp(OpNode& n, const TensorList& t) {
   TensorList parts;
   for (size_t i = 0; i < t.size(); ++i)
     parts.push_back(t[i].defined() ? t[i] : zeros(concat(batch, n.shapes[i]), DType::Float64));
-  return concatenate(parts, n.ints[0]);
+  return concatenate(parts, n.params<Concatenation>().axis);
 }
 
 const OpSpec& concatenate_spec() {
@@ -435,7 +454,7 @@ Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
   Shape shape = first.shape();
   shape[axis] = 0;
   DType dtype = first.dtype();
-  std::vector<int64_t> ints{axis - nd};  // negative, so rules find the axis past batch dims
+  Concatenation kept{axis - nd, {}};
   for (size_t i = 0; i < xs.size(); ++i) {
     const Tensor& t = xs[i];
     bool ok = t.ndim() == nd;
@@ -446,7 +465,7 @@ Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
                        std::to_string(i) + " has shape " + shape_str(t.shape()));
     shape[axis] += t.shape()[axis];
     dtype = promote(dtype, t.dtype());
-    ints.push_back(t.shape()[axis]);
+    kept.lengths.push_back(t.shape()[axis]);
   }
   Tensor out = empty(shape, dtype);
   int64_t offset = 0;
@@ -456,8 +475,8 @@ Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
     kernels::copy_into(out.view_as_strided(part_shape, out.strides(), offset * out.strides()[axis]), t);
     offset += t.shape()[axis];
   }
-  if (Recording r = record_list(out, concatenate_spec(), xs)) {
-    r->ints = std::move(ints);
+  if (Recording r = record_list_with<Concatenation>(out, concatenate_spec(), xs)) {
+    r->params<Concatenation>() = std::move(kept);
     for (auto& t : xs) r->shapes.push_back(t.shape());
     finish(r, out, xs);
   }

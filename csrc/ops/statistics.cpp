@@ -16,7 +16,7 @@ namespace {
 using namespace reduction;
 
 // x minus its mean over the reduced axes (differentiable, for the rules of var and std).
-Tensor centered(OpNode& n) { return n.input(0) - mean(n.input(0), n.ints, true); }
+Tensor centered(OpNode& n) { return n.input(0) - mean(n.input(0), reduced_axes(n), true); }
 
 // The softmax along the reduced axes, exp(x - m) / sum(exp(x - m)) with m the (constant) max:
 // exact however the forward's logsumexp was rounded (exp(x - lse) inherits lse's float32 error).
@@ -25,10 +25,10 @@ Tensor softmax_weights(OpNode& n) {
   const Tensor& x = n.input(0);
   const DType d = x.dtype();
   if (x.numel() == 0) return zeros(x.shape(), d);
-  Tensor m = max(x.detach(), n.ints, true);
+  Tensor m = max(x.detach(), reduced_axes(n), true);
   m = where(eq(m, scalar_tensor(-INFINITY, d)), scalar_tensor(0, d), m);
   Tensor e = exp(x - m);
-  Tensor total = sum(e, n.ints, true);
+  Tensor total = sum(e, reduced_axes(n), true);
   return e * inverse_nonzero(total);
 }
 
@@ -44,14 +44,14 @@ Tensor variance_kernel(const Tensor& x, const std::vector<int64_t>& axes, double
 
 // d var / dx = 2 (x - mean) / dof (the mean's own derivative drops out: the deviations sum to 0).
 Tensor var(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
-  static const OpSpec spec{"VarBackward", RULE({spread(n, g) * centered(n) * (2.0 / n.s0)}),
-                           JVP(reduce_tangent(n, t[0] * centered(n)) * (2.0 / n.s0))};
+  static const OpSpec spec{"VarBackward", RULE({spread(n, g) * centered(n) * (2.0 / reduction_of(n).divisor)}),
+                           JVP(reduce_tangent(n, t[0] * centered(n)) * (2.0 / reduction_of(n).divisor))};
   const Tensor x = as_float(x_in);
   auto ax = resolve_axes(axes, x.ndim(), "var");
   const double dof = std::max(count_of(x.shape(), ax) - ddof, 0.0);
   Tensor out = variance_kernel(x, ax, dof, keepdims, "var");
   if (Recording r = record_reduction_saving_input(out, spec, x, ax)) {
-    r->s0 = dof;
+    r->params<ReductionParams>().divisor = dof;
     finish(r, out, {&x});
   }
   return out;
@@ -59,14 +59,15 @@ Tensor var(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
 
 // d std / dx = (x - mean) / (dof std), taken as 0 where std == 0 (x - mean is 0 there).
 Tensor stddev(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
-  static const OpSpec spec{"StdBackward", RULE({spread(n, g) * centered(n) * (inverse_nonzero(output_kept(n)) / n.s0)}),
-                           JVP(reduce_tangent(n, t[0] * centered(n)) * (inverse_nonzero(n.output()) / n.s0))};
+  static const OpSpec spec{
+      "StdBackward", RULE({spread(n, g) * centered(n) * (inverse_nonzero(output_kept(n)) / reduction_of(n).divisor)}),
+      JVP(reduce_tangent(n, t[0] * centered(n)) * (inverse_nonzero(n.output()) / reduction_of(n).divisor))};
   const Tensor x = as_float(x_in);
   auto ax = resolve_axes(axes, x.ndim(), "std");
   const double dof = std::max(count_of(x.shape(), ax) - ddof, 0.0);
   Tensor out = kernels::unary(kernels::Unary::Sqrt, variance_kernel(x, ax, dof, keepdims, "std"));
   if (Recording r = record_reduction_saving_input(out, spec, x, ax)) {
-    r->s0 = dof;
+    r->params<ReductionParams>().divisor = dof;
     r->save_output(out);
     finish(r, out, {&x});
   }
