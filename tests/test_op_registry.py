@@ -1,0 +1,83 @@
+"""The op registry itself (tests/op_registry): every public op has an entry, every entry is well
+formed, and every other spelling of an entry's call (Tensor method, operator, alias) gives the
+same values, gradients and tangents as the entry's function."""
+import numpy as np
+import pytest
+
+import pyjac as pj
+from op_registry import NONE, NOT_OPS, REGISTRY, params, public_ops, resolve
+
+COVERED = {c.name for c in REGISTRY} | {f for c in REGISTRY for f in c.forms}
+
+
+def test_every_public_op_has_a_registry_entry():
+    missing = sorted(public_ops() - COVERED)
+    assert not missing, (f"public ops with no entry in tests/op_registry (add one, or, if it is not an op, "
+                         f"add it to NOT_OPS in tests/op_registry/public.py): {', '.join(missing)}")
+
+
+def test_the_exclusion_list_names_public_callables_only():
+    # a stale name (an op renamed or removed) would hide a new op of that name
+    for name in NOT_OPS:
+        assert callable(resolve(name)), name
+    assert not NOT_OPS & COVERED, sorted(NOT_OPS & COVERED)
+
+
+@pytest.mark.parametrize("case", params(REGISTRY))
+def test_entry_is_well_formed(case):
+    assert resolve(case.name) is not None
+    for form in case.forms:
+        assert resolve(form) is not None, form
+    assert len(case.arrays()) == case.nargs
+    if case.sweep is not None:
+        assert len(case.sweep) == 2 and all(callable(f) for f in case.sweep)
+    if isinstance(case.domain, (tuple, list)):
+        assert len(case.domain) == case.nargs
+
+
+FORMS = [(c, form) for c in REGISTRY for form in c.forms]
+
+
+def _outputs(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+@pytest.mark.parametrize("case,form", [pytest.param(c, f, id=f"{c.id}:{f}", marks=c.marks) for c, f in FORMS])
+def test_every_form_gives_the_same_values_gradients_and_tangents(case, form):
+    arrays = case.arrays()
+    other = case.forms[form]
+    want = _outputs(case.fn(*[pj.tensor(a) for a in arrays]))
+    got = _outputs(other(*[pj.tensor(a) for a in arrays]))
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert isinstance(g, pj.Tensor) and g.dtype == w.dtype and g.shape == w.shape
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+    if case.derivative == NONE:
+        return
+    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
+    xs = [pj.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
+    r = np.random.default_rng(1)
+    ws = [pj.tensor(r.standard_normal(w.shape)) for w in want]
+
+    def vjp(f):
+        outs = _outputs(f(*xs))
+        loss = sum(pj.sum(o * w) for o, w in zip(outs, ws))
+        return pj.grad(loss, [xs[i] for i in floats], allow_unused=True)
+    for g, w in zip(vjp(other), vjp(case.fn)):
+        assert (g is None) == (w is None)
+        if g is not None:
+            np.testing.assert_array_equal(g.numpy(), w.numpy())
+    if case.forward:
+        tangents = tuple(pj.tensor(r.standard_normal(a.shape)) for a in arrays)
+        _, t_other = pj.jvp(_single(other), tuple(pj.tensor(a) for a in arrays), tangents)
+        _, t_fn = pj.jvp(case.single, tuple(pj.tensor(a) for a in arrays), tangents)
+        np.testing.assert_array_equal(t_other.numpy(), t_fn.numpy())
+
+
+def _single(fn):
+    def single(*xs):
+        out = fn(*xs)
+        if isinstance(out, (tuple, list)):
+            return pj.concatenate([pj.reshape(o, (-1,)) for o in out])
+        return out
+    return single
