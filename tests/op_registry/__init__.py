@@ -36,7 +36,9 @@ An entry (`OpCase`, tests/op_registry/core.py) is one way of calling one op:
               gradcheck's atol / gradgradcheck's atol2: None for their defaults), Hessians by both
               modes (hess_tol).
   torch       (torch, *torch tensors) -> torch result: parity of values, VJPs and second
-              derivatives where torch is installed (the tests skip cleanly otherwise).
+              derivatives where torch is installed (the tests skip cleanly otherwise);
+              torch_tol: {'value' | 'grad' | 'second': (rtol, atol)} where the defaults of
+              tests/test_every_op.py do not fit.
   forms       {qualified name: callable}: other spellings of the same call (Tensor methods,
               operators, aliases, nn.functional re-exports), checked to give the same values,
               gradients and tangents as fn.

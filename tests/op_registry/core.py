@@ -118,6 +118,7 @@ class OpCase:
     atol: Optional[float] = None
     atol2: Optional[float] = None
     torch: Optional[Callable] = None
+    torch_tol: Mapping[str, tuple] = field(default_factory=dict)
     forms: Mapping[str, Callable] = field(default_factory=dict)
     family: str = ""
     tags: frozenset = frozenset()

@@ -29,6 +29,17 @@ def _method(name):
     return lambda x: getattr(x, name)()
 
 
+# torch parity tolerances, as the family tests had them
+TORCH_TOL = {
+    "elementwise": {"value": (1e-12, 0), "grad": (1e-12, 0), "second": (1e-12, 1e-14)},
+    "math": {"value": (1e-13, 0), "grad": (1e-12, 1e-15), "second": (1e-11, 1e-13)},
+}
+TORCH_TOL_BINARY = {
+    "elementwise": {"value": (1e-12, 0), "grad": (1e-12, 1e-14)},
+    "math": {"value": (1e-13, 0), "grad": (1e-12, 1e-15), "second": (1e-11, 1e-14)},
+}
+
+
 # ---- unary ----------------------------------------------------------------------------------------
 def unary(name, domain, ref, torch=None, family="elementwise", forms=None, method=True, derivative="smooth",
           shape=(2, 3), **kw):
@@ -38,7 +49,8 @@ def unary(name, domain, ref, torch=None, family="elementwise", forms=None, metho
     all_forms.update(forms or {})
     torch_fn = (lambda t, x: getattr(t, torch)(x)) if isinstance(torch, str) else torch
     return OpCase(name, name, fn, (shape,), domain, ref=ref, sweep=(fn, ref), derivative=derivative, torch=torch_fn,
-                  forms=all_forms, family=family, tags={"unary"}, sparsity="elementwise", **kw)
+                  torch_tol=TORCH_TOL[family], forms=all_forms, family=family, tags={"unary"}, sparsity="elementwise",
+                  **kw)
 
 
 UNARY = [
@@ -149,7 +161,8 @@ def binary(name, shapes, domain, ref, torch=None, family="elementwise", forms=No
     fn = getattr(pj, name)
     torch_fn = (lambda t, x, y: getattr(t, torch)(x, y)) if isinstance(torch, str) else torch
     return OpCase(name, name, fn, shapes, Joint(domain), ref=ref, sweep=(fn, ref), derivative=derivative,
-                  torch=torch_fn, forms=forms or {}, family=family, tags={"binary"}, sparsity="elementwise", **kw)
+                  torch=torch_fn, torch_tol=TORCH_TOL_BINARY[family], forms=forms or {}, family=family, tags={"binary"},
+                  sparsity="elementwise", **kw)
 
 
 BINARY = [

@@ -164,9 +164,17 @@ _REFS = {
 }
 
 
+# pyjac.testing.numerical_jacobian perturbs a reshaped copy of a NumPy input that is not C-contiguous
+# (`base[j].reshape(-1)` of an F-ordered array copies): every finite difference comes out 0. This
+# entry's input is a transposed (F-ordered) array; Tensors and C-contiguous arrays are fine.
+_NONCONTIGUOUS_FD = ("pyjac.testing.numerical_jacobian returns zeros for a non-C-contiguous NumPy input "
+                     "(it perturbs a copy made by reshape); library bug, reported with issue 12")
+_XFAIL = {"norm-nuclear-axes": {"jvp_fd": _NONCONTIGUOUS_FD, "hvp_fd": _NONCONTIGUOUS_FD}}
+
+
 def _case(id, name, fn, shape, make):
     return OpCase(id, name, fn, (shape,), make, ref=_REFS.get(id), family="linalg", rtol=1e-10, atol=1e-6, atol2=1e-5,
-                  jac_tol=1e-9, tol=1e-9, dtypes=(F64,))
+                  jac_tol=1e-9, tol=1e-9, dtypes=(F64,), xfail=_XFAIL.get(id, {}))
 
 
 CASES = [_case(*c) for c in GRAD] + [

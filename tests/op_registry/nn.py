@@ -63,8 +63,9 @@ def _softplus_thr3_domain(rng, shape):
 
 
 def activation(id, name, fn, ref, torch, domain, forms=None):
-    return OpCase(id, name, fn, ((2, 3),), domain, ref=ref, sweep=(fn, ref), torch=torch, forms=forms or {},
-                  family="nn", tags={"activation"}, sparsity="elementwise")
+    return OpCase(id, name, fn, ((2, 3),), domain, ref=ref, sweep=(fn, ref), torch=torch,
+                  torch_tol={"second": (1e-10, 1e-12)}, forms=forms or {}, family="nn", tags={"activation"},
+                  sparsity="elementwise")
 
 
 _away = away_from_zero(0.2, 2.0)
@@ -93,7 +94,8 @@ ACTIVATIONS = [
 
 def softmax(id, name, fn, ref, axis, shape):
     return OpCase(id, name, lambda x: fn(x, axis=axis), (shape,), ref=lambda a: ref(a, axis), sweep=(fn, ref),
-                  torch=lambda t, x: getattr(t, name.split(".")[-1])(x, axis), family="nn", tags={"softmax"})
+                  torch=lambda t, x: getattr(t, name.split(".")[-1])(x, axis),
+                  torch_tol={"grad": (1e-11, 1e-13), "second": (1e-10, 1e-12)}, family="nn", tags={"softmax"})
 
 
 SOFTMAXES = [
@@ -122,7 +124,8 @@ def _loss(id, name, fn, shapes=((4, 3),), **kw):
 
 OTHERS = [
     OpCase("linear", "nn.functional.linear", F.linear, ((4, 3), (2, 3), (2,)), ref=lambda x, w, b: x @ w.T + b,
-           torch=lambda t, x, w, b: t.nn.functional.linear(x, w, b), family="nn", rtol=1e-13),
+           torch=lambda t, x, w, b: t.nn.functional.linear(x, w, b), torch_tol={"value": (1e-13, 0), "grad": (1e-13, 0)},
+           family="nn", rtol=1e-13),
     OpCase("linear-no-bias", "nn.functional.linear", F.linear, ((2, 4, 3), (2, 3)), ref=lambda x, w: x @ w.T,
            family="nn", rtol=1e-13),
     OpCase("dropout", "nn.functional.dropout", _dropout, ((8,),), vmap=False, family="nn"),
@@ -130,7 +133,7 @@ OTHERS = [
     _loss("mse", "nn.functional.mse_loss", lambda x: F.mse_loss(x, _t(_MSE_TARGET), reduction="none"),
           ref=lambda a: (a - _MSE_TARGET) ** 2, dtypes=(F64,)),
     _loss("mse-mean-both", "nn.functional.mse_loss", F.mse_loss, ((3, 4), (3, 4)), ref=lambda a, b: np.mean((a - b) ** 2),
-          torch=lambda t, x, y: t.nn.functional.mse_loss(x, y)),
+          torch=lambda t, x, y: t.nn.functional.mse_loss(x, y), torch_tol={"value": (1e-13, 0)}),
     _loss("ce_index", "nn.functional.cross_entropy",
           lambda x: F.cross_entropy(x, _t([0, 2, 1, 1]), reduction="none", label_smoothing=0.1),
           torch=lambda t, x: t.nn.functional.cross_entropy(x, t.tensor([0, 2, 1, 1]), reduction="none",
