@@ -205,6 +205,11 @@ BINARY_VARIANTS = [
     _variant("power-scalar-exponent", "power", lambda x: pj.power(x, 2.0), ((2, 3),), ref=lambda a: np.power(a, 2.0)),
     _variant("power-scalar-base", "power", lambda x: pj.power(0.5, x), ((4,),), ref=lambda a: np.power(0.5, a)),
     # ties: each side gets half (finite differences agree to first order, not to second)
+    _variant("arctan2-same-shape", "arctan2", pj.arctan2, ((2, 3), (2, 3)), Joint(pair_arctan2), ref=np.arctan2,
+             family="math"),
+    _variant("arctan2-0d", "arctan2", pj.arctan2, ((), (2, 3)), Joint(pair_arctan2), ref=np.arctan2, family="math"),
+    _variant("mod-same-shape", "mod", pj.mod, ((2, 3), (2, 3)), Joint(pair_mod), ref=np.mod, family="math"),
+    _variant("mod-0d", "mod", pj.mod, ((), (2, 3)), Joint(pair_mod), ref=np.mod, family="math"),
     _variant("maximum-ties", "maximum", pj.maximum, (_TIE_A, _TIE_B), ref=np.maximum, hess_fd=False),
     _variant("minimum-ties", "minimum", pj.minimum, (_TIE_A, _TIE_B), ref=np.minimum, hess_fd=False),
 ]
