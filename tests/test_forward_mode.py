@@ -25,6 +25,8 @@ def _composite(id, fn, shapes, domain=_n, **kw):
 COMPOSITES = [
     _composite("methods", lambda x: x.exp() + x.sin() * x.tanh() - x.sigmoid() * x.square(), ((4,),)),
     _composite("unary_0d", lambda x: pj.sin(x) * pj.exp(x), ((),)),
+    _composite("reduction_methods", lambda x: x.prod(0) * x.std(0) + x.logsumexp(0) - x.cumsum(1)[-1] * x.var(0),
+               ((3, 4),)),
     _composite("transpose_T_matmul", lambda x, y: x.T @ y, ((3, 2), (3, 4))),
     _composite("reshape_infer", lambda x: x.reshape(4, -1) * x.reshape(-1)[:3], ((2, 6),)),
     _composite("expand_dims_many", lambda x: pj.expand_dims(x, (0, 2)) * pj.expand_dims(x, -1)[..., 0], ((2, 3),)),
