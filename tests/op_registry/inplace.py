@@ -43,21 +43,29 @@ def _np_clip(z, lo, hi):
     np.clip(z, lo, hi, out=z)
 
 
-CASES = [
-    inplace("add_", "Tensor.add_", lambda z, y: z.add_(y), lambda z, y: np.add(z, y, out=z), ((2, 3), (3,)),
-            sparsity="elementwise"),
-    inplace("add_-alpha", "Tensor.add_", lambda z, y: z.add_(y, alpha=-2.5),
-            lambda z, y: np.add(z, -2.5 * y, out=z), ((2, 3), (2, 1)), sparsity="elementwise"),
-    inplace("sub_", "Tensor.sub_", lambda z, y: z.sub_(y, alpha=3), lambda z, y: np.subtract(z, 3 * y, out=z),
-            ((2, 3), (3,)), sparsity="elementwise"),
-    inplace("mul_", "Tensor.mul_", lambda z, y: z.mul_(y), lambda z, y: np.multiply(z, y, out=z), ((2, 3), (2, 3)),
-            sparsity="elementwise"),
-    inplace("div_", "Tensor.div_", lambda z, y: z.div_(y), lambda z, y: np.divide(z, y, out=z), ((2, 3), (3,)),
-            (normal, away_from_zero(0.5, 1.5)), sparsity="elementwise"),
+# id, method, the call on (self, other), its NumPy in-place equivalent: `args` of the entries, for the
+# value tests of tests/test_inplace.py over shapes and operands
+BINARY = [
+    ("add_", "Tensor.add_", lambda t, o: t.add_(o), lambda a, o: np.add(a, o, out=a)),
+    ("add_alpha", "Tensor.add_", lambda t, o: t.add_(o, alpha=-2.5), lambda a, o: np.add(a, -2.5 * np.asarray(o), out=a)),
+    ("sub_", "Tensor.sub_", lambda t, o: t.sub_(o), lambda a, o: np.subtract(a, o, out=a)),
+    ("sub_alpha", "Tensor.sub_", lambda t, o: t.sub_(o, alpha=3), lambda a, o: np.subtract(a, 3 * np.asarray(o), out=a)),
+    ("mul_", "Tensor.mul_", lambda t, o: t.mul_(o), lambda a, o: np.multiply(a, o, out=a)),
+    ("div_", "Tensor.div_", lambda t, o: t.div_(o), lambda a, o: np.divide(a, o, out=a)),
+    ("copy_", "Tensor.copy_", lambda t, o: t.copy_(o), lambda a, o: np.copyto(a, o)),
+]
+_BINARY_SHAPES = {"add_alpha": ((2, 3), (2, 1)), "mul_": ((2, 3), (2, 3))}
+
+
+def _binary(id, name, call, np_call):
+    domain = (normal, away_from_zero(0.5, 1.5)) if id == "div_" else normal
+    return inplace(id, name, call, np_call, _BINARY_SHAPES.get(id, ((2, 3), (3,))), domain, args=(call, np_call),
+                   tags={"binary"}, sparsity="selection" if id == "copy_" else "elementwise")
+
+
+CASES = [_binary(*b) for b in BINARY] + [
     inplace("clamp_", "Tensor.clamp_", lambda z: z.clamp_(-0.5, 0.5), lambda z: _np_clip(z, -0.5, 0.5),
             (np.array([[-0.9, -0.3, 0.1], [0.45, 0.7, -0.62]]),), clip_box, sparsity="elementwise"),
-    inplace("copy_", "Tensor.copy_", lambda z, y: z.copy_(y), lambda z, y: np.copyto(z, y), ((2, 3), (3,)),
-            sparsity="selection"),
     inplace("fill_", "Tensor.fill_", lambda z: z.fill_(2.0), lambda z: z.fill(2.0), ((2, 3),), derivative=ZERO,
             sparsity="elementwise"),
     inplace("zero_", "Tensor.zero_", lambda z: z.zero_(), lambda z: z.fill(0.0), ((2, 3),), derivative=ZERO,
