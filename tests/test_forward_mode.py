@@ -46,7 +46,7 @@ COMPOSITES = [
 ]
 
 CASES = differentiable(forward=True) + COMPOSITES
-_CASES = params(CASES)
+_CASES = params(CASES, isolate=False)  # (the scalar-operand entries' reverse checks run forked in test_every_op)
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def test_jvp_equals_reverse_jacobian_times_v(case):
     np.testing.assert_allclose(_np(jv).astype(np.float64), expected, rtol=case.tol, atol=case.tol)
 
 
-@pytest.mark.parametrize("case", params([c for c in CASES if c.fd], "jvp_fd"))
+@pytest.mark.parametrize("case", params([c for c in CASES if c.fd], "jvp_fd", isolate=False))
 def test_jvp_and_jacobians_match_finite_differences(case):
     arrays = case.arrays()
     num = numeric_jacobian(case.single, arrays)
@@ -147,7 +147,7 @@ def test_batched_tangents_with_leading_dims(case):
             np.testing.assert_allclose(tb_np[i, k], _np(jv), rtol=case.tol, atol=case.tol, err_msg=f"batch {i},{k}")
 
 
-@pytest.mark.parametrize("case", params([c for c in CASES if c.nargs == 1]))
+@pytest.mark.parametrize("case", params([c for c in CASES if c.nargs == 1], isolate=False))
 def test_single_input_forms(case):
     """One tensor in, one tensor out: a Tensor shaped out.shape + in.shape from every strategy,
     and jvp takes and returns plain Tensors."""
@@ -213,7 +213,7 @@ def test_hvp_forward_over_reverse_equals_hessian_times_v(case):
         np.testing.assert_allclose(_np(vh[i]), vH, rtol=case.tol, atol=case.tol, err_msg=f"vhp input {i}")
 
 
-@pytest.mark.parametrize("case", params([c for c in CASES if c.fd and c.hess_fd], "hvp_fd"))
+@pytest.mark.parametrize("case", params([c for c in CASES if c.fd and c.hess_fd], "hvp_fd", isolate=False))
 def test_hvp_matches_finite_differences_of_the_gradient(case):
     arrays = case.arrays()
     s = _scalarize(case, arrays)

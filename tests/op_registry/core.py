@@ -197,12 +197,12 @@ def resolve(qualified):
 
 
 # ---- selecting and parametrizing -----------------------------------------------------------------
-def params(cases, check=None):
-    """pytest params for entries, with each entry's marks, and a strict xfail where the entry
-    records a known library bug for `check`."""
+def params(cases, check=None, isolate=True):
+    """pytest params for entries, with each entry's marks (isolate=False leaves out `isolated`),
+    and a strict xfail where the entry records a known library bug for `check`."""
     out = []
     for c in cases:
-        marks = list(c.marks)
+        marks = [m for m in c.marks if isolate or m.name != "isolated"]
         if check is not None and check in c.xfail:
             marks.append(pytest.mark.xfail(strict=True, reason=c.xfail[check]))
         out.append(pytest.param(c, id=c.id, marks=marks))
