@@ -101,3 +101,43 @@ def _single(fn):
             return pj.concatenate([pj.reshape(o, (-1,)) for o in out])
         return out
     return single
+
+
+def _broadcast_source(out_shape, in_shape):
+    """For each output element (C order), the flat index of the input element broadcast onto it."""
+    idx = np.arange(int(np.prod(in_shape)), dtype=np.int64).reshape(in_shape)
+    return np.broadcast_to(idx, out_shape).reshape(-1)
+
+
+def test_declared_jacobian_structure_holds():
+    """`sparsity` (the room for structural-sparsity tests) says what it should: 'elementwise' entries
+    have Jacobians that are zero away from each output's broadcast source, 'selection' entries
+    Jacobians of 0s and 1s with at most one 1 per row."""
+    problems = []
+    for case in REGISTRY:
+        if case.sparsity is None or case.derivative == NONE:
+            continue
+        arrays = case.arrays()
+        xs = tuple(pj.tensor(a) for a in arrays)
+        for k, out in enumerate(_outputs(case.fn(*xs))):
+            jac = pj.jacobian(lambda *ys, k=k: _outputs(case.fn(*ys))[k], xs, strategy="reverse-mode")
+            problems += _structure_problems(case, arrays, out, jac)
+    assert not problems, "\n".join(problems)
+
+
+def _structure_problems(case, arrays, out, jac):
+    problems = []
+    for a, block in zip(arrays, jac):
+        J = np.asarray(block.numpy(), dtype=np.float64).reshape(int(np.prod(out.shape)), a.size)
+        if case.sparsity == "elementwise":
+            mask = np.zeros(J.shape, dtype=bool)
+            if J.size:
+                mask[np.arange(J.shape[0]), _broadcast_source(tuple(out.shape), a.shape)] = True
+            if np.any(J[~mask]):
+                problems.append(f"{case.id}: a nonzero derivative away from the diagonal")
+        elif case.sparsity == "selection":
+            if not np.all((J == 0) | (J == 1)) or np.any((J != 0).sum(axis=1) > 1):
+                problems.append(f"{case.id}: not a selection (0/1 entries, at most one per row)")
+        else:
+            problems.append(f"{case.id}: unknown sparsity {case.sparsity!r}")
+    return problems

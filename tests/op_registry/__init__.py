@@ -56,6 +56,11 @@ Room for the next transforms (tests that iterate over the registry the same way)
   sparsity    the structure of the Jacobian, for structural-sparsity tests: 'elementwise'
               (diagonal after broadcasting), 'selection' (each output element is one input element
               or a constant: 0/1 entries, at most one per row), None (dense or not declared).
+              tests/test_op_registry.py checks each declaration against the reverse-mode Jacobian
+              at the entry's inputs.
+
+A new transform's test is a loop over `select(...)` (or `differentiable()`) with `params(cases,
+check)`, drawing inputs with `arrays()` or `sample()`; `xfail` entries name that check.
 """
 from . import elementwise, indexing, inplace, linalg, nn, products, reductions, shapes
 from .core import (BOOL, F32, F64, I64, NONE, SMOOTH, ZERO, Joint, OpCase, params, resolve)  # noqa: F401

@@ -212,8 +212,10 @@ _FORMS = {
 }
 # Sums and products: float rounding may differ from NumPy's order by an ulp.
 INEXACT = ("inner", "trace", "kron", "outer")
-# Each output element is one input element (or a constant): a Jacobian of 0s and 1s, at most one 1 per row.
+# Each output element is one input element (or a constant): a Jacobian of 0s and 1s, at most one 1 per row;
+# not for sums and products, nor where an input also enters computed (x * 2, x * y).
 _DENSE = INEXACT
+_COMPUTED = ("concatenate-partial-const", "stack-computed")
 
 
 def _case(id, shapes, fn, ref):
@@ -222,7 +224,7 @@ def _case(id, shapes, fn, ref):
     dtypes = (F64, I64) if id.endswith("partial-const") else (F64, F32, I64)
     return OpCase(id, _NAMES.get(id, op), fn, tuple(shapes), ref=ref, forms=_FORMS.get(id, {}), family="shape",
                   dtypes=dtypes, rtol=1e-12 if op in INEXACT else 0,
-                  sparsity=None if op in _DENSE or id == "stack-computed" else "selection")
+                  sparsity=None if op in _DENSE or id in _COMPUTED else "selection")
 
 
 # inputs mixed with constants and computed tensors
