@@ -1,6 +1,7 @@
 """The op registry itself (tests/op_registry): every public op has an entry, every entry is well
-formed, and every other spelling of an entry's call (Tensor method, operator, alias) gives the
-same values, gradients and tangents as the entry's function."""
+formed, every other spelling of an entry's call (Tensor method, operator, alias) gives the same
+values, gradients and tangents as the entry's function, and every declared Jacobian structure
+(`sparsity`) holds."""
 import numpy as np
 import pytest
 
