@@ -22,12 +22,25 @@ def _scalarized(fn, weights):
     return f
 
 
-def check_derivatives(fn, arrays, seed=0, second_order=True):
-    """fn: tensors -> tensor or tuple of tensors; arrays: float64 inputs, all differentiable."""
+def _tolerances(**kw):
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def check_derivatives(fn, arrays, seed=0, second_order=True, gradgrad=None, forward=True, atol=None, atol2=None,
+                      jac_tol=1e-12, hess_tol=1e-10):
+    """fn: tensors -> tensor or tuple of tensors; arrays: float64 inputs, all differentiable.
+
+    second_order: check second derivatives (gradgradcheck, and Hessians by forward-over-reverse
+    against reverse-over-reverse); gradgrad: run gradgradcheck (finite differences of the
+    gradient; default: second_order); forward: compare forward-mode Jacobians (and Hessians) with
+    reverse-mode ones; atol, atol2: gradcheck's and gradgradcheck's atol (None: their defaults);
+    jac_tol, hess_tol: how closely the modes must agree."""
     xs = [pj.tensor(np.asarray(a, dtype=np.float64), requires_grad=True) for a in arrays]
-    assert gradcheck(fn, xs)
-    if second_order:
-        assert gradgradcheck(fn, xs)
+    assert gradcheck(fn, xs, **_tolerances(atol=atol))
+    if second_order if gradgrad is None else gradgrad:
+        assert gradgradcheck(fn, xs, **_tolerances(atol=atol2))
+    if not forward:
+        return
 
     # Jacobians by forward mode (batched tangents) and reverse mode (batched cotangents).
     argnums = tuple(range(len(arrays)))
@@ -38,7 +51,7 @@ def check_derivatives(fn, arrays, seed=0, second_order=True):
     for row_f, row_r in zip(jf, jr):
         for a, b in zip(row_f, row_r):
             assert a.shape == b.shape
-            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=jac_tol, atol=jac_tol)
 
     if second_order:
         # Hessian of a scalar built from fn: forward-over-reverse runs the JVP rules of the
@@ -51,4 +64,4 @@ def check_derivatives(fn, arrays, seed=0, second_order=True):
         hr = pj.func.jacrev(pj.func.grad(s, argnums), argnums)(*plain)
         for row_f, row_r in zip(hf, hr):
             for a, b in zip(row_f, row_r):
-                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-10)
+                np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=hess_tol, atol=hess_tol)

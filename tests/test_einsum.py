@@ -1,90 +1,22 @@
 """einsum against np.einsum on many subscripts (implicit and explicit output, traces, diagonals,
-outer products, batch matmuls, '...' broadcasting, several operands), its derivatives of first
-and second order (it is built from differentiable ops), batched cotangents, forward mode, torch
-parity, and errors that name einsum and the operands' shapes.
+outer products, batch matmuls, '...' broadcasting, several operands: registry entries, whose
+values and derivatives of first and second order (it is built from differentiable ops), batched
+cotangents and forward mode run in tests/test_every_op.py and tests/test_forward_mode.py); here
+other dtypes, contractions through matmul, gradient values, torch parity, and errors that name
+einsum and the operands' shapes.
 """
 import numpy as np
 import pytest
 
 import pyjac as pj
-from _derivative_checks import check_derivatives
 
-# subscripts, operand shapes
-CASES = [
-    ("ij,jk->ik", [(2, 3), (3, 4)]),
-    ("ij,jk", [(2, 3), (3, 2)]),
-    ("ij,kj->ik", [(2, 3), (4, 3)]),
-    ("ji,jk->ki", [(3, 2), (3, 2)]),
-    ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
-    ("bij,bjk->bki", [(2, 2, 3), (2, 3, 2)]),
-    ("i,i", [(4,), (4,)]),
-    ("i,i->", [(3,), (3,)]),
-    ("i,i->i", [(3,), (3,)]),
-    ("i,j->ij", [(3,), (4,)]),
-    ("i,j", [(2,), (3,)]),
-    ("ij,kl->ijkl", [(2, 1), (1, 3)]),
-    ("ij,ij->ij", [(2, 3), (2, 3)]),
-    ("ij,ij->", [(2, 3), (2, 3)]),
-    ("ij->ji", [(2, 3)]),
-    ("ij", [(2, 3)]),
-    ("ji", [(2, 3)]),
-    ("ij->", [(2, 3)]),
-    ("ij->j", [(2, 3)]),
-    ("ii", [(3, 3)]),
-    ("ii->i", [(3, 3)]),
-    ("ii->", [(3, 3)]),
-    ("iij->ji", [(2, 2, 3)]),
-    ("ijji->", [(2, 3, 3, 2)]),
-    ("iii->i", [(2, 2, 2)]),
-    ("bii->bi", [(2, 3, 3)]),
-    ("ii,i->i", [(3, 3), (3,)]),
-    ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
-    ("ab,bc,cd,de->ae", [(2, 2), (2, 3), (3, 2), (2, 2)]),
-    ("i,i,i", [(3,), (3,), (3,)]),
-    ("ijk,ikl->jl", [(2, 2, 3), (2, 3, 2)]),
-    ("ijk,jil->kl", [(2, 3, 2), (3, 2, 2)]),
-    ("ijk->kij", [(2, 3, 2)]),
-    ("ba", [(2, 3)]),
-    ("Ba,bA", [(2, 3), (2, 2)]),
-    ("aB,Ba->", [(2, 3), (3, 2)]),
-    (" ij , jk -> ik ", [(2, 3), (3, 2)]),
-    # '...' broadcasting
-    ("...ij,...jk", [(2, 2, 3), (2, 3, 2)]),
-    ("...ij,...jk->...ik", [(2, 1, 2, 3), (3, 3, 2)]),
-    ("...ii->...i", [(2, 3, 3)]),
-    ("i...->...", [(3, 2, 2)]),
-    ("...->...", [(2, 3)]),
-    ("...,...", [(2, 3), (3,)]),
-    ("i...j,j...->...i", [(2, 3, 2), (2, 3)]),
-    ("...i,...i->...", [(2, 3), (1, 3)]),
-    ("ij...,jk...->ik...", [(2, 3), (3, 2)]),  # '...' of no dims
-    # size-1 dims broadcast against the label's size
-    ("ij,ij->ij", [(1, 3), (2, 3)]),
-    ("i,i", [(1,), (3,)]),
-    # 0-d operands
-    (",->", [(), ()]),
-    ("i,->i", [(3,), ()]),
-    ("->", [()]),
-    # empty dims
-    ("ij,jk->ik", [(2, 0), (0, 3)]),
-    ("ij,jk->ik", [(0, 3), (3, 2)]),
-    ("i->", [(0,)]),
-]
-IDS = [f"{s.strip()}-{i}" for i, (s, _) in enumerate(CASES)]
+# The subscript cases are registry entries (tests/op_registry/products.py): their values against
+# np.einsum (float64, float32), first and second derivatives, batched cotangents and forward mode
+# run in tests/test_every_op.py and tests/test_forward_mode.py.
 
 
 def _inputs(rng, shapes, dtype=np.float64):
     return [rng.standard_normal(s).astype(dtype) for s in shapes]
-
-
-@pytest.mark.parametrize("subscripts,shapes", CASES, ids=IDS)
-def test_values(subscripts, shapes, rng):
-    arrays = _inputs(rng, shapes)
-    expected = np.einsum(subscripts, *arrays)
-    out = pj.einsum(subscripts, *[pj.tensor(a) for a in arrays])
-    assert out.shape == expected.shape
-    assert out.dtype == expected.dtype
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64])
@@ -112,21 +44,6 @@ def test_bool_operands_have_numpys_dtype(types, rng):
         out = pj.einsum(subscripts, *[pj.tensor(a) for a in arrays])
         assert out.dtype == expected.dtype, (subscripts, types, out.dtype, expected.dtype)
         np.testing.assert_array_equal(np.asarray(out), expected)
-
-GRAD_CASES = [c for c in CASES if 0 < sum(int(np.prod(s)) for s in c[1]) <= 30 and all(np.prod(s) > 0 for s in c[1])]
-
-
-@pytest.mark.parametrize("subscripts,shapes", GRAD_CASES, ids=[c[0].strip() for c in GRAD_CASES])
-def test_derivatives(subscripts, shapes, rng):
-    check_derivatives(lambda *xs: pj.einsum(subscripts, *xs), _inputs(rng, shapes))
-
-
-@pytest.mark.parametrize("subscripts,shapes", CASES, ids=IDS)
-def test_batched_cotangents(subscripts, shapes, rng, batched_check):
-    gs = batched_check(lambda *xs: pj.einsum(subscripts, *xs), _inputs(rng, shapes), k=2)
-    for g, s in zip(gs, shapes):
-        assert g.shape == (2,) + tuple(s)
-
 
 def _node_names(t):
     seen, stack, names = set(), [t.grad_fn], []

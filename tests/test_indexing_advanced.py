@@ -1,16 +1,20 @@
 """Advanced indexing in __getitem__ (integer arrays, bool masks, mixed with ints, slices, None and
 Ellipsis), take, take_along_axis and the out-of-place index_put behind __setitem__.
 
-Every index is compared with NumPy on the same array; where the broadcast index dims land
-(front when the arrays are separated, in place when adjacent) is part of that. The gradient is
-a scatter-add (repeated indices accumulate), checked with finite differences to second order,
-batched cotangents, forward-mode Jacobians and torch where installed.
+Every index (a registry entry, as are take and take_along_axis) is compared with NumPy on the same
+array, given as NumPy arrays and as tensors; where the broadcast index dims land (front when the
+arrays are separated, in place when adjacent) is part of that. The gradient is a scatter-add
+(repeated indices accumulate): finite differences to second order, batched cotangents and forward
+mode run in tests/test_every_op.py and tests/test_forward_mode.py; here repeated indices, index_put,
+errors and torch.
 """
 import numpy as np
 import pytest
 
 import pyjac as pj
 from _derivative_checks import check_derivatives
+from op_registry import params, select
+from op_registry.indexing import BAD_BROADCAST
 
 
 def _t(a, requires_grad=False):
@@ -25,74 +29,10 @@ class _Index:
 _I = _Index()
 _M = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
 
-# (shape, index)
-CASES = [
-    # one integer array
-    ((5,), _I[[0, 2, 4]]),
-    ((5,), _I[[-1, 0, -5]]),
-    ((5,), _I[[3, 3, 3]]),
-    ((5,), _I[np.array([[0, 1], [4, 2]])]),
-    ((3, 4), _I[[2, 0]]),
-    ((3, 4), _I[:, [3, 0, 3]]),
-    ((3, 4), _I[..., [1, -1]]),
-    ((2, 3, 4), _I[:, [0, 2]]),
-    ((2, 3, 4), _I[1:, [0, 2], ::2]),
-    ((2, 3, 4), _I[None, [1], :, None]),
-    # several arrays: adjacent (in place) and separated (front)
-    ((3, 4), _I[[0, 2], [1, 3]]),
-    ((3, 4), _I[[[0], [2]], [1, 3, 0]]),
-    ((2, 3, 4), _I[:, [0, 2], [1, 3]]),
-    ((2, 3, 4), _I[[0, 1], :, [1, 3]]),
-    ((2, 3, 4), _I[[1], ..., [0, 2]]),
-    ((2, 3, 4), _I[:, [0, 1], ..., [0, 2]]),  # an Ellipsis of no dims still separates
-    ((2, 3, 4), _I[[0, 1], None, [0, 2]]),
-    ((2, 3, 4, 5), _I[:, [0], None, [1, 2]]),
-    ((2, 3, 4, 5), _I[[1, 0], :, [[2], [3]], 1:4]),
-    # ints mixed with arrays: ints become arrays, so they count for adjacency too
-    ((2, 3, 4), _I[0, :, [0, 1]]),
-    ((2, 3, 4), _I[:, 1, [0, 3]]),
-    ((2, 3, 4), _I[1, [0, 2]]),
-    ((2, 3, 4), _I[-1, [2, 1], -2]),
-    ((2, 3, 4), _I[np.array(1), :, 2]),
-    ((2, 3, 4), _I[np.int64(1), [0, 0]]),
-    # bool masks
-    ((3, 4), _I[_M]),
-    ((3, 4), _I[_M[:, 0]]),
-    ((3, 4), _I[:, _M[0]]),
-    ((3, 4), _I[np.zeros(3, dtype=bool)]),  # all False
-    ((2, 3, 4), _I[:, _M]),
-    ((2, 3, 4), _I[_M[:2, :3], 1:3]),
-    ((2, 3, 4), _I[[1, 0, 1], _M[:, 0]]),  # the mask gives 2 indices: NumPy rejects (3,) with (2,)
-    ((3, 4), _I[True]),
-    ((3, 4), _I[False]),
-    ((3, 4), _I[:, True]),
-    ((3, 4), _I[[0, 1], True]),
-    ((), _I[True]),
-    ((), _I[None, False]),
-    # empty index arrays and empty tensors
-    ((3, 4), _I[[]]),
-    ((3, 4), _I[:, []]),
-    ((3, 4), _I[np.zeros((0, 2), dtype=np.int64)]),
-    ((0, 3), _I[[], 1]),
-    ((0, 3), _I[:, [0, 2]]),
-    ((2, 0), _I[[1, 0, 1]]),
-]
-CASES = [c for c in CASES if c[1] is not None]
-
-
-def _numpy_ok(shape, index):
-    try:
-        np.zeros(shape)[index]
-        return True
-    except IndexError:
-        return False
-
-
-# One case above mixes a (3,) array with a 2-True mask on purpose: NumPy rejects it, so it moves
-# to the error table.
-BAD_BROADCAST = [c for c in CASES if not _numpy_ok(*c)]
-CASES = [c for c in CASES if _numpy_ok(*c)]
-IDS = [f"{shape}-{i}" for i, (shape, _) in enumerate(CASES)]
+# The index cases are registry entries (tests/op_registry/indexing.py, tag "advanced"): their values,
+# first and second derivatives and batched cotangents run in tests/test_every_op.py, forward mode in
+# tests/test_forward_mode.py. `args[0]` is the index; one case NumPy rejects is an error case below.
+ADVANCED = select("indexing", tags="advanced")
 
 
 def _as_pyjac_index(index):
@@ -104,8 +44,9 @@ def _as_pyjac_index(index):
 
 
 @pytest.mark.parametrize("as_tensor", [False, True], ids=["numpy-index", "tensor-index"])
-@pytest.mark.parametrize("shape,index", CASES, ids=IDS)
-def test_values(shape, index, as_tensor, rng):
+@pytest.mark.parametrize("case", params(ADVANCED))
+def test_values(case, as_tensor, rng):
+    (index,), (shape,) = case.args, case.shapes
     a = rng.standard_normal(shape)
     expected = a[index]
     out = _t(a)[_as_pyjac_index(index) if as_tensor else index]
@@ -134,20 +75,6 @@ def test_index_of_a_view(rng):
     a = rng.standard_normal((4, 5, 6))
     v = _t(a)[1:, ::-2].transpose()
     np.testing.assert_array_equal(v[[0, 5], :, [2, 1]].numpy(), a[1:, ::-2].T[[0, 5], :, [2, 1]])
-
-
-GRAD_CASES = [c for c in CASES if 0 < int(np.prod(c[0])) <= 24]
-
-
-@pytest.mark.parametrize("shape,index", GRAD_CASES, ids=[f"{s}-{i}" for i, (s, _) in enumerate(GRAD_CASES)])
-def test_derivatives(shape, index, rng):
-    check_derivatives(lambda x: x[index], [rng.standard_normal(shape)])
-
-
-@pytest.mark.parametrize("shape,index", CASES, ids=IDS)
-def test_batched_cotangents(shape, index, rng, batched_check):
-    (g,) = batched_check(lambda x: x[index], [rng.standard_normal(shape)], k=3)
-    assert g.shape == (3,) + shape
 
 
 def test_repeated_indices_accumulate():
@@ -223,57 +150,13 @@ def test_errors(index, match):
 
 @pytest.mark.parametrize("shape,index", BAD_BROADCAST)
 def test_errors_where_numpy_rejects_the_broadcast(shape, index):
-    assert BAD_BROADCAST  # the table above keeps one such case
+    assert BAD_BROADCAST  # the registry's table keeps one such case
     with pytest.raises(IndexError, match=r"shape mismatch: indexing arrays could not be broadcast together"):
         _t(np.zeros(shape))[index]
 
 
 # ---- take / take_along_axis ------------------------------------------------------------------------
-TAKE_CASES = [
-    ((5,), [0, 4, 4, -1], None),
-    ((2, 3), [[0, 5], [2, 2]], None),
-    ((2, 3), [2, 0], 1),
-    ((2, 3), [[1], [0]], 0),
-    ((2, 3, 4), 2, -1),
-    ((2, 3, 4), [], 1),
-    ((3,), np.array(1), 0),
-]
-
-
-@pytest.mark.parametrize("shape,indices,axis", TAKE_CASES)
-def test_take(shape, indices, axis, rng):
-    a = rng.standard_normal(shape)
-    expected = np.take(a, np.asarray(indices, dtype=np.int64), axis=axis)
-    out = pj.take(_t(a), np.asarray(indices, dtype=np.int64), axis=axis)
-    assert out.shape == expected.shape
-    np.testing.assert_array_equal(out.numpy(), expected)
-    if a.size and expected.size:
-        check_derivatives(lambda x: pj.take(x, np.asarray(indices, dtype=np.int64), axis=axis), [a])
-
-
-TAKE_ALONG_CASES = [
-    ((3,), [2, 0, 0, 1], 0),
-    ((2, 3), [[0, 2], [1, 1]], 1),
-    ((2, 3), [[1, 0, 1]], 0),
-    ((2, 3, 2), [[[1], [0], [1]]], 2),  # broadcasts over axis 0
-    ((2, 3), [[2], [0]], -1),
-    ((2, 3), [5, 0, 1], None),
-]
-
-
-@pytest.mark.parametrize("shape,indices,axis", TAKE_ALONG_CASES)
-def test_take_along_axis(shape, indices, axis, rng):
-    a = rng.standard_normal(shape)
-    ind = np.asarray(indices, dtype=np.int64)
-    if axis is None or len(ind.shape) == len(shape):
-        expected = np.take_along_axis(a, ind, axis=axis)
-    else:
-        expected = np.take_along_axis(a, ind.reshape(ind.shape), axis=axis)
-    out = pj.take_along_axis(_t(a), ind, axis)
-    np.testing.assert_array_equal(out.numpy(), expected)
-    check_derivatives(lambda x: pj.take_along_axis(x, ind, axis), [a])
-
-
+# (values and derivatives of the registry's take and take_along_axis entries: tests/test_every_op.py)
 def test_take_along_axis_with_argsort_of_values(rng):
     a = rng.standard_normal((3, 4))
     order = np.argsort(a, axis=1)

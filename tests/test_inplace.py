@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+from op_registry import select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -21,16 +22,9 @@ def _t(a, requires_grad=False, dtype=None):
     return pj.tensor(a, requires_grad=requires_grad)
 
 
-# name, pyjac method call, NumPy in-place equivalent
-BINARY = [
-    ("add_", lambda t, o: t.add_(o), lambda a, o: np.add(a, o, out=a)),
-    ("add_alpha", lambda t, o: t.add_(o, alpha=-2.5), lambda a, o: np.add(a, -2.5 * np.asarray(o), out=a)),
-    ("sub_", lambda t, o: t.sub_(o), lambda a, o: np.subtract(a, o, out=a)),
-    ("sub_alpha", lambda t, o: t.sub_(o, alpha=3), lambda a, o: np.subtract(a, 3 * np.asarray(o), out=a)),
-    ("mul_", lambda t, o: t.mul_(o), lambda a, o: np.multiply(a, o, out=a)),
-    ("div_", lambda t, o: t.div_(o), lambda a, o: np.divide(a, o, out=a)),
-    ("copy_", lambda t, o: t.copy_(o), lambda a, o: np.copyto(a, o)),
-]
+# name, pyjac method call, NumPy in-place equivalent: the registry's in-place entries (tests/op_registry/
+# inplace.py, whose derivatives on non-leaves run in tests/test_every_op.py and tests/test_forward_mode.py)
+BINARY = [(c.id, *c.args) for c in select("inplace", tags="binary")]
 BINARY_IDS = [b[0] for b in BINARY]
 
 # self shape, operand shape (broadcast into self)

@@ -13,6 +13,13 @@ import pytest
 
 import pyjac as pj
 import pyjac.linalg as la
+from op_registry import params, select
+from op_registry.linalg import general as _general
+from op_registry.linalg import mT_t as _mT_t
+from op_registry.linalg import spd as _spd
+from op_registry.linalg import svd_distinct as _svd_distinct
+from op_registry.linalg import sym_distinct as _sym_distinct
+from op_registry.linalg import sym_half as _sym_half
 from pyjac._forward import dual_level, make_dual, tangent_of
 from pyjac.testing import gradcheck, gradgradcheck, numerical_jacobian
 
@@ -25,67 +32,8 @@ def _mT(x):
     return np.swapaxes(x, -1, -2)
 
 
-# ---- inputs: well-conditioned matrices of each kind ------------------------------------------------
-def _general(r, shape):
-    """Square matrices with singular values kept away from 0."""
-    n = shape[-1]
-    return r.standard_normal(shape) + 3 * np.eye(n)
-
-
-def _spd(r, shape):
-    x = r.standard_normal(shape)
-    return x @ _mT(x) + shape[-1] * np.eye(shape[-1])
-
-
-def _orthogonal(r, shape):
-    q, _ = np.linalg.qr(r.standard_normal(shape))
-    return q
-
-
-def _spaced(r, batch, k, lo=1.0, step=0.7):
-    """Values lo, lo + step, ... in a random order per matrix, slightly jittered: distinct gaps."""
-    base = lo + step * np.arange(k) + r.uniform(0, step / 4, batch + (k,))
-    return np.take_along_axis(base, np.argsort(r.random(batch + (k,)), axis=-1), axis=-1)
-
-
-def _sym_distinct(r, shape, lo=-1.5):
-    """Symmetric matrices whose eigenvalues are at least ~0.5 apart."""
-    batch, n = shape[:-2], shape[-1]
-    q = _orthogonal(r, shape)
-    w = _spaced(r, batch, n, lo=lo)
-    return (q * w[..., None, :]) @ _mT(q)
-
-
-def _svd_distinct(r, shape):
-    """Matrices whose singular values are at least ~0.5 apart and at least 1."""
-    batch, (m, n) = shape[:-2], shape[-2:]
-    k = min(m, n)
-    u = _orthogonal(r, batch + (m, k))
-    v = _orthogonal(r, batch + (n, k))
-    s = _spaced(r, batch, k)
-    return (u * s[..., None, :]) @ _mT(v)
-
-
-def _sign_fixed_columns(v):
-    """Columns of v (and the flip that made them so) with a positive first row: a smooth choice of
-    sign for eigen- and singular vectors, so finite differences of raw vectors mean something."""
-    flip = pj.sign(v[..., :1, :])
-    return v * flip, flip
-
-
-def _eig_fixed(a, UPLO="L"):
-    w, v = la.eigh(a, UPLO)
-    return w, _sign_fixed_columns(v)[0]
-
-
-def _svd_fixed(a, full_matrices=False):
-    u, s, vh = la.svd(a, full_matrices=full_matrices)
-    k = s.shape[-1]
-    u_k, flip = _sign_fixed_columns(u[..., :, :k])
-    vh_k = vh[..., :k, :] * pj.reshape(flip, flip.shape[:-2] + (k, 1))
-    return u_k, s, vh_k
-
-
+# inputs (well-conditioned matrices of each kind) and sign-fixed decompositions: shared with the
+# registry's entries (tests/op_registry/linalg.py)
 def _assert_columns_match_up_to_sign(got, expected, rtol, atol):
     """Eigen/singular vectors agree with NumPy's up to one sign per column."""
     got = np.asarray(got)
@@ -350,90 +298,16 @@ def test_nan_inputs_like_numpy():
 
 
 # ==== first and second derivatives against finite differences (float64) =================================
-# (name, function, input maker). Symmetric/PD inputs are built inside where the op needs them, so
-# the finite differences stay in the op's domain; the raw lower-triangle forms are checked too.
-def _gen(shape):
-    return lambda r: _general(r, shape)
+# The registry's linalg entries (tests/op_registry/linalg.py): gradcheck (atol 1e-6) and gradgradcheck
+# (atol 1e-5), forward against reverse mode, run in tests/test_every_op.py and tests/test_forward_mode.py;
+# here with several outputs kept apart (batched cotangents, Jacobians, JVPs against finite differences).
+# Symmetric/PD inputs are built inside where the op needs them, so finite differences stay in the op's
+# domain; the raw lower-triangle forms are checked too.
+LINALG = [c for c in select("linalg") if c.nargs == 1]
 
 
-def _sym(shape):
-    return lambda r: _sym_distinct(r, shape)
-
-
-def _pd(shape):
-    return lambda r: _spd(r, shape)
-
-
-def _wide(shape):
-    return lambda r: _svd_distinct(r, shape)
-
-
-def _mT_t(x):
-    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
-    return pj.transpose(x, perm)
-
-
-def _sym_half(x):
-    return (x + _mT_t(x)) / 2
-
-
-GRAD_CASES = [
-    ("inv", la.inv, _gen((3, 3))),
-    ("inv_batched", la.inv, _gen((2, 3, 3))),
-    ("inv_1x1", la.inv, _gen((1, 1))),
-    ("det", la.det, _gen((3, 3))),
-    ("det_batched", la.det, _gen((2, 3, 3))),
-    ("det_negative", la.det, lambda r: _general(r, (3, 3)) * np.array([[-1.0], [1.0], [1.0]])),
-    ("slogdet", lambda a: la.slogdet(a)[1], _gen((3, 3))),
-    ("slogdet_batched_signs", lambda a: la.slogdet(a).logabsdet * la.slogdet(a).sign,
-     lambda r: _general(r, (2, 3, 3)) * np.array([-1.0, 1.0])[:, None, None]),
-    ("solve_vector", lambda a: la.solve(a, pj.tensor([1.0, -2.0, 0.5])), _gen((3, 3))),
-    ("cholesky_sym", lambda a: la.cholesky(_sym_half(a)), _pd((3, 3))),
-    ("cholesky_raw_lower", la.cholesky, _pd((3, 3))),
-    ("cholesky_upper_raw", lambda a: la.cholesky(a, upper=True), _pd((3, 3))),
-    ("cholesky_batched", lambda a: la.cholesky(_sym_half(a)), _pd((2, 3, 3))),
-    ("qr_square", lambda a: tuple(la.qr(a)), _gen((3, 3))),
-    ("qr_tall", lambda a: tuple(la.qr(a)), _wide((4, 3))),
-    ("qr_wide", lambda a: tuple(la.qr(a)), _wide((2, 4))),
-    ("qr_batched", lambda a: tuple(la.qr(a)), _wide((2, 3, 2))),
-    ("qr_r_mode", lambda a: la.qr(a, "r"), _wide((4, 2))),
-    ("qr_complete_tall_used_columns", lambda a: (la.qr(a, "complete").Q[:, :2], la.qr(a, "complete").R), _wide((4, 2))),
-    ("qr_complete_wide", lambda a: tuple(la.qr(a, "complete")), _wide((2, 3))),
-    ("eigh_values", lambda a: la.eigh(_sym_half(a))[0], _sym((3, 3))),
-    ("eigh_vectors_sign_fixed", lambda a: _eig_fixed(_sym_half(a)), _sym((3, 3))),
-    ("eigh_raw_lower", lambda a: _eig_fixed(a), _sym((3, 3))),
-    ("eigh_upper", lambda a: _eig_fixed(a, "U"), _sym((3, 3))),
-    ("eigh_batched", lambda a: _eig_fixed(_sym_half(a)), _sym((2, 3, 3))),
-    ("eigvalsh", lambda a: la.eigvalsh(a), _sym((3, 3))),
-    ("svd_values", lambda a: la.svd(a, compute_uv=False), _wide((3, 3))),
-    ("svd_square_sign_fixed", lambda a: _svd_fixed(a), _wide((3, 3))),
-    ("svd_tall_sign_fixed", lambda a: _svd_fixed(a), _wide((4, 2))),
-    ("svd_wide_sign_fixed", lambda a: _svd_fixed(a), _wide((2, 4))),
-    ("svd_full_tall_sign_fixed", lambda a: _svd_fixed(a, full_matrices=True), _wide((4, 2))),
-    ("svd_full_wide_sign_fixed", lambda a: _svd_fixed(a, full_matrices=True), _wide((2, 3))),
-    ("svd_batched_sign_fixed", lambda a: _svd_fixed(a), _wide((2, 3, 2))),
-    ("svd_reconstruction", lambda a: (lambda u, s, vh: (u * s[..., None, :]) @ vh)(*la.svd(a, full_matrices=False)),
-     _wide((3, 2))),
-    ("svdvals", la.svdvals, _wide((2, 3))),
-    ("norm_spectral", lambda a: pj.norm(a, 2), _wide((3, 4))),
-    ("norm_spectral_min", lambda a: pj.norm(a, -2), _wide((4, 3))),
-    ("norm_nuclear", lambda a: pj.norm(a, "nuc"), _wide((3, 2))),
-    ("norm_nuclear_axes", lambda a: pj.norm(a, "nuc", axis=(2, 0), keepdims=True), lambda r: _mT(_svd_distinct(r, (2, 3, 2)))),
-    ("matrix_norm", lambda a: la.matrix_norm(a, ord=2), _wide((2, 3, 2))),
-]
-GRAD_IDS = [c[0] for c in GRAD_CASES]
-
-
-@pytest.mark.parametrize("name,fn,make", GRAD_CASES, ids=GRAD_IDS)
-def test_gradcheck(name, fn, make):
-    x = _t(make(np.random.default_rng(7)), True)
-    assert gradcheck(fn, (x,), atol=1e-6)
-
-
-@pytest.mark.parametrize("name,fn,make", GRAD_CASES, ids=GRAD_IDS)
-def test_gradgradcheck(name, fn, make):
-    x = _t(make(np.random.default_rng(7)), True)
-    assert gradgradcheck(fn, (x,), atol=1e-5)
+def _input(case, seed):
+    return case.sample(np.random.default_rng(seed), *case.shapes)[0]
 
 
 @pytest.mark.parametrize("sa,sb", [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2)), ((2, 3, 3), (3,)),
@@ -567,12 +441,9 @@ def _batched_vjp_matches_loop(fn, a, k=3, seed=1):
         np.testing.assert_allclose(batched.numpy()[j], single.numpy(), rtol=1e-10, atol=1e-12)
 
 
-BATCHED_CASES = [c for c in GRAD_CASES if not c[0].startswith("norm_nuclear_axes")]
-
-
-@pytest.mark.parametrize("name,fn,make", BATCHED_CASES, ids=[c[0] for c in BATCHED_CASES])
-def test_batched_cotangents(name, fn, make):
-    _batched_vjp_matches_loop(fn, make(np.random.default_rng(3)))
+@pytest.mark.parametrize("case", params(LINALG))
+def test_batched_cotangents(case):
+    _batched_vjp_matches_loop(case.fn, _input(case, 3))
 
 
 def test_batched_cotangents_raw_multi_output():
@@ -590,18 +461,15 @@ def test_batched_cotangents_solve_broadcast(rng, batched_check):
 
 
 # ==== forward mode =======================================================================================
-FWD_CASES = [c for c in GRAD_CASES]
-
-
 def _flat_jacobians(fn, x0, strategy):
     jac = pj.jacobian(fn, _t(x0), strategy=strategy)
     jac = jac if isinstance(jac, tuple) else (jac,)
     return [np.asarray(j.numpy()).reshape(-1, x0.size) for j in jac]
 
 
-@pytest.mark.parametrize("name,fn,make", FWD_CASES, ids=[c[0] for c in FWD_CASES])
-def test_forward_jacobian_matches_reverse(name, fn, make):
-    x0 = make(np.random.default_rng(11))
+@pytest.mark.parametrize("case", params(LINALG))
+def test_forward_jacobian_matches_reverse(case):
+    fn, x0 = case.fn, _input(case, 11)
     fwd = _flat_jacobians(fn, x0, "forward-mode")
     rev = _flat_jacobians(fn, x0, "reverse-mode")
     assert len(fwd) == len(rev)
@@ -609,10 +477,11 @@ def test_forward_jacobian_matches_reverse(name, fn, make):
         np.testing.assert_allclose(jf, jr, rtol=1e-9, atol=1e-10)
 
 
-@pytest.mark.parametrize("name,fn,make", FWD_CASES, ids=[c[0] for c in FWD_CASES])
-def test_jvp_matches_finite_differences(name, fn, make):
+@pytest.mark.parametrize("case", params(LINALG))
+def test_jvp_matches_finite_differences(case):
+    fn = case.fn
     r = np.random.default_rng(13)
-    x0 = make(r)
+    x0 = case.sample(r, *case.shapes)[0]
     v = r.standard_normal(x0.shape)
     with dual_level() as level:
         outs = fn(make_dual(_t(x0), _t(v), level))

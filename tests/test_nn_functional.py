@@ -1,17 +1,20 @@
 """pyjac.nn.functional: activations, softmax, linear, dropout and losses.
 
-Values against NumPy formulas (and torch.nn.functional where torch is installed), first and second
-derivatives against finite differences in float64, third derivatives of the C++ activations, forward
-mode (JVP) against reverse-mode Jacobians, batched cotangents and tangents, stability at +-1e4,
-NaN propagation, reduction modes, class-index and probability targets, and errors.
+The functions come from the registry (tests/op_registry, family "nn"); each is also checked at
+its registry inputs by tests/test_every_op.py (first and second derivatives, batched cotangents,
+torch) and tests/test_forward_mode.py. Here: values against NumPy formulas (and
+torch.nn.functional where torch is installed) over shapes and dtypes, finite differences over
+shapes, third derivatives of the C++ activations, JVPs and hvps against reverse-mode Jacobians and
+Hessians, stability at +-1e4, NaN propagation, reduction modes, class-index and probability
+targets, and errors.
 """
-import math
-
 import numpy as np
 import pytest
 
 import pyjac as pj
 import pyjac.nn.functional as F
+from op_registry import select
+from op_registry.nn import erf_np, erfc_np, log_softmax_np, sigmoid_np, softmax_np
 from pyjac._forward import dual_level, make_dual, tangent_of
 from pyjac.testing import gradcheck, gradgradcheck
 
@@ -23,84 +26,15 @@ def _t(a, requires_grad=False, dtype=None):
     return pj.tensor(a, requires_grad=requires_grad)
 
 
-# ---- NumPy references ------------------------------------------------------------------------------
-_erf = np.vectorize(math.erf, otypes=[float])
-_erfc = np.vectorize(math.erfc, otypes=[float])
+# ---- NumPy references (shared with the registry's entries, tests/op_registry/nn.py) --------------------
+_erf, _erfc = erf_np, erfc_np
+_sigmoid_np, _softmax_np, _log_softmax_np = sigmoid_np, softmax_np, log_softmax_np
 
-
-def _sigmoid_np(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
-
-
-def _softplus_np(x, beta=1.0, threshold=20.0):
-    return np.where(beta * x > threshold, x, np.logaddexp(0.0, beta * x) / beta)
-
-
-def _gelu_np(x):
-    return 0.5 * x * _erfc(-x / np.sqrt(2.0))
-
-
-def _gelu_tanh_np(x):
-    # 0.5 x (1 + tanh u) written as x sigmoid(2u), which does not cancel for negative x
-    return x * _sigmoid_np(2 * np.sqrt(2.0 / np.pi) * (x + 0.044715 * x ** 3))
-
-
-def _leaky_np(x, slope=0.01):
-    return np.where(x > 0, x, slope * x)
-
-
-def _elu_np(x, alpha=1.0):
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
-
-
-def _silu_np(x):
-    return x * _sigmoid_np(x)
-
-
-def _softmax_np(x, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def _log_softmax_np(x, axis):
-    s = x - np.max(x, axis=axis, keepdims=True)
-    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
-
-
-# ---- domains: away from kinks (0 for leaky_relu/elu, the threshold for softplus) ----------------------
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 2.0, shape)
-
-
-def _wide(rng, shape):
-    return rng.uniform(-4.0, 4.0, shape)
-
-
-# name, pyjac function, NumPy reference, torch function (or None), domain
-ACTIVATIONS = [
-    ("erf", pj.erf, _erf, lambda t, x: t.erf(x), _wide),
-    ("softplus", F.softplus, _softplus_np, lambda t, x: t.nn.functional.softplus(x), _wide),
-    ("softplus_beta2_thr3", lambda x: F.softplus(x, beta=2.0, threshold=3.0), lambda x: _softplus_np(x, 2.0, 3.0),
-     lambda t, x: t.nn.functional.softplus(x, beta=2.0, threshold=3.0),
-     lambda rng, shape: rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.1, 1.3, shape) + 0.3),
-    ("softplus_neg_beta", lambda x: F.softplus(x, beta=-0.5), lambda x: np.logaddexp(0, -0.5 * x) / -0.5,
-     lambda t, x: t.nn.functional.softplus(x, beta=-0.5), _wide),
-    ("gelu", F.gelu, _gelu_np, lambda t, x: t.nn.functional.gelu(x), _wide),
-    ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh_np,
-     lambda t, x: t.nn.functional.gelu(x, approximate="tanh"), _wide),
-    ("leaky_relu", F.leaky_relu, _leaky_np, lambda t, x: t.nn.functional.leaky_relu(x), _away_from_zero),
-    ("leaky_relu_0.2", lambda x: F.leaky_relu(x, 0.2), lambda x: _leaky_np(x, 0.2),
-     lambda t, x: t.nn.functional.leaky_relu(x, 0.2), _away_from_zero),
-    ("elu", F.elu, _elu_np, lambda t, x: t.nn.functional.elu(x), _away_from_zero),
-    ("elu_0.5", lambda x: F.elu(x, alpha=0.5), lambda x: _elu_np(x, 0.5), lambda t, x: t.nn.functional.elu(x, 0.5),
-     _away_from_zero),
-    ("silu", F.silu, _silu_np, lambda t, x: t.nn.functional.silu(x), _wide),
-]
+# The activations are registry entries (tag "activation"): id, function and NumPy reference (sweep),
+# torch counterpart, domain away from kinks (0 for leaky_relu/elu, the threshold for softplus). Their
+# second derivatives and batched cotangents at (2, 3) run in tests/test_every_op.py.
+ACTIVATIONS = [(c.id, *c.sweep, c.torch, lambda rng, shape, c=c: c.sample(rng, shape)[0])
+               for c in select("nn", tags="activation")]
 ACT_IDS = [a[0] for a in ACTIVATIONS]
 
 # The C++ activations' exact first derivatives.
@@ -160,11 +94,7 @@ def test_activation_gradcheck(name, fn, ref, tfn, domain, shape, rng):
     assert gradcheck(fn, (_t(domain(rng, shape), requires_grad=True),))
 
 
-@pytest.mark.parametrize("name,fn,ref,tfn,domain", ACTIVATIONS, ids=ACT_IDS)
-def test_activation_gradgradcheck(name, fn, ref, tfn, domain, rng):
-    assert gradgradcheck(fn, (_t(domain(rng, (2, 3)), requires_grad=True),))
-
-
+# (second derivatives and batched cotangents at (2, 3): tests/test_every_op.py)
 @pytest.mark.parametrize("name,fn,ref,tfn,domain", ACTIVATIONS, ids=ACT_IDS)
 def test_activation_third_derivative(name, fn, ref, tfn, domain, rng):
     # f''' through the differentiable f'' rules, against central differences of f''.
@@ -184,11 +114,6 @@ def test_activation_third_derivative(name, fn, ref, tfn, domain, rng):
     eps = 1e-5
     fd = (second(a + eps)[1].numpy() - second(a - eps)[1].numpy()) / (2 * eps)
     np.testing.assert_allclose(d3, fd, rtol=1e-4, atol=1e-6)
-
-
-@pytest.mark.parametrize("name,fn,ref,tfn,domain", ACTIVATIONS, ids=ACT_IDS)
-def test_activation_batched_cotangents(name, fn, ref, tfn, domain, rng, batched_check):
-    batched_check(fn, [domain(rng, (2, 3))], k=4)
 
 
 @pytest.mark.parametrize("name,fn,ref,tfn,domain", ACTIVATIONS, ids=ACT_IDS)
@@ -357,7 +282,7 @@ def test_activation_backward_broadcasts_cotangent_to_input():
 
 
 # ==== softmax and log_softmax ===========================================================================
-SOFTMAXES = [("softmax", F.softmax, _softmax_np), ("log_softmax", F.log_softmax, _log_softmax_np)]
+SOFTMAXES = [(c.id, *c.sweep) for c in select("nn", tags="softmax") if c.sweep and c.id == c.name.split(".")[-1]]
 SM_IDS = [s[0] for s in SOFTMAXES]
 SM_CASES = [((5,), -1), ((5,), 0), ((3, 4), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), 1), ((2, 3, 4), -3),
             ((2, 3, 4), 2), ((1, 1), 0), ((2, 1, 3), 1)]
@@ -944,26 +869,8 @@ def test_bce_with_logits_nan_errors_and_torch(rng, torch):
                 np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, atol=1e-14)
 
 
-# ==== every loss: batched cotangents and forward mode ======================================================
-LOSS_FNS = [
-    ("mse", lambda x: F.mse_loss(x, _t(np.linspace(-1, 1, 12).reshape(4, 3)), reduction="none")),
-    ("ce_index", lambda x: F.cross_entropy(x, _t([0, 2, 1, 1]), reduction="none", label_smoothing=0.1)),
-    ("ce_prob", lambda x: F.cross_entropy(x, _t(np.full((4, 3), 1 / 3)), reduction="none")),
-    ("nll", lambda x: F.nll_loss(x, _t([0, 2, -100, 1]), reduction="none")),
-    ("bce", lambda x: F.binary_cross_entropy_with_logits(x, _t(np.full((4, 3), 0.25)), reduction="none",
-                                                         pos_weight=_t([1.0, 2.0, 3.0]))),
-]
-
-
-@pytest.mark.parametrize("name,fn", LOSS_FNS, ids=[n for n, _ in LOSS_FNS])
-def test_loss_batched_cotangents_and_jvp(name, fn, rng, batched_check):
-    a = rng.standard_normal((4, 3))
-    batched_check(fn, [a], k=3)
-    J = pj.jacobian(fn, _t(a), strategy="reverse-mode").numpy()
-    J = J.reshape(int(np.prod(J.shape[:-2])), 12)
-    V = rng.standard_normal((2, 4, 3))
-    _, tans = _jvp_forward(fn, a, V)
-    np.testing.assert_allclose(tans.numpy().reshape(2, -1), V.reshape(2, 12) @ J.T, rtol=1e-12, atol=1e-14)
+# (every loss with reduction="none": batched cotangents in tests/test_every_op.py, batched tangents
+# against the reverse-mode Jacobian in tests/test_forward_mode.py, over the registry's entries)
 
 
 def test_ignore_index_inside_the_class_range_torch_parity(rng, torch):

@@ -1,12 +1,18 @@
 """Elementwise ops: unary functions, binary arithmetic, comparisons, where, clip.
 
-For every op: values against NumPy (0-d, empty, broadcasting), first and second derivatives
-against finite differences, batched cotangents, subgradient conventions, dtypes and errors.
+The ops come from the registry (tests/op_registry, family "elementwise" and "comparison"); each
+is also checked at its registry inputs by tests/test_every_op.py (values, first and second
+derivatives, batched cotangents, torch) and tests/test_forward_mode.py. Here: values against
+NumPy over shapes (0-d, empty, broadcasting) and layouts, finite differences over shapes,
+subgradient conventions, dtypes and errors.
 """
 import numpy as np
 import pytest
 
 import pyjac as pj
+from op_registry import params, select
+from op_registry.core import above_m1, away_from_zero, positive
+from op_registry.elementwise import sigmoid_np as _sigmoid_np
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -14,66 +20,22 @@ def _t(a, requires_grad=False):
     return pj.tensor(np.asarray(a), requires_grad=requires_grad)
 
 
-# ---- domain samplers: keep finite differences away from poles and kinks --------------------------
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _positive(rng, shape):
-    return rng.uniform(0.5, 2.0, shape)
-
-
-def _above_m1(rng, shape):
-    return rng.uniform(-0.5, 2.0, shape)
-
-
-def _small(rng, shape):
-    return rng.uniform(-1.0, 1.0, shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.2, 1.5, shape)
-
-
-def _sigmoid_np(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _relu_np(x):
-    return np.maximum(x, 0)
-
-
-# name, pyjac function, NumPy reference, domain
-UNARY = [
-    ("negative", pj.negative, np.negative, _normal),
-    ("exp", pj.exp, np.exp, _normal),
-    ("log", pj.log, np.log, _positive),
-    ("log1p", pj.log1p, np.log1p, _above_m1),
-    ("expm1", pj.expm1, np.expm1, _normal),
-    ("sqrt", pj.sqrt, np.sqrt, _positive),
-    ("square", pj.square, np.square, _normal),
-    ("sin", pj.sin, np.sin, _normal),
-    ("cos", pj.cos, np.cos, _normal),
-    ("tan", pj.tan, np.tan, _small),
-    ("tanh", pj.tanh, np.tanh, _normal),
-    ("sigmoid", pj.sigmoid, _sigmoid_np, _normal),
-    ("relu", pj.relu, _relu_np, _away_from_zero),
-    ("abs", pj.abs, np.abs, _away_from_zero),
-    ("sign", pj.sign, np.sign, _away_from_zero),
-]
-UNARY_IDS = [u[0] for u in UNARY]
-# Tensor methods that mirror the functions.
-METHODS = ["exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
-           "abs", "sign"]
-
+# the unary ops' base entries: sweep = (pyjac function, NumPy reference), domain away from poles and kinks
+UNARY = [c for c in select("elementwise", tags="unary") if c.sweep]
 SHAPES = [(), (0,), (5,), (2, 3), (2, 0, 3), (1, 3, 1)]
+
+
+def _draw(case, rng, *shapes):
+    out = case.sample(rng, *shapes)
+    return out[0] if len(out) == 1 else out
 
 
 # ==== unary ========================================================================================
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_values(name, fn, ref, domain, shape, rng):
-    a = domain(rng, shape)
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_values(case, shape, rng):
+    fn, ref = case.sweep
+    a = _draw(case, rng, shape)
     out = fn(_t(a))
     expected = ref(a)
     assert isinstance(out, pj.Tensor)
@@ -82,9 +44,10 @@ def test_unary_values(name, fn, ref, domain, shape, rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-14)
 
 
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_float32_preserved(name, fn, ref, domain, rng):
-    a = domain(rng, (3, 4)).astype(np.float32)
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_float32_preserved(case, rng):
+    fn, ref = case.sweep
+    a = _draw(case, rng, (3, 4)).astype(np.float32)
     x = _t(a, requires_grad=True)
     out = fn(x)
     assert out.dtype == np.float32
@@ -94,15 +57,9 @@ def test_unary_float32_preserved(name, fn, ref, domain, rng):
         assert g.dtype == np.float32
 
 
-@pytest.mark.parametrize("name", METHODS)
-def test_unary_methods_match_functions(name, rng):
-    a = dict((u[0], u[3]) for u in UNARY)[name](rng, (2, 3))
-    x = _t(a)
-    np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(pj, name)(x).numpy())
-
-
+# (The Tensor methods and operators are checked against the functions by tests/test_op_registry.py.)
 def test_unary_operators(rng):
-    a = _away_from_zero(rng, (2, 3))
+    a = away_from_zero()(rng, (2, 3))
     x = _t(a)
     np.testing.assert_array_equal((-x).numpy(), -a)
     np.testing.assert_array_equal(abs(x).numpy(), np.abs(a))
@@ -122,28 +79,18 @@ def test_unary_integer_input_dtype_like_numpy(name, fn, ref):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14)
 
 
+# (second derivatives and batched cotangents at (2, 3): tests/test_every_op.py)
 @pytest.mark.parametrize("shape", [(), (4,), (2, 3)], ids=str)
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_gradcheck(name, fn, ref, domain, shape, rng):
-    x = _t(domain(rng, shape), requires_grad=True)
-    assert gradcheck(fn, (x,))
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_gradcheck(case, shape, rng):
+    x = _t(_draw(case, rng, shape), requires_grad=True)
+    assert gradcheck(case.sweep[0], (x,))
 
 
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_gradgradcheck(name, fn, ref, domain, rng):
-    x = _t(domain(rng, (2, 3)), requires_grad=True)
-    assert gradgradcheck(fn, (x,))
-
-
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_batched_cotangents(name, fn, ref, domain, rng, batched_check):
-    batched_check(fn, [domain(rng, (2, 3))], k=4)
-
-
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_empty_gradient(name, fn, ref, domain):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_empty_gradient(case):
     x = _t(np.zeros((0, 3)), requires_grad=True)
-    (g,) = pj.grad(fn(x), x, grad_outputs=_t(np.zeros((0, 3))), allow_unused=True)
+    (g,) = pj.grad(case.sweep[0](x), x, grad_outputs=_t(np.zeros((0, 3))), allow_unused=True)
     if g is not None:
         assert g.shape == (0, 3)
 
@@ -194,8 +141,9 @@ def test_relu_propagates_nan():
     np.testing.assert_array_equal(pj.relu(_t(a)).numpy(), np.maximum(a, 0.0))
 
 
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_extreme_inputs_like_numpy(name, fn, ref, domain):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_extreme_inputs_like_numpy(case):
+    name, (fn, ref) = case.name, case.sweep
     a = np.array([-1000.0, -50.0, 50.0, 1000.0])
     if name in ("log", "sqrt", "log1p"):
         a = np.abs(a)
@@ -224,10 +172,11 @@ def _views(rng, shape):
     ]
 
 
-@pytest.mark.parametrize("name,fn,ref,domain", UNARY, ids=UNARY_IDS)
-def test_unary_noncontiguous_inputs(name, fn, ref, domain, rng):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_noncontiguous_inputs(case, rng):
+    fn, ref = case.sweep
     for label, view, arr in _views(rng, (37, 41)):
-        if domain in (_positive, _above_m1):
+        if case.domain in (positive, above_m1):
             view, arr = pj.abs(view) + 0.5, np.abs(arr) + 0.5
         np.testing.assert_allclose(fn(view).numpy(), ref(arr), rtol=1e-13, err_msg=label)
 
@@ -270,39 +219,11 @@ def test_kinked_ops_second_derivative_is_zero(fn):
 
 
 # ==== binary arithmetic ===========================================================================
-def _distinct_pair(rng, sa, sb, gap=0.15):
-    """Two arrays whose broadcast elements differ by more than ``gap`` (no ties for max/min)."""
-    for _ in range(1000):
-        a, b = rng.standard_normal(sa), rng.standard_normal(sb)
-        if np.broadcast(a, b).size == 0 or np.min(np.abs(a - b)) > gap:
-            return a, b
-    raise RuntimeError("could not draw a tie-free pair")
-
-
-def _pair_normal(rng, sa, sb):
-    return rng.standard_normal(sa), rng.standard_normal(sb)
-
-
-def _pair_div(rng, sa, sb):
-    return rng.standard_normal(sa), rng.choice([-1.0, 1.0], size=sb) * rng.uniform(0.5, 1.5, sb)
-
-
-def _pair_pow(rng, sa, sb):
-    return rng.uniform(0.5, 2.0, sa), rng.uniform(-1.5, 2.5, sb)
-
-
-BINARY = [
-    ("add", pj.add, np.add, _pair_normal),
-    ("subtract", pj.subtract, np.subtract, _pair_normal),
-    ("multiply", pj.multiply, np.multiply, _pair_normal),
-    ("divide", pj.divide, np.divide, _pair_div),
-    ("power", pj.power, np.power, _pair_pow),
-    ("maximum", pj.maximum, np.maximum, _distinct_pair),
-    ("minimum", pj.minimum, np.minimum, _distinct_pair),
-]
-BINARY_IDS = [b[0] for b in BINARY]
-OPERATORS = {"add": lambda a, b: a + b, "subtract": lambda a, b: a - b, "multiply": lambda a, b: a * b,
-             "divide": lambda a, b: a / b, "power": lambda a, b: a ** b}
+# base entries: sweep = (pyjac function, NumPy reference); sample draws inputs for any shapes, away
+# from ties (maximum, minimum) and zero divisors, with positive bases for power
+BINARY = [c for c in select("elementwise", tags="binary") if c.sweep]
+BINARY_IDS = [c.name for c in BINARY]
+OPERATORS = {c.name: f for c in BINARY for n, f in c.forms.items() if n.startswith("Tensor.__")}
 
 BROADCAST_PAIRS = [
     ((4,), (4,)),
@@ -319,8 +240,10 @@ SMALL_PAIRS = [((3,), (3,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)
 
 
 @pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS, ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_values(name, fn, ref, sampler, sa, sb, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_values(case, sa, sb, rng):
+    fn, ref = case.sweep
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
     out = fn(_t(a), _t(b))
     expected = ref(a, b)
@@ -332,9 +255,9 @@ def test_binary_values(name, fn, ref, sampler, sa, sb, rng):
 @pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 3), ())], ids=str)
 @pytest.mark.parametrize("name", list(OPERATORS))
 def test_binary_operators_match_functions(name, sa, sb, rng):
-    fn = dict((b[0], b[1]) for b in BINARY)[name]
-    sampler = dict((b[0], b[3]) for b in BINARY)[name]
-    a, b = sampler(rng, sa, sb)
+    case = next(c for c in BINARY if c.name == name)
+    fn = case.sweep[0]
+    a, b = case.sample(rng, sa, sb)
     op = OPERATORS[name]
     np.testing.assert_allclose(op(_t(a), _t(b)).numpy(), fn(_t(a), _t(b)).numpy(), rtol=1e-15)
     # NumPy arrays on either side give tensors with NumPy's values
@@ -344,8 +267,10 @@ def test_binary_operators_match_functions(name, sa, sb, rng):
     np.testing.assert_allclose(right.numpy(), op(a, b), rtol=1e-13)
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_noncontiguous_operands(name, fn, ref, sampler, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_noncontiguous_operands(case, rng):
+    name = case.name
+    fn, ref = case.sweep
     views = _views(rng, (37, 41))
     for la, va, aa in views:
         for lb, vb, ab in views:
@@ -354,7 +279,7 @@ def test_binary_noncontiguous_operands(name, fn, ref, sampler, rng):
             np.testing.assert_allclose(fn(va, vb).numpy(), ref(aa, ab), rtol=1e-13, err_msg=f"{la} with {lb}")
 
 
-@pytest.mark.parametrize("name,fn,ref", [(b[0], b[1], b[2]) for b in BINARY[:4]], ids=BINARY_IDS[:4])
+@pytest.mark.parametrize("name,fn,ref", [(c.name, *c.sweep) for c in BINARY[:4]], ids=BINARY_IDS[:4])
 def test_binary_array_like_inputs(name, fn, ref):
     a, b = [[1.0, 2.0], [3.0, 4.0]], [0.5, -2.0]
     out = fn(a, b)
@@ -387,43 +312,53 @@ def test_binary_operators_with_python_scalars(name, scalar, rng):
         np.testing.assert_allclose(right.numpy(), op(a.astype(dtype), dtype(scalar)), rtol=rtol)
         np.testing.assert_allclose(left.numpy(), op(dtype(scalar), a.astype(dtype)), rtol=rtol)
         # the function forms take numbers too
-        fn = dict((b[0], b[1]) for b in BINARY)[name]
+        fn = next(c for c in BINARY if c.name == name).sweep[0]
         np.testing.assert_allclose(fn(x, scalar).numpy(), right.numpy(), rtol=1e-15)
         np.testing.assert_allclose(fn(scalar, x).numpy(), left.numpy(), rtol=1e-15)
 
 
 @pytest.mark.parametrize("sa,sb", SMALL_PAIRS, ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_gradcheck(name, fn, ref, sampler, sa, sb, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradcheck(case, sa, sb, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
     assert gradcheck(fn, (_t(a, True), _t(b, True)))
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_gradcheck_one_input_constant(name, fn, ref, sampler, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradcheck_one_input_constant(case, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, (3, 1), (4,))
     assert gradcheck(fn, (_t(a, True), _t(b)))
     assert gradcheck(fn, (_t(a), _t(b, True)))
 
 
 @pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((2, 1), (3,))], ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_gradgradcheck(name, fn, ref, sampler, sa, sb, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradgradcheck(case, sa, sb, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
     assert gradgradcheck(fn, (_t(a, True), _t(b, True)))
 
 
 @pytest.mark.parametrize("k", [1, 3])
 @pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((1,), (3, 1))], ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_batched_cotangents(name, fn, ref, sampler, sa, sb, k, rng, batched_check):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_batched_cotangents(case, sa, sb, k, rng, batched_check):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
     ga, gb = batched_check(fn, [a, b], k=k)
     assert ga.shape == (k,) + sa and gb.shape == (k,) + sb
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_gradient_of_broadcast_input_sums(name, fn, ref, sampler, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradient_of_broadcast_input_sums(case, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     # d sum(f(a, b)) / d b for b of shape (1,) broadcast against (5,) is the sum of the per-element partials
     a, b = sampler(rng, (5,), (1,))
     ta, tb = _t(a, True), _t(b, True)
@@ -433,8 +368,10 @@ def test_binary_gradient_of_broadcast_input_sums(name, fn, ref, sampler, rng):
     np.testing.assert_allclose(gb.numpy(), np.sum(per, axis=0), rtol=1e-12)
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler", BINARY, ids=BINARY_IDS)
-def test_binary_empty_with_broadcast_gradient(name, fn, ref, sampler, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_empty_with_broadcast_gradient(case, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, (0, 3), (3,))
     x, y = _t(a, True), _t(b, True)
     out = fn(x, y)
@@ -444,40 +381,9 @@ def test_binary_empty_with_broadcast_gradient(name, fn, ref, sampler, rng):
     np.testing.assert_array_equal(gy.numpy(), np.zeros(3))
 
 
-# scalar forms: x op c and c op x (the Python number fast path has its own rules)
-_SCALAR = [
-    ("x+c", lambda x: x + 1.5), ("c+x", lambda x: 1.5 + x),
-    ("x-c", lambda x: x - 1.5), ("c-x", lambda x: 1.5 - x),
-    ("x*c", lambda x: x * -2.5), ("c*x", lambda x: -2.5 * x),
-    ("x/c", lambda x: x / 4.0), ("c/x", lambda x: 3.0 / x),
-    ("x**3", lambda x: x ** 3), ("x**0.5", lambda x: x ** 0.5), ("x**-1.5", lambda x: x ** -1.5),
-    ("x**0", lambda x: x ** 0), ("x**1", lambda x: x ** 1),
-    ("2**x", lambda x: 2.0 ** x), ("0.5**x", lambda x: 0.5 ** x),
-    ("x*int", lambda x: x * 3), ("int-x", lambda x: 3 - x), ("int/x", lambda x: 2 / x),
-]
-# every entry runs in a forked child (`isolated`): a crash in one scalar rule must not end the run
-SCALAR_FNS = [pytest.param(fn, id=label, marks=pytest.mark.isolated) for label, fn in _SCALAR]
-
-
-@pytest.mark.parametrize("fn", SCALAR_FNS)
-def test_scalar_operand_gradcheck(fn, rng):
-    x = _t(rng.uniform(0.5, 2.0, (2, 3)), requires_grad=True)
-    assert gradcheck(fn, (x,))
-
-
-@pytest.mark.parametrize("fn", SCALAR_FNS)
-def test_scalar_operand_gradgradcheck(fn, rng):
-    x = _t(rng.uniform(0.5, 2.0, (2, 3)), requires_grad=True)
-    assert gradgradcheck(fn, (x,))
-
-
-@pytest.mark.parametrize("fn", SCALAR_FNS)
-def test_scalar_operand_values_and_batched(fn, rng, batched_check):
-    a = rng.uniform(0.5, 2.0, (2, 3))
-    np.testing.assert_allclose(fn(_t(a)).numpy(), fn(a), rtol=1e-13)
-    batched_check(fn, [a], k=3)
-
-
+# (Python numbers on either side, x op c and c op x, each with a fast path of its own: registry
+# entries tagged "scalar", checked by tests/test_every_op.py and tests/test_forward_mode.py in
+# forked children.)
 @pytest.mark.isolated
 def test_scalar_divided_by_tensor_gradient_values():
     x = _t(np.array([0.5, 2.0]), requires_grad=True)
@@ -665,14 +571,9 @@ def test_failed_op_leaves_inputs_intact():
 
 
 # ==== comparisons ===================================================================================
-COMPARISONS = [
-    ("equal", pj.equal, np.equal, lambda a, b: a == b),
-    ("not_equal", pj.not_equal, np.not_equal, lambda a, b: a != b),
-    ("less", pj.less, np.less, lambda a, b: a < b),
-    ("less_equal", pj.less_equal, np.less_equal, lambda a, b: a <= b),
-    ("greater", pj.greater, np.greater, lambda a, b: a > b),
-    ("greater_equal", pj.greater_equal, np.greater_equal, lambda a, b: a >= b),
-]
+# base entries: sweep = (pyjac function, NumPy's), and the operator as a form. (No gradient:
+# tests/test_every_op.py.)
+COMPARISONS = [(c.name, *c.sweep, next(iter(c.forms.values()))) for c in select("comparison", tags="binary")]
 
 
 @pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS, ids=str)
@@ -696,14 +597,6 @@ def test_comparison_with_scalars_and_mixed_dtypes(name, fn, ref, op):
     np.testing.assert_array_equal(op(_t(i), 1).numpy(), op(i, 1))
     np.testing.assert_array_equal(fn(_t(i), _t(a)).numpy(), ref(i, a))
     np.testing.assert_array_equal(fn(_t(a), 0.5).numpy(), ref(a, np.float32(0.5)))
-
-
-@pytest.mark.parametrize("name,fn,ref,op", COMPARISONS, ids=[c[0] for c in COMPARISONS])
-def test_comparison_has_no_gradient(name, fn, ref, op):
-    x = _t(np.array([1.0, 2.0]), requires_grad=True)
-    out = fn(x, x * 1.0)
-    assert not out.requires_grad
-    assert out.grad_fn is None
 
 
 def test_logical_not_and_invert():
@@ -919,48 +812,16 @@ def test_clip_integer_tensor_like_numpy():
 
 
 # ==== torch parity ===================================================================================
-TORCH_UNARY = ["exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs"]
-
-
-@pytest.mark.parametrize("name", TORCH_UNARY)
-def test_unary_torch_parity(name, torch, rng):
-    domain = dict((u[0], u[3]) for u in UNARY)[name]
-    a = domain(rng, (3, 4))
-    w = rng.standard_normal((3, 4))
-    x = _t(a, True)
-    (g,) = pj.grad(getattr(pj, name)(x), x, grad_outputs=_t(w))
-    tx = torch.tensor(a, requires_grad=True)
-    ty = getattr(torch, name)(tx)
-    ty.backward(torch.tensor(w))
-    np.testing.assert_allclose(getattr(pj, name)(_t(a)).numpy(), ty.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(g.numpy(), tx.grad.numpy(), rtol=1e-12)
-
-
-@pytest.mark.parametrize("name", TORCH_UNARY)
-def test_unary_second_derivative_torch_parity(name, torch, rng):
-    domain = dict((u[0], u[3]) for u in UNARY)[name]
-    a, v = domain(rng, (2, 3)), rng.standard_normal((2, 3))
-    x = _t(a, True)
-    (g,) = pj.grad(pj.sum(getattr(pj, name)(x)), x, create_graph=True)
-    hv = pj.grad(g, x, grad_outputs=_t(v), allow_unused=True)[0] if g.requires_grad else None
-    tx = torch.tensor(a, requires_grad=True)
-    (tg,) = torch.autograd.grad(getattr(torch, name)(tx).sum(), tx, create_graph=True)
-    thv = torch.autograd.grad(tg, tx, grad_outputs=torch.tensor(v), allow_unused=True)[0] if tg.requires_grad else None
-    thv = np.zeros((2, 3)) if thv is None else thv.numpy(force=True)  # abs gives a ZeroTensor
-    np.testing.assert_allclose(np.zeros((2, 3)) if hv is None else hv.numpy(), thv, rtol=1e-12, atol=1e-14)
-
-
-@pytest.mark.parametrize("name,tname", [("add", "add"), ("subtract", "sub"), ("multiply", "mul"), ("divide", "div"),
-                                        ("power", "pow"), ("maximum", "maximum"), ("minimum", "minimum")])
-def test_binary_torch_parity(name, tname, torch, rng):
-    sampler = dict((b[0], b[3]) for b in BINARY)[name]
-    a, b = sampler(rng, (2, 1, 3), (4, 1))
+# (Every op at its registry inputs: tests/test_every_op.py. Here: both operands broadcast.)
+@pytest.mark.parametrize("case", params([c for c in BINARY if c.torch]))
+def test_binary_torch_parity(case, torch, rng):
+    a, b = case.sample(rng, (2, 1, 3), (4, 1))
     w = rng.standard_normal((2, 4, 3))
     xa, xb = _t(a, True), _t(b, True)
-    out = getattr(pj, name)(xa, xb)
+    out = case.sweep[0](xa, xb)
     ga, gb = pj.grad(out, [xa, xb], grad_outputs=_t(w))
     ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
-    tout = getattr(torch, tname)(ta, tb)
+    tout = case.torch(torch, ta, tb)
     tout.backward(torch.tensor(w))
     np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(ga.numpy(), ta.grad.numpy(), rtol=1e-12, atol=1e-14)

@@ -1,12 +1,15 @@
 """Basic indexing: ints, slices with any step (negative too), None, Ellipsis.
 
-Each index expression is compared with NumPy, and its gradient (a scatter into zeros) is checked
-with finite differences, batched cotangents and second derivatives.
+Each index expression (a registry entry) is compared with NumPy and its derivatives checked by
+tests/test_every_op.py and tests/test_forward_mode.py; here its gradient is checked to be the
+scatter of the cotangent into zeros, its second derivative through x[i] * x[i], and chains,
+views, iteration, errors and torch parity.
 """
 import numpy as np
 import pytest
 
 import pyjac as pj
+from op_registry import params, select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -23,112 +26,15 @@ class _Index:
 
 _I = _Index()
 
-# (shape, index)
-INDEX_CASES = [
-    # ints, negative ints
-    ((5,), _I[0]),
-    ((5,), _I[-1]),
-    ((5,), _I[4]),
-    ((3, 4), _I[1]),
-    ((3, 4), _I[-2]),
-    ((3, 4), _I[1, 2]),
-    ((3, 4), _I[-1, -4]),
-    ((2, 3, 4), _I[1, -1]),
-    ((2, 3, 4), _I[0, 1, 2]),
-    # slices with positive steps
-    ((6,), _I[1:4]),
-    ((6,), _I[:]),
-    ((6,), _I[::2]),
-    ((6,), _I[1::3]),
-    ((6,), _I[-4:-1]),
-    ((6,), _I[2:100]),
-    ((6,), _I[-100:2]),
-    ((6,), _I[4:2]),  # empty
-    ((6,), _I[6:]),  # empty at the end
-    ((3, 4), _I[:, 1:3]),
-    ((3, 4), _I[1:, ::3]),
-    ((2, 3, 4), _I[:, 1:, 1:3]),
-    # negative steps
-    ((6,), _I[::-1]),
-    ((6,), _I[::-2]),
-    ((6,), _I[4:1:-1]),
-    ((6,), _I[-1:-5:-2]),
-    ((6,), _I[5::-3]),
-    ((6,), _I[:2:-1]),
-    ((6,), _I[1:4:-1]),  # empty
-    ((6,), _I[100::-2]),
-    ((6,), _I[:-100:-1]),
-    ((3, 4), _I[::-1, ::-1]),
-    ((3, 4), _I[::-2, 1::-1]),
-    ((2, 3, 4), _I[::-1, 1, ::-3]),
-    # None and Ellipsis
-    ((3, 4), _I[None]),
-    ((3, 4), _I[:, None]),
-    ((3, 4), _I[..., None]),
-    ((3, 4), _I[None, ..., None]),
-    ((2, 3, 4), _I[...]),
-    ((2, 3, 4), _I[..., 1]),
-    ((2, 3, 4), _I[1, ...]),
-    ((2, 3, 4), _I[0, ..., ::-1]),
-    ((2, 3, 4), _I[..., 1:3, 2]),
-    ((2, 3, 4), _I[:, None, 1, ..., None, -1]),
-    ((2, 3, 4), _I[None, ::-1, ..., 1:, None]),
-    # 0-d and scalar results
-    ((), _I[...]),
-    ((), _I[None]),
-    ((), _I[()]),
-    ((), _I[..., None]),
-    ((3,), _I[()]),
-    ((1,), _I[0]),
-    # empty tensors
-    ((0,), _I[:]),
-    ((0, 3), _I[:, 1]),
-    ((2, 0), _I[1]),
-    ((2, 0), _I[::-1, ::-1]),
-]
+# The index cases are registry entries (tests/op_registry/indexing.py, tag "basic"): their values
+# (float64, float32, int64), first and second derivatives and batched cotangents run in
+# tests/test_every_op.py, forward mode in tests/test_forward_mode.py. `args[0]` is the index.
+BASIC = select("indexing", tags="basic")
 
 
-def _case_id(case):
-    shape, idx = case
-    def one(i):
-        if isinstance(i, slice):
-            parts = (i.start, i.stop) if i.step is None else (i.start, i.stop, i.step)
-            return ":".join("" if v is None else str(v) for v in parts)
-        return {None: "None", Ellipsis: "..."}.get(i, str(i)) if not isinstance(i, int) else str(i)
-    parts = [one(i) for i in idx] if isinstance(idx, tuple) else [one(idx)]
-    return f"{shape}[{','.join(parts)}]"
-
-
-INDEX_IDS = [_case_id(c) for c in INDEX_CASES]
-
-
-@pytest.mark.parametrize("shape,idx", INDEX_CASES, ids=INDEX_IDS)
-def test_index_values(shape, idx, rng):
-    a = rng.standard_normal(shape)
-    out = _t(a)[idx]
-    expected = a[idx]
-    assert isinstance(out, pj.Tensor)
-    assert out.shape == np.shape(expected)
-    np.testing.assert_array_equal(out.numpy(), expected)
-
-
-@pytest.mark.parametrize("shape,idx", INDEX_CASES, ids=INDEX_IDS)
-def test_index_float32_and_int_preserved(shape, idx, rng):
-    for dtype in (np.float32, np.int64):
-        a = (rng.standard_normal(shape) * 10).astype(dtype)
-        out = _t(a)[idx]
-        assert out.dtype == dtype
-        np.testing.assert_array_equal(out.numpy(), a[idx])
-
-
-@pytest.mark.parametrize("shape,idx", INDEX_CASES, ids=INDEX_IDS)
-def test_index_gradcheck(shape, idx, rng):
-    x = _t(rng.standard_normal(shape), True)
-    assert gradcheck(lambda x: x[idx], (x,))
-
-
-@pytest.mark.parametrize("shape,idx", INDEX_CASES, ids=INDEX_IDS)
-def test_index_gradient_is_scatter(shape, idx, rng):
+@pytest.mark.parametrize("case", params(BASIC))
+def test_index_gradient_is_scatter(case, rng):
+    (idx,), (shape,) = case.args, case.shapes
     a = rng.standard_normal(shape)
     x = _t(a, True)
     out = x[idx]
@@ -140,18 +46,9 @@ def test_index_gradient_is_scatter(shape, idx, rng):
     np.testing.assert_array_equal(g.numpy(), expected)
 
 
-@pytest.mark.parametrize("shape,idx", INDEX_CASES, ids=INDEX_IDS)
-def test_index_batched_cotangents(shape, idx, rng, batched_check):
-    (g,) = batched_check(lambda x: x[idx], [rng.standard_normal(shape)], k=3)
-    assert g.shape == (3,) + shape
-
-
-SECOND_ORDER = [((6,), _I[::-2]), ((3, 4), _I[1:, ::-1]), ((2, 3, 4), _I[:, None, 1, ..., None, -1]),
-                ((3, 4), _I[2]), ((), _I[None])]
-
-
-@pytest.mark.parametrize("shape,idx", SECOND_ORDER, ids=[_case_id(c) for c in SECOND_ORDER])
-def test_index_gradgradcheck(shape, idx, rng):
+@pytest.mark.parametrize("case", params([c for c in BASIC if np.prod(c.shapes[0]) > 0]))
+def test_index_gradgradcheck(case, rng):
+    (idx,), (shape,) = case.args, case.shapes
     x = _t(rng.standard_normal(shape), True)
     assert gradgradcheck(lambda x: x[idx] * x[idx], (x,))
 

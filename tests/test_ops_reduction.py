@@ -1,7 +1,12 @@
-"""Reductions: sum, mean, max, min (axis None/int/negative/tuple, keepdims) and norm.
+"""Reductions: sum, mean, max, min (amax, amin), prod, var, std, logsumexp (axis None/int/negative/
+tuple, keepdims, ddof), argmax, argmin, all, any, and norm.
 
-Values against NumPy, first and second derivatives against finite differences, batched
-cotangents, tie and zero-vector conventions, dtypes and errors.
+The ops come from the registry (tests/op_registry, family "reduction"); each is also checked at
+its registry inputs by tests/test_every_op.py (values, first and second derivatives, batched
+cotangents, no gradient for argmax/all/any, torch) and tests/test_forward_mode.py. Here: values
+against NumPy over shapes, axes, keepdims, dtypes and layouts, finite differences over axes,
+tie, zero and zero-variance conventions (exact to second order for prod), logsumexp's stability,
+empty inputs, torch parity with ties, and errors.
 """
 import warnings
 
@@ -9,6 +14,8 @@ import numpy as np
 import pytest
 
 import pyjac as pj
+from op_registry import params, select
+from op_registry.reductions import np_logsumexp as _np_logsumexp
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -16,13 +23,16 @@ def _t(a, requires_grad=False):
     return pj.tensor(np.asarray(a), requires_grad=requires_grad)
 
 
-REDUCTIONS = [
-    ("sum", pj.sum, np.sum),
-    ("mean", pj.mean, np.mean),
-    ("max", pj.max, np.max),
-    ("min", pj.min, np.min),
-]
-RED_IDS = [r[0] for r in REDUCTIONS]
+# base entries: sweep = (pyjac function, NumPy function), axis and keepdims by keyword (ddof bound
+# in the ddof1 entries)
+REDUCTIONS = [c for c in select("reduction") if c.sweep]
+SUM_MEAN_MAX_MIN = [c for c in REDUCTIONS if c.name in ("sum", "mean", "max", "min")]
+OTHERS = [c for c in REDUCTIONS if c not in SUM_MEAN_MAX_MIN]  # prod, var, std, logsumexp, ...
+
+
+def _by_id(*ids):
+    return [c for c in REDUCTIONS if c.id in ids]
+
 
 # shape, axis
 AXIS_CASES = [
@@ -40,39 +50,57 @@ AXIS_CASES = [
     ((2, 3, 4), 1),
     ((2, 3, 4), (2,)),
     ((1, 3, 1), (0, 2)),
+    ((2, 3), ()),
 ]
 AXIS_IDS = [f"{s}-axis{a}" for s, a in AXIS_CASES]
 # small versions for the finite-difference checks
 GRAD_AXIS_CASES = [((), None), ((4,), None), ((2, 3), 0), ((2, 3), -1), ((2, 3), None), ((2, 2, 3), (0, 2)),
                    ((2, 2, 3), 1)]
-GRAD_AXIS_IDS = [f"{s}-axis{a}" for s, a in GRAD_AXIS_CASES]
+
+
+def _defined(case, shape, axis):
+    """False for var/std with ddof=1 over a single element (0 / 0): left out of derivative checks."""
+    if not case.id.endswith("ddof1"):
+        return True
+    axes = range(len(shape)) if axis is None else ([axis] if isinstance(axis, int) else axis)
+    return int(np.prod([shape[a] for a in axes])) >= 2
+
+
+def _derivative_cases(shape_axis_cases):
+    return [pytest.param(c, s, a, id=f"{c.id}-{s}-axis{a}", marks=c.marks) for c in REDUCTIONS
+            for s, a in shape_axis_cases if _defined(c, s, a)]
 
 
 # ==== values ========================================================================================
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # ddof=1 over one element: NumPy warns, gives nan
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
 @pytest.mark.parametrize("shape,axis", AXIS_CASES, ids=AXIS_IDS)
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_values(name, fn, ref, shape, axis, keepdims, rng):
+@pytest.mark.parametrize("case", params(REDUCTIONS))
+def test_reduction_values(case, shape, axis, keepdims, rng):
+    fn, ref = case.sweep
     a = rng.standard_normal(shape)
     expected = np.asarray(ref(a, axis=axis, keepdims=keepdims))
     out = fn(_t(a), axis=axis, keepdims=keepdims)
     assert out.shape == expected.shape
     assert out.dtype == np.float64
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-14)
-    # the method form
-    meth = getattr(_t(a), name)(axis=axis, keepdims=keepdims)
-    np.testing.assert_allclose(meth.numpy(), expected, rtol=1e-13, atol=1e-14)
+    if case.id == case.name:  # the method form (ddof=1 is not the method's default)
+        meth = getattr(_t(a), case.name)(axis=axis, keepdims=keepdims)
+        np.testing.assert_allclose(meth.numpy(), expected, rtol=1e-13, atol=1e-14)
 
 
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_positional_axis(name, fn, ref, rng):
+@pytest.mark.parametrize("case", params(REDUCTIONS))
+def test_reduction_positional_axis(case, rng):
+    fn, ref = case.sweep
     a = rng.standard_normal((3, 4))
     np.testing.assert_allclose(fn(_t(a), 1).numpy(), ref(a, 1), rtol=1e-13)
-    np.testing.assert_allclose(getattr(_t(a), name)(0).numpy(), ref(a, 0), rtol=1e-13)
+    if case.id == case.name:
+        np.testing.assert_allclose(getattr(_t(a), case.name)(0).numpy(), ref(a, 0), rtol=1e-13)
 
 
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_empty_axis_tuple_is_identity(name, fn, ref, rng):
+@pytest.mark.parametrize("case", params(SUM_MEAN_MAX_MIN))
+def test_reduction_empty_axis_tuple_is_identity(case, rng):
+    fn, ref = case.sweep
     a = rng.standard_normal((2, 3))
     out = fn(_t(a), axis=())
     expected = ref(a, axis=())
@@ -82,8 +110,9 @@ def test_reduction_empty_axis_tuple_is_identity(name, fn, ref, rng):
 
 @pytest.mark.parametrize("shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), None), ((2, 0), 1), ((0, 3), 1),
                                         ((2, 0, 3), (0, 2))], ids=str)
-@pytest.mark.parametrize("name,fn,ref", [REDUCTIONS[0], REDUCTIONS[1]], ids=RED_IDS[:2])
-def test_sum_mean_of_empty(name, fn, ref, shape, axis):
+@pytest.mark.parametrize("case", params(_by_id("sum", "mean")))
+def test_sum_mean_of_empty(case, shape, axis):
+    fn, ref = case.sweep
     a = np.zeros(shape)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -93,15 +122,17 @@ def test_sum_mean_of_empty(name, fn, ref, shape, axis):
     np.testing.assert_array_equal(out.numpy(), expected)  # 0 for sum, nan for mean (as NumPy)
 
 
-@pytest.mark.parametrize("name,fn,ref", [REDUCTIONS[0], REDUCTIONS[1]], ids=RED_IDS[:2])
-def test_sum_mean_of_empty_gradient(name, fn, ref):
+@pytest.mark.parametrize("case", params(_by_id("sum", "mean")))
+def test_sum_mean_of_empty_gradient(case):
+    fn = case.sweep[0]
     x = _t(np.zeros((0, 3)), True)
     (g,) = pj.grad(fn(x, axis=0), x, grad_outputs=_t(np.ones(3)))
     assert g.shape == (0, 3)
 
 
-@pytest.mark.parametrize("name,fn,ref", [REDUCTIONS[2], REDUCTIONS[3]], ids=RED_IDS[2:])
-def test_max_min_of_empty(name, fn, ref):
+@pytest.mark.parametrize("case", params(_by_id("max", "min")))
+def test_max_min_of_empty(case):
+    fn = case.sweep[0]
     with pytest.raises(ValueError) as exc:
         fn(_t(np.zeros((0, 3))))
     assert "(0, 3)" in str(exc.value)
@@ -112,8 +143,9 @@ def test_max_min_of_empty(name, fn, ref):
     assert out.shape == (0,)
 
 
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_noncontiguous_and_larger_inputs(name, fn, ref, rng):
+@pytest.mark.parametrize("case", params(SUM_MEAN_MAX_MIN))
+def test_reduction_noncontiguous_and_larger_inputs(case, rng):
+    fn, ref = case.sweep
     base = rng.standard_normal((33, 47))
     row = rng.standard_normal((1, 47))
     views = [
@@ -132,6 +164,21 @@ def test_reduction_noncontiguous_and_larger_inputs(name, fn, ref, rng):
         np.testing.assert_allclose(fn(_t(big), axis=axis).numpy(), ref(big, axis=axis), rtol=1e-11)
 
 
+@pytest.mark.parametrize("case", params(OTHERS))
+def test_prod_var_std_logsumexp_noncontiguous_and_large_inputs(case, rng):
+    fn, ref = case.sweep
+    name = case.name
+    base = rng.uniform(0.9, 1.1, (33, 47)) if name == "prod" else rng.standard_normal((33, 47))
+    for label, view, arr in [("transposed", _t(base).T, base.T), ("negative-steps", _t(base)[::-1, ::-3], base[::-1, ::-3]),
+                             ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 47)), np.broadcast_to(base[:1], (5, 47)))]:
+        for axis in (None, 0, 1, (0, 1)):
+            np.testing.assert_allclose(fn(view, axis=axis).numpy(), ref(arr, axis=axis), rtol=1e-12,
+                                       err_msg=f"{label} axis={axis}")
+    big = rng.uniform(0.99, 1.01, (4, 1000, 3)) if name == "prod" else rng.standard_normal((4, 1000, 3))
+    for axis in (0, 1, (0, 2)):
+        np.testing.assert_allclose(fn(_t(big), axis=axis).numpy(), ref(big, axis=axis), rtol=1e-11)
+
+
 @pytest.mark.parametrize("ord,axis", [(None, None), (1, 0), (np.inf, 1), (3, 0), ("fro", None), (1, None)], ids=str)
 def test_norm_noncontiguous_inputs(ord, axis, rng):
     base = rng.standard_normal((9, 14))
@@ -141,8 +188,9 @@ def test_norm_noncontiguous_inputs(ord, axis, rng):
 
 
 # ==== dtypes ========================================================================================
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_float32_preserved(name, fn, ref, rng):
+@pytest.mark.parametrize("case", params(REDUCTIONS))
+def test_reduction_float32_preserved(case, rng):
+    fn, ref = case.sweep
     a = rng.standard_normal((3, 4)).astype(np.float32)
     x = _t(a, True)
     out = fn(x, axis=1)
@@ -152,8 +200,9 @@ def test_reduction_float32_preserved(name, fn, ref, rng):
     assert g.dtype == np.float32
 
 
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_integer_dtype_like_numpy(name, fn, ref):
+@pytest.mark.parametrize("case", params(SUM_MEAN_MAX_MIN))
+def test_reduction_integer_dtype_like_numpy(case):
+    fn, ref = case.sweep
     a = np.array([[1, 5, -2], [4, 0, 3]])
     for axis in (None, 0, 1):
         out = fn(_t(a), axis=axis)
@@ -172,8 +221,9 @@ def test_reduction_of_bool_like_numpy():
             np.testing.assert_allclose(out.numpy(), expected, rtol=1e-15)
 
 
-@pytest.mark.parametrize("name,fn,ref", [REDUCTIONS[2], REDUCTIONS[3]], ids=RED_IDS[2:])
-def test_max_min_propagate_nan_like_numpy(name, fn, ref):
+@pytest.mark.parametrize("case", params(_by_id("max", "min")))
+def test_max_min_propagate_nan_like_numpy(case):
+    fn, ref = case.sweep
     a = np.array([[1.0, np.nan, 2.0], [3.0, 0.0, -1.0]])
     for axis in (None, 0, 1):
         np.testing.assert_array_equal(fn(_t(a), axis=axis).numpy(), ref(a, axis=axis))
@@ -200,26 +250,29 @@ def test_extrema_of_long_rows_match_numpy(name, dtype, rng):
 
 
 # ==== derivatives ===================================================================================
+# (second order and batched cotangents of every registry entry, and forward mode: tests/test_every_op.py
+# and tests/test_forward_mode.py)
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
-@pytest.mark.parametrize("shape,axis", GRAD_AXIS_CASES, ids=GRAD_AXIS_IDS)
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_gradcheck(name, fn, ref, shape, axis, keepdims, rng):
+@pytest.mark.parametrize("case,shape,axis", _derivative_cases(GRAD_AXIS_CASES))
+def test_reduction_gradcheck(case, shape, axis, keepdims, rng):
+    fn = case.sweep[0]
     x = _t(rng.standard_normal(shape), True)  # distinct values: no ties for max/min
     assert gradcheck(lambda x: fn(x, axis=axis, keepdims=keepdims), (x,))
 
 
-@pytest.mark.parametrize("shape,axis", [((2, 3), 1), ((2, 2, 3), (0, 2))], ids=str)
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_gradgradcheck(name, fn, ref, shape, axis, rng):
+@pytest.mark.parametrize("shape,axis", [((2, 3), 1), ((2, 2, 3), (0, 2)), ((4,), None)], ids=str)
+@pytest.mark.parametrize("case", params(REDUCTIONS))
+def test_reduction_gradgradcheck(case, shape, axis, rng):
+    fn = case.sweep[0]
     x = _t(rng.standard_normal(shape), True)
     assert gradgradcheck(lambda x: fn(x, axis=axis), (x,))
 
 
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
-@pytest.mark.parametrize("shape,axis", [((2, 3), None), ((2, 3), 0), ((2, 3, 4), (0, 2)), ((2, 3, 4), -1), ((), None)],
-                         ids=str)
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_batched_cotangents(name, fn, ref, shape, axis, keepdims, rng, batched_check):
+@pytest.mark.parametrize("case,shape,axis", _derivative_cases([((2, 3), None), ((2, 3), 0), ((2, 3, 4), (0, 2)),
+                                                               ((2, 3, 4), -1), ((), None)]))
+def test_reduction_batched_cotangents(case, shape, axis, keepdims, rng, batched_check):
+    fn = case.sweep[0]
     batched_check(lambda x: fn(x, axis=axis, keepdims=keepdims), [rng.standard_normal(shape)], k=3)
 
 
@@ -274,8 +327,9 @@ def test_extremum_ties_batched(name, fn, batched_check):
 
 
 # ---- errors --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name,fn,ref", REDUCTIONS, ids=RED_IDS)
-def test_reduction_bad_axis(name, fn, ref):
+@pytest.mark.parametrize("case", params(SUM_MEAN_MAX_MIN))
+def test_reduction_bad_axis(case):
+    fn, name = case.sweep[0], case.name
     x = _t(np.ones((2, 3)))
     for axis in (2, -3, (0, 2), (1, -1), (0, 0)):
         with pytest.raises(ValueError) as exc:
@@ -287,6 +341,345 @@ def test_reduction_bad_axis(name, fn, ref):
         fn(x, axis=1.5)
     with pytest.raises(TypeError):
         fn(x, axis="0")
+
+
+# ==== prod, var, std, logsumexp, argmax, argmin, all, any ==================================================
+def test_reduction_methods(rng):
+    a = rng.standard_normal((3, 4))
+    x = _t(a)
+    np.testing.assert_allclose(x.prod(1).numpy(), a.prod(1), rtol=1e-14)
+    np.testing.assert_allclose(x.prod(axis=0, keepdims=True).numpy(), a.prod(axis=0, keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(x.var(0, ddof=1).numpy(), a.var(0, ddof=1), rtol=1e-14)
+    np.testing.assert_allclose(x.std(keepdims=True).numpy(), a.std(keepdims=True), rtol=1e-14)
+    np.testing.assert_allclose(x.logsumexp(1).numpy(), _np_logsumexp(a, 1), rtol=1e-14)
+    np.testing.assert_array_equal(x.argmax(1).numpy(), a.argmax(1))
+    np.testing.assert_array_equal(x.argmin(keepdims=True).numpy(), a.argmin(keepdims=True))
+    np.testing.assert_array_equal((x > 0).all(0).numpy(), (a > 0).all(0))
+    np.testing.assert_array_equal((x > 0).any(keepdims=True).numpy(), (a > 0).any(keepdims=True))
+    np.testing.assert_allclose(x.cumsum(1).numpy(), a.cumsum(1), rtol=1e-14)
+    np.testing.assert_allclose(x.cumprod().numpy(), a.cumprod(), rtol=1e-14)
+    np.testing.assert_array_equal(x.amax(0).numpy(), np.amax(a, 0))
+    np.testing.assert_array_equal(x.amin(axis=1, keepdims=True).numpy(), np.amin(a, axis=1, keepdims=True))
+
+
+def test_amax_amin_are_max_min(rng):
+    a = rng.standard_normal((2, 3, 4))
+    assert pj.amax is pj.max and pj.amin is pj.min
+    for axis in (None, 1, (0, 2)):
+        np.testing.assert_array_equal(pj.amax(_t(a), axis=axis).numpy(), np.amax(a, axis=axis))
+        np.testing.assert_array_equal(pj.amin(_t(a), axis=axis, keepdims=True).numpy(), np.amin(a, axis=axis, keepdims=True))
+    x = _t(np.array([1.0, 3.0, 3.0]), True)
+    (g,) = pj.grad(pj.amax(x), x)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_integer_and_bool_dtypes_like_numpy(axis):
+    i = np.array([[3, -2, 5], [4, 1, -1]])
+    b = np.array([[True, False, True], [True, True, True]])
+    for a in (i, b):
+        for name, kwargs in [("prod", {}), ("var", {}), ("std", {"ddof": 1}), ("cumsum", {}), ("cumprod", {}),
+                             ("argmax", {}), ("argmin", {}), ("all", {}), ("any", {})]:
+            expected = np.asarray(getattr(np, name)(a, axis=axis, **kwargs))
+            out = getattr(pj, name)(_t(a), axis=axis, **kwargs)
+            assert out.dtype == expected.dtype, (name, a.dtype, out.dtype, expected.dtype)
+            np.testing.assert_allclose(out.numpy().astype(np.float64), expected.astype(np.float64), rtol=1e-14)
+        out = pj.logsumexp(_t(a), axis=axis)
+        assert out.dtype == np.float64
+        np.testing.assert_allclose(out.numpy(), _np_logsumexp(a.astype(np.float64), axis=axis), rtol=1e-14)
+
+
+def test_integer_prod_and_cumprod_wrap_around_like_numpy():
+    a = np.array([2 ** 40, 2 ** 40, 3])
+    np.testing.assert_array_equal(pj.prod(_t(a)).numpy(), np.prod(a))
+    np.testing.assert_array_equal(pj.cumprod(_t(a)).numpy(), np.cumprod(a))
+    big = np.array([np.iinfo(np.int64).max, 5])
+    np.testing.assert_array_equal(pj.cumsum(_t(big)).numpy(), np.cumsum(big))
+
+
+@pytest.mark.parametrize("shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), None), ((2, 0), 1), ((0, 3), 1),
+                                        ((2, 0, 3), (0, 2))], ids=str)
+def test_empty_reductions_like_numpy(shape, axis):
+    a = np.zeros(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name in ("prod", "var", "std", "all", "any"):
+            expected = np.asarray(getattr(np, name)(a, axis=axis))
+            out = getattr(pj, name)(_t(a), axis=axis)
+            assert out.shape == expected.shape, name
+            np.testing.assert_array_equal(out.numpy(), expected, err_msg=name)  # 1, nan, nan, True, False
+    out = pj.logsumexp(_t(a), axis=axis)
+    assert out.shape == np.sum(a, axis=axis).shape
+    if 0 in [shape[d] for d in (range(len(shape)) if axis is None else np.atleast_1d(axis))]:
+        np.testing.assert_array_equal(out.numpy(), np.full(out.shape, -np.inf))  # log of an empty sum
+
+
+def test_empty_reduction_gradients():
+    x = _t(np.zeros((0, 3)), True)
+    for fn in (lambda x: pj.prod(x, 0), lambda x: pj.logsumexp(x, 0), lambda x: pj.cumsum(x, 0),
+               lambda x: pj.cumprod(x, 0)):
+        out = fn(x)
+        (g,) = pj.grad(out, x, grad_outputs=_t(np.ones(out.shape)))
+        assert g.shape == (0, 3)
+    (g,) = pj.grad(pj.prod(x, 0), x, grad_outputs=_t(np.ones(3)))
+    assert g.shape == (0, 3)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("ddof", [0, 1, 2, 3, 4, 0.5, -1])
+def test_var_std_ddof_like_numpy(ddof, rng):
+    a = rng.standard_normal((3, 4))
+    for axis in (None, 0, 1):
+        for name in ("var", "std"):
+            expected = getattr(np, name)(a, axis=axis, ddof=ddof)
+            np.testing.assert_allclose(getattr(pj, name)(_t(a), axis=axis, ddof=ddof).numpy(), expected, rtol=1e-13)
+    # ddof >= count: 0 / 0 is nan, positive / 0 is inf, as NumPy
+    np.testing.assert_array_equal(pj.var(_t(np.ones(2)), ddof=2).numpy(), np.var(np.ones(2), ddof=2))
+    np.testing.assert_array_equal(pj.std(_t(np.array([1.0, 2.0])), ddof=3).numpy(), np.std(np.array([1.0, 2.0]), ddof=3))
+
+
+def test_var_is_accurate_for_a_large_offset():
+    a = 1e8 + np.array([1.0, 2.0, 3.0, 4.0])  # two passes: no catastrophic cancellation
+    np.testing.assert_allclose(pj.var(_t(a)).numpy(), 1.25, rtol=1e-9)
+
+
+# ==== prod with zeros ==============================================================================
+def _prod_hessian(a):
+    """d^2 prod / dx_i dx_j: the product of all but x_i and x_j off the diagonal, 0 on it."""
+    n = a.size
+    H = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                H[i, j] = np.prod(np.delete(a, [i, j]))
+    return H
+
+
+@pytest.mark.parametrize("a", [
+    np.array([1.5, -2.0, 3.0, 0.5]),
+    np.array([1.5, 0.0, 3.0, 0.5]),
+    np.array([0.0, -2.0, 0.0, 0.5]),
+    np.array([0.0, 0.0, 0.0, 2.0]),
+    np.array([0.0]),
+    np.array([4.0]),
+], ids=["no-zero", "one-zero", "two-zeros", "three-zeros", "single-zero", "single"])
+def test_prod_gradient_and_hessian_with_zeros(a):
+    x = _t(a, True)
+    (g,) = pj.grad(pj.prod(x), x)
+    expected = np.array([np.prod(np.delete(a, i)) for i in range(a.size)])
+    np.testing.assert_array_equal(g.numpy(), expected)  # one zero: the others' product there; two: 0
+    H = pj.hessian(lambda y: pj.prod(y), _t(a))
+    np.testing.assert_array_equal(H.numpy(), _prod_hessian(a))
+    H_rev = pj.hessian(lambda y: pj.prod(y), _t(a), outer_jacobian_strategy="reverse-mode")
+    np.testing.assert_array_equal(H_rev.numpy(), _prod_hessian(a))
+
+
+def test_prod_third_derivative_with_zeros():
+    a = np.array([0.0, 2.0, 0.0, -1.5])
+    T = pj.func.jacfwd(pj.func.jacrev(pj.func.jacrev(lambda y: pj.prod(y))))(_t(a))
+    expected = np.zeros((4, 4, 4))
+    for i in range(4):
+        for j in range(4):
+            for k in range(4):
+                if len({i, j, k}) == 3:
+                    expected[i, j, k] = np.prod(np.delete(a, [i, j, k]))
+    np.testing.assert_array_equal(T.numpy(), expected)
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (1, 2)], ids=str)
+def test_prod_along_axes_with_zeros(axis, rng):
+    a = rng.standard_normal((2, 3, 4))
+    a[0, 1, 2] = a[1, 0, 1] = a[1, 2, 1] = a[1, 2, 3] = 0.0  # single and repeated zeros in slices
+    assert gradcheck(lambda x: pj.prod(x, axis), (_t(a, True),))
+    assert gradgradcheck(lambda x: pj.prod(x, axis, keepdims=True), (_t(a, True),))
+
+
+def test_prod_second_order_batched_with_zeros(batched_check):
+    a = np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]])
+
+    def first(x):
+        (g,) = pj.grad(pj.sum(pj.prod(x, 1)), x, create_graph=True)
+        return g
+    batched_check(first, [a], k=3)
+
+
+# ---- var, std, logsumexp: gradients, zero variance, stability -------------------------------------
+def test_var_std_gradient_values(rng):
+    a = rng.standard_normal((3, 5))
+    x = _t(a, True)
+    (g,) = pj.grad(pj.sum(pj.var(x, 1, ddof=1)), x)
+    np.testing.assert_allclose(g.numpy(), 2 * (a - a.mean(1, keepdims=True)) / 4, rtol=1e-13)
+    (g,) = pj.grad(pj.sum(pj.std(x, 0)), x)
+    np.testing.assert_allclose(g.numpy(), (a - a.mean(0, keepdims=True)) / (3 * a.std(0, keepdims=True)), rtol=1e-13)
+
+
+# ---- std at zero variance: gradient 0 (finite), second derivative finite -------------------------
+@pytest.mark.parametrize("ddof", [0, 1])
+def test_std_gradient_at_zero_variance_is_zero(ddof):
+    x = _t(np.full(4, 2.5), True)
+    y = pj.std(x, ddof=ddof)
+    assert y.item() == 0.0
+    (g,) = pj.grad(y, x, create_graph=True)
+    np.testing.assert_array_equal(g.detach().numpy(), np.zeros(4))
+    (h,) = pj.grad(pj.sum(g), x, allow_unused=True)
+    assert h is None or np.all(np.isfinite(h.numpy()))
+    _, jv = pj.jvp(lambda z: pj.std(z, ddof=ddof), _t(np.full(4, 2.5)), _t(np.arange(4.0)))
+    np.testing.assert_array_equal(jv.numpy(), 0.0)
+
+
+def test_std_along_axis_with_a_constant_row(rng):
+    a = np.array([[1.0, 1.0, 1.0], [3.0, -4.0, 1.0]])
+    x = _t(a, True)
+    (g,) = pj.grad(pj.sum(pj.std(x, axis=1)), x)
+    np.testing.assert_array_equal(g.numpy()[0], [0.0, 0.0, 0.0])
+    np.testing.assert_allclose(g.numpy()[1], (a[1] - a[1].mean()) / (3 * a[1].std()), rtol=1e-13)
+
+
+# ---- logsumexp: stability, infinities ------------------------------------------------------------
+@pytest.mark.parametrize("scale", [1.0, 1e2, 1e4, -1e4])
+def test_logsumexp_is_stable(scale, rng):
+    a = rng.standard_normal((3, 5)) * abs(scale) + (scale if scale < 0 else 0)
+    out = pj.logsumexp(_t(a), axis=1)
+    m = a.max(1)
+    expected = m + np.log(np.sum(np.exp(a - m[:, None]), axis=1))
+    assert np.all(np.isfinite(out.numpy()))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-14)
+    x = _t(a, True)
+    (g,) = pj.grad(pj.sum(pj.logsumexp(x, axis=1)), x)
+    sm = np.exp(a - expected[:, None])
+    np.testing.assert_allclose(g.numpy(), sm, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(g.numpy().sum(1), 1.0, rtol=1e-13)
+
+
+def test_logsumexp_with_infinite_entries():
+    a = np.array([[0.0, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf], [np.inf, 0.0, 1.0], [np.nan, 0.0, 1.0]])
+    out = pj.logsumexp(_t(a), axis=1)
+    np.testing.assert_allclose(out.numpy(), [np.log(1 + np.e), -np.inf, np.inf, np.nan], rtol=1e-15)
+    x = _t(a[:2], True)
+    (g,) = pj.grad(pj.sum(pj.logsumexp(x, axis=1)), x, create_graph=True)
+    p = np.exp(np.array([0.0, 1.0]) - np.log(1 + np.e))
+    np.testing.assert_allclose(g.detach().numpy(), [[p[0], 0.0, p[1]], [0.0, 0.0, 0.0]], rtol=1e-15)  # all -inf: 0, not NaN
+    (h,) = pj.grad(pj.sum(g * _t(np.arange(6.0).reshape(2, 3))), x)
+    assert np.all(np.isfinite(h.numpy()))
+    np.testing.assert_array_equal(h.numpy()[:, 1], 0.0)
+    np.testing.assert_array_equal(h.numpy()[1], 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
+def test_logsumexp_large_and_strided(dtype, rng):
+    """Slices longer than the kernel's exp blocks, reduced along inner and outer axes, with -inf,
+    +inf and NaN entries, through strided views."""
+    a = (rng.standard_normal((5, 700, 3)) * 30).astype(dtype)
+    a[0, :, 1] = -np.inf
+    a[1, 650, 2] = np.inf
+    a[2, 300, 0] = np.nan
+    a[3, ::2, :] = -np.inf
+    # results near 0 are a difference of terms of size ~100: absolute tolerance at their precision
+    rtol, atol = (1e-13, 1e-12) if dtype == np.float64 else (1e-5, 1e-4)
+    with np.errstate(invalid="ignore"):
+        for axis in (None, 0, 1, 2, (0, 1), (1, 2), -1):
+            for view, arr in [(_t(a), a), (pj.transpose(_t(a), (2, 1, 0)), a.transpose(2, 1, 0)),
+                              (_t(a)[::-1, ::3], a[::-1, ::3])]:
+                out = pj.logsumexp(view, axis)
+                assert out.dtype == dtype
+                np.testing.assert_allclose(out.numpy(), _np_logsumexp(arr.astype(np.float64), axis), rtol=rtol,
+                                           atol=atol, err_msg=str(axis))
+
+
+def test_logsumexp_with_neg_inf_gradcheck():
+    a = np.array([[0.3, -np.inf, 1.2], [-0.5, 0.1, -np.inf]])
+    assert gradcheck(lambda x: pj.logsumexp(x, axis=1), (_t(a, True),))
+    assert gradgradcheck(lambda x: pj.logsumexp(x, axis=1), (_t(a, True),))
+
+
+def test_logsumexp_scipy_parity(rng):
+    special = pytest.importorskip("scipy.special")
+    a = rng.standard_normal((2, 3, 4)) * 50
+    a[0, 1, 2] = -np.inf
+    for axis in (None, 0, (1, 2), -1):
+        for keepdims in (False, True):
+            np.testing.assert_allclose(pj.logsumexp(_t(a), axis, keepdims=keepdims).numpy(),
+                                       special.logsumexp(a, axis=axis, keepdims=keepdims), rtol=1e-14)
+
+
+# ==== argmax / argmin / all / any: values, no gradient ============================================
+@pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
+@pytest.mark.parametrize("shape,axis", [((), None), ((), 0), ((), -1), ((5,), None), ((5,), 0), ((2, 3), None),
+                                        ((2, 3), 0), ((2, 3), 1), ((2, 3), -1), ((2, 3, 4), 1), ((2, 0), 0),
+                                        ((3, 4, 2), -3)], ids=str)
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_argmin_values(name, shape, axis, keepdims, rng):
+    a = rng.integers(-2, 3, shape).astype(np.float64)  # small integers: ties happen
+    expected = np.asarray(getattr(np, name)(a, axis=axis, keepdims=keepdims))
+    out = getattr(pj, name)(_t(a), axis, keepdims=keepdims)
+    assert out.dtype == np.int64
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_argmin_first_occurrence_nan_and_dtypes(name):
+    ref = getattr(np, name)
+    fn = getattr(pj, name)
+    for a in (np.array([1.0, 3.0, 3.0, -1.0, -1.0]), np.array([1.0, np.nan, 3.0, np.nan]),
+              np.array([np.nan, 1.0]), np.array([2, 7, 7, -4, -4]), np.array([False, True, True]),
+              np.array([-np.inf, np.inf, 0.0]), np.array([1.0, 3.0], np.float32)):
+        assert fn(_t(a)).item() == ref(a), a
+    a = np.array([[1.0, np.nan, 0.0], [5.0, 5.0, 1.0]])
+    np.testing.assert_array_equal(fn(_t(a), 1).numpy(), ref(a, 1))
+    np.testing.assert_array_equal(fn(_t(a).T, 0).numpy(), ref(a.T, 0))  # strided input
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.bool_], ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_argmax_argmin_long_rows_like_numpy(name, dtype, rng):
+    """Rows longer than the kernel's lanes, with ties, NaNs at the start, middle and tail, and the
+    outer-axis path (the reduced axis not innermost), strided views included."""
+    a = rng.integers(-50, 50, (7, 1003)).astype(dtype)
+    if dtype in (np.float64, np.float32):
+        a[1, 0] = a[2, 517] = a[3, 1002] = a[4, 9] = a[4, 700] = np.nan
+        a[5, 3] = np.inf
+        a[6, 1000] = -np.inf
+    ref, fn = getattr(np, name), getattr(pj, name)
+    for axis in (None, 0, 1, -1):
+        np.testing.assert_array_equal(fn(_t(a), axis).numpy(), ref(a, axis=axis), err_msg=str(axis))
+        np.testing.assert_array_equal(fn(_t(a).T, axis).numpy(), ref(a.T, axis=axis), err_msg=f"T {axis}")
+        np.testing.assert_array_equal(fn(_t(a)[:, ::-3], axis).numpy(), ref(a[:, ::-3], axis=axis))
+
+
+# (no gradient from argmax, argmin, all, any: tests/test_every_op.py)
+@pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
+@pytest.mark.parametrize("shape,axis", [((), None), ((5,), 0), ((2, 3), None), ((2, 3), 1), ((2, 3, 4), (0, 2)),
+                                        ((2, 3, 4), -1), ((0, 3), 0), ((0, 3), 1), ((0, 3), None), ((2, 3), ())],
+                         ids=str)
+@pytest.mark.parametrize("name", ["all", "any"])
+def test_all_any_values(name, shape, axis, keepdims, rng):
+    for a in (rng.random(shape) > 0.3, rng.integers(0, 2, shape).astype(np.float64), rng.integers(-1, 2, shape)):
+        expected = np.asarray(getattr(np, name)(a, axis=axis, keepdims=keepdims))
+        out = getattr(pj, name)(_t(a), axis, keepdims=keepdims)
+        assert out.dtype == np.bool_
+        assert out.shape == expected.shape
+        np.testing.assert_array_equal(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("name", ["all", "any"])
+def test_all_any_large_and_strided(name, rng):
+    a = rng.random((6, 1001, 5)) < 0.999  # mostly True: `all` is False only here and there
+    a[2] = True
+    a[3] = False
+    for arr in (a, a.astype(np.float32) * 2.5, a.astype(np.int64)):
+        for axis in (None, 0, 1, 2, (0, 2), (1, 2)):
+            for view, ref in [(_t(arr), arr), (pj.transpose(_t(arr), (1, 2, 0)), arr.transpose(1, 2, 0)),
+                              (_t(arr)[::2, ::-5], arr[::2, ::-5])]:
+                np.testing.assert_array_equal(getattr(pj, name)(view, axis).numpy(), getattr(np, name)(ref, axis=axis))
+
+
+def test_all_any_nan_counts_as_true_and_no_gradient():
+    a = np.array([np.nan, 0.0, -0.0])
+    assert pj.any(_t(a)).item() == np.any(a)
+    assert pj.all(_t(a[:1])).item() == np.all(a[:1])
+    x = _t(np.array([1.0, 2.0]), True)
+    assert not pj.any(x).requires_grad and not pj.all(x > 0).requires_grad
 
 
 # ==== norm ===========================================================================================
@@ -575,3 +968,77 @@ def test_vector_norm_torch_parity(ord, torch, rng):
     tout.sum().backward()
     np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-13)
     np.testing.assert_allclose(g.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+# ==== torch parity: prod var std logsumexp argmax argmin all any ======================================
+# (values, VJPs and second derivatives of every registry entry with a torch counterpart, with and
+# without zeros: tests/test_every_op.py)
+def test_torch_parity_std_at_zero_variance(torch):
+    a = np.full((2, 3), 1.5)
+    x = _t(a, True)
+    (g,) = pj.grad(pj.sum(pj.std(x, 1)), x)
+    tx = torch.tensor(a, requires_grad=True)
+    torch.std(tx, 1).sum().backward()
+    np.testing.assert_array_equal(g.numpy(), tx.grad.numpy())  # both 0
+
+
+def test_torch_parity_arg_and_logical(torch, rng):
+    a = rng.integers(-2, 3, (3, 4)).astype(np.float64)
+    ta = torch.tensor(a)
+    np.testing.assert_array_equal(pj.argmax(_t(a), 1).numpy(), torch.argmax(ta, 1).numpy())
+    np.testing.assert_array_equal(pj.argmin(_t(a)).numpy(), torch.argmin(ta).numpy())
+    np.testing.assert_array_equal(pj.all(_t(a), 0).numpy(), torch.all(ta, 0).numpy())
+    np.testing.assert_array_equal(pj.any(_t(a), 1).numpy(), torch.any(ta, 1).numpy())
+
+
+# ==== errors ======================================================================================
+ALL_NAMES = ["prod", "var", "std", "logsumexp", "all", "any"]
+
+
+@pytest.mark.parametrize("name", ALL_NAMES + ["argmax", "argmin", "cumsum", "cumprod"])
+def test_bad_axis_raises_value_error_naming_the_op(name):
+    x = _t(np.ones((2, 3)))
+    fn = getattr(pj, name)
+    for axis in (2, -3):
+        with pytest.raises(ValueError) as exc:
+            fn(x, axis)
+        assert name in str(exc.value)
+    with pytest.raises(ValueError):
+        fn(_t(np.array(1.0)), 1)
+    with pytest.raises(TypeError):
+        fn(x, 1.5)
+    with pytest.raises(TypeError):
+        fn(x, "0")
+
+
+@pytest.mark.parametrize("name", ALL_NAMES)
+def test_repeated_axis_raises(name):
+    with pytest.raises(ValueError) as exc:
+        getattr(pj, name)(_t(np.ones((2, 3))), (0, 0))
+    assert name in str(exc.value)
+    with pytest.raises(ValueError):
+        getattr(pj, name)(_t(np.ones((2, 3))), (1, -1))
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin", "cumsum", "cumprod"])
+def test_tuple_axis_is_a_type_error_like_numpy(name):
+    with pytest.raises(TypeError) as exc:
+        getattr(pj, name)(_t(np.ones((2, 3))), (0, 1))
+    assert name in str(exc.value)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin"])
+def test_arg_of_empty_raises(name):
+    with pytest.raises(ValueError) as exc:
+        getattr(pj, name)(_t(np.zeros((0, 3))))
+    assert name in str(exc.value) and "empty" in str(exc.value)
+    with pytest.raises(ValueError):
+        getattr(pj, name)(_t(np.zeros((2, 0))), 1)
+    assert getattr(pj, name)(_t(np.zeros((2, 0))), 0).shape == (0,)
+
+
+def test_keepdims_and_ddof_are_keyword_only_like_numpy():
+    x = _t(np.ones((2, 3)))
+    for name in ("prod", "var", "std", "argmax", "all"):
+        with pytest.raises(TypeError):
+            getattr(pj, name)(x, 0, True)

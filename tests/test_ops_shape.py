@@ -1,12 +1,19 @@
-"""Shape ops: reshape, transpose (.T), broadcast_to, squeeze, expand_dims, concatenate, stack.
+"""Shape ops: reshape, transpose (.T), broadcast_to, squeeze, expand_dims, concatenate, stack, and
+NumPy's split, array_split, flip, tile, repeat, pad, moveaxis, swapaxes, ravel, flatten,
+diagonal, trace, triu, tril, outer, inner, kron.
 
-Values against NumPy, gradients (first and second) against finite differences, batched
-cotangents, float32, views sharing storage, and errors that name the shapes.
+The ops come from the registry (tests/op_registry, family "shape"); each is also checked at its
+registry inputs by tests/test_every_op.py (values against NumPy in float64, float32 and int64,
+gradients keeping float32, first and second derivatives, batched cotangents) and
+tests/test_forward_mode.py. Here: second derivatives through f(x) * f(x), gradient values, views
+sharing storage and copies not, reshape's order, torch parity of chains, and errors that name the
+shapes.
 """
 import numpy as np
 import pytest
 
 import pyjac as pj
+from op_registry import params, select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -14,140 +21,17 @@ def _t(a, requires_grad=False):
     return pj.tensor(np.asarray(a), requires_grad=requires_grad)
 
 
-# Each case: id, input shapes, pyjac function, NumPy function. The functions take the inputs
-# positionally and are written the same way for both libraries where the APIs agree.
-def _cat(axis):
-    return (lambda *xs: pj.concatenate(list(xs), axis=axis)), (lambda *xs: np.concatenate(list(xs), axis=axis))
+SHAPE_OPS = select("shape")
+# small enough for finite differences of the gradient (one backward pass per input element)
+SECOND_ORDER = [c for c in SHAPE_OPS if 0 < sum(int(np.prod(s)) for s in c.shapes) <= 24]
 
 
-def _stack(axis):
-    return (lambda *xs: pj.stack(list(xs), axis=axis)), (lambda *xs: np.stack(list(xs), axis=axis))
-
-
-CASES = [
-    # reshape
-    ("reshape-(2,3)->(3,2)", [(2, 3)], lambda x: pj.reshape(x, (3, 2)), lambda x: np.reshape(x, (3, 2))),
-    ("reshape-(2,3,4)->(4,-1)", [(2, 3, 4)], lambda x: pj.reshape(x, (4, -1)), lambda x: np.reshape(x, (4, -1))),
-    ("reshape-(6,)->(1,2,1,3)", [(6,)], lambda x: pj.reshape(x, (1, 2, 1, 3)), lambda x: np.reshape(x, (1, 2, 1, 3))),
-    ("reshape-()->(1,1)", [()], lambda x: pj.reshape(x, (1, 1)), lambda x: np.reshape(x, (1, 1))),
-    ("reshape-(1,1)->()", [(1, 1)], lambda x: pj.reshape(x, ()), lambda x: np.reshape(x, ())),
-    ("reshape-(0,3)->(3,0)", [(0, 3)], lambda x: pj.reshape(x, (3, 0)), lambda x: np.reshape(x, (3, 0))),
-    ("reshape-(2,3)->(-1,)", [(2, 3)], lambda x: pj.reshape(x, -1), lambda x: np.reshape(x, -1)),
-    ("reshape-T-noncontig", [(2, 3)], lambda x: pj.reshape(x.T, (6,)), lambda x: np.reshape(x.T, (6,))),
-    ("reshape-method-varargs", [(2, 3)], lambda x: x.reshape(3, 2), lambda x: x.reshape(3, 2)),
-    ("flatten", [(2, 3, 2)], lambda x: x.flatten(), lambda x: x.flatten()),
-    # transpose
-    ("transpose-2d", [(2, 3)], lambda x: pj.transpose(x), lambda x: np.transpose(x)),
-    ("transpose-3d-default", [(2, 3, 4)], lambda x: pj.transpose(x), lambda x: np.transpose(x)),
-    ("transpose-3d-perm", [(2, 3, 4)], lambda x: pj.transpose(x, (1, 2, 0)), lambda x: np.transpose(x, (1, 2, 0))),
-    ("transpose-neg-perm", [(2, 3, 4)], lambda x: pj.transpose(x, (-1, 0, -2)), lambda x: np.transpose(x, (-1, 0, -2))),
-    ("transpose-0d", [()], lambda x: pj.transpose(x), lambda x: np.transpose(x)),
-    ("transpose-1d", [(4,)], lambda x: pj.transpose(x), lambda x: np.transpose(x)),
-    ("transpose-empty", [(0, 3)], lambda x: pj.transpose(x), lambda x: np.transpose(x)),
-    ("T", [(2, 3)], lambda x: x.T, lambda x: x.T),
-    ("T-3d", [(2, 3, 4)], lambda x: x.T, lambda x: x.T),
-    ("transpose-method-varargs", [(2, 3, 4)], lambda x: x.transpose(2, 0, 1), lambda x: x.transpose(2, 0, 1)),
-    ("transpose-method-tuple", [(2, 3, 4)], lambda x: x.transpose((2, 0, 1)), lambda x: x.transpose((2, 0, 1))),
-    ("transpose-twice", [(2, 3, 4)], lambda x: pj.transpose(pj.transpose(x, (1, 2, 0)), (2, 1, 0)),
-     lambda x: np.transpose(np.transpose(x, (1, 2, 0)), (2, 1, 0))),
-    # broadcast_to
-    ("broadcast_to-(3,)->(2,3)", [(3,)], lambda x: pj.broadcast_to(x, (2, 3)), lambda x: np.broadcast_to(x, (2, 3))),
-    ("broadcast_to-(3,1)->(2,3,4)", [(3, 1)], lambda x: pj.broadcast_to(x, (2, 3, 4)),
-     lambda x: np.broadcast_to(x, (2, 3, 4))),
-    ("broadcast_to-()->(2,2)", [()], lambda x: pj.broadcast_to(x, (2, 2)), lambda x: np.broadcast_to(x, (2, 2))),
-    ("broadcast_to-same", [(2, 3)], lambda x: pj.broadcast_to(x, (2, 3)), lambda x: np.broadcast_to(x, (2, 3))),
-    ("broadcast_to-(1,)->(0,)", [(1,)], lambda x: pj.broadcast_to(x, (0,)), lambda x: np.broadcast_to(x, (0,))),
-    ("broadcast_to-T", [(3, 1)], lambda x: pj.broadcast_to(x.T, (2, 1, 3)), lambda x: np.broadcast_to(x.T, (2, 1, 3))),
-    # squeeze
-    ("squeeze-all", [(1, 3, 1, 2)], lambda x: pj.squeeze(x), lambda x: np.squeeze(x)),
-    ("squeeze-axis", [(1, 3, 1, 2)], lambda x: pj.squeeze(x, 2), lambda x: np.squeeze(x, 2)),
-    ("squeeze-neg-axis", [(1, 3, 1)], lambda x: pj.squeeze(x, -1), lambda x: np.squeeze(x, -1)),
-    ("squeeze-tuple", [(1, 3, 1, 2)], lambda x: pj.squeeze(x, (0, 2)), lambda x: np.squeeze(x, (0, 2))),
-    ("squeeze-to-0d", [(1, 1)], lambda x: pj.squeeze(x), lambda x: np.squeeze(x)),
-    ("squeeze-nothing", [(2, 3)], lambda x: pj.squeeze(x), lambda x: np.squeeze(x)),
-    ("squeeze-method", [(1, 3, 1)], lambda x: x.squeeze(0), lambda x: x.squeeze(0)),
-    # expand_dims
-    ("expand_dims-0", [(2, 3)], lambda x: pj.expand_dims(x, 0), lambda x: np.expand_dims(x, 0)),
-    ("expand_dims-end", [(2, 3)], lambda x: pj.expand_dims(x, 2), lambda x: np.expand_dims(x, 2)),
-    ("expand_dims-neg", [(2, 3)], lambda x: pj.expand_dims(x, -1), lambda x: np.expand_dims(x, -1)),
-    ("expand_dims-tuple", [(2, 3)], lambda x: pj.expand_dims(x, (0, 3)), lambda x: np.expand_dims(x, (0, 3))),
-    ("expand_dims-tuple-neg", [(2, 3)], lambda x: pj.expand_dims(x, (-1, 1)), lambda x: np.expand_dims(x, (-1, 1))),
-    ("expand_dims-0d", [()], lambda x: pj.expand_dims(x, 0), lambda x: np.expand_dims(x, 0)),
-    # concatenate
-    ("concatenate-axis0", [(2, 3), (1, 3), (3, 3)], *_cat(0)),
-    ("concatenate-axis1", [(2, 3), (2, 1)], *_cat(1)),
-    ("concatenate-axis-1", [(2, 2, 1), (2, 2, 3)], *_cat(-1)),
-    ("concatenate-axis-2", [(2, 1, 3), (2, 2, 3)], *_cat(-2)),
-    ("concatenate-None", [(2, 3), (4,), ()], *_cat(None)),
-    ("concatenate-single", [(2, 3)], *_cat(0)),
-    ("concatenate-with-empty", [(2, 3), (0, 3)], *_cat(0)),
-    ("concatenate-1d", [(3,), (2,)], *_cat(0)),
-    # stack
-    ("stack-axis0", [(2, 3), (2, 3), (2, 3)], *_stack(0)),
-    ("stack-axis1", [(2, 3), (2, 3)], *_stack(1)),
-    ("stack-axis-1", [(2, 3), (2, 3)], *_stack(-1)),
-    ("stack-0d", [(), ()], *_stack(0)),
-    ("stack-single", [(4,)], *_stack(0)),
-    ("stack-empty", [(0, 2), (0, 2)], *_stack(1)),
-]
-CASE_IDS = [c[0] for c in CASES]
-
-
-def _inputs(rng, shapes):
-    return [rng.standard_normal(s) for s in shapes]
-
-
-@pytest.mark.parametrize("name,shapes,fn,ref", CASES, ids=CASE_IDS)
-def test_shape_op_values(name, shapes, fn, ref, rng):
-    arrays = _inputs(rng, shapes)
-    out = fn(*[_t(a) for a in arrays])
-    expected = ref(*arrays)
-    assert isinstance(out, pj.Tensor)
-    assert out.shape == expected.shape
-    assert out.dtype == expected.dtype
-    np.testing.assert_array_equal(out.numpy(), expected)
-
-
-@pytest.mark.parametrize("name,shapes,fn,ref", CASES, ids=CASE_IDS)
-def test_shape_op_float32_preserved(name, shapes, fn, ref, rng):
-    arrays = [a.astype(np.float32) for a in _inputs(rng, shapes)]
-    xs = [_t(a, True) for a in arrays]
-    out = fn(*xs)
-    assert out.dtype == np.float32
-    np.testing.assert_array_equal(out.detach().numpy(), ref(*arrays))
-    if out.size:
-        gs = pj.grad(pj.sum(out), xs, allow_unused=True)
-        for g in gs:
-            assert g is None or g.dtype == np.float32
-
-
-# Cases small enough for finite differences (gradcheck is one forward pass per input element).
-GRAD_CASES = [c for c in CASES if sum(int(np.prod(s)) for s in c[1]) <= 24]
-GRAD_IDS = [c[0] for c in GRAD_CASES]
-
-
-@pytest.mark.parametrize("name,shapes,fn,ref", GRAD_CASES, ids=GRAD_IDS)
-def test_shape_op_gradcheck(name, shapes, fn, ref, rng):
-    xs = [_t(a, True) for a in _inputs(rng, shapes)]
-    assert gradcheck(fn, xs)
-
-
-SECOND_ORDER = ["reshape-T-noncontig", "transpose-3d-perm", "broadcast_to-(3,1)->(2,3,4)", "squeeze-tuple",
-                "expand_dims-tuple", "concatenate-axis1", "concatenate-None", "stack-axis-1"]
-
-
-@pytest.mark.parametrize("name,shapes,fn,ref", [c for c in CASES if c[0] in SECOND_ORDER], ids=SECOND_ORDER)
-def test_shape_op_gradgradcheck(name, shapes, fn, ref, rng):
+@pytest.mark.parametrize("case", params(SECOND_ORDER))
+def test_shape_op_gradgradcheck(case):
     # f(x) * f(x) so the second derivative is not identically zero
-    xs = [_t(a, True) for a in _inputs(rng, shapes)]
+    fn = case.single
+    xs = [_t(a, True) for a in case.arrays()]
     assert gradgradcheck(lambda *xs: fn(*xs) * fn(*xs), xs)
-
-
-@pytest.mark.parametrize("name,shapes,fn,ref", CASES, ids=CASE_IDS)
-def test_shape_op_batched_cotangents(name, shapes, fn, ref, rng, batched_check):
-    gs = batched_check(fn, _inputs(rng, shapes), k=3)
-    for g, s in zip(gs, shapes):
-        assert g.shape == (3,) + tuple(s)
 
 
 def test_broadcast_to_gradient_sums(rng):
@@ -424,3 +308,179 @@ def test_concatenate_axis_must_be_one_int_or_none():
         with pytest.raises(TypeError, match="concatenate: axis must be an int or None"):
             pj.concatenate([x, x], axis=axis)
     assert pj.concatenate([x, x], axis=None).shape == (12,)
+
+
+# ==== NumPy's array functions: split ... kron =========================================================
+def test_repeat_gradient_accumulates():
+    x = _t(np.array([1.0, 2.0, 3.0]), True)
+    (g,) = pj.grad(pj.sum(pj.repeat(x, [3, 0, 2])), x)
+    np.testing.assert_array_equal(g.numpy(), [3.0, 0.0, 2.0])
+    (g,) = pj.grad(pj.sum(pj.tile(x, (2, 2))), x)
+    np.testing.assert_array_equal(g.numpy(), [4.0, 4.0, 4.0])
+
+
+def test_pad_gradient_is_the_interior_or_the_reflections(rng):
+    x = _t(rng.standard_normal((3, 4)), True)
+    (g,) = pj.grad(pj.sum(pj.pad(x, ((1, 2), (3, 0)), constant_values=7.0)), x)
+    np.testing.assert_array_equal(g.numpy(), np.ones((3, 4)))
+    x1 = _t(np.array([1.0, 2.0, 3.0]), True)
+    (g,) = pj.grad(pj.sum(pj.pad(x1, 2, mode="reflect")), x1)  # [3 2 1 2 3 2 1]
+    np.testing.assert_array_equal(g.numpy(), [2.0, 3.0, 2.0])
+
+
+def test_trace_gradient_is_identity(rng):
+    x = _t(rng.standard_normal((3, 4)), True)
+    (g,) = pj.grad(pj.trace(x, 1), x)
+    np.testing.assert_array_equal(g.numpy(), np.eye(3, 4, 1))
+
+
+def test_triu_gradient_masks_and_ignores_nan():
+    a = np.full((3, 3), np.nan)
+    np.fill_diagonal(a, 1.0)
+    x = _t(a, True)
+    out = pj.triu(pj.tril(x))
+    np.testing.assert_array_equal(out.detach().numpy(), np.eye(3))
+    (g,) = pj.grad(pj.sum(out), x)
+    np.testing.assert_array_equal(g.numpy(), np.eye(3))
+
+
+# ---- views and copies of the array functions ------------------------------------------------------
+@pytest.mark.parametrize("fn", [
+    lambda x: pj.diagonal(x), lambda x: pj.swapaxes(x, 0, 1), lambda x: pj.moveaxis(x, 0, 1),
+    lambda x: pj.flip(x, 0), lambda x: pj.ravel(x), lambda x: pj.split(x, 3)[1],
+], ids=["diagonal", "swapaxes", "moveaxis", "flip", "ravel", "split"])
+def test_array_function_views_share_storage(fn):
+    x = _t(np.arange(9.0).reshape(3, 3))
+    v = fn(x)
+    np.shares_memory(v.numpy(), x.numpy())
+    assert np.shares_memory(v.numpy(), x.numpy())
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x: pj.flatten(x), lambda x: pj.tile(x, 1), lambda x: pj.repeat(x, 1, axis=0), lambda x: pj.pad(x, 0),
+], ids=["flatten", "tile", "repeat", "pad"])
+def test_copies_dont_share_storage(fn):
+    x = _t(np.arange(6.0).reshape(2, 3))
+    assert not np.shares_memory(fn(x).numpy(), x.numpy())
+
+
+def test_diagonal_of_a_view_keeps_its_geometry(rng):
+    a = rng.standard_normal((4, 5, 6))
+    x = _t(a)
+    np.testing.assert_array_equal(pj.diagonal(x[1:, ::2, ::-1], 1, 2, 0).numpy(), np.diagonal(a[1:, ::2, ::-1], 1, 2, 0))
+
+
+def test_array_function_methods(rng):
+    a = rng.standard_normal((2, 3, 3))
+    x = _t(a)
+    np.testing.assert_array_equal(x.diagonal(0, 1, 2).numpy(), a.diagonal(0, 1, 2))
+    np.testing.assert_allclose(x.trace(0, 1, 2).numpy(), a.trace(0, 1, 2), rtol=1e-14)
+    np.testing.assert_array_equal(x.swapaxes(0, 2).numpy(), a.swapaxes(0, 2))
+    np.testing.assert_array_equal(x.repeat(2, axis=1).numpy(), a.repeat(2, axis=1))
+    np.testing.assert_array_equal(x.ravel().numpy(), a.ravel())
+    np.testing.assert_array_equal(x.flatten().numpy(), a.flatten())
+    np.testing.assert_array_equal(x.flip(0, 2).numpy(), np.flip(a, (0, 2)))
+    np.testing.assert_array_equal(x.flip().numpy(), np.flip(a))
+    np.testing.assert_array_equal(x.tile(2, 1).numpy(), np.tile(a, (2, 1)))
+    np.testing.assert_array_equal(x.triu(1).numpy(), np.triu(a, 1))
+    np.testing.assert_array_equal(x.tril().numpy(), np.tril(a))
+    np.testing.assert_array_equal(x.moveaxis(0, -1).numpy(), np.moveaxis(a, 0, -1))
+    np.testing.assert_array_equal(x.take([0, 2], axis=1).numpy(), a.take([0, 2], axis=1))
+    v = _t(a[0, 0])
+    np.testing.assert_array_equal(v.outer(v).numpy(), np.outer(a[0, 0], a[0, 0]))
+    np.testing.assert_allclose(v.inner(v).numpy(), np.inner(a[0, 0], a[0, 0]), rtol=1e-14)
+    np.testing.assert_array_equal(v.kron(v).numpy(), np.kron(a[0, 0], a[0, 0]))
+
+
+# ---- torch parity of the array functions ----------------------------------------------------------
+def test_array_functions_torch_parity(torch, rng):
+    a = rng.standard_normal((3, 4))
+    b = rng.standard_normal((4,))
+    w = rng.standard_normal((3,))
+
+    def pj_fn(x, y):
+        parts = [pj.sum(pj.flip(x, 0) * x), pj.sum(pj.tile(y, (2, 1)) ** 2), pj.trace(x * x),
+                 pj.sum(pj.triu(x, 1) ** 2), pj.sum(pj.tril(x) * 3.0), pj.sum(pj.outer(y, y) ** 2),
+                 pj.inner(y, y * y), pj.sum(pj.kron(x, y) ** 2), pj.sum(pj.diagonal(x, 1) * pj.tensor(w)),
+                 pj.sum(pj.swapaxes(x, 0, 1) * pj.moveaxis(x, 0, 1)), pj.sum(pj.repeat(y, 2) ** 3),
+                 pj.sum(pj.pad(x, ((1, 2), (0, 1)), constant_values=0.5) ** 2),
+                 pj.sum(pj.split(y, 2)[1] ** 2)]
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        return total
+
+    def torch_fn(x, y):
+        parts = [(torch.flip(x, [0]) * x).sum(), (torch.tile(y, (2, 1)) ** 2).sum(), torch.trace(x * x),
+                 (torch.triu(x, 1) ** 2).sum(), (torch.tril(x) * 3.0).sum(), (torch.outer(y, y) ** 2).sum(),
+                 torch.inner(y, y * y), (torch.kron(x, y) ** 2).sum(),
+                 (torch.diagonal(x, 1) * torch.tensor(w)).sum(),
+                 (torch.swapaxes(x, 0, 1) * torch.moveaxis(x, 0, 1)).sum(),
+                 (torch.repeat_interleave(y, 2) ** 3).sum(),
+                 (torch.nn.functional.pad(x, (0, 1, 1, 2), value=0.5) ** 2).sum(),
+                 (torch.split(y, 2)[1] ** 2).sum()]
+        return sum(parts[1:], parts[0])
+
+    x, y = _t(a, True), _t(b, True)
+    out = pj_fn(x, y)
+    gx, gy = pj.grad(out, [x, y])
+    tx = torch.tensor(a, requires_grad=True)
+    ty = torch.tensor(b, requires_grad=True)
+    tout = torch_fn(tx, ty)
+    tgx, tgy = torch.autograd.grad(tout, [tx, ty])
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gy.numpy(), tgy.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# ---- errors of the array functions ----------------------------------------------------------------
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda x: pj.split(x, 4), ValueError, "split: array split does not result in an equal division"),
+    (lambda x: pj.split(x, 0), ValueError, "split: number sections must be larger than 0"),
+    (lambda x: pj.array_split(x, -1), ValueError, "array_split: number sections"),
+    (lambda x: pj.split(x, 2, axis=2), ValueError, "split: axis 2 is out of bounds"),
+    (lambda x: pj.split(pj.tensor(1.0), 1), ValueError, "split: cannot split a 0-d tensor"),
+    (lambda x: pj.flip(x, 2), ValueError, "flip: axis 2 is out of bounds"),
+    (lambda x: pj.tile(x, (-1, 2)), ValueError, "tile: negative"),
+    (lambda x: pj.repeat(x, [1, 2], axis=0), ValueError, r"repeat: .*\(2,\)"),
+    (lambda x: pj.repeat(x, -1), ValueError, "repeat: negative"),
+    (lambda x: pj.repeat(x, 1.5), TypeError, "repeat: repeats must be integers"),
+    (lambda x: pj.repeat(x, 2, axis=3), ValueError, "repeat: axis 3 is out of bounds"),
+    (lambda x: pj.pad(x, -1), ValueError, "pad: pad_width can't contain negative values"),
+    (lambda x: pj.pad(x, ((1, 2), (1, 2), (1, 2))), ValueError, "pad: pad_width"),
+    (lambda x: pj.pad(x, 1, mode="median"), ValueError, "pad: mode 'median' is not supported"),
+    (lambda x: pj.pad(pj.zeros((0, 2)), 1, mode="edge"), ValueError, "pad: can't extend empty axis 0"),
+    (lambda x: pj.moveaxis(x, [0, 1], [0]), ValueError, "moveaxis: `source` and `destination`"),
+    (lambda x: pj.moveaxis(x, [0, 0], [0, 1]), ValueError, "moveaxis: repeated axis"),
+    (lambda x: pj.moveaxis(x, 2, 0), ValueError, "moveaxis: axis 2 is out of bounds"),
+    (lambda x: pj.swapaxes(x, 0, 2), ValueError, "swapaxes: axis 2 is out of bounds"),
+    (lambda x: pj.diagonal(pj.ones(3)), ValueError, r"diagonal: input must be at least 2-d, got float64 tensor of shape \(3,\)"),
+    (lambda x: pj.diagonal(x, 0, 1, -1), ValueError, "diagonal: axis1 and axis2 cannot be the same"),
+    (lambda x: pj.trace(x, 0, 0, 5), ValueError, "diagonal: axis 5 is out of bounds"),
+    (lambda x: pj.triu(pj.tensor(1.0)), ValueError, "triu: input must be at least 1-d"),
+    (lambda x: pj.tril(pj.tensor(1.0)), ValueError, "tril: input must be at least 1-d"),
+    (lambda x: pj.inner(x, pj.ones((2, 4))), ValueError, r"inner: shapes \(3, 2\) and \(2, 4\) not aligned"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_array_function_errors(call, exc, match):
+    x = pj.ones((3, 2))
+    with pytest.raises(exc, match=match):
+        call(x)
+
+
+def test_split_argument_forms(rng):
+    a = rng.standard_normal((6, 2))
+    for arg in (3, np.int64(3), np.array(3), np.array([1, 4]), (1, 4), [], pj.tensor(np.array([2]))):
+        expected = np.split(a, arg.numpy() if isinstance(arg, pj.Tensor) else arg)
+        got = pj.split(_t(a), arg)
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            np.testing.assert_array_equal(g.numpy(), e)
+
+
+def test_failed_split_leaves_input_usable(rng):
+    a = rng.standard_normal((3, 2))
+    x = _t(a, True)
+    with pytest.raises(ValueError):
+        pj.split(x, 2)
+    (g,) = pj.grad(pj.sum(pj.flip(x) * 2.0), x)
+    np.testing.assert_array_equal(g.numpy(), np.full((3, 2), 2.0))

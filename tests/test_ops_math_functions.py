@@ -1,9 +1,12 @@
-"""More elementwise ops: arcsin arccos arctan sinh cosh arcsinh arccosh arctanh log2 log10 exp2
-reciprocal floor ceil trunc round, and the binary arctan2 and mod.
+"""Math functions: arcsin arccos arctan sinh cosh arcsinh arccosh arctanh log2 log10 exp2
+reciprocal floor ceil trunc round, and the binary arctan2, mod and floor_divide (//, divmod).
 
-For every op: values against NumPy (float32, float64, integers, 0-d, empty, broadcasting, domain
-edges), first and second derivatives against finite differences, batched cotangents, forward mode
-against the reverse-mode Jacobian, torch parity where torch is installed, dtypes and errors.
+The ops come from the registry (tests/op_registry, family "math"); each is also checked at its
+registry inputs by tests/test_every_op.py (values, first and second derivatives, batched
+cotangents, torch) and tests/test_forward_mode.py. Here: values against NumPy (float32,
+float64, integers, 0-d, empty, broadcasting, domain edges), finite differences over shapes,
+third derivatives, derivatives at poles and jumps, torch parity with both operands broadcast,
+dtypes and errors.
 """
 import warnings
 
@@ -11,7 +14,9 @@ import numpy as np
 import pytest
 
 import pyjac as pj
-from pyjac._forward import dual_level, make_dual, tangent_of
+from op_registry import SMOOTH as SMOOTH_
+from op_registry import ZERO, params, select
+from op_registry.elementwise import mod_inputs_ok as _mod_inputs_ok
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -19,58 +24,12 @@ def _t(a, requires_grad=False):
     return pj.tensor(np.asarray(a), requires_grad=requires_grad)
 
 
-# ---- domain samplers: finite differences stay away from poles, domain edges and jumps ------------
-def _normal(rng, shape):
-    return rng.standard_normal(shape)
-
-
-def _inside_unit(rng, shape):
-    return rng.uniform(-0.9, 0.9, shape)
-
-
-def _above_one(rng, shape):
-    return rng.uniform(1.2, 3.0, shape)
-
-
-def _positive(rng, shape):
-    return rng.uniform(0.5, 2.0, shape)
-
-
-def _away_from_zero(rng, shape):
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.3, 1.5, shape)
-
-
-def _between_integers(rng, shape):
-    """k + f with f in [0.1, 0.4] or [0.6, 0.9]: away from the jumps of floor, ceil, trunc, round."""
-    frac = rng.uniform(0.1, 0.4, shape) + rng.choice([0.0, 0.5], size=shape)
-    return rng.integers(-3, 4, shape) + frac
-
-
-# name, pyjac function, NumPy reference, domain, torch name
-UNARY = [
-    ("arcsin", pj.arcsin, np.arcsin, _inside_unit, "asin"),
-    ("arccos", pj.arccos, np.arccos, _inside_unit, "acos"),
-    ("arctan", pj.arctan, np.arctan, _normal, "atan"),
-    ("sinh", pj.sinh, np.sinh, _normal, "sinh"),
-    ("cosh", pj.cosh, np.cosh, _normal, "cosh"),
-    ("arcsinh", pj.arcsinh, np.arcsinh, _normal, "asinh"),
-    ("arccosh", pj.arccosh, np.arccosh, _above_one, "acosh"),
-    ("arctanh", pj.arctanh, np.arctanh, _inside_unit, "atanh"),
-    ("log2", pj.log2, np.log2, _positive, "log2"),
-    ("log10", pj.log10, np.log10, _positive, "log10"),
-    ("exp2", pj.exp2, np.exp2, _normal, "exp2"),
-    ("reciprocal", pj.reciprocal, np.reciprocal, _away_from_zero, "reciprocal"),
-    ("floor", pj.floor, np.floor, _between_integers, "floor"),
-    ("ceil", pj.ceil, np.ceil, _between_integers, "ceil"),
-    ("trunc", pj.trunc, np.trunc, _between_integers, "trunc"),
-    ("round", pj.round, np.round, _between_integers, "round"),
-]
-UNARY_IDS = [u[0] for u in UNARY]
-SMOOTH = [u for u in UNARY if u[0] not in ("floor", "ceil", "trunc", "round")]
-SMOOTH_IDS = [u[0] for u in SMOOTH]
-ROUNDING = [u for u in UNARY if u[0] in ("floor", "ceil", "trunc", "round")]
-ROUNDING_IDS = [u[0] for u in ROUNDING]
-TRANSCENDENTAL = [u[0] for u in SMOOTH if u[0] != "reciprocal"]
+# base entries of the math functions: sweep = (pyjac function, NumPy reference); sample draws
+# inputs away from poles, domain edges and jumps
+UNARY = [c for c in select("math", tags="unary") if c.sweep]
+SMOOTH = [c for c in UNARY if c.derivative == SMOOTH_]
+ROUNDING = [c for c in UNARY if c.derivative == ZERO]
+TRANSCENDENTAL = [c.name for c in SMOOTH if c.name != "reciprocal"]
 
 # f'(x) by hand, for exact derivative values
 DERIVATIVES = {
@@ -91,10 +50,17 @@ DERIVATIVES = {
 SHAPES = [(), (0,), (5,), (2, 3), (2, 0, 3), (1, 3, 1)]
 
 
+def _domain(case):
+    """(rng, shape) -> array from the entry's domain."""
+    return lambda rng, shape: case.sample(rng, shape)[0]
+
+
 # ==== unary values ================================================================================
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_values(name, fn, ref, domain, tname, shape, rng):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_values(case, shape, rng):
+    fn, ref = case.sweep
+    domain = _domain(case)
     a = domain(rng, shape)
     out = fn(_t(a))
     expected = ref(a)
@@ -104,8 +70,10 @@ def test_unary_values(name, fn, ref, domain, tname, shape, rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_float32_preserved(name, fn, ref, domain, tname, rng):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_float32_preserved(case, rng):
+    fn, ref = case.sweep
+    domain = _domain(case)
     a = domain(rng, (3, 4)).astype(np.float32)
     x = _t(a, requires_grad=True)
     out = fn(x)
@@ -115,8 +83,10 @@ def test_unary_float32_preserved(name, fn, ref, domain, tname, rng):
     assert g.dtype == np.float32
 
 
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_noncontiguous_and_large_inputs(name, fn, ref, domain, tname, rng):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_noncontiguous_and_large_inputs(case, rng):
+    fn, ref = case.sweep
+    domain = _domain(case)
     base = domain(rng, (37, 41))
     for label, view, arr in [("transposed", _t(base).T, base.T), ("negative-step", _t(base)[::-2, ::3], base[::-2, ::3]),
                              ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 41)), np.broadcast_to(base[:1], (5, 41)))]:
@@ -164,10 +134,11 @@ _EDGES = np.array([-2.0, -1.0, -0.999999, -0.5, -0.0, 0.0, 1e-300, 0.5, 0.999999
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_domain_edges_like_numpy(name, fn, ref, domain, tname, dtype):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_domain_edges_like_numpy(case, dtype):
     """NaN outside the domain, inf at the poles, signed zeros and overflow exactly as NumPy; other
     values to 1 ulp (libmvec and NumPy may round differently), on the vectorised and strided paths."""
+    fn, ref = case.sweep
     with np.errstate(all="ignore"):
         a = _EDGES.astype(dtype)
         want = ref(a)
@@ -227,32 +198,24 @@ def test_unary_array_like_inputs():
     assert pj.floor(3).dtype == np.int64
 
 
-METHOD_NAMES = [u[0] for u in UNARY]
-
-
-@pytest.mark.parametrize("name", METHOD_NAMES)
-def test_unary_methods_match_functions(name, rng):
-    domain = dict((u[0], u[3]) for u in UNARY)[name]
-    x = _t(domain(rng, (2, 3)))
-    np.testing.assert_array_equal(getattr(x, name)().numpy(), getattr(pj, name)(x).numpy())
+# (The Tensor methods are checked against the functions by tests/test_op_registry.py.)
 
 
 # ==== unary derivatives ===========================================================================
 @pytest.mark.parametrize("shape", [(), (4,), (2, 3)], ids=str)
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_gradcheck(name, fn, ref, domain, tname, shape, rng):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_gradcheck(case, shape, rng):
+    fn = case.sweep[0]
+    domain = _domain(case)
     assert gradcheck(fn, (_t(domain(rng, shape), True),))
 
 
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_gradgradcheck(name, fn, ref, domain, tname, rng):
-    assert gradgradcheck(fn, (_t(domain(rng, (2, 3)), True),))
-
-
-@pytest.mark.parametrize("name,fn,ref,domain,tname", SMOOTH, ids=SMOOTH_IDS)
-def test_unary_third_derivative(name, fn, ref, domain, tname, rng):
+@pytest.mark.parametrize("case", params(SMOOTH))
+def test_unary_third_derivative(case, rng):
     """Rules recorded in differentiable ops: the third derivative comes out too (vs central
     differences of the second)."""
+    fn = case.sweep[0]
+    domain = _domain(case)
     a = domain(rng, (3,))
 
     def second(x):
@@ -262,23 +225,18 @@ def test_unary_third_derivative(name, fn, ref, domain, tname, rng):
     assert gradcheck(second, (_t(a, True),), atol=1e-4)
 
 
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_batched_cotangents(name, fn, ref, domain, tname, rng, batched_check):
-    gs = batched_check(fn, [domain(rng, (2, 3))], k=4)
-    assert gs[0].shape == (4, 2, 3)
-
-
+# (second derivatives and batched cotangents at (2, 3): tests/test_every_op.py)
 @pytest.mark.parametrize("name", list(DERIVATIVES))
 def test_unary_derivative_values(name, rng):
-    domain = dict((u[0], u[3]) for u in UNARY)[name]
-    a = domain(rng, (5,))
+    a = next(c for c in UNARY if c.name == name).sample(rng, (5,))[0]
     x = _t(a, True)
     (g,) = pj.grad(pj.sum(getattr(pj, name)(x)), x)
     np.testing.assert_allclose(g.numpy(), DERIVATIVES[name](a), rtol=1e-12)
 
 
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_empty_gradient(name, fn, ref, domain, tname):
+@pytest.mark.parametrize("case", params(UNARY))
+def test_unary_empty_gradient(case):
+    fn = case.sweep[0]
     x = _t(np.zeros((0, 3)), True)
     (g,) = pj.grad(fn(x), x, grad_outputs=_t(np.zeros((0, 3))))
     assert g.shape == (0, 3)
@@ -296,8 +254,9 @@ def test_derivatives_at_the_poles_are_infinite():
     np.testing.assert_array_equal(g.numpy(), [np.inf])
 
 
-@pytest.mark.parametrize("name,fn,ref,domain,tname", ROUNDING, ids=ROUNDING_IDS)
-def test_rounding_gradient_is_zero_everywhere(name, fn, ref, domain, tname):
+@pytest.mark.parametrize("case", params(ROUNDING))
+def test_rounding_gradient_is_zero_everywhere(case):
+    fn, ref = case.sweep
     x = _t(np.array([-1.5, -1.0, -0.3, 0.0, 0.5, 2.0, 2.7]), True)  # jumps included
     y = fn(x)
     assert y.requires_grad
@@ -315,34 +274,10 @@ def test_round_with_decimals_gradient_is_zero():
     np.testing.assert_array_equal(g.numpy(), [0.0, 0.0])
 
 
-# ==== binary: arctan2 and mod ======================================================================
-def _pair_arctan2(rng, sa, sb):
-    """y, x away from the origin (where arctan2 is not differentiable) and from the branch cut
-    x < 0, y = 0."""
-    return rng.standard_normal(sa), rng.uniform(0.3, 2.0, sb) * rng.choice([-1.0, 1.0], size=sb)
-
-
-def _pair_mod(rng, sa, sb):
-    """a / b (broadcast) at least 0.1 away from integers, so a finite-difference step does not
-    cross one of mod's jumps."""
-    for _ in range(5000):
-        a = rng.uniform(-6.0, 6.0, sa)
-        b = rng.choice([-1.0, 1.0], size=sb) * rng.uniform(0.5, 2.0, sb)
-        if _mod_inputs_ok(a, b):
-            return a, b
-    raise RuntimeError("could not draw mod inputs away from the jumps")
-
-
-def _mod_inputs_ok(a, b):
-    q = np.asarray(a / b)
-    return q.size == 0 or np.min(np.abs(q - np.round(q))) > 0.1
-
-
-BINARY = [
-    ("arctan2", pj.arctan2, np.arctan2, _pair_arctan2, "atan2"),
-    ("mod", pj.mod, np.mod, _pair_mod, "remainder"),
-]
-BINARY_IDS = [b[0] for b in BINARY]
+# ==== binary: arctan2, mod, floor_divide =============================================================
+# base entries; sample keeps arctan2 away from the origin and its branch cut, and a / b away from
+# the integers for mod and // (their jumps)
+BINARY = [c for c in select("math", tags="binary") if c.sweep]
 
 BROADCAST_PAIRS = [((4,), (4,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((2, 3), ()), ((), ()),
                    ((0,), (1,)), ((2, 0), (2, 1)), ((3, 1, 2), (2,))]
@@ -350,8 +285,9 @@ SMALL_PAIRS = [((3,), (3,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)
 
 
 @pytest.mark.parametrize("sa,sb", BROADCAST_PAIRS, ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_values(name, fn, ref, sampler, tname, sa, sb, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_values(case, sa, sb, rng):
+    fn, ref = case.sweep
     a, b = rng.standard_normal(sa) * 3, rng.standard_normal(sb)
     out = fn(_t(a), _t(b))
     expected = ref(a, b)
@@ -360,8 +296,9 @@ def test_binary_values(name, fn, ref, sampler, tname, sa, sb, rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-15)
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_float32_and_noncontiguous(name, fn, ref, sampler, tname, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_float32_and_noncontiguous(case, rng):
+    fn, ref = case.sweep
     a, b = (rng.standard_normal((3, 4)) * 3).astype(np.float32), rng.standard_normal((3, 4)).astype(np.float32)
     out = fn(_t(a), _t(b))
     assert out.dtype == np.float32
@@ -447,32 +384,41 @@ def test_arctan2_method():
 
 
 @pytest.mark.parametrize("sa,sb", SMALL_PAIRS, ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_gradcheck(name, fn, ref, sampler, tname, sa, sb, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradcheck(case, sa, sb, rng):
+    name = case.name
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
-    if name == "mod":
+    if name in ("mod", "floor_divide"):
         assert _mod_inputs_ok(a, b)
     assert gradcheck(fn, (_t(a, True), _t(b, True)))
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_gradcheck_one_input_constant(name, fn, ref, sampler, tname, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradcheck_one_input_constant(case, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, (3, 1), (4,))
     assert gradcheck(fn, (_t(a, True), _t(b)))
     assert gradcheck(fn, (_t(a), _t(b, True)))
 
 
 @pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((2, 1), (3,))], ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_gradgradcheck(name, fn, ref, sampler, tname, sa, sb, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_gradgradcheck(case, sa, sb, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
     assert gradgradcheck(fn, (_t(a, True), _t(b, True)))
 
 
 @pytest.mark.parametrize("k", [1, 3])
 @pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((1,), (3, 1))], ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_batched_cotangents(name, fn, ref, sampler, tname, sa, sb, k, rng, batched_check):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_batched_cotangents(case, sa, sb, k, rng, batched_check):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, sa, sb)
     ga, gb = batched_check(fn, [a, b], k=k)
     assert ga.shape == (k,) + sa and gb.shape == (k,) + sb
@@ -502,8 +448,10 @@ def test_mod_gradient_values():
     np.testing.assert_array_equal(gb.numpy(), -(0 + 2 + -2 + 4))
 
 
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_empty_with_broadcast_gradient(name, fn, ref, sampler, tname, rng):
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_empty_with_broadcast_gradient(case, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, (0, 3), (3,))
     x, y = _t(a, True), _t(b, True)
     out = fn(x, y)
@@ -514,58 +462,12 @@ def test_binary_empty_with_broadcast_gradient(name, fn, ref, sampler, tname, rng
 
 
 # ==== forward mode ================================================================================
-def _jacobian_matrices(J, out_size, arrays):
-    return [np.asarray(b.numpy(), np.float64).reshape(out_size, np.size(x)) for b, x in zip(J, arrays)]
-
-
-def _check_forward_mode(fn, arrays, tol=1e-10):
-    """The JVP rule against the reverse-mode Jacobian: J v, the whole forward-mode Jacobian, and
-    batched tangents with two leading dims; then forward-over-reverse Hessians against reverse-over-
-    reverse ones."""
-    xs = tuple(_t(a) for a in arrays)
-    out = fn(*xs)
-    J = _jacobian_matrices(pj.jacobian(fn, xs, strategy="reverse-mode"), out.size, arrays)
-    J_fwd = _jacobian_matrices(pj.jacobian(fn, xs, strategy="forward-mode"), out.size, arrays)
-    for j, (Jf, Jr) in enumerate(zip(J_fwd, J)):
-        np.testing.assert_allclose(Jf, Jr, rtol=tol, atol=tol, err_msg=f"forward-mode Jacobian, input {j}")
-    r = np.random.default_rng(11)
-    vs = [r.standard_normal(np.shape(a)) for a in arrays]
-    value, jv = pj.jvp(fn, xs, tuple(_t(v) for v in vs))
-    np.testing.assert_allclose(value.numpy(), out.numpy(), rtol=1e-14)
-    expected = sum(Jj @ v.ravel() for Jj, v in zip(J, vs)).reshape(out.shape)
-    np.testing.assert_allclose(jv.numpy(), expected, rtol=tol, atol=tol)
-    T = [r.standard_normal((2, 3) + np.shape(a)) for a in arrays]
-    with dual_level() as level:
-        tb = tangent_of(fn(*[make_dual(_t(a), _t(tj), level) for a, tj in zip(arrays, T)]), level)
-    assert tuple(tb.shape) == (2, 3) + tuple(out.shape)
-    for i in range(2):
-        for k in range(3):
-            expected = sum(Jj @ tj[i, k].ravel() for Jj, tj in zip(J, T)).reshape(out.shape)
-            np.testing.assert_allclose(tb.numpy()[i, k], expected, rtol=tol, atol=tol)
-    w = _t(r.standard_normal(out.shape))
-
-    def scalar(*ys):
-        return pj.sum(w * fn(*ys) ** 2)
-    H_rev = pj.hessian(scalar, xs, outer_jacobian_strategy="reverse-mode")
-    H_fwd = pj.hessian(scalar, xs, outer_jacobian_strategy="forward-mode")
-    for i in range(len(arrays)):
-        for j in range(len(arrays)):
-            np.testing.assert_allclose(H_fwd[i][j].numpy(), H_rev[i][j].numpy(), rtol=tol, atol=tol)
-
-
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_forward_mode(name, fn, ref, domain, tname, rng):
-    _check_forward_mode(fn, [domain(rng, (2, 3))])
-
-
-@pytest.mark.parametrize("sa,sb", [((2, 3), (2, 3)), ((3, 1), (4,)), ((), (2, 3))], ids=str)
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_forward_mode(name, fn, ref, sampler, tname, sa, sb, rng):
-    _check_forward_mode(fn, list(sampler(rng, sa, sb)))
-
-
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_forward_mode_one_tangent(name, fn, ref, sampler, tname, rng):
+# (JVPs, forward-mode Jacobians, batched tangents and forward-over-reverse Hessians of every entry:
+# tests/test_forward_mode.py)
+@pytest.mark.parametrize("case", params(BINARY))
+def test_binary_forward_mode_one_tangent(case, rng):
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, (3, 1), (4,))
     _, ja = pj.jvp(lambda x: fn(x, _t(b)), _t(a), _t(np.ones_like(a)))
     _, jb = pj.jvp(lambda y: fn(_t(a), y), _t(b), _t(np.ones_like(b)))
@@ -574,34 +476,19 @@ def test_binary_forward_mode_one_tangent(name, fn, ref, sampler, tname, rng):
 
 
 # ==== torch parity ================================================================================
-@pytest.mark.parametrize("name,fn,ref,domain,tname", UNARY, ids=UNARY_IDS)
-def test_unary_torch_parity(name, fn, ref, domain, tname, torch, rng):
-    a, w, v = domain(rng, (3, 4)), rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
-    x = _t(a, True)
-    out = fn(x)
-    (g,) = pj.grad(out, x, grad_outputs=_t(w), create_graph=True)
-    tx = torch.tensor(a, requires_grad=True)
-    tout = getattr(torch, tname)(tx)
-    (tg,) = torch.autograd.grad(tout, tx, torch.tensor(w), create_graph=True)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-13)
-    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-12, atol=1e-15)
-    # second derivative: d/dx <g, v>
-    hv = pj.grad(g, x, grad_outputs=_t(v), allow_unused=True)[0] if g.requires_grad else None
-    thv = torch.autograd.grad(tg, tx, torch.tensor(v), allow_unused=True)[0] if tg.requires_grad else None
-    hv = np.zeros((3, 4)) if hv is None else hv.numpy()
-    thv = np.zeros((3, 4)) if thv is None else thv.numpy(force=True)
-    np.testing.assert_allclose(hv, thv, rtol=1e-11, atol=1e-13)
-
-
-@pytest.mark.parametrize("name,fn,ref,sampler,tname", BINARY, ids=BINARY_IDS)
-def test_binary_torch_parity(name, fn, ref, sampler, tname, torch, rng):
+# (unary ops: tests/test_every_op.py; here both operands broadcast)
+@pytest.mark.parametrize("case", params([c for c in BINARY if c.torch]))
+def test_binary_torch_parity(case, torch, rng):
+    name = case.name
+    fn = case.sweep[0]
+    sampler = case.sample
     a, b = sampler(rng, (2, 1, 3), (4, 1))
     w = rng.standard_normal((2, 4, 3))
     xa, xb = _t(a, True), _t(b, True)
     out = fn(xa, xb)
     ga, gb = pj.grad(out, [xa, xb], grad_outputs=_t(w), create_graph=True)
     ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
-    tout = getattr(torch, tname)(ta, tb)
+    tout = case.torch(torch, ta, tb)
     tga, tgb = torch.autograd.grad(tout, [ta, tb], torch.tensor(w), create_graph=True)
     np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-13)
     np.testing.assert_allclose(ga.numpy(), tga.detach().numpy(), rtol=1e-12, atol=1e-15)
