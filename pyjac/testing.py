@@ -36,7 +36,8 @@ def numerical_jacobian(fn, inputs, eps=1e-6, wrt=None):
     """
     inputs = tuple(inputs)
     wrt = range(len(inputs)) if wrt is None else wrt
-    base = [np.asarray(x).astype(np.float64) for x in inputs]
+    # C order: each input is perturbed through a flat view, which for another layout would be a copy.
+    base = [np.array(x, dtype=np.float64, order="C") for x in inputs]
 
     def evaluate():
         args = []

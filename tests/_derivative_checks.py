@@ -1,6 +1,7 @@
 """One derivative check for an op written as a function of float64 arrays: first and second
 derivatives against finite differences, batched cotangents, forward-mode Jacobians against
 reverse-mode ones, and forward-over-reverse against reverse-over-reverse."""
+
 import numpy as np
 
 import pyjac as pj
@@ -13,12 +14,14 @@ def _as_tuple(out):
 
 def _scalarized(fn, weights):
     """sum_k <w_k, fn(x)_k**2>: a scalar whose Hessian involves fn's first and second derivatives."""
+
     def f(*xs):
         total = None
         for o, w in zip(_as_tuple(fn(*xs)), weights):
             term = pj.sum(o * o * pj.tensor(w))
             total = term if total is None else total + term
         return total
+
     return f
 
 
@@ -26,8 +29,18 @@ def _tolerances(**kw):
     return {k: v for k, v in kw.items() if v is not None}
 
 
-def check_derivatives(fn, arrays, seed=0, second_order=True, gradgrad=None, forward=True, atol=None, atol2=None,
-                      jac_tol=1e-12, hess_tol=1e-10):
+def check_derivatives(
+    fn,
+    arrays,
+    seed=0,
+    second_order=True,
+    gradgrad=None,
+    forward=True,
+    atol=None,
+    atol2=None,
+    jac_tol=1e-12,
+    hess_tol=1e-10,
+):
     """fn: tensors -> tensor or tuple of tensors; arrays: float64 inputs, all differentiable.
 
     second_order: check second derivatives (gradgradcheck, and Hessians by forward-over-reverse

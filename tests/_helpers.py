@@ -1,4 +1,5 @@
 """Assertions shared by the test modules (imported directly: pytest puts tests/ on sys.path)."""
+
 import numpy as np
 
 import pyjac as pj

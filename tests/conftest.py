@@ -3,6 +3,7 @@
 Helpers are exposed as fixtures (``rng``, ``torch``, ``batched_check``) so the test modules never
 import this file directly. Tests marked ``isolated`` run in a forked child (see below).
 """
+
 import os
 import signal
 import traceback
@@ -17,7 +18,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "isolated: run the test in a forked child process, so that a crash in the C++ extension fails only "
-        "that test instead of ending the whole run")
+        "that test instead of ending the whole run",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -92,8 +94,7 @@ def check_batched_vjp(fn, arrays, k=3, seed=0, atol=1e-10, rtol=1e-10):
     xs = [make_tensor(a, requires_grad=True) for a in arrays]
     out = fn(*xs)
     G = r.standard_normal((k,) + tuple(out.shape))
-    batched = pj.grad(out, xs, grad_outputs=make_tensor(G), retain_graph=True, allow_unused=True,
-                      is_grads_batched=True)
+    batched = pj.grad(out, xs, grad_outputs=make_tensor(G), retain_graph=True, allow_unused=True, is_grads_batched=True)
     assert len(batched) == len(xs)
     results = []
     for i, (x, gb) in enumerate(zip(xs, batched)):

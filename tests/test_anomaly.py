@@ -1,5 +1,6 @@
 """Anomaly mode: pj.autograd.detect_anomaly() names the rule that produced a NaN or inf and shows
 where its forward op was called."""
+
 import threading
 
 import numpy as np
@@ -93,7 +94,7 @@ def test_finite_backward_is_unchanged_in_anomaly_mode():
 def test_pj_grad_and_create_graph_are_checked_too():
     x = pj.tensor([0.0, 1.0], requires_grad=True)
     with pj.autograd.detect_anomaly():
-        (g,) = pj.grad((x ** 3).sum(), x, create_graph=True)  # 3 x**2: fine
+        (g,) = pj.grad((x**3).sum(), x, create_graph=True)  # 3 x**2: fine
         h = pj.sqrt(g)  # FORWARD-OF-GRAD
         with pytest.raises(RuntimeError) as info:
             pj.grad(h.sum(), x)

@@ -1,5 +1,6 @@
 """The autograd engine and its Python API: recording, backward / grad, accumulation, grad modes,
 higher-order derivatives (create_graph), batched cotangents and very deep graphs."""
+
 import os
 import subprocess
 import sys
@@ -27,6 +28,7 @@ def rng():
 
 # ---- recording ------------------------------------------------------------------------------
 
+
 def test_nothing_recorded_without_requires_grad():
     x = pj.tensor([1.0, 2.0])
     y = pj.sin(x * 2 + 1).sum()
@@ -46,17 +48,20 @@ def test_recorded_when_an_input_requires_grad():
     assert x.is_leaf and c.is_leaf
 
 
-@pytest.mark.parametrize("fn, name", [
-    (lambda x: x * x, "MulBackward"),
-    (lambda x: x + x, "AddBackward"),
-    (lambda x: x - 1.0, "SubBackward"),
-    (lambda x: x / x, "DivBackward"),
-    (lambda x: pj.exp(x), "ExpBackward"),
-    (lambda x: pj.sin(x), "SinBackward"),
-    (lambda x: x.sum(), "SumBackward"),
-    (lambda x: x.reshape(2, 1), "ReshapeBackward"),
-    (lambda x: x[0], "GetitemBackward"),
-])
+@pytest.mark.parametrize(
+    "fn, name",
+    [
+        (lambda x: x * x, "MulBackward"),
+        (lambda x: x + x, "AddBackward"),
+        (lambda x: x - 1.0, "SubBackward"),
+        (lambda x: x / x, "DivBackward"),
+        (lambda x: pj.exp(x), "ExpBackward"),
+        (lambda x: pj.sin(x), "SinBackward"),
+        (lambda x: x.sum(), "SumBackward"),
+        (lambda x: x.reshape(2, 1), "ReshapeBackward"),
+        (lambda x: x[0], "GetitemBackward"),
+    ],
+)
 def test_grad_fn_names(fn, name):
     x = pj.tensor([1.0, 2.0], requires_grad=True)
     y = fn(x)
@@ -112,6 +117,7 @@ def test_detach_cuts_the_graph():
 
 
 # ---- backward, .grad accumulation ------------------------------------------------------------
+
 
 def test_backward_scalar():
     x = pj.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -256,6 +262,7 @@ def test_pj_backward_function_multiple_roots():
 
 # ---- pj.grad ----------------------------------------------------------------------------
 
+
 def test_grad_returns_tuple_and_leaves_grad_alone():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
     y = (x * x).sum()
@@ -390,7 +397,7 @@ def test_grad_wrt_grad_outputs_under_create_graph():
     # d/dv of v . J: the cotangent itself is differentiable (what gradgradcheck relies on)
     x = pj.tensor([1.0, 2.0], requires_grad=True)
     v = pj.tensor([1.0, -1.0], requires_grad=True)
-    (g,) = pj.grad(x ** 3, x, grad_outputs=v, create_graph=True)
+    (g,) = pj.grad(x**3, x, grad_outputs=v, create_graph=True)
     np.testing.assert_allclose(arr(g), [3.0, -12.0])
     gv, gx = pj.grad(g.sum(), [v, x])
     np.testing.assert_allclose(arr(gv), [3.0, 12.0])
@@ -406,6 +413,7 @@ def test_grad_through_indexing_is_one_hot():
 
 
 # ---- graph shapes -------------------------------------------------------------------------
+
 
 def test_diamond_graph():
     x = pj.tensor([0.5, -1.5], requires_grad=True)
@@ -427,7 +435,7 @@ def test_diamond_with_unequal_path_lengths():
         long = long * 1.1
     z = long + y * 3
     z.backward()
-    expected = np.exp(0.7) * (1.1 ** 20 + 3)
+    expected = np.exp(0.7) * (1.1**20 + 3)
     np.testing.assert_allclose(x.grad.item(), expected, rtol=1e-12)
 
 
@@ -487,8 +495,9 @@ def test_grad_of_product_with_a_sum_cotangent_in_every_mode():
     np.testing.assert_allclose(arr(pj.hessian(f, pj.tensor(xv))), d2, rtol=1e-13)
     v = np.array([1.0, 2.0, -1.0])
     np.testing.assert_allclose(arr(pj.hvp(f, pj.tensor(xv), pj.tensor(v))[1]), d2 @ v, rtol=1e-13)
-    np.testing.assert_allclose(arr(pj.jacobian(lambda x: pj.grad(f(x), x, create_graph=True)[0], pj.tensor(xv))),
-                               d2, rtol=1e-13)
+    np.testing.assert_allclose(
+        arr(pj.jacobian(lambda x: pj.grad(f(x), x, create_graph=True)[0], pj.tensor(xv))), d2, rtol=1e-13
+    )
 
 
 def test_gradients_summed_in_place_leave_held_tensors_alone():
@@ -545,7 +554,7 @@ def test_multiple_leaves_and_broadcasting():
     loss.backward()
     Wn, bn, Xn = arr(W), arr(b), arr(X)
     o = np.tanh(Xn @ Wn.T + bn)
-    d = 2 * o / o.size * (1 - o ** 2)
+    d = 2 * o / o.size * (1 - o**2)
     np.testing.assert_allclose(arr(W.grad), d.T @ Xn, rtol=1e-10)
     np.testing.assert_allclose(arr(b.grad), d.sum(0), rtol=1e-10)
 
@@ -560,6 +569,7 @@ def test_backward_through_views():
 
 
 # ---- grad mode ---------------------------------------------------------------------------
+
 
 def test_no_grad_context():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
@@ -723,15 +733,16 @@ def test_backward_in_threads():
 
 # ---- create_graph / higher order ------------------------------------------------------------
 
+
 def test_grad_without_create_graph_is_constant():
     x = pj.tensor(2.0, requires_grad=True)
-    (g,) = pj.grad(x ** 3, x)
+    (g,) = pj.grad(x**3, x)
     assert not g.requires_grad and g.grad_fn is None
 
 
 def test_create_graph_result_is_differentiable():
     x = pj.tensor(2.0, requires_grad=True)
-    (g,) = pj.grad(x ** 3, x, create_graph=True)
+    (g,) = pj.grad(x**3, x, create_graph=True)
     assert g.requires_grad and g.grad_fn is not None
     assert g.item() == pytest.approx(12.0)
 
@@ -739,13 +750,13 @@ def test_create_graph_result_is_differentiable():
 @pytest.mark.parametrize("xv", [1.5, -0.7, 3.0])
 def test_third_derivative_of_x4(xv):
     x = pj.tensor(xv, requires_grad=True)
-    y = x ** 4
+    y = x**4
     (d1,) = pj.grad(y, x, create_graph=True)
     (d2,) = pj.grad(d1, x, create_graph=True)
     (d3,) = pj.grad(d2, x, create_graph=True)
     (d4,) = pj.grad(d3, x, create_graph=True)
-    assert d1.item() == pytest.approx(4 * xv ** 3)
-    assert d2.item() == pytest.approx(12 * xv ** 2)
+    assert d1.item() == pytest.approx(4 * xv**3)
+    assert d2.item() == pytest.approx(12 * xv**2)
     assert d3.item() == pytest.approx(24 * xv)
     assert d4.item() == pytest.approx(24.0)
 
@@ -753,7 +764,7 @@ def test_third_derivative_of_x4(xv):
 def test_third_derivative_of_x4_vector():
     xv = np.array([-2.0, 0.5, 1.0, 3.0])
     x = pj.tensor(xv, requires_grad=True)
-    (d1,) = pj.grad((x ** 4).sum(), x, create_graph=True)
+    (d1,) = pj.grad((x**4).sum(), x, create_graph=True)
     (d2,) = pj.grad(d1.sum(), x, create_graph=True)
     (d3,) = pj.grad(d2.sum(), x)
     np.testing.assert_allclose(arr(d3), 24 * xv)
@@ -775,8 +786,8 @@ def test_higher_order_exp_tanh():
     (d1,) = pj.grad(pj.tanh(x), x, create_graph=True)
     (d2,) = pj.grad(d1, x)
     t = np.tanh(xv)
-    assert d1.item() == pytest.approx(1 - t ** 2)
-    assert d2.item() == pytest.approx(-2 * t * (1 - t ** 2))
+    assert d1.item() == pytest.approx(1 - t**2)
+    assert d2.item() == pytest.approx(-2 * t * (1 - t**2))
     (e1,) = pj.grad(pj.exp(2 * x), x, create_graph=True)
     (e2,) = pj.grad(e1, x, create_graph=True)
     (e3,) = pj.grad(e2, x)
@@ -842,7 +853,7 @@ def test_mixed_partials():
 
 def test_backward_create_graph_makes_grad_differentiable():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
-    (x ** 3).sum().backward(create_graph=True)
+    (x**3).sum().backward(create_graph=True)
     g = x.grad
     assert g.requires_grad
     np.testing.assert_allclose(arr(g), [3.0, 12.0])
@@ -852,7 +863,7 @@ def test_backward_create_graph_makes_grad_differentiable():
 
 def test_create_graph_retains_graph_by_default():
     x = pj.tensor(2.0, requires_grad=True)
-    y = x ** 3
+    y = x**3
     pj.grad(y, x, create_graph=True)
     (g,) = pj.grad(y, x)  # graph still alive
     assert g.item() == pytest.approx(12.0)
@@ -870,6 +881,7 @@ def test_gradient_penalty_style_double_backward():
 
 
 # ---- retain_graph semantics ---------------------------------------------------------------
+
 
 def test_second_backward_without_retain_graph_raises():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
@@ -909,6 +921,7 @@ def test_subgraph_shared_between_two_losses():
 
 
 # ---- batched cotangents ---------------------------------------------------------------------
+
 
 def _loop_vjps(fn, xs_np, G):
     """Row by row: one grad call per cotangent row. Returns a list (per input) of (k, *shape)."""
@@ -962,9 +975,9 @@ def test_batched_vjp_matches_loop(name):
     G = r.standard_normal((k,) + y_shape)
     batched, _ = _batched_vjps(fn, xs_np, G)
     loop = _loop_vjps(fn, xs_np, G)
-    for b, l, a in zip(batched, loop, xs_np):
+    for b, one_by_one, a in zip(batched, loop, xs_np):
         assert b.shape == (k,) + a.shape
-        np.testing.assert_allclose(b, l, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(b, one_by_one, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["broadcast_add_mul", "matmul_mv", "sum_axis", "indexing", "norm"])
@@ -992,7 +1005,7 @@ def test_batched_identity_gives_jacobian(name):
 
 def test_batched_jacobian_of_square_is_diagonal():
     x = pj.tensor([2.0, 3.0, -1.0], requires_grad=True)
-    y = x ** 2
+    y = x**2
     (J,) = pj.grad(y, x, grad_outputs=pj.eye(3), is_grads_batched=True)
     np.testing.assert_allclose(arr(J), np.diag([4.0, 6.0, -2.0]))
 
@@ -1031,10 +1044,10 @@ def test_batched_with_create_graph():
     # rows of the Jacobian of y = x**3, differentiated once more: d/dx sum_k J[k] = 6x
     a = np.array([1.0, -2.0, 0.5])
     x = pj.tensor(a, requires_grad=True)
-    y = x ** 3
+    y = x**3
     (J,) = pj.grad(y, x, grad_outputs=pj.eye(3), is_grads_batched=True, create_graph=True)
     assert J.requires_grad
-    np.testing.assert_allclose(arr(J), np.diag(3 * a ** 2))
+    np.testing.assert_allclose(arr(J), np.diag(3 * a**2))
     (g2,) = pj.grad(J.sum(), x)
     np.testing.assert_allclose(arr(g2), 6 * a)
 
@@ -1111,8 +1124,9 @@ _DEEP_SCRIPT = textwrap.dedent("""
 def test_million_node_chain_backward_and_drop():
     # run in a subprocess: a recursive engine or destructor would overflow the C stack and kill
     # the interpreter, which must show up as a test failure, not take pytest down.
-    proc = subprocess.run([sys.executable, "-c", _DEEP_SCRIPT], capture_output=True, text=True, timeout=120,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    proc = subprocess.run(
+        [sys.executable, "-c", _DEEP_SCRIPT], capture_output=True, text=True, timeout=120, cwd=_OUTSIDE_SOURCE_TREE
+    )
     assert proc.returncode == 0, f"rc={proc.returncode}\nstdout:{proc.stdout}\nstderr:{proc.stderr[-3000:]}"
     assert "DEEP-OK" in proc.stdout
 
@@ -1128,6 +1142,7 @@ def test_deep_chain_in_process():
 
 
 # ---- assigning .grad, as torch allows it ------------------------------------------------------------
+
 
 def test_grad_assignment_checks_dtype_shape_and_self():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
@@ -1212,7 +1227,8 @@ print("second pass", abs(x.grad.item() - expected) <= 1e-12 * abs(expected))
 
 def test_ctrl_c_stops_a_long_backward_between_nodes():
     # the KeyboardInterrupt used to arrive only after the whole pass had finished
-    proc = subprocess.run([sys.executable, "-c", _INTERRUPT_SCRIPT], capture_output=True, text=True, timeout=600,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    proc = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_SCRIPT], capture_output=True, text=True, timeout=600, cwd=_OUTSIDE_SOURCE_TREE
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.split("\n")[:2] == ["interrupted True True", "second pass True"], proc.stdout

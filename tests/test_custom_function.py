@@ -5,6 +5,7 @@ differences), non-tensor arguments, needs_input_grad, several outputs, non-diffe
 outputs, batched cotangents, forward mode through ``jvp``, the errors, and that the ctx and the
 saved tensors are freed after backward and when the graph is dropped.
 """
+
 import gc
 import weakref
 
@@ -48,14 +49,14 @@ class ScaledPow(Function):
         ctx.p = p
         ctx.save_for_backward(x, y)
         ctx.seen_needs = ctx.needs_input_grad
-        return x ** p * y
+        return x**p * y
 
     @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         p = ctx.p
         gx = g * p * x ** (p - 1) * y if ctx.needs_input_grad[0] else None
-        gy = g * x ** p if ctx.needs_input_grad[2] else None
+        gy = g * x**p if ctx.needs_input_grad[2] else None
         return gx, None, gy
 
 
@@ -128,10 +129,10 @@ def test_values_and_gradients_match_the_builtin_ops(rng):
     xa, ya = rng.uniform(0.5, 1.5, 4), rng.standard_normal(4)
     x, y = _t(xa, True), _t(ya, True)
     out = ScaledPow.apply(x, 3, y)
-    np.testing.assert_allclose(out.detach().numpy(), xa ** 3 * ya, rtol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), xa**3 * ya, rtol=1e-14)
     gx, gy = pj.grad(out.sum(), (x, y))
-    np.testing.assert_allclose(gx.numpy(), 3 * xa ** 2 * ya, rtol=1e-14)
-    np.testing.assert_allclose(gy.numpy(), xa ** 3, rtol=1e-14)
+    np.testing.assert_allclose(gx.numpy(), 3 * xa**2 * ya, rtol=1e-14)
+    np.testing.assert_allclose(gy.numpy(), xa**3, rtol=1e-14)
     assert out.grad_fn.name() == "ScaledPowBackward"
 
 
@@ -282,7 +283,7 @@ def test_jacobian_of_a_function_one_backward_call_per_row(rng):
         @staticmethod
         def forward(ctx, x):
             ctx.save_for_backward(x)
-            return x ** 3
+            return x**3
 
         @staticmethod
         def backward(ctx, g):
@@ -292,7 +293,7 @@ def test_jacobian_of_a_function_one_backward_call_per_row(rng):
 
     xa = rng.standard_normal(4)
     J = pj.jacobian(Cube.apply, _t(xa))
-    np.testing.assert_allclose(J.numpy(), np.diag(3 * xa ** 2), rtol=1e-14)
+    np.testing.assert_allclose(J.numpy(), np.diag(3 * xa**2), rtol=1e-14)
     assert calls == [(4,)] * 4
 
 
@@ -461,6 +462,7 @@ class Holder(Function):
     """Saves an input, an intermediate and its output, and keeps weak references to ctx and to the
     intermediate it also keeps as a ctx attribute. (What save_for_backward keeps is held by the
     node as tensors, not as these Python objects: tests/test_memory.py follows its memory.)"""
+
     refs = []
 
     @staticmethod
@@ -527,6 +529,7 @@ def test_double_backward_graph_is_freed():
 
 
 # ---- gradients handed to user code never alias user tensors (Note [Gradients user code can see]) ----
+
 
 class _DoublesItsCotangentInPlace(Function):
     @staticmethod
@@ -595,7 +598,7 @@ def test_backward_modifying_a_saved_input_that_a_later_rule_reads_raises():
 def test_unaliased_cotangents_still_differentiate_under_create_graph():
     x = pj.tensor([0.5, 1.5], requires_grad=True)
     w = pj.tensor([2.0, 3.0])
-    (g,) = pj.grad((_DoublesItsCotangentInPlace.apply(x ** 2) * w).sum(), x, create_graph=True)
+    (g,) = pj.grad((_DoublesItsCotangentInPlace.apply(x**2) * w).sum(), x, create_graph=True)
     np.testing.assert_allclose(g.detach().numpy(), 4 * np.array([0.5, 1.5]) * [2.0, 3.0])
     (gg,) = pj.grad(g.sum(), x)
     np.testing.assert_allclose(gg.numpy(), 4 * np.array([2.0, 3.0]))
@@ -644,8 +647,11 @@ def test_backward_that_writes_into_a_saved_tensor_fails_the_later_rows_of_a_batc
             return result
 
     x = _t([0.2, 0.5, 0.9], True)
-    with pytest.raises(RuntimeError, match=r"SinWritesXBackward's saved tensor 0 \(a float64 tensor of shape \(3,\)\) "
-                                           r"is at version 1; expected version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"SinWritesXBackward's saved tensor 0 \(a float64 tensor of shape \(3,\)\) "
+        r"is at version 1; expected version 0",
+    ):
         pj.jacobian(SinWritesX.apply, x)
 
 
@@ -656,16 +662,23 @@ def test_forward_returning_untrackable_values_while_recording_raises(returned):
         @staticmethod
         def forward(ctx, x):
             y = pj.sin(x)
-            return {"list": [y, y], "ndarray": y.numpy(), "numpy scalar": np.float64(y.sum().item()),
-                    "tuple with a list": (y, [y])}[returned]
+            return {
+                "list": [y, y],
+                "ndarray": y.numpy(),
+                "numpy scalar": np.float64(y.sum().item()),
+                "tuple with a list": (y, [y]),
+            }[returned]
 
         @staticmethod
         def backward(ctx, *gs):
             return gs[0]
 
     x = _t([0.2, 0.5], True)
-    with pytest.raises(TypeError, match=r"Untrackable.forward returned a value of type \w+ as (its output|output 1): "
-                                        "only Tensors carry gradients"):
+    with pytest.raises(
+        TypeError,
+        match=r"Untrackable.forward returned a value of type \w+ as (its output|output 1): "
+        "only Tensors carry gradients",
+    ):
         pj.func.grad(lambda v: pj.sum(pj.asarray(Untrackable.apply(v)[0])))(x)
     with pytest.raises(TypeError, match="Untrackable.forward returned"):
         Untrackable.apply(x)
@@ -694,8 +707,10 @@ def test_python_scalars_and_none_among_the_outputs_pass_through():
 
 # ---- non-tensor outputs: backward gets one cotangent per output, None for non-tensors (torch) ----
 
+
 class WithNumbers(Function):
     """(2x, "label", 3x, 7): tensors at positions 0 and 2."""
+
     received = []
 
     @staticmethod
@@ -764,6 +779,8 @@ def test_jvp_with_non_tensor_outputs():
         def jvp(ctx, t):
             return t * 2.0, t, t * 3.0, None
 
-    with pytest.raises(RuntimeError, match="TangentForANumber.jvp returned a tangent at position 1, but forward's "
-                                           "output there is not a tensor"):
+    with pytest.raises(
+        RuntimeError,
+        match="TangentForANumber.jvp returned a tangent at position 1, but forward's output there is not a tensor",
+    ):
         pj.jvp(lambda x: TangentForANumber.apply(x)[0], x, _t([1.0, 1.0]))

@@ -5,6 +5,7 @@ cotangents and forward mode run in tests/test_every_op.py and tests/test_forward
 other dtypes, contractions through matmul, gradient values, torch parity, and errors that name
 einsum and the operands' shapes.
 """
+
 import numpy as np
 import pytest
 
@@ -21,7 +22,11 @@ def _inputs(rng, shapes, dtype=np.float64):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.int64])
 def test_values_other_dtypes(dtype, rng):
-    for subscripts, shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ii->i", [(3, 3)]), ("bij,bkj->bik", [(2, 2, 3), (2, 2, 3)])]:
+    for subscripts, shapes in [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("ii->i", [(3, 3)]),
+        ("bij,bkj->bik", [(2, 2, 3), (2, 2, 3)]),
+    ]:
         arrays = [(rng.standard_normal(s) * 4).astype(dtype) for s in shapes]
         expected = np.einsum(subscripts, *arrays)
         out = pj.einsum(subscripts, *[pj.tensor(a) for a in arrays])
@@ -29,13 +34,20 @@ def test_values_other_dtypes(dtype, rng):
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5)
 
 
-
-@pytest.mark.parametrize("types", [(np.bool_, np.bool_), (np.bool_, np.int64), (np.int64, np.bool_), (np.bool_, np.float32)])
+@pytest.mark.parametrize(
+    "types", [(np.bool_, np.bool_), (np.bool_, np.int64), (np.int64, np.bool_), (np.bool_, np.float32)]
+)
 def test_bool_operands_have_numpys_dtype(types, rng):
     # NumPy: einsum over bool operands is bool (sums are ors), mixed with int64 it is int64.
-    for subscripts, shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,ij->", [(3, 3), (3, 3)]), ("ij->i", [(2, 3)]),
-                               ("ii", [(3, 3)]), ("i,j->ij", [(2,), (3,)]), ("bij,bkj->bik", [(2, 2, 3), (2, 2, 3)]),
-                               ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)])]:
+    for subscripts, shapes in [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("ij,ij->", [(3, 3), (3, 3)]),
+        ("ij->i", [(2, 3)]),
+        ("ii", [(3, 3)]),
+        ("i,j->ij", [(2,), (3,)]),
+        ("bij,bkj->bik", [(2, 2, 3), (2, 2, 3)]),
+        ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]),
+    ]:
         arrays = []
         for i, s in enumerate(shapes):
             t = types[min(i, 1)]
@@ -44,6 +56,7 @@ def test_bool_operands_have_numpys_dtype(types, rng):
         out = pj.einsum(subscripts, *[pj.tensor(a) for a in arrays])
         assert out.dtype == expected.dtype, (subscripts, types, out.dtype, expected.dtype)
         np.testing.assert_array_equal(np.asarray(out), expected)
+
 
 def _node_names(t):
     seen, stack, names = set(), [t.grad_fn], []
@@ -57,8 +70,15 @@ def _node_names(t):
     return names
 
 
-@pytest.mark.parametrize("subscripts,shapes", [("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]), ("ijk,ikl->jl", [(2, 2, 3), (2, 3, 2)]),
-                                               ("i,i", [(3,), (3,)]), ("...ij,...jk", [(2, 2, 3), (2, 3, 2)])])
+@pytest.mark.parametrize(
+    "subscripts,shapes",
+    [
+        ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+        ("ijk,ikl->jl", [(2, 2, 3), (2, 3, 2)]),
+        ("i,i", [(3,), (3,)]),
+        ("...ij,...jk", [(2, 2, 3), (2, 3, 2)]),
+    ],
+)
 def test_contractions_go_through_matmul(subscripts, shapes, rng):
     xs = [pj.tensor(a, requires_grad=True) for a in _inputs(rng, shapes)]
     names = _node_names(pj.einsum(subscripts, *xs))
@@ -84,8 +104,14 @@ def test_hessian_of_a_quadratic_form(rng):
 
 
 def test_torch_parity(torch, rng):
-    specs = [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bkj->bik", [(2, 2, 3), (2, 4, 3)]), ("ii->i", [(3, 3)]),
-             ("i,j->ij", [(3,), (2,)]), ("...ij,...jk", [(2, 2, 3), (3, 2)]), ("ijk,ikl->jl", [(2, 2, 3), (2, 3, 2)])]
+    specs = [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("bij,bkj->bik", [(2, 2, 3), (2, 4, 3)]),
+        ("ii->i", [(3, 3)]),
+        ("i,j->ij", [(3,), (2,)]),
+        ("...ij,...jk", [(2, 2, 3), (3, 2)]),
+        ("ijk,ikl->jl", [(2, 2, 3), (2, 3, 2)]),
+    ]
     for subscripts, shapes in specs:
         arrays = _inputs(rng, shapes)
         xs = [pj.tensor(a, requires_grad=True) for a in arrays]
@@ -100,23 +126,26 @@ def test_torch_parity(torch, rng):
             np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("subscripts,shapes,match", [
-    ("ij,jk->ik", [(2, 3)], r"2 subscript terms for 1 operands"),
-    ("ij", [(2, 3), (3,)], r"1 subscript terms for 2 operands"),
-    ("ij,jk->ik", [(2, 3), (4, 5)], r"label 'j' has size 3 in one operand and 4 in operand 1"),
-    ("ij->ik", [(2, 3)], r"output subscript 'k' does not appear"),
-    ("ij->ii", [(2, 3)], r"output subscript 'i' appears more than once"),
-    ("ijk", [(2, 3)], r"operand 0 has 2 dimensions but its subscripts 'ijk' give 3"),
-    ("i", [(2, 3)], r"operand 0 has 2 dimensions but its subscripts 'i' give 1"),
-    ("ij...k", [(2, 3)], r"operand 0 has 2 dimensions, fewer than the 3 subscripts"),
-    ("i1", [(2, 3)], r"invalid subscript character '1'"),
-    ("i..j", [(2, 3)], r"invalid ellipsis"),
-    ("...i...", [(2, 3)], r"invalid ellipsis"),
-    ("ii", [(2, 3)], r"dimensions in operand 0 for collapsing index 'i' don't match \(2 != 3\)"),
-    ("...i->i", [(2, 3)], r"no '...' to put them in"),
-    ("ij->j->i", [(2, 3)], r"output subscripts"),
-    ("", [], r"at least one operand"),
-])
+@pytest.mark.parametrize(
+    "subscripts,shapes,match",
+    [
+        ("ij,jk->ik", [(2, 3)], r"2 subscript terms for 1 operands"),
+        ("ij", [(2, 3), (3,)], r"1 subscript terms for 2 operands"),
+        ("ij,jk->ik", [(2, 3), (4, 5)], r"label 'j' has size 3 in one operand and 4 in operand 1"),
+        ("ij->ik", [(2, 3)], r"output subscript 'k' does not appear"),
+        ("ij->ii", [(2, 3)], r"output subscript 'i' appears more than once"),
+        ("ijk", [(2, 3)], r"operand 0 has 2 dimensions but its subscripts 'ijk' give 3"),
+        ("i", [(2, 3)], r"operand 0 has 2 dimensions but its subscripts 'i' give 1"),
+        ("ij...k", [(2, 3)], r"operand 0 has 2 dimensions, fewer than the 3 subscripts"),
+        ("i1", [(2, 3)], r"invalid subscript character '1'"),
+        ("i..j", [(2, 3)], r"invalid ellipsis"),
+        ("...i...", [(2, 3)], r"invalid ellipsis"),
+        ("ii", [(2, 3)], r"dimensions in operand 0 for collapsing index 'i' don't match \(2 != 3\)"),
+        ("...i->i", [(2, 3)], r"no '...' to put them in"),
+        ("ij->j->i", [(2, 3)], r"output subscripts"),
+        ("", [], r"at least one operand"),
+    ],
+)
 def test_errors(subscripts, shapes, match):
     xs = [pj.ones(s) for s in shapes]
     with pytest.raises(ValueError, match=match) as info:
@@ -127,8 +156,10 @@ def test_errors(subscripts, shapes, match):
         assert str(tuple(s)) in msg
 
 
-@pytest.mark.parametrize("subscripts, char", [("ié,j", "é"), ("i,j->é", "é"), ("ij,jk->i\u4e2d", "\u4e2d"),
-                                              ("i\U0001F600", "\U0001F600"), ("iß", "ß")])
+@pytest.mark.parametrize(
+    "subscripts, char",
+    [("ié,j", "é"), ("i,j->é", "é"), ("ij,jk->i\u4e2d", "\u4e2d"), ("i\U0001f600", "\U0001f600"), ("iß", "ß")],
+)
 def test_non_ascii_subscript_raises_value_error_naming_the_character(subscripts, char):
     operands = [pj.ones([2] * len(t.replace(char, "x"))) for t in subscripts.split("->")[0].split(",")]
     with pytest.raises(ValueError) as ei:

@@ -1,5 +1,6 @@
 """Errors: the right Python exception, a message naming the op and the shapes / dtypes, no crash,
 no corrupted tensors."""
+
 import os
 import subprocess
 import sys
@@ -21,15 +22,19 @@ def _msg(excinfo):
 
 # ---- shapes --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("op, name", [
-    (lambda a, b: a + b, "add"),
-    (lambda a, b: a - b, "sub"),
-    (lambda a, b: a * b, "mul"),
-    (lambda a, b: a / b, "div"),
-    (lambda a, b: pj.add(a, b), "add"),
-    (lambda a, b: pj.maximum(a, b), "maximum"),
-    (lambda a, b: pj.power(a, b), "pow"),
-])
+
+@pytest.mark.parametrize(
+    "op, name",
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a - b, "sub"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: a / b, "div"),
+        (lambda a, b: pj.add(a, b), "add"),
+        (lambda a, b: pj.maximum(a, b), "maximum"),
+        (lambda a, b: pj.power(a, b), "pow"),
+    ],
+)
 def test_broadcast_mismatch_is_value_error_with_both_shapes(op, name):
     a = pj.ones(2, 3)
     b = pj.ones(4)
@@ -40,18 +45,35 @@ def test_broadcast_mismatch_is_value_error_with_both_shapes(op, name):
     assert name in m.lower(), m
 
 
-
 # Forward errors name the forward op (NumPy's name for it), never a backward node ("AddBackward").
 FORWARD_NAMES = [
-    (lambda a, b: a + b, "add"), (lambda a, b: a - b, "subtract"), (lambda a, b: a * b, "multiply"),
-    (lambda a, b: a / b, "divide"), (lambda a, b: a ** b, "power"), (lambda a, b: a // b, "floor_divide"),
-    (lambda a, b: a % b, "mod"), (lambda a, b: a == b, "equal"), (lambda a, b: a < b, "less"),
-    (pj.add, "add"), (pj.subtract, "subtract"), (pj.multiply, "multiply"), (pj.divide, "divide"),
-    (pj.true_divide, "divide"), (pj.power, "power"), (pj.maximum, "maximum"), (pj.minimum, "minimum"),
-    (pj.arctan2, "arctan2"), (pj.mod, "mod"), (pj.floor_divide, "floor_divide"), (pj.greater_equal, "greater_equal"),
-    (lambda a, b: pj.clip(a, b, None), "clip"), (lambda a, b: pj.clip(a, None, b), "clip"),
+    (lambda a, b: a + b, "add"),
+    (lambda a, b: a - b, "subtract"),
+    (lambda a, b: a * b, "multiply"),
+    (lambda a, b: a / b, "divide"),
+    (lambda a, b: a**b, "power"),
+    (lambda a, b: a // b, "floor_divide"),
+    (lambda a, b: a % b, "mod"),
+    (lambda a, b: a == b, "equal"),
+    (lambda a, b: a < b, "less"),
+    (pj.add, "add"),
+    (pj.subtract, "subtract"),
+    (pj.multiply, "multiply"),
+    (pj.divide, "divide"),
+    (pj.true_divide, "divide"),
+    (pj.power, "power"),
+    (pj.maximum, "maximum"),
+    (pj.minimum, "minimum"),
+    (pj.arctan2, "arctan2"),
+    (pj.mod, "mod"),
+    (pj.floor_divide, "floor_divide"),
+    (pj.greater_equal, "greater_equal"),
+    (lambda a, b: pj.clip(a, b, None), "clip"),
+    (lambda a, b: pj.clip(a, None, b), "clip"),
     (lambda a, b: pj.where(pj.ones(a.shape, dtype=bool), a, b), "where"),
-    (pj.dot, "dot"), (pj.matmul, "matmul"), (pj.inner, "inner"),
+    (pj.dot, "dot"),
+    (pj.matmul, "matmul"),
+    (pj.inner, "inner"),
 ]
 
 
@@ -88,15 +110,26 @@ def test_stale_view_error_names_the_forward_op():
     a = x * 1
     v = a[:2]
     a.mul_(2)  # a gets a new history; v still describes the old one
-    for f, name in [(lambda: v + 1, "add"), (lambda: 1 - v, "subtract"), (lambda: v * v, "multiply"),
-                    (lambda: 2 ** v, "power"), (lambda: v ** 2, "power"), (lambda: -v, "negative"),
-                    (lambda: pj.sum(v), "sum"), (lambda: pj.exp(v), "exp"), (lambda: pj.arcsin(v), "arcsin"),
-                    (lambda: pj.broadcast_to(v, (2, 2)), "broadcast_to"), (lambda: pj.cumsum(v), "cumsum"),
-                    (lambda: pj.concatenate([v, v]), "concatenate"), (lambda: v[0], "getitem")]:
+    for f, name in [
+        (lambda: v + 1, "add"),
+        (lambda: 1 - v, "subtract"),
+        (lambda: v * v, "multiply"),
+        (lambda: 2**v, "power"),
+        (lambda: v**2, "power"),
+        (lambda: -v, "negative"),
+        (lambda: pj.sum(v), "sum"),
+        (lambda: pj.exp(v), "exp"),
+        (lambda: pj.arcsin(v), "arcsin"),
+        (lambda: pj.broadcast_to(v, (2, 2)), "broadcast_to"),
+        (lambda: pj.cumsum(v), "cumsum"),
+        (lambda: pj.concatenate([v, v]), "concatenate"),
+        (lambda: v[0], "getitem"),
+    ]:
         with pytest.raises(RuntimeError) as ei:
             f()
         m = _msg(ei)
         assert m.startswith(name + ": an input (a view"), m
+
 
 def test_broadcast_mismatch_with_requires_grad_and_numpy_operand():
     a = pj.ones(3, 2, requires_grad=True)
@@ -129,22 +162,25 @@ def test_dot_mismatch():
     assert "(2,)" in _msg(ei) and "(3,)" in _msg(ei)
 
 
-@pytest.mark.parametrize("fn, op", [
-    (lambda t: t.sum(axis=2), "sum"),
-    (lambda t: t.sum(axis=-3), "sum"),
-    (lambda t: t.sum(axis=(0, 0)), "sum"),
-    (lambda t: t.mean(axis=5), "mean"),
-    (lambda t: t.max(axis=2), "max"),
-    (lambda t: t.min(axis=-3), "min"),
-    (lambda t: pj.norm(t, axis=3), "norm"),
-    (lambda t: t.transpose(0, 0), "transpose"),
-    (lambda t: t.transpose(0, 5), "transpose"),
-    (lambda t: t.transpose(0), "transpose"),
-    (lambda t: pj.squeeze(t, axis=0), "squeeze"),
-    (lambda t: pj.expand_dims(t, 4), "expand_dims"),
-    (lambda t: pj.concatenate([t, t], axis=2), "concatenate"),
-    (lambda t: pj.stack([t, t], axis=4), "stack"),
-])
+@pytest.mark.parametrize(
+    "fn, op",
+    [
+        (lambda t: t.sum(axis=2), "sum"),
+        (lambda t: t.sum(axis=-3), "sum"),
+        (lambda t: t.sum(axis=(0, 0)), "sum"),
+        (lambda t: t.mean(axis=5), "mean"),
+        (lambda t: t.max(axis=2), "max"),
+        (lambda t: t.min(axis=-3), "min"),
+        (lambda t: pj.norm(t, axis=3), "norm"),
+        (lambda t: t.transpose(0, 0), "transpose"),
+        (lambda t: t.transpose(0, 5), "transpose"),
+        (lambda t: t.transpose(0), "transpose"),
+        (lambda t: pj.squeeze(t, axis=0), "squeeze"),
+        (lambda t: pj.expand_dims(t, 4), "expand_dims"),
+        (lambda t: pj.concatenate([t, t], axis=2), "concatenate"),
+        (lambda t: pj.stack([t, t], axis=4), "stack"),
+    ],
+)
 def test_bad_axes_are_value_errors(fn, op):
     t = pj.ones(2, 3)
     with pytest.raises(ValueError) as ei:
@@ -182,22 +218,25 @@ def test_bad_reshape_message_names_shapes():
     assert "(2, 3)" in _msg(ei) and "(4,)" in _msg(ei)
 
 
-@pytest.mark.parametrize("fn", [
-    lambda: pj.broadcast_to(pj.ones(3), (2, 2)),
-    lambda: pj.concatenate([pj.ones(2, 3), pj.ones(2, 4)]),
-    lambda: pj.concatenate([]),
-    lambda: pj.stack([pj.ones(2), pj.ones(3)]),
-    lambda: pj.stack([]),
-    lambda: pj.where(pj.ones(2) > 0, pj.ones(3), pj.ones(3)),
-    lambda: pj.zeros(-1),
-    lambda: pj.ones((2, -3)),
-    lambda: pj.eye(-2),
-    lambda: pj.linspace(0, 1, -1),
-    lambda: pj.arange(0, 5, 0),
-    lambda: pj.ones(3).item(),
-    lambda: bool(pj.ones(3)),
-    lambda: pj.zeros(0).max(),
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda: pj.broadcast_to(pj.ones(3), (2, 2)),
+        lambda: pj.concatenate([pj.ones(2, 3), pj.ones(2, 4)]),
+        lambda: pj.concatenate([]),
+        lambda: pj.stack([pj.ones(2), pj.ones(3)]),
+        lambda: pj.stack([]),
+        lambda: pj.where(pj.ones(2) > 0, pj.ones(3), pj.ones(3)),
+        lambda: pj.zeros(-1),
+        lambda: pj.ones((2, -3)),
+        lambda: pj.eye(-2),
+        lambda: pj.linspace(0, 1, -1),
+        lambda: pj.arange(0, 5, 0),
+        lambda: pj.ones(3).item(),
+        lambda: bool(pj.ones(3)),
+        lambda: pj.zeros(0).max(),
+    ],
+)
 def test_other_value_errors(fn):
     with pytest.raises(ValueError):
         fn()
@@ -216,12 +255,16 @@ def test_len_of_0d_is_type_error():
 
 # ---- data conversion ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("data", [
-    [[1.0, 2.0], [3.0]],
-    [[1, 2], [3, 4, 5]],
-    [1.0, [2.0, 3.0]],
-    [[1.0, [2.0]], [3.0, 4.0]],
-])
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [[1.0, 2.0], [3.0]],
+        [[1, 2], [3, 4, 5]],
+        [1.0, [2.0, 3.0]],
+        [[1.0, [2.0]], [3.0, 4.0]],
+    ],
+)
 def test_ragged_lists_are_value_errors(data):
     with pytest.raises(ValueError):
         pj.tensor(data)
@@ -229,18 +272,21 @@ def test_ragged_lists_are_value_errors(data):
         pj.asarray(data)
 
 
-@pytest.mark.parametrize("data", [
-    ["a", "b"],
-    "abc",
-    b"abc",
-    [1.0, "a"],
-    np.array(["x", "y"]),
-    [object()],
-    np.array([object(), object()]),
-    None,
-    {"a": 1},
-    [1 + 2j],
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        ["a", "b"],
+        "abc",
+        b"abc",
+        [1.0, "a"],
+        np.array(["x", "y"]),
+        [object()],
+        np.array([object(), object()]),
+        None,
+        {"a": 1},
+        [1 + 2j],
+    ],
+)
 def test_non_numeric_data_is_rejected(data):
     with pytest.raises((TypeError, ValueError)):
         pj.tensor(data)
@@ -265,18 +311,22 @@ def test_unsupported_dtype_is_type_error(dtype):
 
 # ---- requires_grad on non-float -------------------------------------------------------------
 
-@pytest.mark.parametrize("make", [
-    lambda: pj.tensor([1, 2], requires_grad=True),
-    lambda: pj.tensor([True, False], requires_grad=True),
-    lambda: pj.tensor(np.arange(3), requires_grad=True),
-    lambda: pj.zeros(3, dtype=pj.int64, requires_grad=True),
-    lambda: pj.ones(3, dtype=pj.bool_, requires_grad=True),
-    lambda: pj.arange(4, requires_grad=True),
-    lambda: pj.full((2,), 3, requires_grad=True),
-    lambda: pj.tensor([1, 2]).requires_grad_(),
-    lambda: setattr(pj.tensor([1, 2]), "requires_grad", True),
-    lambda: pj.tensor([1.0, 2.0], dtype=pj.int64, requires_grad=True),
-])
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pj.tensor([1, 2], requires_grad=True),
+        lambda: pj.tensor([True, False], requires_grad=True),
+        lambda: pj.tensor(np.arange(3), requires_grad=True),
+        lambda: pj.zeros(3, dtype=pj.int64, requires_grad=True),
+        lambda: pj.ones(3, dtype=pj.bool_, requires_grad=True),
+        lambda: pj.arange(4, requires_grad=True),
+        lambda: pj.full((2,), 3, requires_grad=True),
+        lambda: pj.tensor([1, 2]).requires_grad_(),
+        lambda: setattr(pj.tensor([1, 2]), "requires_grad", True),
+        lambda: pj.tensor([1.0, 2.0], dtype=pj.int64, requires_grad=True),
+    ],
+)
 def test_requires_grad_on_integer_or_bool_is_type_error(make):
     with pytest.raises(TypeError) as ei:
         make()
@@ -292,6 +342,7 @@ def test_int_tensor_stays_without_grad_after_refusal():
 
 
 # ---- graph misuse --------------------------------------------------------------------------
+
 
 def test_second_backward_through_freed_graph():
     x = pj.tensor([1.0, 2.0], requires_grad=True)
@@ -449,11 +500,18 @@ def test_grad_mode_restored_after_failed_backward():
 
 # ---- nothing corrupts a tensor ------------------------------------------------------------
 
+
 def test_failed_ops_leave_inputs_unchanged():
     a = pj.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
     b = pj.tensor([1.0, 2.0])
-    for f in (lambda: a + b, lambda: a @ a, lambda: a.reshape(4), lambda: a.sum(axis=4),
-              lambda: pj.concatenate([a, b]), lambda: a[5]):
+    for f in (
+        lambda: a + b,
+        lambda: a @ a,
+        lambda: a.reshape(4),
+        lambda: a.sum(axis=4),
+        lambda: pj.concatenate([a, b]),
+        lambda: a[5],
+    ):
         with pytest.raises((ValueError, IndexError)):
             f()
     assert a.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
@@ -521,9 +579,10 @@ _RISKY = textwrap.dedent("""
 
 
 def test_risky_inputs_do_not_crash_the_interpreter():
-    proc = subprocess.run([sys.executable, "-c", _RISKY], capture_output=True, text=True, timeout=120,
-                          cwd=_OUTSIDE_SOURCE_TREE)
-    cases = [l[5:] for l in proc.stdout.splitlines() if l.startswith("CASE ")]
+    proc = subprocess.run(
+        [sys.executable, "-c", _RISKY], capture_output=True, text=True, timeout=120, cwd=_OUTSIDE_SOURCE_TREE
+    )
+    cases = [line[5:] for line in proc.stdout.splitlines() if line.startswith("CASE ")]
     last = cases[-1] if cases else None
     assert proc.returncode == 0, f"rc={proc.returncode}; crashed on {last!r}\nstderr:{proc.stderr[-3000:]}"
     assert "RISKY-OK" in proc.stdout
@@ -558,8 +617,9 @@ _EACH_RAISES = textwrap.dedent("""
 
 
 def test_risky_inputs_raise_the_right_exceptions():
-    proc = subprocess.run([sys.executable, "-c", _EACH_RAISES], capture_output=True, text=True, timeout=120,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    proc = subprocess.run(
+        [sys.executable, "-c", _EACH_RAISES], capture_output=True, text=True, timeout=120, cwd=_OUTSIDE_SOURCE_TREE
+    )
     assert proc.returncode == 0, f"rc={proc.returncode}\nstderr:{proc.stderr[-3000:]}"
     assert "BAD:" in proc.stdout and proc.stdout.strip().endswith("BAD:"), proc.stdout
 
@@ -592,8 +652,9 @@ def test_oversized_creation_raises_instead_of_crashing(src):
         else:
             print("RETURNED", t.shape)
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=_OUTSIDE_SOURCE_TREE
+    )
     assert proc.returncode == 0, f"{src}: interpreter died with rc={proc.returncode}\n{proc.stderr[-2000:]}"
     assert "RAISED" in proc.stdout, f"{src}: {proc.stdout}{proc.stderr[-2000:]}"
 
@@ -609,6 +670,7 @@ def test_arange_with_non_finite_bounds_raises_like_numpy(args):
 # ---- tensors too large to allocate ---------------------------------------------------------------
 # Every size here is beyond the 2**48 bytes pyjac refuses up front, so no test asks the system for
 # memory. The inputs are stride-0 views (broadcast_to), which take none.
+
 
 def _huge_vector(n=10**8, dtype=np.float64):
     return pj.broadcast_to(pj.ones(1, dtype=dtype), (n,))
@@ -630,19 +692,38 @@ HUGE = [
     ("subtract", lambda: 1.0 - (_huge_vector()[:, None] - _huge_vector()), "float64", (_big, _big)),
     ("equal", lambda: _huge_vector()[:, None] == _huge_vector(), "bool", (_big, _big)),
     ("arctan2", lambda: pj.arctan2(_huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
-    ("where", lambda: pj.where(pj.ones(1, dtype=bool), _huge_vector()[:, None], _huge_vector()), "float64", (_big, _big)),
+    (
+        "where",
+        lambda: pj.where(pj.ones(1, dtype=bool), _huge_vector()[:, None], _huge_vector()),
+        "float64",
+        (_big, _big),
+    ),
     ("outer", lambda: pj.outer(_huge_vector(), _huge_vector()), "float64", (_big, _big)),
     ("kron", lambda: pj.kron(_huge_vector(), _huge_vector()), "float64", (_big, _big)),
-    ("einsum", lambda: pj.einsum("i,j->ij", _huge_vector(), _huge_vector()), "float64", None),  # an intermediate's shape
+    (
+        "einsum",
+        lambda: pj.einsum("i,j->ij", _huge_vector(), _huge_vector()),
+        "float64",
+        None,
+    ),  # an intermediate's shape
     ("matmul", lambda: _huge_vector()[:, None] @ _huge_vector()[None, :], "float64", (_big, _big)),
     ("tile", lambda: pj.tile(pj.ones(2), (_big, _big)), "float64", None),
     ("repeat", lambda: pj.repeat(pj.ones(2), 10**14), "float64", None),
     ("pad", lambda: pj.pad(pj.ones(2), 10**14), "float64", None),
     ("copy", lambda: pj.broadcast_to(pj.ones(1), (_big, _big)).copy(), "float64", (_big, _big)),
-    ("concatenate", lambda: pj.concatenate([pj.broadcast_to(pj.ones(1), (_big, _big))] * 2), "float64", (2 * _big, _big)),
+    (
+        "concatenate",
+        lambda: pj.concatenate([pj.broadcast_to(pj.ones(1), (_big, _big))] * 2),
+        "float64",
+        (2 * _big, _big),
+    ),
     ("stack", lambda: pj.stack([_huge_vector(10**16)] * 2), "float64", (2, 10**16)),
-    ("index", lambda: pj.ones((2, 2))[_huge_vector(dtype=np.int64)[:, None], _huge_vector(dtype=np.int64)],
-     "int64", (_big, _big)),
+    (
+        "index",
+        lambda: pj.ones((2, 2))[_huge_vector(dtype=np.int64)[:, None], _huge_vector(dtype=np.int64)],
+        "int64",
+        (_big, _big),
+    ),
     ("index", lambda: pj.broadcast_to(pj.ones(1), (2, _big, _big))[pj.tensor([0])], "float64", (1, _big, _big)),
 ]
 
@@ -663,8 +744,9 @@ def test_huge_tensor_raises_memory_error_naming_op_bytes_and_shape(op, f, dtype,
 def test_memory_error_message_gives_a_readable_size():
     with pytest.raises(MemoryError) as ei:
         pj.empty((10**6, 10**6, 100))
-    assert _msg(ei) == ("empty: cannot allocate 800.0 TB (800000000000000 bytes) for a float64 tensor of shape "
-                        "(1000000, 1000000, 100)")
+    assert _msg(ei) == (
+        "empty: cannot allocate 800.0 TB (800000000000000 bytes) for a float64 tensor of shape (1000000, 1000000, 100)"
+    )
     with pytest.raises(MemoryError) as ei:
         pj.zeros(10**12, 10**12)  # 8e24 bytes: more than 64 bits count
     assert "8.0 YB (8000000000000000000000000 bytes)" in _msg(ei)
@@ -675,12 +757,19 @@ def test_memory_error_message_gives_a_readable_size():
 
 # ---- arguments that reached C++ standard exceptions, undefined behaviour or endless loops ---------
 
+
 @pytest.mark.isolated
-@pytest.mark.parametrize("call", [lambda x: pj.moveaxis(x, 0, None), lambda x: pj.moveaxis(x, None, 0),
-                                  lambda x: pj.expand_dims(x, None)], ids=["moveaxis-dst", "moveaxis-src", "expand_dims"])
+@pytest.mark.parametrize(
+    "call",
+    [lambda x: pj.moveaxis(x, 0, None), lambda x: pj.moveaxis(x, None, 0), lambda x: pj.expand_dims(x, None)],
+    ids=["moveaxis-dst", "moveaxis-src", "expand_dims"],
+)
 def test_none_axis_where_an_axis_is_required_is_a_type_error(call):
     # None was dereferenced as "no axes" (a crash, or std::length_error's "vector::reserve")
-    with pytest.raises(TypeError, match=r"^(moveaxis|expand_dims): (source|destination|axis) must be an int or a sequence of ints, not None"):
+    with pytest.raises(
+        TypeError,
+        match=r"^(moveaxis|expand_dims): (source|destination|axis) must be an int or a sequence of ints, not None",
+    ):
         call(pj.ones((2, 3)))
 
 
@@ -707,6 +796,7 @@ def test_round_with_huge_decimals_finishes_like_numpy():
             assert np.array_equal(got, ref, equal_nan=True), (d, got, ref)
         print("ok")
     """)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=_OUTSIDE_SOURCE_TREE
+    )
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

@@ -11,12 +11,13 @@
 Forward mode op by op (JVPs, batched tangents, hvp) is in tests/test_forward_mode.py, over the
 same registry; sweeps over shapes, axes and dtypes and each op's edge cases are in its family file.
 """
+
 import numpy as np
 import pytest
-
-import pyjac as pj
 from _derivative_checks import check_derivatives
 from op_registry import NONE, REGISTRY, ZERO, differentiable, params, select
+
+import pyjac as pj
 
 
 def _outputs(out):
@@ -66,9 +67,17 @@ def test_values_against_numpy(case):
 # ---- derivatives ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("case", params(differentiable(fd=True), "derivatives"))
 def test_first_and_second_derivatives(case):
-    check_derivatives(case.fn, case.arrays(), second_order=case.second_order,
-                      gradgrad=case.second_order and case.hess_fd, forward=case.forward, atol=case.atol,
-                      atol2=case.atol2, jac_tol=case.jac_tol, hess_tol=case.hess_tol)
+    check_derivatives(
+        case.fn,
+        case.arrays(),
+        second_order=case.second_order,
+        gradgrad=case.second_order and case.hess_fd,
+        forward=case.forward,
+        atol=case.atol,
+        atol2=case.atol2,
+        jac_tol=case.jac_tol,
+        hess_tol=case.hess_tol,
+    )
 
 
 @pytest.mark.parametrize("case", params(differentiable(batched=True), "batched"))
@@ -130,8 +139,11 @@ def test_torch_parity(case, torch):
     live = [(g, v) for g, v in zip(gs, vs) if g is not None and g.requires_grad]
     tlive = [(g, v) for g, v in zip(tgs, vs) if g is not None and g.requires_grad]
     hs = pj.grad(sum(pj.sum(g * pj.tensor(v)) for g, v in live), xs, allow_unused=True) if live else [None] * len(xs)
-    ths = (torch.autograd.grad(sum((g * torch.tensor(v)).sum() for g, v in tlive), ts, allow_unused=True) if tlive
-           else [None] * len(ts))
+    ths = (
+        torch.autograd.grad(sum((g * torch.tensor(v)).sum() for g, v in tlive), ts, allow_unused=True)
+        if tlive
+        else [None] * len(ts)
+    )
     for h, th, a in zip(hs, ths, arrays):
         h = np.zeros(a.shape) if h is None else h.numpy()
         th = np.zeros(a.shape) if th is None else th.numpy(force=True)

@@ -1,4 +1,5 @@
 """The worked examples from the project brief, as tests."""
+
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ _OUTSIDE_SOURCE_TREE = os.path.dirname(os.path.abspath(__file__))
 
 def test_jacobian_rows_of_square_with_create_graph():
     x = pj.tensor([2.0, 3.0], requires_grad=True)
-    y = x ** 2
+    y = x**2
     rows = [pj.grad(y, x, grad_outputs=e, retain_graph=True, create_graph=True)[0] for e in pj.eye(2)]
     assert len(rows) == 2
     np.testing.assert_array_equal(np.stack([r.detach().numpy() for r in rows]), [[4.0, 0.0], [0.0, 6.0]])
@@ -29,7 +30,7 @@ def test_jacobian_rows_of_square_with_create_graph():
 
 def test_jacobian_of_square_in_one_batched_sweep():
     x = pj.tensor([2.0, 3.0], requires_grad=True)
-    y = x ** 2
+    y = x**2
     (J,) = pj.grad(y, x, grad_outputs=pj.eye(2), is_grads_batched=True)
     assert J.tolist() == [[4.0, 0.0], [0.0, 6.0]]
 
@@ -144,11 +145,13 @@ def test_abs_relu_methods_subgradient_zero_at_zero():
 
 def test_python_dash_m_pyjac():
     import pyjac
+
     main = os.path.join(os.path.dirname(pyjac.__file__), "__main__.py")
     if not os.path.exists(main):
         pytest.skip("pyjac/__main__.py does not exist yet")
-    proc = subprocess.run([sys.executable, "-m", "pyjac"], capture_output=True, text=True, timeout=60,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pyjac"], capture_output=True, text=True, timeout=60, cwd=_OUTSIDE_SOURCE_TREE
+    )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert out.strip(), "python -m pyjac printed nothing"

@@ -1,4 +1,5 @@
 """Every script in examples/ runs to completion (exit code 0) in a fresh interpreter."""
+
 import glob
 import os
 import subprocess
@@ -16,10 +17,13 @@ def test_the_jacobian_examples_script_exists():
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[os.path.basename(s) for s in SCRIPTS])
 def test_example_script_runs(script):
-    proc = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300,
-                          cwd=os.path.dirname(EXAMPLES))
-    assert proc.returncode == 0, f"{os.path.basename(script)} exited with {proc.returncode}\n" \
-                                 f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+    proc = subprocess.run(
+        [sys.executable, script], capture_output=True, text=True, timeout=300, cwd=os.path.dirname(EXAMPLES)
+    )
+    assert proc.returncode == 0, (
+        f"{os.path.basename(script)} exited with {proc.returncode}\n"
+        f"stdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+    )
     assert proc.stdout.strip(), "the script printed nothing"
     assert "Traceback" not in proc.stderr
 

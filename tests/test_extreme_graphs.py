@@ -6,6 +6,7 @@ recursive traversal or destructor that overflowed the C stack would fail the tes
 killing pytest. (tests/test_autograd.py checks the million-node chain's gradient and teardown;
 here the point is the memory.)
 """
+
 import json
 import os
 import subprocess
@@ -87,19 +88,24 @@ _SCRIPT = textwrap.dedent("""
 
 def run_case(kind, n):
     # the child imports the very pyjac this process tests (not, say, an editable install elsewhere)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.dirname(os.path.abspath(pj.__file__)))] + [p for p in sys.path if p]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [os.path.dirname(os.path.dirname(os.path.abspath(pj.__file__)))] + [p for p in sys.path if p]
+        ),
+    )
     cmd = [sys.executable] + (["-S"] if sys.flags.no_site else []) + ["-c", _SCRIPT, kind, str(n)]
     # cwd: the tests folder, so that `-c`'s sys.path[0] (the cwd) can't put a source checkout's
     # pyjac, without its compiled extension, ahead of the installed one.
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env,
-                          cwd=os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=600, env=env, cwd=os.path.dirname(os.path.abspath(__file__))
+    )
     assert proc.returncode == 0, f"{kind} n={n}: rc={proc.returncode}\n{proc.stdout}\n{proc.stderr[-3000:]}"
     line = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
-MB = 2 ** 20
+MB = 2**20
 
 
 def test_million_op_chain_memory_is_proportional_and_freed():

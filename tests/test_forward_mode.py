@@ -1,15 +1,15 @@
 """Forward mode, op by op: every op's JVP rule against the reverse-mode Jacobian (J @ v), against
 central finite differences, with batched tangents (extra leading dims), the forward-mode Jacobian
 against the reverse-mode one, and second order (forward-over-reverse hvp against H @ v)."""
+
 import numpy as np
 import pytest
-
-import pyjac as pj
 from op_registry import OpCase, differentiable, params
 from op_registry.core import as_float32, away_from_zero, normal, positive
+
+import pyjac as pj
 from pyjac._forward import dual_level, make_dual, tangent_of
 from pyjac.testing import numerical_jacobian
-
 
 # ---- cases ----------------------------------------------------------------------------------------
 # Every op in the registry (tests/op_registry) with a forward rule, and a few compositions of ops
@@ -25,16 +25,18 @@ def _composite(id, fn, shapes, domain=_n, **kw):
 COMPOSITES = [
     _composite("methods", lambda x: x.exp() + x.sin() * x.tanh() - x.sigmoid() * x.square(), ((4,),)),
     _composite("unary_0d", lambda x: pj.sin(x) * pj.exp(x), ((),)),
-    _composite("reduction_methods", lambda x: x.prod(0) * x.std(0) + x.logsumexp(0) - x.cumsum(1)[-1] * x.var(0),
-               ((3, 4),)),
+    _composite(
+        "reduction_methods", lambda x: x.prod(0) * x.std(0) + x.logsumexp(0) - x.cumsum(1)[-1] * x.var(0), ((3, 4),)
+    ),
     _composite("transpose_T_matmul", lambda x, y: x.T @ y, ((3, 2), (3, 4))),
     _composite("reshape_infer", lambda x: x.reshape(4, -1) * x.reshape(-1)[:3], ((2, 6),)),
     _composite("expand_dims_many", lambda x: pj.expand_dims(x, (0, 2)) * pj.expand_dims(x, -1)[..., 0], ((2, 3),)),
     _composite("index_ellipsis_none", lambda x: x[..., None] * x[None, ...], ((3,),)),
     _composite("index_chain", lambda x: x[:, ::-1][1:] * 2, ((3, 4),)),
-    _composite("float32_ops", lambda x, y: pj.tanh(x @ y) * x[:, :1], ((2, 3), (3, 2)), as_float32(normal), fd=False,
-               tol=1e-4),
-    _composite("scalar_chain", lambda x: (1.0 - x) * (x + 2.0) / (3.0 + x * x) - 0.5 ** x, ((2, 3),)),
+    _composite(
+        "float32_ops", lambda x, y: pj.tanh(x @ y) * x[:, :1], ((2, 3), (3, 2)), as_float32(normal), fd=False, tol=1e-4
+    ),
+    _composite("scalar_chain", lambda x: (1.0 - x) * (x + 2.0) / (3.0 + x * x) - 0.5**x, ((2, 3),)),
     _composite("mlp_like", lambda x, w, b: pj.tanh(x @ w.T + b).sum(axis=-1), ((2, 3), (4, 3), (4,))),
     _composite("softmax_like", lambda x: pj.exp(x) / pj.sum(pj.exp(x), axis=-1, keepdims=True), ((2, 4),)),
     _composite("identity", lambda x: x, ((2, 3),)),
@@ -67,7 +69,7 @@ def _jac_matrices(J, out_size, arrays):
 def numeric_jacobian(fn, arrays, eps=1e-6):
     """Central differences in float64: one (out.size, in.size) matrix per input."""
     blocks = numerical_jacobian(fn, arrays, eps)[0]
-    return [b.reshape(int(np.prod(b.shape[:b.ndim - np.ndim(a)])), np.size(a)) for b, a in zip(blocks, arrays)]
+    return [b.reshape(int(np.prod(b.shape[: b.ndim - np.ndim(a)])), np.size(a)) for b, a in zip(blocks, arrays)]
 
 
 def _reverse_jacobian(case, arrays):
@@ -164,8 +166,9 @@ def test_single_input_forms(case):
     v = np.random.default_rng(4).standard_normal(x.shape).astype(x.dtype)
     value, jv = pj.jvp(case.single, pj.tensor(x), pj.tensor(v))
     assert isinstance(value, pj.Tensor) and isinstance(jv, pj.Tensor)
-    np.testing.assert_allclose(_np(jv).ravel(), ref.reshape(out.size, x.size) @ v.astype(np.float64).ravel(),
-                               rtol=case.tol, atol=case.tol)
+    np.testing.assert_allclose(
+        _np(jv).ravel(), ref.reshape(out.size, x.size) @ v.astype(np.float64).ravel(), rtol=case.tol, atol=case.tol
+    )
 
 
 # ---- second order -----------------------------------------------------------------------------------
@@ -177,12 +180,15 @@ def _scalarize(case, arrays):
 
     def s(*ys):
         return pj.sum(w * case.single(*ys) ** 2)
+
     return s
 
 
 def _hessian_blocks(H, arrays):
-    return [[_np(H[i][j]).astype(np.float64).reshape(xi.size, xj.size) for j, xj in enumerate(arrays)]
-            for i, xi in enumerate(arrays)]
+    return [
+        [_np(H[i][j]).astype(np.float64).reshape(xi.size, xj.size) for j, xj in enumerate(arrays)]
+        for i, xi in enumerate(arrays)
+    ]
 
 
 @pytest.mark.parametrize("case", _CASES)
@@ -267,15 +273,18 @@ def test_tangent_of_an_independent_output_is_zero():
 def test_nested_dual_levels_do_not_confuse_perturbations():
     """d/dx [x * (d/dy (x + y))] = 1 and d/dx [d/dy (x * y)] = 1 with nested forward levels
     (create_graph=True keeps the inner results differentiable, as in torch.autograd.functional)."""
+
     def inner(x):
         _, d = pj.jvp(lambda y: x + y, pj.tensor(1.0), pj.tensor(1.0), create_graph=True)
         return x * d
+
     _, outer = pj.jvp(inner, pj.tensor(2.0), pj.tensor(1.0))
     assert outer.item() == pytest.approx(1.0, abs=1e-14)
 
     def inner2(x):
         _, d = pj.func.jvp(lambda y: x * y, (x,), (pj.tensor(1.0),))
         return d
+
     _, outer2 = pj.func.jvp(inner2, (pj.tensor(2.0),), (pj.tensor(1.0),))
     # d/dx [d/dt (x * (x + t))] = d/dx x = 1
     assert outer2.item() == pytest.approx(1.0, abs=1e-14)
@@ -287,22 +296,26 @@ def test_forward_over_forward_second_derivative():
     u = np.array([1.0, -2.0, 0.5])
 
     def first(x):
-        _, d = pj.jvp(lambda y: pj.sin(y) * y ** 2, x, pj.tensor(u), create_graph=True)
+        _, d = pj.jvp(lambda y: pj.sin(y) * y**2, x, pj.tensor(u), create_graph=True)
         return d
+
     _, second = pj.jvp(first, pj.tensor(xv), pj.tensor(u))
-    f2 = -np.sin(xv) * xv ** 2 + 4 * xv * np.cos(xv) + 2 * np.sin(xv)
+    f2 = -np.sin(xv) * xv**2 + 4 * xv * np.cos(xv) + 2 * np.sin(xv)
     np.testing.assert_allclose(_np(second), f2 * u * u, rtol=1e-12)
 
     def first_t(x):
-        return pj.func.jvp(lambda y: pj.sin(y) * y ** 2, (x,), (pj.tensor(u),))[1]
+        return pj.func.jvp(lambda y: pj.sin(y) * y**2, (x,), (pj.tensor(u),))[1]
+
     _, second_t = pj.func.jvp(first_t, (pj.tensor(xv),), (pj.tensor(u),))
     np.testing.assert_allclose(_np(second_t), f2 * u * u, rtol=1e-12)
 
 
 def test_functional_results_are_cut_from_outer_forward_levels_without_create_graph():
     """Without create_graph the results are constants to any outer transform (torch semantics)."""
+
     def first(x):
         return pj.jvp(pj.sin, x, pj.ones(2))[1]
+
     _, second = pj.jvp(first, pj.tensor([0.5, 1.0]), pj.ones(2))
     np.testing.assert_array_equal(_np(second), np.zeros(2))
 
@@ -322,7 +335,7 @@ def test_hessian_third_order_by_forward_over_forward_over_reverse():
     """jacfwd(jacfwd(jacrev(f))) is the third derivative tensor: for f = sum(x**4)/4 it is 6 x_i
     on the diagonal i == j == k and zero elsewhere."""
     xv = np.array([0.5, -1.0, 2.0])
-    T = pj.func.jacfwd(pj.func.jacfwd(pj.func.jacrev(lambda x: pj.sum(x ** 4) / 4.0)))(pj.tensor(xv))
+    T = pj.func.jacfwd(pj.func.jacfwd(pj.func.jacrev(lambda x: pj.sum(x**4) / 4.0)))(pj.tensor(xv))
     expected = np.zeros((3, 3, 3))
     for i in range(3):
         expected[i, i, i] = 6 * xv[i]

@@ -1,14 +1,14 @@
 """pyjac.func transforms (grad, value_and_grad, jacrev, jacfwd, jacobian, hessian, vjp, jvp): argnums,
 has_aux, input kinds, composition (every pairing of jacfwd/jacrev gives the Hessian), errors, the
 worked examples, finite differences, and parity with torch.func on random compositions."""
+
 import numpy as np
 import pytest
+from _helpers import assert_tree_close
 
 import pyjac as pj
-from pyjac.testing import numerical_jacobian
-
-from _helpers import assert_tree_close
 from pyjac import func as F
+from pyjac.testing import numerical_jacobian
 
 JAC_TRANSFORMS = {"jacrev": F.jacrev, "jacfwd": F.jacfwd, "jacobian": F.jacobian}
 
@@ -34,7 +34,7 @@ def _mv():
 
 def scalar_fn(x, y):
     """x (3,), y (2,) -> ()."""
-    return pj.sum(pj.sin(x) * x ** 2) + pj.sum(pj.tanh(x[:2] * y)) + pj.norm(y) ** 3
+    return pj.sum(pj.sin(x) * x**2) + pj.sum(pj.tanh(x[:2] * y)) + pj.norm(y) ** 3
 
 
 X0 = np.array([0.4, -1.2, 0.9])
@@ -119,7 +119,7 @@ def test_hessian_argnums_tuple_gives_blocks():
 
 def test_default_argnums_leaves_other_arguments_alone():
     """Only the first argument is differentiated; the others may be anything (an int exponent here)."""
-    g = F.grad(lambda x, n: pj.sum(x ** n))(np.array([1.0, 2.0]), 3)
+    g = F.grad(lambda x, n: pj.sum(x**n))(np.array([1.0, 2.0]), 3)
     np.testing.assert_array_equal(_np(g), [3.0, 12.0])
     J = F.jacfwd(lambda x, label: x * 2.0)(np.array([1.0, 2.0]), "not a tensor")
     np.testing.assert_array_equal(_np(J), 2 * np.eye(2))
@@ -155,14 +155,17 @@ def test_literally_repeated_argnums_are_refused_when_the_transform_is_made(name)
 
 
 @pytest.mark.parametrize("name", ALL_ARGNUMS_TRANSFORMS)
-@pytest.mark.parametrize("argnums, message", [
-    (1.0, "argnums must be an int or a tuple of ints, got float"),
-    ("0", "argnums must be an int or a tuple of ints, got str"),
-    (None, "argnums must be an int or a tuple of ints, got NoneType"),
-    ((0, 1.0), "argnums must be ints, got float"),
-    ((True,), "argnums must be ints, got bool"),
-    (True, "argnums must be an int or a tuple of ints, got bool"),
-])
+@pytest.mark.parametrize(
+    "argnums, message",
+    [
+        (1.0, "argnums must be an int or a tuple of ints, got float"),
+        ("0", "argnums must be an int or a tuple of ints, got str"),
+        (None, "argnums must be an int or a tuple of ints, got NoneType"),
+        ((0, 1.0), "argnums must be ints, got float"),
+        ((True,), "argnums must be ints, got bool"),
+        (True, "argnums must be an int or a tuple of ints, got bool"),
+    ],
+)
 def test_non_int_argnums_are_a_type_error_naming_the_transform(name, argnums, message):
     with pytest.raises(TypeError, match=f"{name}: {message}"):
         _transform(name)(scalar_fn, argnums)(pj.tensor(X0), pj.tensor(Y0))
@@ -190,19 +193,21 @@ def test_numpy_integer_argnums_work_like_ints():
 
 
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS))
-@pytest.mark.parametrize("chunk_size", [0, -1, -(2 ** 70)])
+@pytest.mark.parametrize("chunk_size", [0, -1, -(2**70)])
 def test_chunk_size_below_one_is_a_value_error(name, chunk_size):
     # 0 used to mean "no chunking" and -1 made jacfwd fail in a reshape; None means no chunking
-    with pytest.raises(ValueError, match=f"{name}: chunk_size must be None \\(no chunking\\) or a positive int, "
-                                         f"got {chunk_size}"):
+    with pytest.raises(
+        ValueError, match=f"{name}: chunk_size must be None \\(no chunking\\) or a positive int, got {chunk_size}"
+    ):
         JAC_TRANSFORMS[name](lambda x: x * 2.0, chunk_size=chunk_size)(np.ones(3))
 
 
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS))
 @pytest.mark.parametrize("chunk_size", [1.5, 2.0, True, "2"])
 def test_non_int_chunk_size_is_a_type_error(name, chunk_size):
-    with pytest.raises(TypeError, match=f"{name}: chunk_size must be None or a positive int, "
-                                        f"got {type(chunk_size).__name__}"):
+    with pytest.raises(
+        TypeError, match=f"{name}: chunk_size must be None or a positive int, got {type(chunk_size).__name__}"
+    ):
         JAC_TRANSFORMS[name](lambda x: x * 2.0, chunk_size=chunk_size)(np.ones(3))
 
 
@@ -210,7 +215,7 @@ def test_non_int_chunk_size_is_a_type_error(name, chunk_size):
 @pytest.mark.parametrize("name", list(JAC_TRANSFORMS) + ["grad", "hessian"])
 def test_numpy_arrays_and_floats_in_tensors_out(name):
     T = {"grad": F.grad, "hessian": F.hessian, **JAC_TRANSFORMS}[name]
-    r = T(lambda x: x ** 3)(2.0)
+    r = T(lambda x: x**3)(2.0)
     assert isinstance(r, pj.Tensor) and tuple(r.shape) == ()
     assert r.item() == pytest.approx(12.0)  # 3 x**2 and 6 x at x = 2
     r = T(lambda x, y: pj.sum(x * x) * y, (0, 1))(np.array([1.0, 2.0]), 3.0)
@@ -219,15 +224,21 @@ def test_numpy_arrays_and_floats_in_tensors_out(name):
         assert_tree_close(r, ((6 * np.eye(2), np.array([2.0, 4.0])), (np.array([2.0, 4.0]), 0.0)), rtol=1e-14)
     else:
         assert_tree_close(r, (np.array([6.0, 12.0]), 5.0), rtol=1e-14)
-    ints = T(lambda x: pj.sum(x ** 3) if name in ("grad", "hessian") else x ** 3)(np.array([1, 2]))
+    ints = T(lambda x: pj.sum(x**3) if name in ("grad", "hessian") else x**3)(np.array([1, 2]))
     assert ints.dtype == np.float64
 
 
 def test_results_do_not_require_grad_and_inputs_are_untouched():
     x = pj.tensor(X0, requires_grad=False)
     a = np.array(X0)
-    results = [F.grad(scalar_fn)(x, pj.tensor(Y0)), F.jacrev(pj.sin)(x), F.jacfwd(pj.sin)(x),
-               F.hessian(scalar_fn)(a, Y0), F.jvp(pj.sin, (x,), (x,))[1], F.vjp(pj.sin, x)[1](x)[0]]
+    results = [
+        F.grad(scalar_fn)(x, pj.tensor(Y0)),
+        F.jacrev(pj.sin)(x),
+        F.jacfwd(pj.sin)(x),
+        F.hessian(scalar_fn)(a, Y0),
+        F.jvp(pj.sin, (x,), (x,))[1],
+        F.vjp(pj.sin, x)[1](x)[0],
+    ]
     for r in results:
         assert isinstance(r, pj.Tensor)
         assert not r.requires_grad and r.grad_fn is None
@@ -241,7 +252,7 @@ def test_tensor_aux_is_cut_from_the_transform_like_the_results(transform):
     its values, and no graph to the transform's internal inputs when nothing outside needs one
     (torch.func returns aux unwrapped from the transform too)."""
     x = pj.tensor([1.0, 2.0])
-    f = lambda a: (pj.sum(a ** 2), a * 3.0)  # noqa: E731
+    f = lambda a: (pj.sum(a**2), a * 3.0)  # noqa: E731
     calls = {
         "grad": lambda: F.grad(f, has_aux=True)(x)[1],
         "value_and_grad": lambda: F.value_and_grad(f, has_aux=True)(x)[0][1],
@@ -265,12 +276,13 @@ def test_value_and_grad_and_has_aux():
     aux_obj = {"anything": [1, 2]}
 
     def with_aux(x):
-        return pj.sum(x ** 2), aux_obj
+        return pj.sum(x**2), aux_obj
+
     g, aux = F.grad(with_aux, has_aux=True)(x)
     assert aux is aux_obj
     np.testing.assert_allclose(_np(g), 2 * X0)
     (value, aux), g = F.value_and_grad(with_aux, has_aux=True)(x)
-    assert aux is aux_obj and value.item() == pytest.approx(np.sum(X0 ** 2))
+    assert aux is aux_obj and value.item() == pytest.approx(np.sum(X0**2))
     for T in JAC_TRANSFORMS.values():
         J, aux = T(lambda x: (pj.sin(x), "aux"), has_aux=True)(x)
         assert aux == "aux"
@@ -293,7 +305,7 @@ def test_vjp_transform():
         np.testing.assert_allclose(_np(gx), np.r_[ct * Y0, 0.0] + ct.sum(), rtol=1e-14)
         np.testing.assert_allclose(_np(gy), ct * X0[:2], rtol=1e-14)
     # tuple outputs take a tuple of cotangents; a single primal still gives a 1-tuple
-    out, vjp_fn = F.vjp(lambda a: (a * 2, pj.sum(a ** 2)), X0)
+    out, vjp_fn = F.vjp(lambda a: (a * 2, pj.sum(a**2)), X0)
     assert isinstance(out, tuple) and len(out) == 2
     (g,) = vjp_fn((np.ones(3), 1.0))
     np.testing.assert_allclose(_np(g), 2 + 2 * X0, rtol=1e-14)
@@ -330,15 +342,15 @@ def test_jvp_takes_a_lone_primal_and_tangent_as_the_one_argument(kind):
     # An array used to be iterated as a tuple of primals (fn got one argument per row), and a
     # float or 0-d tensor raised "not iterable"; JAX takes a lone array as the one argument.
     primal, tangent = LONE_PRIMALS[kind]
-    out, t = F.jvp(lambda a: a ** 3, primal, tangent)
-    ref_out, ref_t = F.jvp(lambda a: a ** 3, (primal,), (tangent,))
+    out, t = F.jvp(lambda a: a**3, primal, tangent)
+    ref_out, ref_t = F.jvp(lambda a: a**3, (primal,), (tangent,))
     p, v = _np(primal).astype(float), _np(tangent).astype(float)
-    np.testing.assert_allclose(_np(out), p ** 3, rtol=1e-15)
-    np.testing.assert_allclose(_np(t), 3 * p ** 2 * v, rtol=1e-15)
+    np.testing.assert_allclose(_np(out), p**3, rtol=1e-15)
+    np.testing.assert_allclose(_np(t), 3 * p**2 * v, rtol=1e-15)
     np.testing.assert_array_equal(_np(out), _np(ref_out))
     np.testing.assert_array_equal(_np(t), _np(ref_t))
     # and pj.jvp (torch.autograd.functional style) reads it the same way
-    f_out, f_t = pj.jvp(lambda a: a ** 3, primal, tangent)
+    f_out, f_t = pj.jvp(lambda a: a**3, primal, tangent)
     np.testing.assert_array_equal(_np(f_out), _np(out))
     np.testing.assert_array_equal(_np(f_t), _np(t))
 
@@ -350,8 +362,7 @@ def test_jvp_lists_are_sequences_of_primals_like_tuples():
     assert out.item() == 6.0 and t.item() == 3.0
 
 
-@pytest.mark.parametrize("bad, kind", [(None, "NoneType"), ("ab", "str"), (object(), "object"),
-                                       ({"a": 1.0}, "dict")])
+@pytest.mark.parametrize("bad, kind", [(None, "NoneType"), ("ab", "str"), (object(), "object"), ({"a": 1.0}, "dict")])
 def test_jvp_with_unusable_primals_is_a_type_error_naming_jvp(bad, kind):
     with pytest.raises(TypeError, match=f"jvp: primal 0 must be a Tensor, a NumPy array or a number, got {kind}"):
         F.jvp(lambda a: a * 2, bad, 1.0)
@@ -373,8 +384,10 @@ def test_jvp_and_vjp_without_primals_are_value_errors():
 def test_vjp_fn_of_a_tuple_output_takes_a_tuple_not_an_array():
     # An array with one row per output used to be iterated as the tuple of cotangents.
     _, vjp_fn = F.vjp(lambda a: (a * 2, a * 3), np.array([1.0, 2.0]))
-    with pytest.raises(TypeError, match="vjp: the function returned a tuple of 2 outputs, so vjp_fn takes a tuple of "
-                                        "2 cotangents, got ndarray"):
+    with pytest.raises(
+        TypeError,
+        match="vjp: the function returned a tuple of 2 outputs, so vjp_fn takes a tuple of 2 cotangents, got ndarray",
+    ):
         vjp_fn(np.ones((2, 2)))
     (g,) = vjp_fn([np.ones(2), np.ones(2)])  # a list is a tuple here
     np.testing.assert_array_equal(_np(g), [5.0, 5.0])
@@ -386,9 +399,14 @@ def test_a_list_of_tensors_that_require_grad_as_an_argument_is_refused(transform
     # silently zero.
     x = pj.tensor(1.5, requires_grad=True)
     arg = [x, 2 * x]
-    f = lambda v: pj.sum(v ** 2)  # noqa: E731
-    calls = {"grad": lambda: F.grad(f)(arg), "jacrev": lambda: F.jacrev(f)(arg), "jacfwd": lambda: F.jacfwd(f)(arg),
-             "vjp": lambda: F.vjp(f, arg), "jvp": lambda: F.jvp(f, (arg,), (np.ones(2),))}
+    f = lambda v: pj.sum(v**2)  # noqa: E731
+    calls = {
+        "grad": lambda: F.grad(f)(arg),
+        "jacrev": lambda: F.jacrev(f)(arg),
+        "jacfwd": lambda: F.jacfwd(f)(arg),
+        "vjp": lambda: F.vjp(f, arg),
+        "jvp": lambda: F.jvp(f, (arg,), (np.ones(2),)),
+    }
     with pytest.raises(TypeError, match="holding Tensors that require grad.*pj.stack"):
         calls[transform]()
     # the way that works: stack them
@@ -402,7 +420,8 @@ def test_jacobian_transforms_tuple_outputs(name):
     T = JAC_TRANSFORMS[name]
 
     def f(a, b):
-        return a[:2] * b, pj.sum(a ** 2) * b
+        return a[:2] * b, pj.sum(a**2) * b
+
     J = T(f, (0, 1))(X0, Y0)
     assert isinstance(J, tuple) and len(J) == 2 and all(isinstance(r, tuple) and len(r) == 2 for r in J)
     for i in range(2):
@@ -422,6 +441,7 @@ def test_jacobian_picks_a_mode_and_all_modes_agree(shape_in, shape_out):
 
     def f(a):
         return pj.tanh(A @ a) * pj.sum(a)
+
     Js = [T(f)(x) for T in JAC_TRANSFORMS.values()]
     for J in Js:
         assert tuple(J.shape) == shape_out + shape_in
@@ -437,7 +457,8 @@ def test_chunk_size_gives_identical_results(name):
     x = r.standard_normal(7)
 
     def f(a):
-        return pj.sin(A @ a) * pj.sum(a ** 2)
+        return pj.sin(A @ a) * pj.sum(a**2)
+
     ref = _np(T(f)(x))
     for c in (1, 2, 7, None):
         np.testing.assert_array_equal(_np(T(f, chunk_size=c)(x)), ref, err_msg=f"chunk_size={c}")
@@ -474,7 +495,8 @@ def test_compositions_of_a_vector_function(combo):
     make = _hess_cases()[combo]
 
     def f(a):
-        return pj.sin(a) * pj.sum(a ** 2)
+        return pj.sin(a) * pj.sum(a**2)
+
     T = make(f)(X0)
     assert tuple(T.shape) == (3, 3, 3)
     num = numeric_jacobian(F.jacrev(f), [X0], eps=1e-5)
@@ -483,28 +505,33 @@ def test_compositions_of_a_vector_function(combo):
 
 def test_third_order_compositions():
     def f(a):
-        return pj.sum(pj.sin(a) * a ** 2)
+        return pj.sum(pj.sin(a) * a**2)
+
     x = X0
-    third = [F.jacfwd(F.jacfwd(F.jacrev(f)))(x), F.jacrev(F.jacrev(F.jacrev(f)))(x),
-             F.jacfwd(F.hessian(f))(x), F.jacrev(F.jacfwd(F.jacfwd(f)))(x)]
+    third = [
+        F.jacfwd(F.jacfwd(F.jacrev(f)))(x),
+        F.jacrev(F.jacrev(F.jacrev(f)))(x),
+        F.jacfwd(F.hessian(f))(x),
+        F.jacrev(F.jacfwd(F.jacfwd(f)))(x),
+    ]
     num = numeric_jacobian(F.hessian(f), [x], eps=1e-5)
     for T in third:
         assert tuple(T.shape) == (3, 3, 3)
         np.testing.assert_allclose(_np(T), num, rtol=1e-6, atol=1e-7)
     # the third derivative of sin(x) x^2 sits on the diagonal
-    d3 = -np.cos(x) * x ** 2 - 6 * x * np.sin(x) + 6 * np.cos(x)
+    d3 = -np.cos(x) * x**2 - 6 * x * np.sin(x) + 6 * np.cos(x)
     np.testing.assert_allclose(np.einsum("iii->i", _np(third[0])), d3, rtol=1e-12)
 
 
 def test_grad_of_grad_scalar():
-    f = lambda x: pj.sin(x) * x ** 2  # noqa: E731
+    f = lambda x: pj.sin(x) * x**2  # noqa: E731
     for xv in (0.0, 0.7, -2.1):
         d1 = F.grad(f)(xv).item()
         d2 = F.grad(F.grad(f))(xv).item()
         d3 = F.grad(F.grad(F.grad(f)))(xv).item()
-        assert d1 == pytest.approx(np.cos(xv) * xv ** 2 + 2 * xv * np.sin(xv), abs=1e-13)
-        assert d2 == pytest.approx(-np.sin(xv) * xv ** 2 + 4 * xv * np.cos(xv) + 2 * np.sin(xv), abs=1e-13)
-        assert d3 == pytest.approx(-np.cos(xv) * xv ** 2 - 6 * xv * np.sin(xv) + 6 * np.cos(xv), abs=1e-12)
+        assert d1 == pytest.approx(np.cos(xv) * xv**2 + 2 * xv * np.sin(xv), abs=1e-13)
+        assert d2 == pytest.approx(-np.sin(xv) * xv**2 + 4 * xv * np.cos(xv) + 2 * np.sin(xv), abs=1e-13)
+        assert d3 == pytest.approx(-np.cos(xv) * xv**2 - 6 * xv * np.sin(xv) + 6 * np.cos(xv), abs=1e-12)
 
 
 def test_jvp_of_grad_and_vjp_of_grad():
@@ -523,7 +550,7 @@ def test_nested_transforms_with_closures():
     d/dx [d/dy (x * y)] = 1;  d/dx [x * d/dy (x + y)] = 1;  d/dx [d/dy (x**2 y**2)] at y=3 is 4 x y = 24."""
     assert F.grad(lambda x: F.grad(lambda y: x * y)(3.0))(2.0).item() == pytest.approx(1.0)
     assert F.grad(lambda x: x * F.grad(lambda y: x + y)(3.0))(2.0).item() == pytest.approx(1.0)
-    assert F.grad(lambda x: F.grad(lambda y: x ** 2 * y ** 2)(3.0))(2.0).item() == pytest.approx(24.0)
+    assert F.grad(lambda x: F.grad(lambda y: x**2 * y**2)(3.0))(2.0).item() == pytest.approx(24.0)
     assert F.jacfwd(lambda x: F.grad(lambda y: x * y)(3.0))(2.0).item() == pytest.approx(1.0)
     assert F.jacrev(lambda x: F.jacfwd(lambda y: x * y)(3.0))(2.0).item() == pytest.approx(1.0)
     _, t = F.jvp(lambda x: F.jvp(lambda y: x * y, (3.0,), (1.0,))[1], (2.0,), (1.0,))
@@ -538,7 +565,8 @@ def test_transform_inside_ordinary_autograd():
 
     def penalty(W):
         g = F.grad(lambda x: pj.sum(pj.tanh(W @ x)))(x0)
-        return pj.sum(g ** 2)
+        return pj.sum(g**2)
+
     W = pj.tensor(W0, requires_grad=True)
     out = penalty(W)
     assert out.requires_grad
@@ -551,23 +579,29 @@ def test_transform_inside_ordinary_autograd():
 def test_nested_transforms_through_arguments():
     """The same quantities with the outer variable passed as an argument."""
     assert F.grad(lambda x: F.grad(lambda y, z: z * y)(3.0, x))(2.0).item() == pytest.approx(1.0)
-    assert F.grad(lambda x: F.grad(lambda y, z: z ** 2 * y ** 2)(3.0, x))(2.0).item() == pytest.approx(24.0)
+    assert F.grad(lambda x: F.grad(lambda y, z: z**2 * y**2)(3.0, x))(2.0).item() == pytest.approx(24.0)
     assert F.grad(lambda x: F.grad(lambda y: y * x)(x))(2.0).item() == pytest.approx(1.0)
 
 
 # ---- errors ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("returned,name", [(3.0, "float"), (None, "NoneType"), ([1.0], "list"),
-                                           (np.ones(2), "ndarray")])
-@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian", "vjp",
-                                       "jvp"])
+@pytest.mark.parametrize(
+    "returned,name", [(3.0, "float"), (None, "NoneType"), ([1.0], "list"), (np.ones(2), "ndarray")]
+)
+@pytest.mark.parametrize(
+    "transform", ["grad", "value_and_grad", "jacrev", "jacfwd", "jacobian", "hessian", "vjp", "jvp"]
+)
 def test_non_tensor_return_is_a_type_error_saying_what_it_returned(transform, returned, name):
     fn = lambda a: returned  # noqa: E731
     x = pj.tensor([1.0, 2.0])
     calls = {
-        "grad": lambda: F.grad(fn)(x), "value_and_grad": lambda: F.value_and_grad(fn)(x),
-        "jacrev": lambda: F.jacrev(fn)(x), "jacfwd": lambda: F.jacfwd(fn)(x),
-        "jacobian": lambda: F.jacobian(fn)(x), "hessian": lambda: F.hessian(fn)(x),
-        "vjp": lambda: F.vjp(fn, x), "jvp": lambda: F.jvp(fn, (x,), (x,)),
+        "grad": lambda: F.grad(fn)(x),
+        "value_and_grad": lambda: F.value_and_grad(fn)(x),
+        "jacrev": lambda: F.jacrev(fn)(x),
+        "jacfwd": lambda: F.jacfwd(fn)(x),
+        "jacobian": lambda: F.jacobian(fn)(x),
+        "hessian": lambda: F.hessian(fn)(x),
+        "vjp": lambda: F.vjp(fn, x),
+        "jvp": lambda: F.jvp(fn, (x,), (x,)),
     }
     with pytest.raises(TypeError, match=name):
         calls[transform]()
@@ -581,7 +615,7 @@ def test_grad_of_a_non_scalar_is_an_error():
 
 
 def test_grad_of_an_independent_output_is_zeros():
-    g = F.grad(lambda a, b: pj.sum(b ** 2), (0, 1))(np.array([1.0, 2.0]), np.array([3.0]))
+    g = F.grad(lambda a, b: pj.sum(b**2), (0, 1))(np.array([1.0, 2.0]), np.array([3.0]))
     np.testing.assert_array_equal(_np(g[0]), [0.0, 0.0])
     np.testing.assert_array_equal(_np(g[1]), [6.0])
     J = F.jacfwd(lambda a: pj.ones(3))(np.array([1.0, 2.0]))
@@ -597,29 +631,46 @@ def _ops(lib, torch=None):
     if lib == "pj":
         m, Cm = pj, pj.tensor(C)
         extra = {
-            "flip": lambda u: u[..., ::-1], "sumk": lambda u: pj.sum(u, axis=-1, keepdims=True),
-            "normk": lambda u: pj.norm(u, axis=-1, keepdims=True), "maxk": lambda u: pj.max(u, axis=-1, keepdims=True),
+            "flip": lambda u: u[..., ::-1],
+            "sumk": lambda u: pj.sum(u, axis=-1, keepdims=True),
+            "normk": lambda u: pj.norm(u, axis=-1, keepdims=True),
+            "maxk": lambda u: pj.max(u, axis=-1, keepdims=True),
             "where": lambda a, b: pj.where(a > b, a * b, a - b),
         }
     else:
         m, Cm = torch, torch.tensor(C)
         extra = {
-            "flip": lambda u: torch.flip(u, (-1,)), "sumk": lambda u: torch.sum(u, dim=-1, keepdim=True),
+            "flip": lambda u: torch.flip(u, (-1,)),
+            "sumk": lambda u: torch.sum(u, dim=-1, keepdim=True),
             "normk": lambda u: torch.linalg.vector_norm(u, dim=-1, keepdim=True),
             "maxk": lambda u: torch.amax(u, dim=-1, keepdim=True),
             "where": lambda a, b: torch.where(a > b, a * b, a - b),
         }
     unary = {
-        "sin": m.sin, "tanh": m.tanh, "sigmoid": m.sigmoid, "exp_s": lambda u: m.exp(0.5 * u),
-        "log1p_sq": lambda u: m.log1p(u * u), "sqrt1": lambda u: m.sqrt(1.0 + m.square(u)),
-        "affine": lambda u: 1.5 - 0.7 * u, "rdiv": lambda u: 1.0 / (1.0 + u * u), "rpow": lambda u: 0.8 ** u,
-        "matC": lambda u: u @ Cm, "flip": extra["flip"], "sumk": extra["sumk"], "normk": extra["normk"],
+        "sin": m.sin,
+        "tanh": m.tanh,
+        "sigmoid": m.sigmoid,
+        "exp_s": lambda u: m.exp(0.5 * u),
+        "log1p_sq": lambda u: m.log1p(u * u),
+        "sqrt1": lambda u: m.sqrt(1.0 + m.square(u)),
+        "affine": lambda u: 1.5 - 0.7 * u,
+        "rdiv": lambda u: 1.0 / (1.0 + u * u),
+        "rpow": lambda u: 0.8**u,
+        "matC": lambda u: u @ Cm,
+        "flip": extra["flip"],
+        "sumk": extra["sumk"],
+        "normk": extra["normk"],
         "maxk": extra["maxk"],
     }
     binary = {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div_safe": lambda a, b: a / (1.5 + b * b), "maximum": m.maximum, "minimum": m.minimum,
-        "pow_safe": lambda a, b: (1.1 + a * a) ** (0.5 * m.tanh(b)), "where": extra["where"],
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div_safe": lambda a, b: a / (1.5 + b * b),
+        "maximum": m.maximum,
+        "minimum": m.minimum,
+        "pow_safe": lambda a, b: (1.1 + a * a) ** (0.5 * m.tanh(b)),
+        "where": extra["where"],
     }
     return unary, binary
 
@@ -646,6 +697,7 @@ def make_composition(seed, lib, torch=None, scalar=False):
             pool.append(fn(*(pool[a] for a in args)))
         main = pool[-1] + 0.5 * pool[-2] + x * y
         return m.sum(m.sin(main)) + m.sum(main * main) / 4.0 if scalar else main
+
     return f
 
 
@@ -660,6 +712,7 @@ SEEDS = list(range(6))
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_compositions_jacobians_against_torch_func(torch, seed):
     import torch.func as tf
+
     xa, ya = _inputs(seed)
     fp, ft = make_composition(seed, "pj"), make_composition(seed, "torch", torch)
     xt, yt = torch.tensor(xa), torch.tensor(ya)
@@ -674,13 +727,15 @@ def test_random_compositions_jacobians_against_torch_func(torch, seed):
     assert_tree_close(out, out_t, rtol=1e-12, atol=1e-12)
     assert_tree_close(vjp_fn(ct), vjp_t(torch.tensor(ct)), rtol=1e-10, atol=1e-12)
     u, w = np.ones(3) * 0.3, np.random.default_rng(seed + 1).standard_normal((2, 3))
-    assert_tree_close(F.jvp(fp, (xa, ya), (u, w)), tf.jvp(ft, (xt, yt), (torch.tensor(u), torch.tensor(w))),
-                      rtol=1e-10, atol=1e-12)
+    assert_tree_close(
+        F.jvp(fp, (xa, ya), (u, w)), tf.jvp(ft, (xt, yt), (torch.tensor(u), torch.tensor(w))), rtol=1e-10, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_compositions_hessians_against_torch_func(torch, seed):
     import torch.func as tf
+
     xa, ya = _inputs(seed)
     fp, ft = make_composition(seed, "pj", scalar=True), make_composition(seed, "torch", torch, scalar=True)
     xt, yt = torch.tensor(xa), torch.tensor(ya)
@@ -697,3 +752,11 @@ def test_random_compositions_hessians_against_torch_func(torch, seed):
             if not isinstance(argnums, int):
                 continue
             assert_tree_close(make(fp, argnums)(xa, ya), ref, rtol=1e-9, atol=1e-11, path=f"{combo} {argnums}")
+
+
+def test_numerical_jacobian_of_a_non_contiguous_array():
+    # A transposed (F-ordered) NumPy input: the perturbations must reach the function (they went to
+    # a copy once, and every finite difference was 0).
+    a = np.arange(6.0).reshape(2, 3).T
+    (jac,) = numerical_jacobian(lambda x: x * x, [a])[0]
+    np.testing.assert_allclose(jac.reshape(a.size, a.size), np.diag(2 * a.ravel()), atol=1e-6)

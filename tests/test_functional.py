@@ -2,15 +2,15 @@
 structures, input kinds, every strategy x vectorize combination and chunking against central
 finite differences and (where torch is installed) against torch.autograd.functional, strict mode,
 create_graph, errors, and the worked examples."""
+
 import os
 
 import numpy as np
 import pytest
+from _helpers import assert_tree_close
 
 import pyjac as pj
 from pyjac.testing import numerical_jacobian
-
-from _helpers import assert_tree_close
 
 STRATEGIES = ["reverse-mode", "forward-mode", "auto"]
 COMBOS = [(s, v) for s in STRATEGIES for v in (True, False)]
@@ -33,7 +33,7 @@ def _rand(seed, *shape):
 
 # Functions with their inputs (as arrays) used across the tests.
 def f_elementwise(x):
-    return pj.sin(x) * x ** 2
+    return pj.sin(x) * x**2
 
 
 def f_two_in_one_out(x, y):
@@ -41,7 +41,7 @@ def f_two_in_one_out(x, y):
 
 
 def f_one_in_two_out(x):
-    return pj.exp(x) * 0.5, pj.sum(x ** 3)  # (3,) -> ((3,), ())
+    return pj.exp(x) * 0.5, pj.sum(x**3)  # (3,) -> ((3,), ())
 
 
 def f_two_in_two_out(x, y):
@@ -49,7 +49,7 @@ def f_two_in_two_out(x, y):
 
 
 def f_scalar(x, y):
-    return pj.sum(pj.sin(x)[:, None] * y ** 2) + pj.sum(x ** 3) * pj.mean(y)  # x (2,), y (3,)
+    return pj.sum(pj.sin(x)[:, None] * y**2) + pj.sum(x**3) * pj.mean(y)  # x (2,), y (3,)
 
 
 # ---- worked example: f(v, M) = M @ v -----------------------------------------------------------------
@@ -101,6 +101,7 @@ def _network():
 
     def net(x):
         return layer3(layer2(layer1(x)))
+
     return (W1, b1, W2, b2, W3, b3), (layer1, layer2, layer3), net
 
 
@@ -126,7 +127,7 @@ def test_worked_example_network_chain_rule(strategy):
     # and by hand in NumPy
     a1 = np.tanh(_np(W1) @ x0 + _np(b1))
     a2 = np.tanh(_np(W2) @ a1 + _np(b2))
-    by_hand = _np(W3) @ np.diag(1 - a2 ** 2) @ _np(W2) @ np.diag(1 - a1 ** 2) @ _np(W1)
+    by_hand = _np(W3) @ np.diag(1 - a2**2) @ _np(W2) @ np.diag(1 - a1**2) @ _np(W1)
     np.testing.assert_allclose(chained, by_hand, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(_np(net(x)), _np(W3) @ a2 + _np(b3), rtol=1e-12)
 
@@ -146,7 +147,7 @@ def test_worked_example_network_products():
 
 # ---- worked examples: Hessian by grad of grad, jvp, vjp, hvp, third order -------------------------------
 def _g(x):
-    return pj.sum(pj.sin(x) * x ** 2) + x[0] * x[1] * x[2] + pj.norm(x) ** 3
+    return pj.sum(pj.sin(x) * x**2) + x[0] * x[1] * x[2] + pj.norm(x) ** 3
 
 
 def _hessian_by_grad_of_grad(f, xv):
@@ -173,7 +174,8 @@ def test_jvp_vjp_hvp_vhp_against_full_matrices():
     xv, u, w = r.standard_normal(3), r.standard_normal(3), r.standard_normal(3)
 
     def f(x):
-        return pj.sin(x) * pj.sum(x ** 2) + x[::-1]
+        return pj.sin(x) * pj.sum(x**2) + x[::-1]
+
     J = _np(pj.jacobian(f, pj.tensor(xv)))
     out, jv = pj.jvp(f, pj.tensor(xv), pj.tensor(u))
     np.testing.assert_allclose(_np(out), _np(f(pj.tensor(xv))), rtol=1e-14)
@@ -197,6 +199,7 @@ def test_create_graph_third_order_against_finite_differences(outer_strategy, hes
 
     def hess(y):
         return pj.hessian(_g, y, create_graph=True, outer_jacobian_strategy=hess_strategy)
+
     T = pj.jacobian(hess, pj.tensor(xv), strategy=outer_strategy)
     assert tuple(T.shape) == (3, 3, 3)
     num = numeric_jacobian(lambda y: pj.hessian(_g, y), [xv], eps=1e-5)[0][0]
@@ -212,6 +215,7 @@ def test_create_graph_jacobian_of_jacobian_is_hessian(inner, outer):
 
     def grad_fn(y):
         return pj.jacobian(_g, y, create_graph=True, strategy=inner)
+
     H = pj.jacobian(grad_fn, pj.tensor(xv), strategy=outer)
     np.testing.assert_allclose(_np(H), _hessian_by_grad_of_grad(_g, xv), rtol=1e-12, atol=1e-12)
 
@@ -232,10 +236,11 @@ def test_create_graph_products_differentiate_again(api):
     """d/dx sum(w * product(x)) against finite differences of the product itself."""
     xv, u, w = np.array([0.4, -1.2, 0.9]), np.array([1.0, 2.0, -0.5]), np.array([0.3, -1.0, 2.0])
     fn = {"vjp": pj.vjp, "jvp": pj.jvp, "hvp": pj.hvp, "vhp": pj.vhp}[api]
-    f = _g if api in ("hvp", "vhp") else (lambda a: pj.sin(a) * pj.sum(a ** 2))
+    f = _g if api in ("hvp", "vhp") else (lambda a: pj.sin(a) * pj.sum(a**2))
 
     def product(x, create_graph=False):
         return fn(f, x, pj.tensor(u), create_graph=create_graph)[1]
+
     x = pj.tensor(xv, requires_grad=True)
     r = product(x, create_graph=True)
     assert r.requires_grad
@@ -248,8 +253,13 @@ def test_without_create_graph_results_are_detached_and_inputs_untouched():
     x = pj.tensor([0.4, -1.2, 0.9], requires_grad=True)
     y = pj.tensor([1.0, 2.0, 3.0])
     results = [
-        pj.jacobian(_g, x), pj.jacobian(_g, x, strategy="forward-mode"), pj.hessian(_g, x),
-        *pj.vjp(_g, x), *pj.jvp(_g, x, y), *pj.hvp(_g, x, y), *pj.vhp(_g, x, y),
+        pj.jacobian(_g, x),
+        pj.jacobian(_g, x, strategy="forward-mode"),
+        pj.hessian(_g, x),
+        *pj.vjp(_g, x),
+        *pj.jvp(_g, x, y),
+        *pj.hvp(_g, x, y),
+        *pj.vhp(_g, x, y),
         pj.jacobian(_g, y),
     ]
     for r in results:
@@ -273,6 +283,7 @@ def _penalty_setup():
 
     def s(W):
         return pj.sum(g(W) ** 2)
+
     return W0, g, s
 
 
@@ -283,6 +294,7 @@ def numeric_hessian(s, x, eps=1e-4):
 
     def ev(d):
         return float(_np(s(pj.tensor(x + d.reshape(x.shape)))))
+
     H = np.zeros((n, n))
     E = np.eye(n) * eps
     for i in range(n):
@@ -343,6 +355,7 @@ def test_structures_and_values_against_finite_differences(strategy, vectorize):
 
 def test_structures_match_torch(torch):
     from torch.autograd import functional as F
+
     x = np.array([0.3, -0.7, 1.1])
     cases = [
         (lambda a: a * 2, lambda a: a * 2, False),
@@ -389,6 +402,7 @@ def test_hessian_tuple_inputs_against_finite_differences(outer, vectorize):
 
     def gradient(x, y):
         return pj.jacobian(f_scalar, (x, y))
+
     num = numeric_jacobian(gradient, [xa, ya], eps=1e-5)
     assert_tree_close(H, tuple(tuple(row) for row in num), rtol=1e-6, atol=1e-7)
 
@@ -413,16 +427,16 @@ def test_inputs_may_be_numpy_arrays_and_python_floats(strategy):
 
 
 def test_products_and_hessians_accept_numpy_and_floats():
-    out, jv = pj.jvp(lambda x: x ** 3, 2.0, 1.0)
+    out, jv = pj.jvp(lambda x: x**3, 2.0, 1.0)
     assert isinstance(out, pj.Tensor) and isinstance(jv, pj.Tensor)
     assert out.item() == 8.0 and jv.item() == pytest.approx(12.0)
-    out, vj = pj.vjp(lambda x: x ** 3, 2.0)
+    out, vj = pj.vjp(lambda x: x**3, 2.0)
     assert vj.item() == pytest.approx(12.0)
-    out, hv = pj.hvp(lambda x: x ** 3, 2.0, 1.0)
+    out, hv = pj.hvp(lambda x: x**3, 2.0, 1.0)
     assert hv.item() == pytest.approx(12.0)
-    out, vh = pj.vhp(lambda x: x ** 3, 2.0)
+    out, vh = pj.vhp(lambda x: x**3, 2.0)
     assert vh.item() == pytest.approx(12.0)
-    H = pj.hessian(lambda x: pj.sum(x ** 3), np.array([1.0, 2.0]))
+    H = pj.hessian(lambda x: pj.sum(x**3), np.array([1.0, 2.0]))
     np.testing.assert_allclose(_np(H), np.diag([6.0, 12.0]))
     H = pj.hessian(lambda x, y: x * y * y, (1.5, np.array(2.0)))
     assert_tree_close(H, ((0.0, 4.0), (4.0, 3.0)), rtol=1e-14, atol=1e-14)
@@ -509,7 +523,7 @@ def test_strict_does_not_raise_for_a_dependent_output_with_zero_derivative(strat
 @pytest.mark.parametrize("outer", ["auto", "forward-mode", "reverse-mode"])
 def test_strict_hessian_of_a_dependent_function_with_zero_second_derivative(outer):
     """d2/dx2 sum(x**3) = 6 x is 0 at x = 0 but depends on x: strict does not raise (as in torch)."""
-    H = pj.hessian(lambda a: pj.sum(a ** 3), pj.tensor([0.0, 0.0]), strict=True, outer_jacobian_strategy=outer)
+    H = pj.hessian(lambda a: pj.sum(a**3), pj.tensor([0.0, 0.0]), strict=True, outer_jacobian_strategy=outer)
     np.testing.assert_array_equal(_np(H), np.zeros((2, 2)))
 
 
@@ -519,15 +533,15 @@ def test_strict_in_products():
     with pytest.raises(RuntimeError):
         pj.vjp(lambda a, b: a * 2, (x, y), pj.tensor([1.0, 1.0]), strict=True)
     with pytest.raises(RuntimeError):
-        pj.hvp(lambda a, b: pj.sum(a ** 2), (x, y), v, strict=True)
+        pj.hvp(lambda a, b: pj.sum(a**2), (x, y), v, strict=True)
     with pytest.raises(RuntimeError):
-        pj.vhp(lambda a, b: pj.sum(a ** 2), (x, y), v, strict=True)
+        pj.vhp(lambda a, b: pj.sum(a**2), (x, y), v, strict=True)
     with pytest.raises(RuntimeError):
-        pj.hessian(lambda a, b: pj.sum(a ** 2), (x, y), strict=True)
+        pj.hessian(lambda a, b: pj.sum(a**2), (x, y), strict=True)
     # non-strict: zeros for the unused input
     _, (gx, gy) = pj.vjp(lambda a, b: a * 2, (x, y), pj.tensor([1.0, 1.0]))
     np.testing.assert_array_equal(_np(gy), [0.0, 0.0])
-    _, (hx, hy) = pj.hvp(lambda a, b: pj.sum(a ** 2), (x, y), v)
+    _, (hx, hy) = pj.hvp(lambda a, b: pj.sum(a**2), (x, y), v)
     np.testing.assert_array_equal(_np(hx), [2.0, 2.0])
     np.testing.assert_array_equal(_np(hy), [0.0, 0.0])
 
@@ -546,8 +560,9 @@ def test_strict_jvp_raises_for_an_independent_output():
 @pytest.mark.parametrize("chunk_size", [0, -1])
 def test_chunk_size_below_one_is_a_value_error(strategy, chunk_size):
     # 0 used to mean "no chunking" silently, and -1 failed in a reshape in forward mode
-    with pytest.raises(ValueError, match=f"jacobian: chunk_size must be None \\(no chunking\\) or a positive int, "
-                                         f"got {chunk_size}"):
+    with pytest.raises(
+        ValueError, match=f"jacobian: chunk_size must be None \\(no chunking\\) or a positive int, got {chunk_size}"
+    ):
         pj.jacobian(lambda x: x * 2.0, pj.ones(3), strategy=strategy, chunk_size=chunk_size)
 
 
@@ -569,10 +584,11 @@ def test_chunk_sizes_give_identical_results(strategy):
     xa, ya = r.standard_normal(7), r.standard_normal(2)
 
     def f(x, y):
-        return pj.tanh(A @ x) * pj.sum(x ** 2) + pj.sum(y), x[:2] * y
+        return pj.tanh(A @ x) * pj.sum(x**2) + pj.sum(y), x[:2] * y
 
-    results = [pj.jacobian(f, (pj.tensor(xa), pj.tensor(ya)), strategy=strategy, chunk_size=c)
-               for c in (1, 2, 7, None, 100)]
+    results = [
+        pj.jacobian(f, (pj.tensor(xa), pj.tensor(ya)), strategy=strategy, chunk_size=c) for c in (1, 2, 7, None, 100)
+    ]
     ref = results[3]
     for c, res in zip((1, 2, 7, None, 100), results):
         for i in range(2):
@@ -615,10 +631,10 @@ def test_large_jacobian_in_chunks_forward_mode():
 
 
 # ---- errors -----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("returned,name", [(3.0, "float"), (None, "NoneType"), ("x", "str"),
-                                           (np.ones(2), "ndarray")])
-@pytest.mark.parametrize("api", ["jacobian", "jacobian-forward", "jacobian-reverse", "hessian", "vjp", "jvp",
-                                 "hvp", "vhp"])
+@pytest.mark.parametrize("returned,name", [(3.0, "float"), (None, "NoneType"), ("x", "str"), (np.ones(2), "ndarray")])
+@pytest.mark.parametrize(
+    "api", ["jacobian", "jacobian-forward", "jacobian-reverse", "hessian", "vjp", "jvp", "hvp", "vhp"]
+)
 def test_function_returning_a_non_tensor_is_a_type_error(api, returned, name):
     x = pj.tensor([1.0, 2.0])
     fn = lambda a: returned  # noqa: E731
@@ -647,16 +663,19 @@ def test_bad_strategy_is_a_value_error(bad):
     with pytest.raises(ValueError, match="strategy"):
         pj.jacobian(lambda a: a * 2, x, strategy=bad)
     with pytest.raises(ValueError, match="strategy"):
-        pj.hessian(lambda a: pj.sum(a ** 2), x, outer_jacobian_strategy=bad)
+        pj.hessian(lambda a: pj.sum(a**2), x, outer_jacobian_strategy=bad)
 
 
 def test_hessian_and_hvp_need_a_single_element_output():
     x = pj.tensor([1.0, 2.0])
-    for call in (lambda: pj.hessian(lambda a: a * a, x), lambda: pj.hvp(lambda a: a * a, x, pj.ones(2)),
-                 lambda: pj.vhp(lambda a: a * a, x, pj.ones(2))):
+    for call in (
+        lambda: pj.hessian(lambda a: a * a, x),
+        lambda: pj.hvp(lambda a: a * a, x, pj.ones(2)),
+        lambda: pj.vhp(lambda a: a * a, x, pj.ones(2)),
+    ):
         with pytest.raises(RuntimeError):
             call()
-    H = pj.hessian(lambda a: pj.reshape(pj.sum(a ** 3), (1,)), x)  # one element is fine
+    H = pj.hessian(lambda a: pj.reshape(pj.sum(a**3), (1,)), x)  # one element is fine
     np.testing.assert_allclose(_np(H), np.diag([6.0, 12.0]))
 
 
@@ -682,17 +701,35 @@ def _ops(lib, torch=None):
         clip = lambda u: torch.clamp(u, -0.8, 0.8)  # noqa: E731
         where = lambda a, b: torch.where(a > b, a * b, a - b)  # noqa: E731
     unary = {
-        "sin": m.sin, "cos": m.cos, "tanh": m.tanh, "sigmoid": m.sigmoid,
-        "exp_s": lambda u: m.exp(0.5 * u), "log1p_sq": lambda u: m.log1p(u * u),
-        "sqrt1": lambda u: m.sqrt(1.0 + m.square(u)), "neg_affine": lambda u: 1.5 - 0.7 * u,
-        "rdiv": lambda u: 1.0 / (1.0 + u * u), "rpow": lambda u: 0.8 ** u, "cube": lambda u: u ** 3 / 4.0,
-        "flip": flip, "sumk": sumk, "meank": meank, "normk": normk, "maxk": maxk, "clip": clip,
-        "matC": lambda u: u @ Cm, "expm1": lambda u: m.expm1(0.3 * u),
+        "sin": m.sin,
+        "cos": m.cos,
+        "tanh": m.tanh,
+        "sigmoid": m.sigmoid,
+        "exp_s": lambda u: m.exp(0.5 * u),
+        "log1p_sq": lambda u: m.log1p(u * u),
+        "sqrt1": lambda u: m.sqrt(1.0 + m.square(u)),
+        "neg_affine": lambda u: 1.5 - 0.7 * u,
+        "rdiv": lambda u: 1.0 / (1.0 + u * u),
+        "rpow": lambda u: 0.8**u,
+        "cube": lambda u: u**3 / 4.0,
+        "flip": flip,
+        "sumk": sumk,
+        "meank": meank,
+        "normk": normk,
+        "maxk": maxk,
+        "clip": clip,
+        "matC": lambda u: u @ Cm,
+        "expm1": lambda u: m.expm1(0.3 * u),
     }
     binary = {
-        "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-        "div_safe": lambda a, b: a / (1.5 + b * b), "maximum": m.maximum, "minimum": m.minimum,
-        "pow_safe": lambda a, b: (1.1 + a * a) ** (0.5 * m.tanh(b)), "where": where,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div_safe": lambda a, b: a / (1.5 + b * b),
+        "maximum": m.maximum,
+        "minimum": m.minimum,
+        "pow_safe": lambda a, b: (1.1 + a * a) ** (0.5 * m.tanh(b)),
+        "where": where,
     }
     return unary, binary
 
@@ -736,6 +773,7 @@ def make_composition(seed, lib, torch=None, outputs="one"):
         if outputs == "two":
             return main, m.sum(pool[-2]) * m.sin(x)
         return m.sum(m.sin(main)) + m.sum(main * main) / 4.0  # scalar
+
     return f
 
 
@@ -762,12 +800,14 @@ def test_random_compositions_against_finite_differences(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_compositions_jacobian_against_torch(torch, seed, outputs):
     from torch.autograd import functional as F
+
     xa, ya = _inputs(seed)
     fp = make_composition(seed, "pj", outputs=outputs)
     ft = make_composition(seed, "torch", torch, outputs=outputs)
     ref = F.jacobian(ft, (torch.tensor(xa), torch.tensor(ya)))
-    assert_tree_close(fp(pj.tensor(xa), pj.tensor(ya)), ft(torch.tensor(xa), torch.tensor(ya)), rtol=1e-12,
-                      atol=1e-12, path="value")
+    assert_tree_close(
+        fp(pj.tensor(xa), pj.tensor(ya)), ft(torch.tensor(xa), torch.tensor(ya)), rtol=1e-12, atol=1e-12, path="value"
+    )
     for strategy, vectorize in COMBOS:
         J = pj.jacobian(fp, (pj.tensor(xa), pj.tensor(ya)), strategy=strategy, vectorize=vectorize)
         assert_tree_close(J, ref, rtol=1e-10, atol=1e-12, path=f"{strategy}/{vectorize}")
@@ -779,6 +819,7 @@ def test_random_compositions_jacobian_against_torch(torch, seed, outputs):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_random_compositions_hessian_and_products_against_torch(torch, seed):
     from torch.autograd import functional as F
+
     xa, ya = _inputs(seed)
     fp = make_composition(seed, "pj", outputs="scalar")
     ft = make_composition(seed, "torch", torch, outputs="scalar")
@@ -802,6 +843,7 @@ def test_random_compositions_hessian_and_products_against_torch(torch, seed):
 def test_random_compositions_create_graph_against_torch(torch, seed):
     """Jacobians made with create_graph=True, differentiated again (a third-order quantity)."""
     from torch.autograd import functional as F
+
     xa, ya = _inputs(seed)
     fp = make_composition(seed, "pj", outputs="scalar")
     ft = make_composition(seed, "torch", torch, outputs="scalar")
@@ -813,6 +855,7 @@ def test_random_compositions_create_graph_against_torch(torch, seed):
 
     def gt(x):
         return torch.sum(F.hessian(lambda a: ft(a, torch.tensor(ya)), x, create_graph=True) * wt)
+
     ref = F.jacobian(gt, torch.tensor(xa))
     for strategy in STRATEGIES:
         assert_tree_close(pj.jacobian(gp, pj.tensor(xa), strategy=strategy), ref, rtol=1e-8, atol=1e-10)
@@ -823,13 +866,16 @@ def test_a_run_without_torch_skips_the_parity_tests_and_exits_cleanly(tmp_path):
     (simulated in a child interpreter in which ``import torch`` fails)."""
     import subprocess
     import sys
+
     here = os.path.abspath(__file__)
     chosen = [f"{here}::test_structures_match_torch", f"{here}::test_inputs_may_be_numpy_arrays_and_python_floats"]
-    code = ("import sys; sys.modules['torch'] = None\n"
-            "import pytest\n"
-            f"sys.exit(pytest.main({chosen!r} + ['-q', '-rs', '-p', 'no:cacheprovider']))\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          cwd=str(tmp_path))
-    assert proc.returncode == 0, f"exit code {proc.returncode}\nstdout:\n{proc.stdout[-2000:]}\nstderr:\n" \
-                                 f"{proc.stderr[-2000:]}"
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import pytest\n"
+        f"sys.exit(pytest.main({chosen!r} + ['-q', '-rs', '-p', 'no:cacheprovider']))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=str(tmp_path))
+    assert proc.returncode == 0, (
+        f"exit code {proc.returncode}\nstdout:\n{proc.stdout[-2000:]}\nstderr:\n{proc.stderr[-2000:]}"
+    )
     assert "skipped" in proc.stdout and "could not import 'torch'" in proc.stdout, proc.stdout[-2000:]

@@ -10,6 +10,7 @@ Two profiles: the default "fast" one (fixed examples, a few tens of seconds in t
 and "long" (``PYJAC_FUZZ=long pytest tests/test_fuzz.py``: 30x the examples, fresh random ones
 each run, failures remembered in Hypothesis's example database).
 """
+
 import math
 import operator
 import os
@@ -19,7 +20,8 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, Phase, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
 import pyjac as pj  # noqa: E402
@@ -36,9 +38,11 @@ def fuzz(examples, shrink=True):
     """Settings for one fuzz test: `examples` in the fast profile, 30x that in the long one.
     shrink=False skips shrinking a failing example (for tests expected to fail today, where
     shrinking would only cost time)."""
-    common = dict(deadline=None, print_blob=True,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                         HealthCheck.data_too_large])
+    common = dict(
+        deadline=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
     if not shrink:
         common["phases"] = [Phase.explicit, Phase.reuse, Phase.generate]
     if LONG:
@@ -64,7 +68,7 @@ def attempt(fn, *args, **kwargs):
 
 FLOATS = (np.float32, np.float64)
 DTYPES = (np.float64, np.float32, np.int64, np.bool_)
-INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def elements(dtype, moderate=False):
@@ -73,17 +77,33 @@ def elements(dtype, moderate=False):
     if dtype == np.int64:
         if moderate:
             return st.integers(-1000, 1000)
-        return st.one_of(st.integers(-1000, 1000), st.integers(INT64_MIN, INT64_MAX),
-                         st.sampled_from([INT64_MIN, INT64_MAX, 0, -1]))
+        return st.one_of(
+            st.integers(-1000, 1000), st.integers(INT64_MIN, INT64_MAX), st.sampled_from([INT64_MIN, INT64_MAX, 0, -1])
+        )
     width = 32 if dtype == np.float32 else 64
     if moderate:  # finite, no overflow in sums of a few hundred terms, plus NaN and inf
-        return st.one_of(st.floats(-1e6, 1e6, width=width),
-                         st.sampled_from([np.nan, np.inf, -np.inf, -0.0, 0.0]))
+        return st.one_of(st.floats(-1e6, 1e6, width=width), st.sampled_from([np.nan, np.inf, -np.inf, -0.0, 0.0]))
     big = float(np.finfo(dtype).max)
-    return st.one_of(st.floats(width=width),  # NaN, inf, subnormals, huge values included
-                     st.floats(-10, 10, width=width),
-                     st.sampled_from([np.nan, np.inf, -np.inf, -0.0, 0.0, big, -big,
-                                      float(np.finfo(dtype).smallest_subnormal), 1e4, -1e4, 710.0, -745.5]))
+    return st.one_of(
+        st.floats(width=width),  # NaN, inf, subnormals, huge values included
+        st.floats(-10, 10, width=width),
+        st.sampled_from(
+            [
+                np.nan,
+                np.inf,
+                -np.inf,
+                -0.0,
+                0.0,
+                big,
+                -big,
+                float(np.finfo(dtype).smallest_subnormal),
+                1e4,
+                -1e4,
+                710.0,
+                -745.5,
+            ]
+        ),
+    )
 
 
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)
@@ -117,8 +137,11 @@ def arrays(draw, dtype=None, shape=None, moderate=False, layout=True):
 
 
 def tolerance(dtype):
-    return dict(rtol=2e-5, atol=4 * float(np.finfo(np.float32).tiny)) if dtype == np.float32 else \
-        dict(rtol=1e-12, atol=4 * float(np.finfo(np.float64).tiny))
+    return (
+        dict(rtol=2e-5, atol=4 * float(np.finfo(np.float32).tiny))
+        if dtype == np.float32
+        else dict(rtol=1e-12, atol=4 * float(np.finfo(np.float64).tiny))
+    )
 
 
 def assert_same(got, expected, check_dtype=True, rtol=None, what=""):
@@ -153,6 +176,7 @@ def agree(pj_call, np_call, *, check_dtype=True, rtol=None, numpy_may_refuse=Fal
 
 # ---- elementwise ---------------------------------------------------------------------------
 
+
 def np_sigmoid(x):
     x = np.asarray(x)
     with np.errstate(all="ignore"):
@@ -161,10 +185,21 @@ def np_sigmoid(x):
 
 
 UNARY = {
-    "exp": np.exp, "log": np.log, "log1p": np.log1p, "expm1": np.expm1, "sqrt": np.sqrt,
-    "square": np.square, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
-    "sigmoid": np_sigmoid, "relu": lambda x: np.maximum(x, np.zeros((), x.dtype)), "abs": np.abs,
-    "sign": np.sign, "negative": np.negative,
+    "exp": np.exp,
+    "log": np.log,
+    "log1p": np.log1p,
+    "expm1": np.expm1,
+    "sqrt": np.sqrt,
+    "square": np.square,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "tanh": np.tanh,
+    "sigmoid": np_sigmoid,
+    "relu": lambda x: np.maximum(x, np.zeros((), x.dtype)),
+    "abs": np.abs,
+    "sign": np.sign,
+    "negative": np.negative,
 }
 # Trigonometric functions of huge arguments need exact argument reduction; NumPy's float32
 # SIMD loops and glibc's may differ there in the last bits, so compare those more loosely.
@@ -184,14 +219,33 @@ def test_unary_matches_numpy(name, xs, as_method):
 
 
 BINARY = {
-    "add": np.add, "subtract": np.subtract, "multiply": np.multiply, "divide": np.divide,
-    "power": np.power, "maximum": np.maximum, "minimum": np.minimum, "equal": np.equal,
-    "not_equal": np.not_equal, "less": np.less, "less_equal": np.less_equal, "greater": np.greater,
+    "add": np.add,
+    "subtract": np.subtract,
+    "multiply": np.multiply,
+    "divide": np.divide,
+    "power": np.power,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "equal": np.equal,
+    "not_equal": np.not_equal,
+    "less": np.less,
+    "less_equal": np.less_equal,
+    "greater": np.greater,
     "greater_equal": np.greater_equal,
 }
-OPERATORS = {"add": "__add__", "subtract": "__sub__", "multiply": "__mul__", "divide": "__truediv__",
-             "power": "__pow__", "equal": "__eq__", "not_equal": "__ne__", "less": "__lt__",
-             "less_equal": "__le__", "greater": "__gt__", "greater_equal": "__ge__"}
+OPERATORS = {
+    "add": "__add__",
+    "subtract": "__sub__",
+    "multiply": "__mul__",
+    "divide": "__truediv__",
+    "power": "__pow__",
+    "equal": "__eq__",
+    "not_equal": "__ne__",
+    "less": "__lt__",
+    "less_equal": "__le__",
+    "greater": "__gt__",
+    "greater_equal": "__ge__",
+}
 LOGICAL_ON_BOOL = ("add", "multiply", "maximum", "minimum")
 COMPARISONS = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")
 
@@ -205,15 +259,25 @@ def shape_pairs(draw):
     return input_shapes
 
 
-PY_SCALARS = st.one_of(st.floats(), st.integers(-10, 10), st.integers(-(2 ** 53), 2 ** 53),
-                       st.integers(INT64_MIN, INT64_MAX), st.booleans(),
-                       st.sampled_from([2 ** 63, -(2 ** 63) - 1, 2 ** 100, 10 ** 400, -0.0, 1e308, 0.5,
-                                        2 ** 53 + 1, INT64_MAX, INT64_MIN, INT64_MAX - 511]))
+PY_SCALARS = st.one_of(
+    st.floats(),
+    st.integers(-10, 10),
+    st.integers(-(2**53), 2**53),
+    st.integers(INT64_MIN, INT64_MAX),
+    st.booleans(),
+    st.sampled_from(
+        [2**63, -(2**63) - 1, 2**100, 10**400, -0.0, 1e308, 0.5, 2**53 + 1, INT64_MAX, INT64_MIN, INT64_MAX - 511]
+    ),
+)
 
 
 @fuzz(300)
-@given(name=st.sampled_from(sorted(BINARY)), shapes=shape_pairs(), data=st.data(),
-       form=st.sampled_from(["function", "operator", "scalar_right", "scalar_left", "numpy_left"]))
+@given(
+    name=st.sampled_from(sorted(BINARY)),
+    shapes=shape_pairs(),
+    data=st.data(),
+    form=st.sampled_from(["function", "operator", "scalar_right", "scalar_left", "numpy_left"]),
+)
 def test_binary_matches_numpy(name, shapes, data, form):
     a, ta = data.draw(arrays(shape=shapes[0]), label="a")
     b, tb = data.draw(arrays(shape=shapes[1]), label="b")
@@ -249,8 +313,12 @@ def test_binary_matches_numpy(name, shapes, data, form):
     if name == "power":
         rtol = 1e-4 if np.float32 in (a.dtype, b.dtype) else 1e-11
     what = f"{name} {form} {a.dtype}{a.shape} {b.dtype}{b.shape}"
-    if form in ("scalar_right", "scalar_left") and isinstance(s, int) and not INT64_MIN <= s <= INT64_MAX \
-            and a.dtype.kind in "biu":
+    if (
+        form in ("scalar_right", "scalar_left")
+        and isinstance(s, int)
+        and not INT64_MIN <= s <= INT64_MAX
+        and a.dtype.kind in "biu"
+    ):
         # a Python int beyond int64 with an integer tensor: pyjac raises OverflowError, as NumPy
         # does for arithmetic; where it gives a result (true division, comparisons) that must be
         # the exact one, computed here with Python ints
@@ -268,12 +336,12 @@ def test_binary_matches_numpy(name, shapes, data, form):
 @pytest.mark.parametrize("op", ["__eq__", "__lt__", "__gt__"])
 def test_comparison_operator_with_a_python_int_beyond_int64(op):
     t = pj.tensor([INT64_MIN, 0, INT64_MAX])
-    expected = getattr(np.array([INT64_MIN, 0, INT64_MAX]), op)(2 ** 63)  # exact in NumPy 2
-    ours, got = attempt(getattr(t, op), 2 ** 63)
+    expected = getattr(np.array([INT64_MIN, 0, INT64_MAX]), op)(2**63)  # exact in NumPy 2
+    ours, got = attempt(getattr(t, op), 2**63)
     assert ours == "ok" and got.tolist() == expected.tolist(), got
 
 
-@pytest.mark.parametrize("n", [2 ** 53 + 1, 2 ** 63 - 512])
+@pytest.mark.parametrize("n", [2**53 + 1, 2**63 - 512])
 def test_python_int_beyond_2_53_with_an_int_tensor(n):
     t = pj.tensor([0, 1])
     ours, got = attempt(lambda: t + n)
@@ -281,13 +349,19 @@ def test_python_int_beyond_2_53_with_an_int_tensor(n):
 
 
 @fuzz(150)
-@given(shapes=st.one_of(
-    st.tuples(SHAPES, SHAPES),
-    st.integers(0, 3).flatmap(lambda k: st.tuples(
-        st.tuples(*[st.integers(1, 3)] * k), st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)).map(
-        lambda p: (p[0] + (p[1], p[2]), p[0][1:] + (p[2], p[3]))))),
-    dtypes=st.tuples(st.sampled_from(DTYPES), st.sampled_from(DTYPES)), data=st.data(),
-    which=st.sampled_from(["matmul", "dot", "@"]))
+@given(
+    shapes=st.one_of(
+        st.tuples(SHAPES, SHAPES),
+        st.integers(0, 3).flatmap(
+            lambda k: st.tuples(
+                st.tuples(*[st.integers(1, 3)] * k), st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)
+            ).map(lambda p: (p[0] + (p[1], p[2]), p[0][1:] + (p[2], p[3])))
+        ),
+    ),
+    dtypes=st.tuples(st.sampled_from(DTYPES), st.sampled_from(DTYPES)),
+    data=st.data(),
+    which=st.sampled_from(["matmul", "dot", "@"]),
+)
 def test_matmul_and_dot_match_numpy(shapes, dtypes, data, which):
     a, ta = data.draw(arrays(dtype=dtypes[0], shape=shapes[0], moderate=True), label="a")
     b, tb = data.draw(arrays(dtype=dtypes[1], shape=shapes[1], moderate=True), label="b")
@@ -297,13 +371,13 @@ def test_matmul_and_dot_match_numpy(shapes, dtypes, data, which):
     k = a.shape[-1] if a.ndim else 1
     # sums of k products in another order: a relative error of k ulps of the largest term
     with np.errstate(all="ignore"):
-        scale = float(np.nanmax(np.abs(np.where(np.isfinite(a), a, 0)), initial=1)) * \
-            float(np.nanmax(np.abs(np.where(np.isfinite(b), b, 0)), initial=1))
+        scale = float(np.nanmax(np.abs(np.where(np.isfinite(a), a, 0)), initial=1)) * float(
+            np.nanmax(np.abs(np.where(np.isfinite(b), b, 0)), initial=1)
+        )
     if which == "dot" and (a.ndim == 0 or b.ndim == 0):
         np_fn = np.multiply  # np.dot(0., [nan]) gives 0 (a BLAS shortcut); a product with NaN is NaN
     ours, got = attempt(lambda: pj_fn(ta, tb))
-    theirs, expected = attempt(lambda: np_fn(a.astype(np.int64) if a.dtype == np.bool_ else a,
-                                            b.astype(np.int64) if b.dtype == np.bool_ else b))
+    theirs, expected = attempt(lambda: np_fn(a, b))  # bool @ bool is bool (any of the ands), as NumPy
     assert (ours == "ok") == (theirs == "ok"), f"pyjac {ours}: {got!r}; NumPy {theirs}: {expected!r}"
     if ours == "ok":
         assert tuple(got.shape) == np.shape(expected)
@@ -319,18 +393,28 @@ def test_matmul_and_dot_match_numpy(shapes, dtypes, data, which):
 
 # ---- reductions and axes -------------------------------------------------------------------
 
+
 def axis_args(ndim):
     one = st.integers(-ndim - 2, ndim + 1)
-    return st.one_of(st.none(), one, st.lists(one, max_size=ndim + 1).map(tuple),
-                     st.sampled_from([(0, 0), (-1, ndim - 1), (2 ** 63 - 1,), (-(2 ** 63),)]))
+    return st.one_of(
+        st.none(),
+        one,
+        st.lists(one, max_size=ndim + 1).map(tuple),
+        st.sampled_from([(0, 0), (-1, ndim - 1), (2**63 - 1,), (-(2**63),)]),
+    )
 
 
 REDUCTIONS = {"sum": np.sum, "mean": np.mean, "max": np.max, "min": np.min}
 
 
 @fuzz(300)
-@given(name=st.sampled_from(sorted(REDUCTIONS)), data=st.data(), keepdims=st.booleans(),
-       dtype=st.sampled_from(DTYPES), as_method=st.booleans())
+@given(
+    name=st.sampled_from(sorted(REDUCTIONS)),
+    data=st.data(),
+    keepdims=st.booleans(),
+    dtype=st.sampled_from(DTYPES),
+    as_method=st.booleans(),
+)
 def test_reductions_match_numpy(name, data, keepdims, dtype, as_method):
     a, t = data.draw(arrays(dtype=dtype, moderate=True), label="x")
     axis = data.draw(axis_args(a.ndim), label="axis")
@@ -345,22 +429,36 @@ def test_reductions_match_numpy(name, data, keepdims, dtype, as_method):
         # standard) raises: both are fine, as long as nothing breaks
         attempt(pj_call)
         return
-    agree(pj_call, lambda: REDUCTIONS[name](a, axis=axis, keepdims=keepdims), rtol=rtol,
-          what=f"{name}(axis={axis}, keepdims={keepdims}) of {a.dtype}{a.shape}")
+    agree(
+        pj_call,
+        lambda: REDUCTIONS[name](a, axis=axis, keepdims=keepdims),
+        rtol=rtol,
+        what=f"{name}(axis={axis}, keepdims={keepdims}) of {a.dtype}{a.shape}",
+    )
 
 
 NORM_ORDS = [None, 1, 2, np.inf, -np.inf, 0, 0.5, 3, -1, -2, "fro", "nuc", 1.5]
 
 
 @fuzz(200)
-@given(data=st.data(), ord_=st.sampled_from(NORM_ORDS), keepdims=st.booleans(),
-       dtype=st.sampled_from(FLOATS))
+@given(data=st.data(), ord_=st.sampled_from(NORM_ORDS), keepdims=st.booleans(), dtype=st.sampled_from(FLOATS))
 def test_norm_matches_numpy(data, ord_, keepdims, dtype):
-    a, t = data.draw(arrays(dtype=dtype, moderate=True, shape=data.draw(
-        hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4))), label="x")
-    axis = data.draw(st.one_of(st.none(), st.integers(-a.ndim - 1, a.ndim),
-                               st.tuples(st.integers(-a.ndim, a.ndim - 1), st.integers(-a.ndim, a.ndim - 1))),
-                     label="axis")
+    a, t = data.draw(
+        arrays(
+            dtype=dtype,
+            moderate=True,
+            shape=data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4)),
+        ),
+        label="x",
+    )
+    axis = data.draw(
+        st.one_of(
+            st.none(),
+            st.integers(-a.ndim - 1, a.ndim),
+            st.tuples(st.integers(-a.ndim, a.ndim - 1), st.integers(-a.ndim, a.ndim - 1)),
+        ),
+        label="axis",
+    )
     ours, got = attempt(lambda: pj.norm(t, ord=ord_, axis=axis, keepdims=keepdims))
     theirs, expected = attempt(lambda: np.linalg.norm(a, ord=ord_, axis=axis, keepdims=keepdims))
     if ours == "error":
@@ -369,11 +467,16 @@ def test_norm_matches_numpy(data, ord_, keepdims, dtype):
         return
     assert theirs == "ok", f"NumPy raised {expected!r}; pyjac gives {got!r}"
     n = max(a.size, 1)
-    assert_same(got, np.asarray(expected).astype(dtype), rtol=n * (1e-5 if dtype == np.float32 else 1e-13),
-                what=f"norm(ord={ord_}, axis={axis}) of {a.dtype}{a.shape}")
+    assert_same(
+        got,
+        np.asarray(expected).astype(dtype),
+        rtol=n * (1e-5 if dtype == np.float32 else 1e-13),
+        what=f"norm(ord={ord_}, axis={axis}) of {a.dtype}{a.shape}",
+    )
 
 
 # ---- shapes and views ----------------------------------------------------------------------
+
 
 @st.composite
 def target_shapes(draw, size):
@@ -406,8 +509,13 @@ def test_reshape_transpose_squeeze_expand_match_numpy(data):
         agree(lambda: pj.reshape(t, shape), lambda: np.reshape(a, shape), what=f"reshape {a.shape} -> {shape}")
         agree(lambda: t.reshape(*shape) if shape else t.reshape(()), lambda: a.reshape(shape), what="method")
     elif which == "transpose":
-        axes = data.draw(st.one_of(st.none(), st.permutations(range(a.ndim)).map(tuple),
-                                   st.lists(st.integers(-a.ndim - 1, a.ndim), max_size=a.ndim + 1).map(tuple)))
+        axes = data.draw(
+            st.one_of(
+                st.none(),
+                st.permutations(range(a.ndim)).map(tuple),
+                st.lists(st.integers(-a.ndim - 1, a.ndim), max_size=a.ndim + 1).map(tuple),
+            )
+        )
         agree(lambda: pj.transpose(t, axes), lambda: np.transpose(a, axes), what=f"transpose {a.shape} {axes}")
     elif which == "squeeze":
         axis = data.draw(axis_args(a.ndim))
@@ -416,12 +524,18 @@ def test_reshape_transpose_squeeze_expand_match_numpy(data):
             return
         agree(lambda: pj.squeeze(t, axis), lambda: np.squeeze(a, axis), what=f"squeeze {a.shape} {axis}")
     elif which == "expand_dims":
-        axis = data.draw(st.one_of(st.integers(-a.ndim - 2, a.ndim + 1),
-                                   st.lists(st.integers(-a.ndim - 3, a.ndim + 2), max_size=3).map(tuple)))
+        axis = data.draw(
+            st.one_of(
+                st.integers(-a.ndim - 2, a.ndim + 1),
+                st.lists(st.integers(-a.ndim - 3, a.ndim + 2), max_size=3).map(tuple),
+            )
+        )
         agree(lambda: pj.expand_dims(t, axis), lambda: np.expand_dims(a, axis), what=f"expand_dims {a.shape} {axis}")
     elif which == "broadcast_to":
-        shape = data.draw(st.one_of(SHAPES, st.just((2 ** 32, 2 ** 32) + a.shape),
-                                    st.lists(st.integers(-1, 4), max_size=5).map(tuple)), label="shape")
+        shape = data.draw(
+            st.one_of(SHAPES, st.just((2**32, 2**32) + a.shape), st.lists(st.integers(-1, 4), max_size=5).map(tuple)),
+            label="shape",
+        )
         ours, got = attempt(lambda: pj.broadcast_to(t, shape))
         theirs, expected = attempt(lambda: np.broadcast_to(a, shape))
         assert ours == theirs, f"broadcast_to {a.shape} -> {shape}: pyjac {got!r}, NumPy {expected!r}"
@@ -445,32 +559,53 @@ def test_concatenate_and_stack_match_numpy(data, n, stack):
             shape = tuple(shape)
         if data.draw(st.integers(0, 9)) == 0:
             shape = data.draw(SHAPES)
-        pairs.append(data.draw(arrays(dtype=data.draw(st.sampled_from([dtype, dtype, np.float32, np.int64])),
-                                      shape=shape)))
+        pairs.append(
+            data.draw(arrays(dtype=data.draw(st.sampled_from([dtype, dtype, np.float32, np.int64])), shape=shape))
+        )
     arrs = [p[0] for p in pairs]
     ts = [p[1] for p in pairs]
-    axis = data.draw(st.one_of(st.integers(-len(base) - 2, len(base) + 1), st.none()) if not stack
-                     else st.integers(-len(base) - 2, len(base) + 1), label="axis")
+    axis = data.draw(
+        st.one_of(st.integers(-len(base) - 2, len(base) + 1), st.none())
+        if not stack
+        else st.integers(-len(base) - 2, len(base) + 1),
+        label="axis",
+    )
     if stack:
         agree(lambda: pj.stack(ts, axis=axis), lambda: np.stack(arrs, axis=axis), what=f"stack axis={axis}")
     else:
-        agree(lambda: pj.concatenate(ts, axis=axis), lambda: np.concatenate(arrs, axis=axis),
-              what=f"concatenate axis={axis} {[a.shape for a in arrs]}")
+        agree(
+            lambda: pj.concatenate(ts, axis=axis),
+            lambda: np.concatenate(arrs, axis=axis),
+            what=f"concatenate axis={axis} {[a.shape for a in arrs]}",
+        )
 
 
 INDEX_ITEMS = st.one_of(
-    st.integers(-6, 6), st.integers(INT64_MIN, INT64_MAX), st.none(), st.just(Ellipsis),
-    st.builds(slice, st.one_of(st.none(), st.integers(-6, 6), st.integers(-(2 ** 70), 2 ** 70)),
-              st.one_of(st.none(), st.integers(-6, 6)),
-              st.one_of(st.none(), st.integers(-3, 3), st.sampled_from([2 ** 63, -(2 ** 63), 2 ** 100]))))
+    st.integers(-6, 6),
+    st.integers(INT64_MIN, INT64_MAX),
+    st.none(),
+    st.just(Ellipsis),
+    st.builds(
+        slice,
+        st.one_of(st.none(), st.integers(-6, 6), st.integers(-(2**70), 2**70)),
+        st.one_of(st.none(), st.integers(-6, 6)),
+        st.one_of(st.none(), st.integers(-3, 3), st.sampled_from([2**63, -(2**63), 2**100])),
+    ),
+)
 
 
 @fuzz(300)
 @given(data=st.data())
 def test_basic_indexing_matches_numpy(data):
     a, t = data.draw(arrays(), label="x")
-    index = data.draw(st.one_of(hnp.basic_indices(a.shape, allow_newaxis=True, allow_ellipsis=True),
-                                INDEX_ITEMS, st.lists(INDEX_ITEMS, max_size=5).map(tuple)), label="index")
+    index = data.draw(
+        st.one_of(
+            hnp.basic_indices(a.shape, allow_newaxis=True, allow_ellipsis=True),
+            INDEX_ITEMS,
+            st.lists(INDEX_ITEMS, max_size=5).map(tuple),
+        ),
+        label="index",
+    )
     ours, got = attempt(lambda: t[index])
     theirs, expected = attempt(lambda: a[index])
     assert (ours == "ok") == (theirs == "ok"), f"{a.shape}[{index!r}]: pyjac {got!r}; NumPy {expected!r}"
@@ -492,14 +627,18 @@ def test_astype_matches_numpy(data, dtype_to):
         np.testing.assert_array_equal(g.astype(expected.dtype), expected)
     elif expected.dtype == np.int64 or (expected.dtype.kind in "iu" and a.dtype.kind in "iub"):
         # float -> int of NaN/inf/out of range is unspecified in C; pyjac gives INT64_MIN like NumPy on x86
-        finite = np.isfinite(a.astype(np.float64)) & (np.abs(a.astype(np.float64)) < 2 ** 63) if a.dtype.kind == "f" \
+        finite = (
+            np.isfinite(a.astype(np.float64)) & (np.abs(a.astype(np.float64)) < 2**63)
+            if a.dtype.kind == "f"
             else np.ones(a.shape, bool)
+        )
         np.testing.assert_array_equal(g[finite], a.astype(np.int64)[finite])
     elif expected.dtype == np.bool_:
         np.testing.assert_array_equal(g, expected)
 
 
 # ---- wrong argument types ------------------------------------------------------------------
+
 
 class Weird:
     def __index__(self):
@@ -515,19 +654,98 @@ class Weird:
         raise IndexError(i)
 
 
-GARBAGE = st.sampled_from([
-    None, "abc", b"bytes", object(), {}, {"a": 1}, [], [[1], [1, 2]], [1, "a"], 1j, Weird(),
-    np.array(["a"]), np.array([1 + 2j]), np.array([object()]), np.datetime64("2020-01-01"),
-    float("nan"), 10 ** 400, -(10 ** 400), True, (1, None), slice(None), Ellipsis, lambda: 1,
-    np.float16(1.5), np.uint64(2 ** 64 - 1), np.int8(-3), np.array(2.0), [1.0, 2.0], ((1.0,),),
-])
+GARBAGE = st.sampled_from(
+    [
+        None,
+        "abc",
+        b"bytes",
+        object(),
+        {},
+        {"a": 1},
+        [],
+        [[1], [1, 2]],
+        [1, "a"],
+        1j,
+        Weird(),
+        np.array(["a"]),
+        np.array([1 + 2j]),
+        np.array([object()]),
+        np.datetime64("2020-01-01"),
+        float("nan"),
+        10**400,
+        -(10**400),
+        True,
+        (1, None),
+        slice(None),
+        Ellipsis,
+        lambda: 1,
+        np.float16(1.5),
+        np.uint64(2**64 - 1),
+        np.int8(-3),
+        np.array(2.0),
+        [1.0, 2.0],
+        ((1.0,),),
+    ]
+)
 FUNCTIONS = [
-    "add", "subtract", "multiply", "divide", "power", "maximum", "minimum", "equal", "less", "matmul", "dot",
-    "exp", "log", "sqrt", "sin", "tanh", "sigmoid", "relu", "abs", "sign", "negative", "where", "clip",
-    "sum", "mean", "max", "min", "norm", "reshape", "transpose", "broadcast_to", "squeeze", "expand_dims",
-    "concatenate", "stack", "astype", "tensor", "asarray", "zeros", "ones", "full", "empty", "eye", "arange",
-    "linspace", "rand", "randn", "zeros_like", "ones_like", "full_like", "grad", "backward", "jacobian",
-    "hessian", "vjp", "jvp", "hvp", "manual_seed",
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "power",
+    "maximum",
+    "minimum",
+    "equal",
+    "less",
+    "matmul",
+    "dot",
+    "exp",
+    "log",
+    "sqrt",
+    "sin",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "abs",
+    "sign",
+    "negative",
+    "where",
+    "clip",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "norm",
+    "reshape",
+    "transpose",
+    "broadcast_to",
+    "squeeze",
+    "expand_dims",
+    "concatenate",
+    "stack",
+    "astype",
+    "tensor",
+    "asarray",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "eye",
+    "arange",
+    "linspace",
+    "rand",
+    "randn",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "grad",
+    "backward",
+    "jacobian",
+    "hessian",
+    "vjp",
+    "jvp",
+    "hvp",
+    "manual_seed",
 ]
 
 
@@ -538,18 +756,34 @@ def test_wrong_argument_types_raise_cleanly(name, data):
     nargs = data.draw(st.integers(0, 4))
     # a number may end up a size or an arange step (arange(0, 10, 5e-9) is a 16 GB tensor, in
     # NumPy too): only ones that make a small tensor, or none at all
-    number = st.one_of(st.integers(-3, 3), st.sampled_from([0.5, -1.5, 2.0, 0.0, -0.0, np.nan, np.inf, -np.inf,
-                                                            1e300, -1e300, 1e-300]))
+    number = st.one_of(
+        st.integers(-3, 3), st.sampled_from([0.5, -1.5, 2.0, 0.0, -0.0, np.nan, np.inf, -np.inf, 1e300, -1e300, 1e-300])
+    )
     args = [data.draw(st.one_of(GARBAGE, st.just(good), number), label=f"arg{i}") for i in range(nargs)]
     kwargs = {}
     if data.draw(st.booleans()):
-        key = data.draw(st.sampled_from(["axis", "keepdims", "dtype", "ord", "requires_grad", "shape",
-                                         "retain_graph", "create_graph", "grad_outputs", "bogus"]))
+        key = data.draw(
+            st.sampled_from(
+                [
+                    "axis",
+                    "keepdims",
+                    "dtype",
+                    "ord",
+                    "requires_grad",
+                    "shape",
+                    "retain_graph",
+                    "create_graph",
+                    "grad_outputs",
+                    "bogus",
+                ]
+            )
+        )
         kwargs[key] = data.draw(GARBAGE)
     fn = getattr(pj, name)
     if name in ("jacobian", "hessian", "vjp", "jvp", "hvp") and args and data.draw(st.booleans()):
-        args[0] = data.draw(st.sampled_from([lambda x: x * 2, lambda x: pj.sum(x), lambda x: "nope",
-                                             lambda *x: None, lambda x: [x]]))
+        args[0] = data.draw(
+            st.sampled_from([lambda x: x * 2, lambda x: pj.sum(x), lambda x: "nope", lambda *x: None, lambda x: [x]])
+        )
     attempt(fn, *args, **kwargs)  # returns a value or raises an expected error; anything else fails
 
 
@@ -559,9 +793,34 @@ def test_tensor_methods_and_attributes_with_garbage(data):
     t = pj.tensor([1.0, -2.0, 3.0], requires_grad=True)
     y = (t * t).sum()
     bad = data.draw(st.one_of(GARBAGE, st.integers(-3, 3), st.floats(-10, 10), st.just(np.nan)), label="bad")
-    which = data.draw(st.sampled_from(["grad", "requires_grad", "backward", "backward_kw", "getitem", "item", "reshape",
-                                       "sum", "float", "len", "bool", "setitem", "requires_grad_", "retain_grad",
-                                       "zero_", "astype", "clip", "eq", "matmul", "contains", "iter", "pow"]))
+    which = data.draw(
+        st.sampled_from(
+            [
+                "grad",
+                "requires_grad",
+                "backward",
+                "backward_kw",
+                "getitem",
+                "item",
+                "reshape",
+                "sum",
+                "float",
+                "len",
+                "bool",
+                "setitem",
+                "requires_grad_",
+                "retain_grad",
+                "zero_",
+                "astype",
+                "clip",
+                "eq",
+                "matmul",
+                "contains",
+                "iter",
+                "pow",
+            ]
+        )
+    )
     ops = {
         "grad": lambda: setattr(t, "grad", bad),
         "requires_grad": lambda: setattr(t, "requires_grad", bad),
@@ -584,7 +843,7 @@ def test_tensor_methods_and_attributes_with_garbage(data):
         "matmul": lambda: t @ bad,
         "contains": lambda: bad in t,
         "iter": lambda: list(pj.tensor(bad)),
-        "pow": lambda: t ** bad,
+        "pow": lambda: t**bad,
     }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -649,8 +908,9 @@ def _broadcastable(s, t):
 @st.composite
 def programs(draw):
     n_inputs = draw(st.integers(1, 3))
-    shapes = [draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0 if i else 1, max_side=3))
-              for i in range(n_inputs)]
+    shapes = [
+        draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0 if i else 1, max_side=3)) for i in range(n_inputs)
+    ]
     values = [draw(hnp.arrays(np.float64, s, elements=st.floats(-2, 2))) for s in shapes]
     pool = list(shapes)
     steps = []
@@ -678,8 +938,11 @@ def programs(draw):
                 out = np.broadcast_shapes(s, pool[j])
                 steps.append(("binary", name, i, j))
             elif kind == "matmul":
-                partners = [j for j, t in enumerate(pool) if len(s) >= 1 and len(t) >= 1 and
-                            s[-1] == (t[-2] if len(t) >= 2 else t[0])]
+                partners = [
+                    j
+                    for j, t in enumerate(pool)
+                    if len(s) >= 1 and len(t) >= 1 and s[-1] == (t[-2] if len(t) >= 2 else t[0])
+                ]
                 if not partners:
                     continue
                 j = draw(st.sampled_from(partners))
@@ -744,7 +1007,7 @@ def test_random_compositions_values_and_gradients(program, second_order):
 
     assert gradcheck(f, xs, atol=1e-6, rtol=1e-4)
     # every value in the pool as an output at once: each is a (possibly unused) function of the inputs
-    assert gradcheck(lambda *a: tuple(run_program(pj, list(a), steps)[len(values):]), xs, atol=1e-6, rtol=1e-4)
+    assert gradcheck(lambda *a: tuple(run_program(pj, list(a), steps)[len(values) :]), xs, atol=1e-6, rtol=1e-4)
     # backward() into .grad agrees with grad() on a scalar loss built from the output
     out = f(*xs)
     loss = (out * out).sum()
@@ -800,12 +1063,39 @@ def op_with_random_arguments(draw):
     signs = draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=n, max_size=n))
     x = (np.array([s * (0.5 + m / 4) for s, m in zip(signs, magnitudes)]) if n else np.zeros(0)).reshape(shape)
     nd = len(shape)
-    axis = draw(st.one_of(st.none(), st.integers(-nd, nd - 1) if nd else st.none(),
-                          st.lists(st.integers(0, nd - 1), unique=True).map(
-                              lambda ax: tuple(a - nd if draw(st.booleans()) else a for a in ax)) if nd else st.none()))
+    axis = draw(
+        st.one_of(
+            st.none(),
+            st.integers(-nd, nd - 1) if nd else st.none(),
+            st.lists(st.integers(0, nd - 1), unique=True).map(
+                lambda ax: tuple(a - nd if draw(st.booleans()) else a for a in ax)
+            )
+            if nd
+            else st.none(),
+        )
+    )
     keepdims = draw(st.booleans())
-    kind = draw(st.sampled_from(["sum", "mean", "max", "min", "norm", "reshape", "transpose", "squeeze",
-                                 "expand_dims", "broadcast_to", "getitem", "concatenate", "stack", "clip", "where"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "sum",
+                "mean",
+                "max",
+                "min",
+                "norm",
+                "reshape",
+                "transpose",
+                "squeeze",
+                "expand_dims",
+                "broadcast_to",
+                "getitem",
+                "concatenate",
+                "stack",
+                "clip",
+                "where",
+            ]
+        )
+    )
     if kind in ("sum", "mean", "max", "min"):
         reduced = range(nd) if axis is None else ([axis] if isinstance(axis, int) else list(axis))
         empty_axis = any(shape[a] == 0 for a in reduced) or (axis is None and n == 0)
@@ -819,8 +1109,11 @@ def op_with_random_arguments(draw):
         ord_ = draw(st.sampled_from([None, 1, 2, 3, np.inf, -np.inf, 0.5, -1] if shape[ax] else [None, 1, 2, np.inf]))
         return kind, (lambda t: pj.norm(t, ord=ord_, axis=ax, keepdims=keepdims)), x
     if kind == "reshape":
-        target = draw(target_shapes(n).filter(
-            lambda s: min(s, default=0) >= -1 and (math.prod(d for d in s if d != -1) != 0 or n == 0)))
+        target = draw(
+            target_shapes(n).filter(
+                lambda s: min(s, default=0) >= -1 and (math.prod(d for d in s if d != -1) != 0 or n == 0)
+            )
+        )
         assume(attempt(np.reshape, x, target)[0] == "ok")
         return kind, (lambda t: pj.reshape(t, target)), x
     if kind == "transpose":
@@ -835,7 +1128,8 @@ def op_with_random_arguments(draw):
         return kind, (lambda t: pj.expand_dims(t, ax) * 1.0), x
     if kind == "broadcast_to":
         target = draw(st.lists(st.integers(0, 2), max_size=2)).__add__(
-            [draw(st.sampled_from([s, 1, 2])) if s == 1 else s for s in shape])
+            [draw(st.sampled_from([s, 1, 2])) if s == 1 else s for s in shape]
+        )
         return kind, (lambda t: pj.broadcast_to(t, tuple(target))), x
     if kind == "getitem":
         index = draw(hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True))
@@ -895,9 +1189,15 @@ DIFFERENTIABLE_LIST_CASES_TODAY = {("stack", "flat"), ("concatenate", "flat")}
 def _list_case(name, nesting):
     if (name, nesting) in DIFFERENTIABLE_LIST_CASES_TODAY:
         return pytest.param(name, nesting)
-    return pytest.param(name, nesting, marks=pytest.mark.xfail(
-        strict=True, reason=f"issue 13: pj.{name} of a {nesting} list of tensors makes a constant today, so the "
-                            "gradient through it is silently zero"))
+    return pytest.param(
+        name,
+        nesting,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason=f"issue 13: pj.{name} of a {nesting} list of tensors makes a constant today, so the "
+            "gradient through it is silently zero",
+        ),
+    )
 
 
 @st.composite
@@ -908,8 +1208,9 @@ def tensor_lists(draw, nesting):
     shape = draw(st.sampled_from([(), (2,), (3,)]))
     n = draw(st.integers(1, 3))
     values = [draw(hnp.arrays(np.float64, shape, elements=st.floats(-1.5, 1.5))) for _ in range(n)]
-    kinds = [draw(st.sampled_from(["leaf", "computed"]))] + \
-        [draw(st.sampled_from(["leaf", "computed", "array", "number"])) for _ in range(draw(st.integers(0, 3)))]
+    kinds = [draw(st.sampled_from(["leaf", "computed"]))] + [
+        draw(st.sampled_from(["leaf", "computed", "array", "number"])) for _ in range(draw(st.integers(0, 3)))
+    ]
     picks = [draw(st.integers(0, n - 1)) for _ in kinds]
     constant = draw(hnp.arrays(np.float64, shape, elements=st.floats(-1.5, 1.5)))
     container = draw(st.sampled_from([list, tuple]))
@@ -928,6 +1229,7 @@ def tensor_lists(draw, nesting):
         if nesting == "nested":
             return container([list(items), list(reversed(items))])
         return container(items)
+
     return values, build
 
 
@@ -965,8 +1267,9 @@ def test_lists_of_tensors_are_differentiable_or_refused(name, nesting, data):
             numeric[idx] = (_weighted_value(fn, build, up) - _weighted_value(fn, build, down)) / (2 * eps)
         got = np.zeros(leaf.shape) if g is None else g.numpy()
         what = "silently dropped (the result does not require grad)" if not loss.requires_grad else "wrong"
-        np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-8,
-                                   err_msg=f"pj.{name} of a {nesting} list: gradient of leaf {i} {what}")
+        np.testing.assert_allclose(
+            got, numeric, rtol=1e-6, atol=1e-8, err_msg=f"pj.{name} of a {nesting} list: gradient of leaf {i} {what}"
+        )
 
 
 # ---- NumPy views written after export --------------------------------------------------------
@@ -974,6 +1277,7 @@ def test_lists_of_tensors_are_differentiable_or_refused(name, nesting, data):
 # t.detach().numpy(), and np.asarray(t) is a read-only view; a tensor that doesn't require grad
 # exports writable views.
 # Whatever is written, a later backward gives the right gradient for the new values or raises.
+
 
 @st.composite
 def exported_constants(draw):
@@ -992,8 +1296,12 @@ def exported_constants(draw):
 
 
 @fuzz(60)
-@given(case=exported_constants(), export=st.sampled_from(["numpy", "asarray"]),
-       when=st.sampled_from(["before the forward pass", "between forward and backward"]), data=st.data())
+@given(
+    case=exported_constants(),
+    export=st.sampled_from(["numpy", "asarray"]),
+    when=st.sampled_from(["before the forward pass", "between forward and backward"]),
+    data=st.data(),
+)
 def test_writes_through_numpy_views_of_constants_are_seen_by_backward(case, export, when, data):
     c, new = case
     x = pj.tensor(data.draw(hnp.arrays(np.float64, c.shape, elements=st.floats(-1, 1))), requires_grad=True)
@@ -1014,15 +1322,23 @@ def test_writes_through_numpy_views_of_constants_are_seen_by_backward(case, expo
     if status == "error":
         assert isinstance(got, RuntimeError), got
         return
-    np.testing.assert_allclose(got[0].numpy(), (1 + np.exp(x.detach().numpy())) * new, rtol=1e-13, atol=1e-13,
-                               err_msg=f"gradient after a write {when} through {export}")
+    np.testing.assert_allclose(
+        got[0].numpy(),
+        (1 + np.exp(x.detach().numpy())) * new,
+        rtol=1e-13,
+        atol=1e-13,
+        err_msg=f"gradient after a write {when} through {export}",
+    )
 
 
 @pytest.mark.parametrize("kind", ["leaf", "computed"])
 @pytest.mark.parametrize("export", ["numpy", "asarray"])
 @fuzz(20, shrink=False)
-@given(values=hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3),
-                         elements=st.floats(-1, 1)))
+@given(
+    values=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3), elements=st.floats(-1, 1)
+    )
+)
 def test_numpy_views_of_tensors_that_require_grad_cannot_be_written(kind, export, values):
     x = pj.tensor(values, requires_grad=True)
     t = x if kind == "leaf" else x * 2.0
@@ -1041,13 +1357,18 @@ def test_numpy_views_of_tensors_that_require_grad_cannot_be_written(kind, export
     np.testing.assert_allclose(g.numpy(), scale * np.exp(scale * values), rtol=1e-13)
 
 
-@pytest.mark.xfail(strict=True, reason="a known hole (torch has it too), not covered by issue 11 item 5: a NumPy "
-                                       "write through t.detach().numpy() changes t's memory without bumping its "
-                                       "version, so a backward that saved values computed from t (exp saves its "
-                                       "output) silently uses the old ones")
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known hole (torch has it too), not covered by issue 11 item 5: a NumPy "
+    "write through t.detach().numpy() changes t's memory without bumping its "
+    "version, so a backward that saved values computed from t (exp saves its "
+    "output) silently uses the old ones",
+)
 @fuzz(10, shrink=False)
-@given(values=hnp.arrays(np.float64, (3,), elements=st.floats(-1, 1)),
-       new=hnp.arrays(np.float64, (3,), elements=st.floats(1.5, 2)))
+@given(
+    values=hnp.arrays(np.float64, (3,), elements=st.floats(-1, 1)),
+    new=hnp.arrays(np.float64, (3,), elements=st.floats(1.5, 2)),
+)
 def test_writes_through_a_detached_view_are_seen_by_backward_or_raise(values, new):
     x = pj.tensor(values, requires_grad=True)
     y = pj.exp(x).sum()
@@ -1061,6 +1382,7 @@ def test_writes_through_a_detached_view_are_seen_by_backward_or_raise(values, ne
 # Each misbehaviour must give a clear Python exception or the gradient the backward declared
 # (which must then also leave other gradients and the caller's tensors alone); never a crash.
 # The tests run in a forked child (the `isolated` marker), so a crash fails only them.
+
 
 class _BackwardSaysNo(Exception):
     pass
@@ -1118,14 +1440,18 @@ def _function_with_backward(kind):
             (x,) = ctx.saved_tensors
             with pj.no_grad():
                 return BACKWARDS[kind](g, x)
-    return Misbehaving
 
+    return Misbehaving
 
 
 @pytest.mark.isolated
 @fuzz(150)
-@given(kind=st.sampled_from(sorted(BACKWARDS)), shape=st.sampled_from([(), (3,), (2, 2)]),
-       how=st.sampled_from(["backward", "grad", "create_graph", "batched", "jacobian"]), data=st.data())
+@given(
+    kind=st.sampled_from(sorted(BACKWARDS)),
+    shape=st.sampled_from([(), (3,), (2, 2)]),
+    how=st.sampled_from(["backward", "grad", "create_graph", "batched", "jacobian"]),
+    data=st.data(),
+)
 def test_misbehaving_backward_raises_or_gives_what_it_declared(kind, shape, how, data):
     F = _function_with_backward(kind)
     x0 = data.draw(hnp.arrays(np.float64, shape, elements=st.floats(-1, 1)), label="x")
@@ -1138,16 +1464,23 @@ def test_misbehaving_backward_raises_or_gives_what_it_declared(kind, shape, how,
         cotangents = np.eye(max(x0.size, 1))[: x0.size].reshape((x0.size,) + shape)
     elif how == "batched":
         rows = np.stack([v, -v, v * 0.5])
-        call = lambda: pj.grad(F.apply(x) + w, [x, w], pj.tensor(rows), is_grads_batched=True,  # noqa: E731
-                               allow_unused=True)
+        call = lambda: pj.grad(
+            F.apply(x) + w,
+            [x, w],
+            pj.tensor(rows),
+            is_grads_batched=True,  # noqa: E731
+            allow_unused=True,
+        )
         cotangents = rows
     else:
+
         def call():
             z = F.apply(x) + w
             if how == "backward":
                 z.backward(v_tensor)
                 return x.grad, w.grad
             return pj.grad(z, [x, w], v_tensor, create_graph=how == "create_graph", allow_unused=True)
+
         cotangents = v[None]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -1164,8 +1497,9 @@ def test_misbehaving_backward_raises_or_gives_what_it_declared(kind, shape, how,
     if how == "jacobian":  # row i (the cotangent e_i) is d out_i / d in: shaped out.shape + in.shape
         declared, expected_w = declared.reshape(shape + shape), cotangents.reshape(shape + shape)
     got = np.zeros(declared.shape) if gx is None else gx.detach().numpy()
-    np.testing.assert_allclose(got, declared, rtol=1e-6 if kind == "float32" else 1e-13, atol=1e-15,
-                               err_msg=f"{kind} via {how}: x's gradient")
+    np.testing.assert_allclose(
+        got, declared, rtol=1e-6 if kind == "float32" else 1e-13, atol=1e-15, err_msg=f"{kind} via {how}: x's gradient"
+    )
     np.testing.assert_array_equal(gw.detach().numpy(), expected_w, err_msg=f"{kind} via {how}: w's gradient changed")
     np.testing.assert_array_equal(v_tensor.numpy(), v, err_msg=f"{kind} via {how}: the caller's cotangent changed")
 
@@ -1188,8 +1522,11 @@ UNTRACKABLE = (list, dict, np.ndarray, np.generic)
 
 @pytest.mark.isolated
 @fuzz(60)
-@given(kind=st.sampled_from(sorted(FORWARD_OUTPUTS)), shape=st.sampled_from([(), (3,)]),
-       how=st.sampled_from(["apply", "func.grad", "jacobian"]))
+@given(
+    kind=st.sampled_from(sorted(FORWARD_OUTPUTS)),
+    shape=st.sampled_from([(), (3,)]),
+    how=st.sampled_from(["apply", "func.grad", "jacobian"]),
+)
 def test_forward_returning_non_tensors_raises_or_carries_no_numbers(kind, shape, how):
     class Returns(Function):
         @staticmethod
@@ -1201,13 +1538,16 @@ def test_forward_returning_non_tensors_raises_or_carries_no_numbers(kind, shape,
             return gs[0]
 
     x = pj.tensor(np.linspace(0.1, 0.9, int(np.prod(shape))).reshape(shape), requires_grad=True)
+
     def first_output(a):
         out = Returns.apply(a)
         return out[0] if isinstance(out, tuple) and out else out
 
-    calls = {"apply": lambda: Returns.apply(x),
-             "func.grad": lambda: pj.func.grad(lambda a: pj.sum(first_output(a)))(x),
-             "jacobian": lambda: pj.jacobian(Returns.apply, x)}
+    calls = {
+        "apply": lambda: Returns.apply(x),
+        "func.grad": lambda: pj.func.grad(lambda a: pj.sum(first_output(a)))(x),
+        "jacobian": lambda: pj.jacobian(Returns.apply, x),
+    }
     status, result = attempt(calls[how])
     if status == "error":
         return
@@ -1224,11 +1564,19 @@ def test_forward_returning_non_tensors_raises_or_carries_no_numbers(kind, shape,
 # crash. Each callable runs in a forked child (the `isolated` marker).
 
 _NUMPY_TYPES = {"float32", "float64", "int64", "bool_"}
-_PUBLIC_MODULES = {"pyjac": pj, "pyjac.func": pj.func, "pyjac.linalg": pj.linalg, "pyjac.nn": pj.nn,
-                   "pyjac.optim": pj.optim}
+_PUBLIC_MODULES = {
+    "pyjac": pj,
+    "pyjac.func": pj.func,
+    "pyjac.linalg": pj.linalg,
+    "pyjac.nn": pj.nn,
+    "pyjac.optim": pj.optim,
+}
 PUBLIC_CALLABLES = sorted(
-    f"{module_name}.{name}" for module_name, module in _PUBLIC_MODULES.items() for name in module.__all__
-    if name not in _NUMPY_TYPES and callable(getattr(module, name)))
+    f"{module_name}.{name}"
+    for module_name, module in _PUBLIC_MODULES.items()
+    for name in module.__all__
+    if name not in _NUMPY_TYPES and callable(getattr(module, name))
+)
 CLEAN_REFUSALS = EXPECTED_ERRORS + (KeyError, NotImplementedError)
 
 
@@ -1242,8 +1590,14 @@ def _exercise(result, good, depth=0):
     if depth > 2:
         return
     if isinstance(result, pj.Tensor):
-        for use in (repr, lambda r: r.shape, lambda r: r + 1, lambda r: r.sum(), lambda r: np.asarray(r).sum(),
-                    lambda r: r.sum().backward()):
+        for use in (
+            repr,
+            lambda r: r.shape,
+            lambda r: r + 1,
+            lambda r: r.sum(),
+            lambda r: np.asarray(r).sum(),
+            lambda r: r.sum().backward(),
+        ):
             attempt(use, result)
     elif isinstance(result, (tuple, list)):
         for item in result[:4]:
@@ -1292,7 +1646,9 @@ def test_tensor_constructor_without_arguments():  # made an empty shell that seg
 @pytest.mark.parametrize("source", [0, None, (0, 1), []])
 def test_moveaxis_with_no_destination_raises(source):
     # dereferenced an empty optional (a segfault)
-    with pytest.raises(TypeError, match="moveaxis: (source|destination) must be an int or a sequence of ints, not None"):
+    with pytest.raises(
+        TypeError, match="moveaxis: (source|destination) must be an int or a sequence of ints, not None"
+    ):
         pj.moveaxis(pj.ones((2, 3)), source, None)
 
 
@@ -1304,11 +1660,27 @@ def test_public_callables_with_wrong_typed_arguments(qualified, data):
     good = pj.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=data.draw(st.booleans()))
     # numbers that make small tensors only (see test_wrong_argument_types_raise_cleanly)
     number = st.one_of(st.integers(-3, 3), st.sampled_from([0.5, -1.5, 2.0, 0.0, np.nan, np.inf]))
-    args = [data.draw(st.one_of(GARBAGE, st.just(good), number), label=f"arg{i}")
-            for i in range(data.draw(st.integers(1, 4)))]
+    args = [
+        data.draw(st.one_of(GARBAGE, st.just(good), number), label=f"arg{i}")
+        for i in range(data.draw(st.integers(1, 4)))
+    ]
     kwargs = {}
     if data.draw(st.booleans()):
-        key = data.draw(st.sampled_from(["axis", "keepdims", "dtype", "requires_grad", "argnums", "chunk_size",
-                                         "lr", "bias", "reduction", "bogus"]))
+        key = data.draw(
+            st.sampled_from(
+                [
+                    "axis",
+                    "keepdims",
+                    "dtype",
+                    "requires_grad",
+                    "argnums",
+                    "chunk_size",
+                    "lr",
+                    "bias",
+                    "reduction",
+                    "bogus",
+                ]
+            )
+        )
         kwargs[key] = data.draw(st.one_of(GARBAGE, number))
     _call_cleanly(_public(qualified), *args, **kwargs)

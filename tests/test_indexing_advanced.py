@@ -8,13 +8,14 @@ arrays are separated, in place when adjacent) is part of that. The gradient is a
 mode run in tests/test_every_op.py and tests/test_forward_mode.py; here repeated indices, index_put,
 errors and torch.
 """
+
 import numpy as np
 import pytest
-
-import pyjac as pj
 from _derivative_checks import check_derivatives
 from op_registry import params, select
 from op_registry.indexing import BAD_BROADCAST
+
+import pyjac as pj
 
 
 def _t(a, requires_grad=False):
@@ -38,8 +39,12 @@ ADVANCED = select("indexing", tags="advanced")
 def _as_pyjac_index(index):
     """The same index with every array (and list) as a pyjac tensor."""
     items = index if isinstance(index, tuple) else (index,)
-    out = tuple(pj.tensor(np.asarray(i, dtype=np.int64 if isinstance(i, list) else None))
-                if isinstance(i, (list, np.ndarray)) else i for i in items)
+    out = tuple(
+        pj.tensor(np.asarray(i, dtype=np.int64 if isinstance(i, list) else None))
+        if isinstance(i, (list, np.ndarray))
+        else i
+        for i in items
+    )
     return out if isinstance(index, tuple) else out[0]
 
 
@@ -110,8 +115,12 @@ def test_torch_parity(torch, rng):
     mask = a[0] > 0
 
     def both(lib, x, t):
-        return lib.sum(x[idx0, :, 1:3] * t(w)) + lib.sum(x[:, [1, 1, 2], idx2[0]] ** 2) + lib.sum(x[1][t(mask)] ** 3) \
+        return (
+            lib.sum(x[idx0, :, 1:3] * t(w))
+            + lib.sum(x[:, [1, 1, 2], idx2[0]] ** 2)
+            + lib.sum(x[1][t(mask)] ** 3)
             + lib.sum(x[..., [0, 0, 0]] * x[..., [4, 3, 2]])
+        )
 
     x = _t(a, True)
     out = both(pj, x, lambda v: pj.tensor(v))
@@ -124,22 +133,32 @@ def test_torch_parity(torch, rng):
 
 
 # ---- errors ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize("index,match", [
-    (_I[[0, 3]], r"index 3 is out of bounds for axis 0 with size 3"),
-    (_I[:, [-5]], r"index -5 is out of bounds for axis 1 with size 4"),
-    (_I[[0], 7], r"index 7 is out of bounds for axis 1 with size 4"),
-    (_I[[0, 1], [0, 1, 2]], r"shape mismatch: indexing arrays could not be broadcast together with shapes \(2,\) \(3,\)"),
-    (_I[np.array([0.0, 1.0])], r"arrays used as indices must be of integer \(or boolean\) type, got float64"),
-    (_I[[1.5]], r"arrays used as indices must be of integer \(or boolean\) type"),
-    (_I[_M[:2]], r"boolean index did not match indexed array along axis 0; size of axis is 3 but size of "
-                 r"corresponding boolean axis is 2"),
-    (_I[:, _M[0, :3]], r"boolean index did not match indexed array along axis 1; size of axis is 4"),
-    (_I[[0], [0], [0]], r"too many indices for tensor: tensor is 2-dimensional, but 3 were indexed"),
-    (_I[..., [0], ...], r"an index can only have a single ellipsis"),
-    (_I["a"], r"only integers, slices"),
-    (_I[[0, "a"]], r"only integers, slices|integer \(or boolean\)"),
-    (_I[1.0], r"only integers, slices"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "index,match",
+    [
+        (_I[[0, 3]], r"index 3 is out of bounds for axis 0 with size 3"),
+        (_I[:, [-5]], r"index -5 is out of bounds for axis 1 with size 4"),
+        (_I[[0], 7], r"index 7 is out of bounds for axis 1 with size 4"),
+        (
+            _I[[0, 1], [0, 1, 2]],
+            r"shape mismatch: indexing arrays could not be broadcast together with shapes \(2,\) \(3,\)",
+        ),
+        (_I[np.array([0.0, 1.0])], r"arrays used as indices must be of integer \(or boolean\) type, got float64"),
+        (_I[[1.5]], r"arrays used as indices must be of integer \(or boolean\) type"),
+        (
+            _I[_M[:2]],
+            r"boolean index did not match indexed array along axis 0; size of axis is 3 but size of "
+            r"corresponding boolean axis is 2",
+        ),
+        (_I[:, _M[0, :3]], r"boolean index did not match indexed array along axis 1; size of axis is 4"),
+        (_I[[0], [0], [0]], r"too many indices for tensor: tensor is 2-dimensional, but 3 were indexed"),
+        (_I[..., [0], ...], r"an index can only have a single ellipsis"),
+        (_I["a"], r"only integers, slices"),
+        (_I[[0, "a"]], r"only integers, slices|integer \(or boolean\)"),
+        (_I[1.0], r"only integers, slices"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_errors(index, match):
     x = _t(np.zeros((3, 4)), True)
     with pytest.raises(IndexError, match=match):
@@ -169,16 +188,24 @@ def test_take_along_axis_with_argsort_of_values(rng):
     np.testing.assert_array_equal(g.numpy(), expected)
 
 
-@pytest.mark.parametrize("call,exc,match", [
-    (lambda x: pj.take(x, [3]), IndexError, "index 3 is out of bounds for axis 0 with size 3"),
-    (lambda x: pj.take(x, [0], axis=2), ValueError, "take: axis 2 is out of bounds"),
-    (lambda x: pj.take(x, [0.5]), TypeError, "take: indices must be integers"),
-    (lambda x: pj.take(pj.tensor(1.0), [0], axis=0), ValueError, "take"),
-    (lambda x: pj.take_along_axis(x, [[0]], None), ValueError, "when axis=None, `indices` must have a single dimension"),
-    (lambda x: pj.take_along_axis(pj.ones((2, 3)), [0], 1), ValueError, "must have the same number of dimensions"),
-    (lambda x: pj.take_along_axis(pj.ones((2, 3)), [[0.0]], 1), IndexError, "must be an integer array"),
-    (lambda x: pj.take_along_axis(pj.ones((2, 3)), [[3]], 1), IndexError, "index 3 is out of bounds for axis 1"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda x: pj.take(x, [3]), IndexError, "index 3 is out of bounds for axis 0 with size 3"),
+        (lambda x: pj.take(x, [0], axis=2), ValueError, "take: axis 2 is out of bounds"),
+        (lambda x: pj.take(x, [0.5]), TypeError, "take: indices must be integers"),
+        (lambda x: pj.take(pj.tensor(1.0), [0], axis=0), ValueError, "take"),
+        (
+            lambda x: pj.take_along_axis(x, [[0]], None),
+            ValueError,
+            "when axis=None, `indices` must have a single dimension",
+        ),
+        (lambda x: pj.take_along_axis(pj.ones((2, 3)), [0], 1), ValueError, "must have the same number of dimensions"),
+        (lambda x: pj.take_along_axis(pj.ones((2, 3)), [[0.0]], 1), IndexError, "must be an integer array"),
+        (lambda x: pj.take_along_axis(pj.ones((2, 3)), [[3]], 1), IndexError, "index 3 is out of bounds for axis 1"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_take_errors(call, exc, match):
     with pytest.raises(exc, match=match):
         call(pj.ones(3))
@@ -237,8 +264,11 @@ def test_index_put_casts_values_and_leaves_input_alone(rng):
 
 def test_index_put_errors():
     x = pj.zeros((3, 4))
-    with pytest.raises(ValueError, match=r"index_put: shape mismatch: value array of shape \(3,\) could not be "
-                                         r"broadcast to indexing result of shape \(2, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"index_put: shape mismatch: value array of shape \(3,\) could not be "
+        r"broadcast to indexing result of shape \(2, 4\)",
+    ):
         pj._core.index_put(x, [0, 1], pj.ones(3))
     with pytest.raises(IndexError, match="index 4 is out of bounds for axis 1 with size 4"):
         pj._core.index_put(x, (0, 4), 1.0)

@@ -5,13 +5,14 @@ Values against NumPy's in-place ufuncs and assignment (broadcasting, dtypes, cas
 no_grad updates, saved tensors modified after they were saved, and derivatives of in-place code
 on non-leaves (finite differences, second derivatives, batched cotangents, forward mode, torch).
 """
+
 import re
 
 import numpy as np
 import pytest
+from op_registry import select
 
 import pyjac as pj
-from op_registry import select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -28,8 +29,19 @@ BINARY = [(c.id, *c.args) for c in select("inplace", tags="binary")]
 BINARY_IDS = [b[0] for b in BINARY]
 
 # self shape, operand shape (broadcast into self)
-FITTING = [((), ()), ((0,), (0,)), ((0,), ()), ((4,), ()), ((4,), (4,)), ((4,), (1,)), ((2, 3), (3,)),
-           ((2, 3), (2, 1)), ((2, 3), (1, 1)), ((2, 0, 3), (3,)), ((2, 3, 4), (3, 1))]
+FITTING = [
+    ((), ()),
+    ((0,), (0,)),
+    ((0,), ()),
+    ((4,), ()),
+    ((4,), (4,)),
+    ((4,), (1,)),
+    ((2, 3), (3,)),
+    ((2, 3), (2, 1)),
+    ((2, 3), (1, 1)),
+    ((2, 0, 3), (3,)),
+    ((2, 3, 4), (3, 1)),
+]
 
 
 def _operand(rng, shape):
@@ -113,9 +125,16 @@ def test_float32_self_keeps_its_dtype(name, op, ref, rng):
 @pytest.mark.parametrize("dtype", [np.int64, np.bool_])
 def test_integer_and_bool_arithmetic_that_stays_in_kind(dtype):
     a = np.array([3, 0, 5]).astype(dtype)
-    for op, ref in [(lambda t: t.add_(True if dtype == np.bool_ else 2), lambda x: np.add(x, True if dtype == np.bool_ else 2, out=x)),
-                    (lambda t: t.mul_(_t(np.array([1, 0, 1]).astype(dtype))),
-                     lambda x: np.multiply(x, np.array([1, 0, 1]).astype(dtype), out=x))]:
+    for op, ref in [
+        (
+            lambda t: t.add_(True if dtype == np.bool_ else 2),
+            lambda x: np.add(x, True if dtype == np.bool_ else 2, out=x),
+        ),
+        (
+            lambda t: t.mul_(_t(np.array([1, 0, 1]).astype(dtype))),
+            lambda x: np.multiply(x, np.array([1, 0, 1]).astype(dtype), out=x),
+        ),
+    ]:
         t, e = _t(a), a.copy()
         op(t)
         ref(e)
@@ -123,11 +142,27 @@ def test_integer_and_bool_arithmetic_that_stays_in_kind(dtype):
         np.testing.assert_array_equal(t.numpy(), e)
 
 
-@pytest.mark.parametrize("call", [
-    lambda t: t.add_(1.5), lambda t: t.sub_(_t([0.5, 1.0, 2.0])), lambda t: t.mul_(0.5), lambda t: t.div_(2),
-    lambda t: t.add_(1, alpha=0.5), lambda t: t.copy_(_t([1.0, 2.0, 3.0])), lambda t: t.clamp_(0.5, 2.5),
-], ids=["add_float", "sub_float_tensor", "mul_float", "div_true_division", "alpha_float", "copy_float",
-        "clamp_float_bounds"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.add_(1.5),
+        lambda t: t.sub_(_t([0.5, 1.0, 2.0])),
+        lambda t: t.mul_(0.5),
+        lambda t: t.div_(2),
+        lambda t: t.add_(1, alpha=0.5),
+        lambda t: t.copy_(_t([1.0, 2.0, 3.0])),
+        lambda t: t.clamp_(0.5, 2.5),
+    ],
+    ids=[
+        "add_float",
+        "sub_float_tensor",
+        "mul_float",
+        "div_true_division",
+        "alpha_float",
+        "copy_float",
+        "clamp_float_bounds",
+    ],
+)
 def test_float_into_int_tensor_raises_like_numpy_same_kind(call):
     t = _t([1, 2, 3])
     with pytest.raises(TypeError, match="same_kind"):
@@ -202,8 +237,12 @@ def test_operand_that_does_not_fit_raises_valueerror():
 
 def test_writing_into_a_broadcast_view_raises():
     b = pj.broadcast_to(_t([1.0, 2.0]), (3, 2))
-    for call in (lambda: b.add_(1.0), lambda: b.zero_(), lambda: b.__setitem__((slice(None), 0), 5.0),
-                 lambda: b.copy_(np.ones((3, 2)))):
+    for call in (
+        lambda: b.add_(1.0),
+        lambda: b.zero_(),
+        lambda: b.__setitem__((slice(None), 0), 5.0),
+        lambda: b.copy_(np.ones((3, 2))),
+    ):
         with pytest.raises(ValueError, match="broadcast view"):
             call()
     assert b.tolist() == [[1.0, 2.0]] * 3
@@ -243,9 +282,15 @@ def test_aliased_operands_read_the_old_values():
 
 # ==== version counter and views ===================================================================
 ALL_CALLS = [
-    ("add_", lambda t: t.add_(1.0)), ("sub_", lambda t: t.sub_(1.0)), ("mul_", lambda t: t.mul_(2.0)),
-    ("div_", lambda t: t.div_(2.0)), ("clamp_", lambda t: t.clamp_(0.0, 1.0)), ("copy_", lambda t: t.copy_(np.ones(t.shape))),
-    ("fill_", lambda t: t.fill_(1.0)), ("zero_", lambda t: t.zero_()), ("__setitem__", lambda t: t.__setitem__(0, 1.0)),
+    ("add_", lambda t: t.add_(1.0)),
+    ("sub_", lambda t: t.sub_(1.0)),
+    ("mul_", lambda t: t.mul_(2.0)),
+    ("div_", lambda t: t.div_(2.0)),
+    ("clamp_", lambda t: t.clamp_(0.0, 1.0)),
+    ("copy_", lambda t: t.copy_(np.ones(t.shape))),
+    ("fill_", lambda t: t.fill_(1.0)),
+    ("zero_", lambda t: t.zero_()),
+    ("__setitem__", lambda t: t.__setitem__(0, 1.0)),
 ]
 CALL_IDS = [c[0] for c in ALL_CALLS]
 
@@ -305,11 +350,17 @@ def test_no_grad_updates_leaves_bump_version_and_keep_them_leaves(name, call):
         call(x)
     assert x._version == 1 and x.is_leaf and x.requires_grad and x.grad_fn is None
     expected = before.copy()
-    {"add_": lambda a: np.add(a, 1.0, out=a), "sub_": lambda a: np.subtract(a, 1.0, out=a),
-     "mul_": lambda a: np.multiply(a, 2.0, out=a), "div_": lambda a: np.divide(a, 2.0, out=a),
-     "clamp_": lambda a: np.clip(a, 0.0, 1.0, out=a), "copy_": lambda a: a.fill(1.0),
-     "fill_": lambda a: a.fill(1.0), "zero_": lambda a: a.fill(0.0),
-     "__setitem__": lambda a: a.__setitem__(0, 1.0)}[name](expected)
+    {
+        "add_": lambda a: np.add(a, 1.0, out=a),
+        "sub_": lambda a: np.subtract(a, 1.0, out=a),
+        "mul_": lambda a: np.multiply(a, 2.0, out=a),
+        "div_": lambda a: np.divide(a, 2.0, out=a),
+        "clamp_": lambda a: np.clip(a, 0.0, 1.0, out=a),
+        "copy_": lambda a: a.fill(1.0),
+        "fill_": lambda a: a.fill(1.0),
+        "zero_": lambda a: a.fill(0.0),
+        "__setitem__": lambda a: a.__setitem__(0, 1.0),
+    }[name](expected)
     np.testing.assert_array_equal(x.detach().numpy(), expected)
     (x * x).sum().backward()  # still a working leaf
     np.testing.assert_allclose(x.grad.numpy(), 2 * expected)
@@ -320,8 +371,11 @@ def test_modified_saved_input_raises_naming_the_node():
     y = x * 1.0
     z = y * x  # MulBackward saves y
     y.mul_(2.0)
-    with pytest.raises(RuntimeError, match=r"modified by an inplace operation: MulBackward's saved tensor 0 .*"
-                                           r"at version 1; expected version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"modified by an inplace operation: MulBackward's saved tensor 0 .*"
+        r"at version 1; expected version 0",
+    ):
         z.sum().backward()
 
 
@@ -334,19 +388,25 @@ def test_modified_saved_output_raises_naming_the_node():
         y.sum().backward()
 
 
-@pytest.mark.parametrize("name, outputs", [
-    ("QrBackward", lambda a: pj.linalg.qr(a)),
-    ("EighBackward", lambda a: pj.linalg.eigh(a @ a.T)),
-    ("SvdBackward", lambda a: pj.linalg.svd(a, full_matrices=False)),
-])
+@pytest.mark.parametrize(
+    "name, outputs",
+    [
+        ("QrBackward", lambda a: pj.linalg.qr(a)),
+        ("EighBackward", lambda a: pj.linalg.eigh(a @ a.T)),
+        ("SvdBackward", lambda a: pj.linalg.svd(a, full_matrices=False)),
+    ],
+)
 def test_modified_saved_output_of_a_several_output_op_raises(name, outputs):
     # ops with several outputs keep them for their rules too, under the same version check
     a = _t(np.random.default_rng(3).standard_normal((4, 3)), requires_grad=True)
     outs = outputs(a * 1.0)
     with pj.no_grad():
         outs[0].mul_(2.0)
-    with pytest.raises(RuntimeError, match=rf"modified by an inplace operation: {name}'s saved output 0 .*"
-                                           r"version 1; expected version 0"):
+    with pytest.raises(
+        RuntimeError,
+        match=rf"modified by an inplace operation: {name}'s saved output 0 .*"
+        r"version 1; expected version 0",
+    ):
         sum(o.sum() for o in outs).backward()
 
 
@@ -412,6 +472,7 @@ def test_view_taken_before_its_base_got_a_new_history_is_refused():
 # ==== autograd: derivatives of in-place code on non-leaves ========================================
 def _chain_fns():
     """f(x, y) written with in-place ops on a non-leaf, and the same written out of place."""
+
     def arith(x, y):
         z = x * 1.0
         z.add_(y, alpha=0.5)
@@ -456,8 +517,12 @@ def _chain_fns():
     def copy_fill_ref(x, y):
         return pj.sin(y)[:1] * x + 2.0 + y
 
-    return [("arith", arith, arith_ref), ("aliased", squares, squares_ref), ("clamp", clamp, clamp_ref),
-            ("copy_fill", copy_fill, copy_fill_ref)]
+    return [
+        ("arith", arith, arith_ref),
+        ("aliased", squares, squares_ref),
+        ("clamp", clamp, clamp_ref),
+        ("copy_fill", copy_fill, copy_fill_ref),
+    ]
 
 
 CHAINS = _chain_fns()
@@ -597,12 +662,30 @@ def test_inplace_ops_match_torch(torch, rng):
 # ==== __setitem__ =================================================================================
 # index, value shape (None: a Python number)
 SETITEM = [
-    (0, None), (-1, (4,)), (1, (1,)), ((1, 2), None), ((-2, -3), ()), (slice(None), (3, 4)),
-    (slice(1, None), (4,)), (slice(None, None, 2), (2, 1)), (slice(None, None, -1), (4,)),
-    (slice(5, -5, -2), None), (slice(-2, None), (1, 4)), ((slice(None), 1), (3,)), ((slice(None), -1), (1,)),
-    ((Ellipsis, 0), (3,)), ((0, Ellipsis), None), ((Ellipsis,), (4,)), (Ellipsis, (3, 1)),
-    ((None, 1), (1, 4)), ((1, None, slice(1, 3)), (2,)), ((slice(None), None, slice(None, None, 3)), (3, 1, 2)),
-    ((slice(0, 0),), (4,)), ((slice(2, 1),), None), ((slice(None), slice(1, 3)), (3, 2)), ((), (3, 4)),
+    (0, None),
+    (-1, (4,)),
+    (1, (1,)),
+    ((1, 2), None),
+    ((-2, -3), ()),
+    (slice(None), (3, 4)),
+    (slice(1, None), (4,)),
+    (slice(None, None, 2), (2, 1)),
+    (slice(None, None, -1), (4,)),
+    (slice(5, -5, -2), None),
+    (slice(-2, None), (1, 4)),
+    ((slice(None), 1), (3,)),
+    ((slice(None), -1), (1,)),
+    ((Ellipsis, 0), (3,)),
+    ((0, Ellipsis), None),
+    ((Ellipsis,), (4,)),
+    (Ellipsis, (3, 1)),
+    ((None, 1), (1, 4)),
+    ((1, None, slice(1, 3)), (2,)),
+    ((slice(None), None, slice(None, None, 3)), (3, 1, 2)),
+    ((slice(0, 0),), (4,)),
+    ((slice(2, 1),), None),
+    ((slice(None), slice(1, 3)), (3, 2)),
+    ((), (3, 4)),
     ((slice(None), slice(None)), (1, 1, 4)),  # an extra leading 1 is dropped, as NumPy does
     ((slice(1, 2), slice(None, None, -2)), (1, 2)),
 ]
@@ -640,11 +723,21 @@ def test_setitem_on_0d_and_float32():
     assert f.dtype == np.float32 and f.tolist() == [0.0, 1.0, 2.0]
 
 
-@pytest.mark.parametrize("index,value,error", [
-    (3, 1.0, IndexError), ((0, 0, 0), 1.0, IndexError), ((Ellipsis, Ellipsis), 1.0, IndexError),
-    (slice(None), np.ones((3, 1, 4)), ValueError), (0, np.ones((2, 4)), ValueError), (0, np.ones(3), ValueError),
-    ("a", 1.0, IndexError), (1.5, 1.0, IndexError), (slice(None, None, 0), 1.0, ValueError),
-], ids=["out_of_bounds", "too_many", "two_ellipses", "shape", "extra_dim", "length", "str", "float", "zero_step"])
+@pytest.mark.parametrize(
+    "index,value,error",
+    [
+        (3, 1.0, IndexError),
+        ((0, 0, 0), 1.0, IndexError),
+        ((Ellipsis, Ellipsis), 1.0, IndexError),
+        (slice(None), np.ones((3, 1, 4)), ValueError),
+        (0, np.ones((2, 4)), ValueError),
+        (0, np.ones(3), ValueError),
+        ("a", 1.0, IndexError),
+        (1.5, 1.0, IndexError),
+        (slice(None, None, 0), 1.0, ValueError),
+    ],
+    ids=["out_of_bounds", "too_many", "two_ellipses", "shape", "extra_dim", "length", "str", "float", "zero_step"],
+)
 def test_setitem_errors(index, value, error):
     t = pj.zeros((3, 4))
     with pytest.raises(error):
@@ -652,9 +745,11 @@ def test_setitem_errors(index, value, error):
     assert t._version == 0 and not t.numpy().any()
 
 
-@pytest.mark.parametrize("index", [[0, 1], np.array([0, 2]), _t([1]), (slice(None), [0, 1]), True,
-                                   np.array([True, False, True])], ids=["list", "array", "tensor", "tuple_list",
-                                                                         "bool", "mask"])
+@pytest.mark.parametrize(
+    "index",
+    [[0, 1], np.array([0, 2]), _t([1]), (slice(None), [0, 1]), True, np.array([True, False, True])],
+    ids=["list", "array", "tensor", "tuple_list", "bool", "mask"],
+)
 def test_setitem_advanced_indices_match_numpy(index):
     rng = np.random.default_rng(0)
     base = rng.standard_normal((3, 4))
@@ -689,13 +784,20 @@ def test_setitem_advanced_gradients_flow_to_values_and_untouched_entries():
     f(x, v).backward()
     np.testing.assert_allclose(x.grad.numpy(), [[0.0, 2.0, 4.0], [6.0, 8.0, 0.0]])
     np.testing.assert_allclose(v.grad.numpy(), [18.0, -36.0])
-    assert gradcheck(f, (pj.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True),
-                         pj.tensor([1.0, -2.0], requires_grad=True)))
+    assert gradcheck(
+        f, (pj.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True), pj.tensor([1.0, -2.0], requires_grad=True))
+    )
 
 
-SETITEM_GRAD = [(0, (4,)), ((slice(None), 1), (1,)), ((slice(None, None, -2), slice(1, 3)), (2, 2)),
-                ((Ellipsis, -1), ()), ((None, 2, slice(None, None, 3)), (1, 2)), ((slice(1, 3),), (1, 4)),
-                ((slice(0, 0),), (4,))]
+SETITEM_GRAD = [
+    (0, (4,)),
+    ((slice(None), 1), (1,)),
+    ((slice(None, None, -2), slice(1, 3)), (2, 2)),
+    ((Ellipsis, -1), ()),
+    ((None, 2, slice(None, None, 3)), (1, 2)),
+    ((slice(1, 3),), (1, 4)),
+    ((slice(0, 0),), (4,)),
+]
 
 
 @pytest.mark.parametrize("index,value_shape", SETITEM_GRAD, ids=[str(s) for s in SETITEM_GRAD])

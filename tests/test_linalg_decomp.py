@@ -8,11 +8,9 @@ vector signs fixed inside the tested function), gauge-invariant gradients agains
 batched cotangents against a loop, forward mode against reverse mode, torch.linalg parity where
 torch is installed, and errors.
 """
+
 import numpy as np
 import pytest
-
-import pyjac as pj
-import pyjac.linalg as la
 from op_registry import params, select
 from op_registry.linalg import general as _general
 from op_registry.linalg import mT_t as _mT_t
@@ -20,6 +18,9 @@ from op_registry.linalg import spd as _spd
 from op_registry.linalg import svd_distinct as _svd_distinct
 from op_registry.linalg import sym_distinct as _sym_distinct
 from op_registry.linalg import sym_half as _sym_half
+
+import pyjac as pj
+import pyjac.linalg as la
 from pyjac._forward import dual_level, make_dual, tangent_of
 from pyjac.testing import gradcheck, gradgradcheck, numerical_jacobian
 
@@ -90,9 +91,9 @@ SOLVE_SHAPES = [
     ((3, 3), (3, 2)),
     ((3, 3), (3, 1)),
     ((2, 3, 3), (2, 3, 4)),
-    ((2, 3, 3), (3,)),         # NumPy 2: a 1-D b is one vector for every matrix
-    ((2, 3, 3), (3, 2)),       # b broadcast over a's batch
-    ((3, 3), (4, 3, 2)),       # a broadcast over b's batch
+    ((2, 3, 3), (3,)),  # NumPy 2: a 1-D b is one vector for every matrix
+    ((2, 3, 3), (3, 2)),  # b broadcast over a's batch
+    ((3, 3), (4, 3, 2)),  # a broadcast over b's batch
     ((2, 1, 3, 3), (5, 3, 1)),
     ((1, 1), (1,)),
     ((0, 0), (0,)),
@@ -142,8 +143,9 @@ def test_cholesky_reads_one_triangle_like_numpy(rng):
     a = _spd(rng, (4, 4))
     junk = np.triu(rng.standard_normal((4, 4)) * 100, 1)
     np.testing.assert_allclose(la.cholesky(_t(a * (junk == 0) + junk)).numpy(), np.linalg.cholesky(a), rtol=1e-12)
-    np.testing.assert_allclose(la.cholesky(_t(a * (junk.T == 0) + junk.T), upper=True).numpy(),
-                               np.linalg.cholesky(a, upper=True), rtol=1e-12)
+    np.testing.assert_allclose(
+        la.cholesky(_t(a * (junk.T == 0) + junk.T), upper=True).numpy(), np.linalg.cholesky(a, upper=True), rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
@@ -223,8 +225,11 @@ def test_noncontiguous_inputs(rng):
     np.testing.assert_allclose(la.eigh(_t(s)[::-1, ::-1])[0].numpy(), np.linalg.eigh(s[::-1, ::-1])[0], rtol=1e-12)
     np.testing.assert_allclose(la.qr(_t(b).T)[1].numpy(), np.linalg.qr(b.T)[1], rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(la.svd(_t(b)[:, ::3])[1].numpy(), np.linalg.svd(b[:, ::3])[1], rtol=1e-12)
-    np.testing.assert_allclose(la.inv(pj.broadcast_to(_t(a[0]), (3, 6, 6))).numpy(),
-                               np.linalg.inv(np.broadcast_to(a[0], (3, 6, 6))), rtol=1e-12)
+    np.testing.assert_allclose(
+        la.inv(pj.broadcast_to(_t(a[0]), (3, 6, 6))).numpy(),
+        np.linalg.inv(np.broadcast_to(a[0], (3, 6, 6))),
+        rtol=1e-12,
+    )
 
 
 def test_inputs_are_not_modified(rng):
@@ -255,13 +260,19 @@ def test_decompositions_reconstruct(shape, dtype, rng):
         q, r = la.qr(x, mode)
         qn, rn = q.numpy(), r.numpy()
         np.testing.assert_allclose(qn @ rn, a, atol=tol * 10)
-        np.testing.assert_allclose(_mT(qn) @ qn, np.broadcast_to(np.eye(qn.shape[-1]), qn.shape[:-2] + (qn.shape[-1],) * 2), atol=tol * 10)
+        np.testing.assert_allclose(
+            _mT(qn) @ qn, np.broadcast_to(np.eye(qn.shape[-1]), qn.shape[:-2] + (qn.shape[-1],) * 2), atol=tol * 10
+        )
         np.testing.assert_array_equal(np.tril(rn, -1), 0)
     for full in (True, False):
         u, s, vh = (t.numpy() for t in la.svd(x, full_matrices=full))
         np.testing.assert_allclose((u[..., :, :k] * s[..., None, :]) @ vh[..., :k, :], a, atol=tol * 10)
-        np.testing.assert_allclose(_mT(u) @ u, np.broadcast_to(np.eye(u.shape[-1]), u.shape[:-2] + (u.shape[-1],) * 2), atol=tol * 10)
-        np.testing.assert_allclose(vh @ _mT(vh), np.broadcast_to(np.eye(vh.shape[-2]), vh.shape[:-2] + (vh.shape[-2],) * 2), atol=tol * 10)
+        np.testing.assert_allclose(
+            _mT(u) @ u, np.broadcast_to(np.eye(u.shape[-1]), u.shape[:-2] + (u.shape[-1],) * 2), atol=tol * 10
+        )
+        np.testing.assert_allclose(
+            vh @ _mT(vh), np.broadcast_to(np.eye(vh.shape[-2]), vh.shape[:-2] + (vh.shape[-2],) * 2), atol=tol * 10
+        )
         assert np.all(np.diff(s, axis=-1) <= 0) and np.all(s >= 0)
     if m == n:
         sym = a + _mT(a)
@@ -310,8 +321,18 @@ def _input(case, seed):
     return case.sample(np.random.default_rng(seed), *case.shapes)[0]
 
 
-@pytest.mark.parametrize("sa,sb", [((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 2)), ((2, 3, 3), (3,)),
-                                   ((3, 3), (2, 3, 1)), ((2, 1, 2, 2), (3, 2, 1))], ids=str)
+@pytest.mark.parametrize(
+    "sa,sb",
+    [
+        ((3, 3), (3,)),
+        ((3, 3), (3, 2)),
+        ((2, 3, 3), (2, 3, 2)),
+        ((2, 3, 3), (3,)),
+        ((3, 3), (2, 3, 1)),
+        ((2, 1, 2, 2), (3, 2, 1)),
+    ],
+    ids=str,
+)
 def test_solve_gradcheck_both_inputs(sa, sb, rng):
     a, b = _t(_general(rng, sa), True), _t(rng.standard_normal(sb), True)
     assert gradcheck(la.solve, (a, b), atol=1e-6)
@@ -397,9 +418,17 @@ def test_full_matrices_extra_columns_are_constants(rng):
 
 def test_float32_gradients_agree_with_float64(rng):
     a = _svd_distinct(rng, (3, 3)) + 2 * np.eye(3)
-    for f in [la.inv, la.det, lambda x: la.slogdet(x)[1], lambda x: la.cholesky(x @ _mT_t(x)),
-              lambda x: la.qr(x)[1], lambda x: la.eigvalsh(x), lambda x: la.svd(x)[1], lambda x: pj.norm(x, 2),
-              lambda x: la.solve(x, pj.ones(3))]:
+    for f in [
+        la.inv,
+        la.det,
+        lambda x: la.slogdet(x)[1],
+        lambda x: la.cholesky(x @ _mT_t(x)),
+        lambda x: la.qr(x)[1],
+        lambda x: la.eigvalsh(x),
+        lambda x: la.svd(x)[1],
+        lambda x: pj.norm(x, 2),
+        lambda x: la.solve(x, pj.ones(3)),
+    ]:
         x32, x64 = _t(a.astype(np.float32), True), _t(a, True)
         (g32,) = pj.grad(pj.sum(f(x32)), x32)
         (g64,) = pj.grad(pj.sum(f(x64)), x64)
@@ -410,8 +439,16 @@ def test_float32_gradients_agree_with_float64(rng):
 # ==== empty and degenerate shapes: derivatives ===========================================================
 @pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3, 3)], ids=str)
 def test_gradients_of_empty_inputs(shape):
-    for f in [la.inv, la.det, lambda x: la.slogdet(x)[1], la.cholesky, lambda x: la.qr(x)[0], lambda x: la.eigh(x)[1],
-              lambda x: la.svd(x)[1], lambda x: la.solve(x, pj.zeros(shape[:-1] + (1,)))]:
+    for f in [
+        la.inv,
+        la.det,
+        lambda x: la.slogdet(x)[1],
+        la.cholesky,
+        lambda x: la.qr(x)[0],
+        lambda x: la.eigh(x)[1],
+        lambda x: la.svd(x)[1],
+        lambda x: la.solve(x, pj.zeros(shape[:-1] + (1,))),
+    ]:
         x = _t(np.zeros(shape), True)
         out = f(x)
         (g,) = pj.grad(pj.sum(out) * 1.0, x, allow_unused=True)
@@ -500,11 +537,13 @@ def test_jvp_matches_finite_differences(case):
 
 def test_batched_tangents_match_single_ones():
     r = np.random.default_rng(17)
-    for fn, x0 in [(lambda x: tuple(la.svd(x, full_matrices=False)), _svd_distinct(r, (2, 3, 2))),
-                   (lambda x: tuple(la.eigh(x)), _sym_distinct(r, (2, 3, 3))),
-                   (lambda x: tuple(la.qr(x)), _svd_distinct(r, (3, 2))),
-                   (lambda x: la.cholesky(x), _spd(r, (3, 3))),
-                   (lambda x: la.solve(x, pj.ones((2, 3, 2))), _general(r, (3, 3)))]:
+    for fn, x0 in [
+        (lambda x: tuple(la.svd(x, full_matrices=False)), _svd_distinct(r, (2, 3, 2))),
+        (lambda x: tuple(la.eigh(x)), _sym_distinct(r, (2, 3, 3))),
+        (lambda x: tuple(la.qr(x)), _svd_distinct(r, (3, 2))),
+        (lambda x: la.cholesky(x), _spd(r, (3, 3))),
+        (lambda x: la.solve(x, pj.ones((2, 3, 2))), _general(r, (3, 3))),
+    ]:
         vs = r.standard_normal((4,) + x0.shape)
         with dual_level() as level:
             batched = fn(make_dual(_t(x0), _t(vs), level))
@@ -517,16 +556,22 @@ def test_batched_tangents_match_single_ones():
                 np.testing.assert_allclose(b[j], s, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name,fn", [
-    ("logdet", lambda x: la.slogdet(x)[1]),
-    ("inv_sum_sq", lambda x: pj.sum(la.inv(x) ** 2)),
-    ("eig_weighted", lambda x: pj.sum(la.eigvalsh(_sym_half(x)) * pj.tensor([1.0, -2.0, 0.5]))),
-    ("svd_u_sq", lambda x: pj.sum(la.svd(x)[0] ** 2 * pj.tensor([[1.0, 2.0, 0.0], [0.5, -1.0, 3.0], [0.0, 1.0, 1.0]]))),
-    ("qr_r_diag", lambda x: pj.sum(la.qr(x)[1] ** 3)),
-    ("chol", lambda x: pj.sum(la.cholesky(x @ _mT_t(x) + 3.0 * pj.eye(3)) ** 2)),
-    ("solve", lambda x: pj.sum(la.solve(x, pj.tensor([1.0, 2.0, 3.0])) ** 2)),
-    ("norm2", lambda x: pj.norm(x, 2) ** 2),
-])
+@pytest.mark.parametrize(
+    "name,fn",
+    [
+        ("logdet", lambda x: la.slogdet(x)[1]),
+        ("inv_sum_sq", lambda x: pj.sum(la.inv(x) ** 2)),
+        ("eig_weighted", lambda x: pj.sum(la.eigvalsh(_sym_half(x)) * pj.tensor([1.0, -2.0, 0.5]))),
+        (
+            "svd_u_sq",
+            lambda x: pj.sum(la.svd(x)[0] ** 2 * pj.tensor([[1.0, 2.0, 0.0], [0.5, -1.0, 3.0], [0.0, 1.0, 1.0]])),
+        ),
+        ("qr_r_diag", lambda x: pj.sum(la.qr(x)[1] ** 3)),
+        ("chol", lambda x: pj.sum(la.cholesky(x @ _mT_t(x) + 3.0 * pj.eye(3)) ** 2)),
+        ("solve", lambda x: pj.sum(la.solve(x, pj.tensor([1.0, 2.0, 3.0])) ** 2)),
+        ("norm2", lambda x: pj.norm(x, 2) ** 2),
+    ],
+)
 def test_hvp_forward_over_reverse_matches_hessian(name, fn):
     r = np.random.default_rng(19)
     x0 = _svd_distinct(r, (3, 3)) + 2 * np.eye(3)
@@ -551,20 +596,48 @@ def test_torch_parity_values_and_gradients(torch, rng):
         ("det", lambda x: pj.sum(la.det(x)), lambda x: tl.det(x).sum(), a),
         ("slogdet", lambda x: pj.sum(la.slogdet(x)[1]), lambda x: tl.slogdet(x)[1].sum(), a),
         ("solve", lambda x: pj.sum(la.solve(x, _t(b)) ** 2), lambda x: (tl.solve(x, torch.tensor(b)) ** 2).sum(), a),
-        ("cholesky", lambda x: pj.sum(la.cholesky(_sym_half(x)) * pq),
-         lambda x: (tl.cholesky((x + x.mT) / 2) * tq).sum(), spd),
-        ("qr", lambda x: pj.sum(la.qr(x)[0] * pq) + pj.sum(la.qr(x)[1] * pr),
-         lambda x: (tl.qr(x)[0] * tq).sum() + (tl.qr(x)[1] * tr).sum(), wide),
-        ("eigh_vectors", lambda x: pj.sum(la.eigh(_sym_half(x))[1] ** 2 * pq),
-         lambda x: (tl.eigh((x + x.mT) / 2)[1] ** 2 * tq).sum(), sym),
-        ("eigh_values", lambda x: pj.sum(la.eigh(_sym_half(x))[0] ** 3),
-         lambda x: (tl.eigh((x + x.mT) / 2)[0] ** 3).sum(), sym),
-        ("svd_u", lambda x: pj.sum(la.svd(x, full_matrices=False)[0] ** 2 * pq),
-         lambda x: (tl.svd(x, full_matrices=False)[0] ** 2 * tq).sum(), wide),
-        ("svd_vh", lambda x: pj.sum(la.svd(x, full_matrices=False)[2] ** 2 * pr),
-         lambda x: (tl.svd(x, full_matrices=False)[2] ** 2 * tr).sum(), wide),
-        ("svd_full_used", lambda x: pj.sum(la.svd(x)[0] ** 2 * pq) + pj.sum(la.svd(x)[1]),
-         lambda x: (tl.svd(x)[0] ** 2 * tq).sum() + tl.svd(x)[1].sum(), wide),
+        (
+            "cholesky",
+            lambda x: pj.sum(la.cholesky(_sym_half(x)) * pq),
+            lambda x: (tl.cholesky((x + x.mT) / 2) * tq).sum(),
+            spd,
+        ),
+        (
+            "qr",
+            lambda x: pj.sum(la.qr(x)[0] * pq) + pj.sum(la.qr(x)[1] * pr),
+            lambda x: (tl.qr(x)[0] * tq).sum() + (tl.qr(x)[1] * tr).sum(),
+            wide,
+        ),
+        (
+            "eigh_vectors",
+            lambda x: pj.sum(la.eigh(_sym_half(x))[1] ** 2 * pq),
+            lambda x: (tl.eigh((x + x.mT) / 2)[1] ** 2 * tq).sum(),
+            sym,
+        ),
+        (
+            "eigh_values",
+            lambda x: pj.sum(la.eigh(_sym_half(x))[0] ** 3),
+            lambda x: (tl.eigh((x + x.mT) / 2)[0] ** 3).sum(),
+            sym,
+        ),
+        (
+            "svd_u",
+            lambda x: pj.sum(la.svd(x, full_matrices=False)[0] ** 2 * pq),
+            lambda x: (tl.svd(x, full_matrices=False)[0] ** 2 * tq).sum(),
+            wide,
+        ),
+        (
+            "svd_vh",
+            lambda x: pj.sum(la.svd(x, full_matrices=False)[2] ** 2 * pr),
+            lambda x: (tl.svd(x, full_matrices=False)[2] ** 2 * tr).sum(),
+            wide,
+        ),
+        (
+            "svd_full_used",
+            lambda x: pj.sum(la.svd(x)[0] ** 2 * pq) + pj.sum(la.svd(x)[1]),
+            lambda x: (tl.svd(x)[0] ** 2 * tq).sum() + tl.svd(x)[1].sum(),
+            wide,
+        ),
         ("nuc", lambda x: pj.sum(pj.norm(x, "nuc", axis=(-2, -1))), lambda x: tl.matrix_norm(x, "nuc").sum(), wide),
         ("spectral", lambda x: pj.sum(pj.norm(x, 2, axis=(-2, -1))), lambda x: tl.matrix_norm(x, 2).sum(), wide),
     ]
@@ -666,7 +739,7 @@ def test_bad_arguments():
 def test_second_backward_through_freed_multi_output_raises(rng):
     x = _t(_svd_distinct(rng, (3, 3)), True)
     u, s, vh = la.svd(x)
-    loss = pj.sum(u ** 2 * 2.0) + pj.sum(s)
+    loss = pj.sum(u**2 * 2.0) + pj.sum(s)
     loss.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         loss.backward()
@@ -674,19 +747,37 @@ def test_second_backward_through_freed_multi_output_raises(rng):
 
 def test_grad_fn_names(rng):
     x = _t(_spd(rng, (3, 3)), True)
-    names = {la.inv(x).grad_fn.name(), la.det(x).grad_fn.name(), la.slogdet(x)[1].grad_fn.name(),
-             la.cholesky(x).grad_fn.name(), la.qr(x)[0].grad_fn.name(), la.eigh(x)[1].grad_fn.name(),
-             la.svd(x)[2].grad_fn.name(), la.solve(x, x).grad_fn.name()}
-    assert names == {"InvBackward", "DetBackward", "SlogdetBackward", "CholeskyBackward", "QrBackward",
-                     "EighBackward", "SvdBackward", "SolveBackward"}
+    names = {
+        la.inv(x).grad_fn.name(),
+        la.det(x).grad_fn.name(),
+        la.slogdet(x)[1].grad_fn.name(),
+        la.cholesky(x).grad_fn.name(),
+        la.qr(x)[0].grad_fn.name(),
+        la.eigh(x)[1].grad_fn.name(),
+        la.svd(x)[2].grad_fn.name(),
+        la.solve(x, x).grad_fn.name(),
+    }
+    assert names == {
+        "InvBackward",
+        "DetBackward",
+        "SlogdetBackward",
+        "CholeskyBackward",
+        "QrBackward",
+        "EighBackward",
+        "SvdBackward",
+        "SolveBackward",
+    }
     assert la.slogdet(x)[0].requires_grad is False
 
 
 # ==== matrix norms through the SVD =========================================================================
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
 @pytest.mark.parametrize("ord", [2, -2, "nuc"], ids=str)
-@pytest.mark.parametrize("shape,axis", [((3, 4), None), ((4, 3), (1, 0)), ((2, 3, 4), (1, 2)), ((2, 3, 4), (2, 0)),
-                                        ((2, 3, 4), (-1, -3)), ((5, 1), None)], ids=str)
+@pytest.mark.parametrize(
+    "shape,axis",
+    [((3, 4), None), ((4, 3), (1, 0)), ((2, 3, 4), (1, 2)), ((2, 3, 4), (2, 0)), ((2, 3, 4), (-1, -3)), ((5, 1), None)],
+    ids=str,
+)
 def test_spectral_and_nuclear_norm_values(shape, axis, ord, keepdims, rng):
     a = rng.standard_normal(shape)
     expected = np.linalg.norm(a, ord=ord, axis=axis, keepdims=keepdims)
@@ -701,10 +792,13 @@ def test_spectral_and_nuclear_norm_values(shape, axis, ord, keepdims, rng):
 def test_matrix_norm_like_numpy(rng):
     a = rng.standard_normal((2, 3, 4))
     for ord in ("fro", "nuc", 2, -2, 1, np.inf):
-        np.testing.assert_allclose(la.matrix_norm(_t(a), ord=ord).numpy(), np.linalg.matrix_norm(a, ord=ord), rtol=1e-12)
+        np.testing.assert_allclose(
+            la.matrix_norm(_t(a), ord=ord).numpy(), np.linalg.matrix_norm(a, ord=ord), rtol=1e-12
+        )
     np.testing.assert_allclose(la.norm(_t(a[0]), 2).numpy(), np.linalg.norm(a[0], 2), rtol=1e-12)
-    np.testing.assert_allclose(la.matrix_norm(_t(a), keepdims=True).numpy(), np.linalg.matrix_norm(a, keepdims=True),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        la.matrix_norm(_t(a), keepdims=True).numpy(), np.linalg.matrix_norm(a, keepdims=True), rtol=1e-12
+    )
 
 
 def test_norm_batched_cotangents(rng, batched_check):

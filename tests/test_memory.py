@@ -4,6 +4,7 @@ Tensors are not tracked by Python's gc (they hold no Python references), so leak
 through the resident set size from /proc/self/statm. Big buffers are > 32 MiB so glibc serves them
 with mmap and gives them back to the OS as soon as they are freed; `settle()` also trims the heap.
 """
+
 import ctypes
 import ctypes.util
 import gc
@@ -48,6 +49,7 @@ def settle():
 
 
 # ---- steady state over many steps -----------------------------------------------------------
+
 
 def _mlp_step(W1, b1, W2, X, Y, lr=1e-3):
     h = pj.tanh(X @ W1 + b1)
@@ -96,7 +98,7 @@ def test_many_tiny_steps_rss_is_stable():
 def test_grad_create_graph_loop_rss_is_stable():
     def step():
         x = pj.tensor(np.linspace(-1, 1, 256), requires_grad=True)
-        f = (pj.sin(x) * x ** 3).sum()
+        f = (pj.sin(x) * x**3).sum()
         (g,) = pj.grad(f, x, create_graph=True)
         (h,) = pj.grad((g * g).sum(), x)
         return h
@@ -128,6 +130,7 @@ def test_batched_grad_loop_rss_is_stable():
 
 # ---- graphs and saved buffers are freed ------------------------------------------------------
 
+
 def test_graph_dropped_without_backward_is_freed():
     x = pj.ones(BIG, requires_grad=True)
     y = pj.exp(x) * x + pj.sin(x)  # saves several 40 MB buffers
@@ -144,12 +147,12 @@ def test_graph_dropped_without_backward_is_freed():
 def test_saved_buffers_freed_after_backward():
     x = pj.ones(BIG, requires_grad=True)
     base = settle()
-    y1 = pj.exp(x)        # saves its output y1
-    y2 = pj.sin(y1)       # saves its input y1
-    y3 = pj.tanh(y2)      # saves its output y3
-    y4 = pj.exp(y3)       # saves its output y4
+    y1 = pj.exp(x)  # saves its output y1
+    y2 = pj.sin(y1)  # saves its input y1
+    y3 = pj.tanh(y2)  # saves its output y3
+    y4 = pj.exp(y3)  # saves its output y4
     loss = y4.sum()
-    del y1, y2, y3, y4    # now only the graph (held by `loss`) keeps y1, y3, y4 alive
+    del y1, y2, y3, y4  # now only the graph (held by `loss`) keeps y1, y3, y4 alive
     held = settle()
     assert held - base > 100 * MB, "sanity: the saved buffers should be resident"
     loss.backward()
@@ -157,7 +160,8 @@ def test_saved_buffers_freed_after_backward():
     # x.grad (40 MB) is new; the three saved 40 MB buffers must be gone although `loss` is alive
     assert after - base < 70 * MB, (
         f"after backward {(after - base) / MB:.0f} MB above baseline (held {(held - base) / MB:.0f} MB): "
-        "saved tensors were not released")
+        "saved tensors were not released"
+    )
     assert loss.grad_fn is not None
     del loss
     x.grad = None
@@ -200,6 +204,7 @@ def test_backward_create_graph_cycle_is_broken_by_clearing_grad():
 
 
 # ---- cycles through .grad (Note [Reference cycles through .grad]) ----------------------------------
+
 
 def test_create_graph_cycle_of_a_dropped_leaf_is_freed_at_once():
     # x -> x.grad (with history) -> ... -> x: before, nothing ever freed it once x was dropped
@@ -262,7 +267,7 @@ def test_create_graph_loop_with_a_fresh_model_rss_is_flat():
         loss = (model(X) ** 2).mean()
         loss.backward(create_graph=True)
         params = list(model.parameters())
-        penalty = sum((p.grad ** 2).sum() for p in params)
+        penalty = sum((p.grad**2).sum() for p in params)
         pj.grad(penalty, params)  # leaves each .grad with its history (and its cycle)
 
     for _ in range(200):
@@ -293,7 +298,7 @@ def test_collecting_a_cycle_frees_nothing_still_in_use():
     y = pj.sin(x)  # y's node saved x: y keeps the cycle's head alive
     z = pj.tensor([1.0, 1.0, 1.0], requires_grad=True)
     w = z * (x * 1)  # and so does w, through a node whose other input is alive
-    (x ** 3).sum().backward(create_graph=True)
+    (x**3).sum().backward(create_graph=True)
     del x
     gc.collect()
     (gy,) = pj.grad(pj.cos(y).sum(), y, retain_graph=True)
@@ -340,7 +345,7 @@ class _Cube(pj.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x ** 3
+        return x**3
 
     @staticmethod
     def backward(ctx, g):
@@ -396,6 +401,7 @@ def test_deep_graph_memory_is_reused():
 
 
 # ---- no reference cycles --------------------------------------------------------------------
+
 
 def test_no_cyclic_garbage_from_a_training_loop():
     r = np.random.default_rng(1)
@@ -460,6 +466,7 @@ def test_no_cyclic_garbage_with_debug_saveall():
 # (RSS is meaningless under AddressSanitizer, whose quarantine keeps freed memory on purpose:
 # .ci/sanitize leaves this file out.)
 
+
 def test_100k_forward_backward_steps_rss_is_flat():
     x = pj.tensor(0.5, requires_grad=True)
     w = pj.tensor(np.array([1.5, -0.5, 2.0]), requires_grad=True)
@@ -481,6 +488,7 @@ def test_100k_forward_backward_steps_rss_is_flat():
 
 def _transform_calls():
     from pyjac import func
+
     r = np.random.default_rng(3)
     A = pj.tensor(r.standard_normal((8, 8)) / 3)
     x = pj.tensor(r.standard_normal(8))
@@ -561,6 +569,7 @@ def test_failed_backward_frees_its_buffers():
 
 def test_no_cyclic_garbage_from_transforms_anomaly_mode_and_errors():
     from pyjac import func
+
     calls = list(_transform_calls().values())
 
     def run():
@@ -611,6 +620,7 @@ def test_forward_mode_while_recording_leaves_no_cycles():
     # records too, is computed by a graph that holds the op's node: a cycle of shared pointers
     # that closing the dual level must break.
     from pyjac._forward import dual_level, make_dual, tangent_of
+
     x = pj.tensor(np.linspace(-1, 1, 64), requires_grad=True)
     v = pj.ones(64)
 

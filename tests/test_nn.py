@@ -1,6 +1,7 @@
 """pyjac.nn: Parameter, Module (registration, traversal, modes, gradients, state_dict), Linear
 (initialisation, reproducibility, torch parity), Sequential, the activation and loss modules, and
 a small end-to-end training run."""
+
 import collections
 import math
 
@@ -8,8 +9,8 @@ import numpy as np
 import pytest
 
 import pyjac as pj
-from pyjac import nn
 import pyjac.nn.functional as F
+from pyjac import nn
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -118,7 +119,7 @@ def test_reassignment_rules():
     del holder.x
     assert len(list(holder.parameters())) == 0
     with pytest.raises(AttributeError, match="no attribute 'x'"):
-        holder.x
+        _ = holder.x
 
 
 def test_assignment_before_init_raises():
@@ -379,7 +380,7 @@ def test_linear_init_statistics():
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # U(-bound, bound): mean 0, variance bound^2 / 3; 120 000 draws
     assert abs(w.mean()) < 0.01 * bound
-    assert abs(w.var() / (bound ** 2 / 3) - 1) < 0.02
+    assert abs(w.var() / (bound**2 / 3) - 1) < 0.02
     assert np.abs(w).max() > 0.99 * bound  # the whole range is used
     assert abs(b.mean()) < 0.1 * bound and b.std() > 0.4 * bound
     # the four quarters of the range are hit about equally often
@@ -506,31 +507,45 @@ def test_loss_modules_match_functions(rng):
     t = np.array([0, 2, 1, 2])
     w = np.array([1.0, 2.0, 0.5])
     np.testing.assert_array_equal(nn.MSELoss()(_t(a), _t(b)).numpy(), F.mse_loss(_t(a), _t(b)).numpy())
-    np.testing.assert_array_equal(nn.MSELoss("sum")(_t(a), _t(b)).numpy(),
-                                  F.mse_loss(_t(a), _t(b), reduction="sum").numpy())
+    np.testing.assert_array_equal(
+        nn.MSELoss("sum")(_t(a), _t(b)).numpy(), F.mse_loss(_t(a), _t(b), reduction="sum").numpy()
+    )
     np.testing.assert_array_equal(
         nn.CrossEntropyLoss(weight=_t(w), label_smoothing=0.1)(_t(a), _t(t)).numpy(),
-        F.cross_entropy(_t(a), _t(t), weight=_t(w), label_smoothing=0.1).numpy())
-    np.testing.assert_array_equal(nn.CrossEntropyLoss(ignore_index=2, reduction="none")(_t(a), _t(t)).numpy(),
-                                  F.cross_entropy(_t(a), _t(t), ignore_index=2, reduction="none").numpy())
-    np.testing.assert_array_equal(nn.NLLLoss(weight=_t(w))(_t(a), _t(t)).numpy(),
-                                  F.nll_loss(_t(a), _t(t), weight=_t(w)).numpy())
+        F.cross_entropy(_t(a), _t(t), weight=_t(w), label_smoothing=0.1).numpy(),
+    )
+    np.testing.assert_array_equal(
+        nn.CrossEntropyLoss(ignore_index=2, reduction="none")(_t(a), _t(t)).numpy(),
+        F.cross_entropy(_t(a), _t(t), ignore_index=2, reduction="none").numpy(),
+    )
+    np.testing.assert_array_equal(
+        nn.NLLLoss(weight=_t(w))(_t(a), _t(t)).numpy(), F.nll_loss(_t(a), _t(t), weight=_t(w)).numpy()
+    )
     p = rng.uniform(0, 1, (4, 3))
     np.testing.assert_array_equal(
         nn.BCEWithLogitsLoss(pos_weight=_t(w))(_t(a), _t(p)).numpy(),
-        F.binary_cross_entropy_with_logits(_t(a), _t(p), pos_weight=_t(w)).numpy())
+        F.binary_cross_entropy_with_logits(_t(a), _t(p), pos_weight=_t(w)).numpy(),
+    )
 
 
 def test_loss_modules_torch_parity(rng, torch):
     a, t = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
     w = rng.uniform(0.5, 2, 4)
     pairs = [
-        (nn.CrossEntropyLoss(weight=_t(w), label_smoothing=0.2),
-         torch.nn.CrossEntropyLoss(weight=torch.tensor(w), label_smoothing=0.2), _t(t), torch.tensor(t)),
+        (
+            nn.CrossEntropyLoss(weight=_t(w), label_smoothing=0.2),
+            torch.nn.CrossEntropyLoss(weight=torch.tensor(w), label_smoothing=0.2),
+            _t(t),
+            torch.tensor(t),
+        ),
         (nn.NLLLoss(), torch.nn.NLLLoss(), _t(t), torch.tensor(t)),
         (nn.MSELoss(), torch.nn.MSELoss(), _t(a[::-1].copy()), torch.tensor(a[::-1].copy())),
-        (nn.BCEWithLogitsLoss(pos_weight=_t(w)), torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(w)),
-         _t(np.abs(np.sin(a))), torch.tensor(np.abs(np.sin(a)))),
+        (
+            nn.BCEWithLogitsLoss(pos_weight=_t(w)),
+            torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(w)),
+            _t(np.abs(np.sin(a))),
+            torch.tensor(np.abs(np.sin(a))),
+        ),
     ]
     for loss, tloss, target, ttarget in pairs:
         np.testing.assert_allclose(loss(_t(a), target).item(), tloss(torch.tensor(a), ttarget).item(), rtol=1e-13)
@@ -544,8 +559,11 @@ def test_second_derivatives_through_a_small_network(rng):
         h = F.gelu(F.linear(x, W1, b1))
         return F.cross_entropy(F.linear(h, W2), t, label_smoothing=0.1)
 
-    args = (_t(rng.standard_normal((4, 3)), True), _t(rng.standard_normal(4), True),
-            _t(rng.standard_normal((2, 4)), True))
+    args = (
+        _t(rng.standard_normal((4, 3)), True),
+        _t(rng.standard_normal(4), True),
+        _t(rng.standard_normal((2, 4)), True),
+    )
     assert gradcheck(loss, args)
     assert gradgradcheck(loss, args)
 

@@ -8,13 +8,14 @@ shapes, third derivatives of the C++ activations, JVPs and hvps against reverse-
 Hessians, stability at +-1e4, NaN propagation, reduction modes, class-index and probability
 targets, and errors.
 """
+
 import numpy as np
 import pytest
+from op_registry import select
+from op_registry.nn import erf_np, erfc_np, log_softmax_np, sigmoid_np, softmax_np
 
 import pyjac as pj
 import pyjac.nn.functional as F
-from op_registry import select
-from op_registry.nn import erf_np, erfc_np, log_softmax_np, sigmoid_np, softmax_np
 from pyjac._forward import dual_level, make_dual, tangent_of
 from pyjac.testing import gradcheck, gradgradcheck
 
@@ -33,15 +34,16 @@ _sigmoid_np, _softmax_np, _log_softmax_np = sigmoid_np, softmax_np, log_softmax_
 # The activations are registry entries (tag "activation"): id, function and NumPy reference (sweep),
 # torch counterpart, domain away from kinks (0 for leaky_relu/elu, the threshold for softplus). Their
 # second derivatives and batched cotangents at (2, 3) run in tests/test_every_op.py.
-ACTIVATIONS = [(c.id, *c.sweep, c.torch, lambda rng, shape, c=c: c.sample(rng, shape)[0])
-               for c in select("nn", tags="activation")]
+ACTIVATIONS = [
+    (c.id, *c.sweep, c.torch, lambda rng, shape, c=c: c.sample(rng, shape)[0]) for c in select("nn", tags="activation")
+]
 ACT_IDS = [a[0] for a in ACTIVATIONS]
 
 # The C++ activations' exact first derivatives.
 DERIVATIVES = {
-    "erf": lambda x: 2 / np.sqrt(np.pi) * np.exp(-x ** 2),
+    "erf": lambda x: 2 / np.sqrt(np.pi) * np.exp(-(x**2)),
     "softplus": _sigmoid_np,
-    "gelu": lambda x: 0.5 * _erfc(-x / np.sqrt(2)) + x * np.exp(-x ** 2 / 2) / np.sqrt(2 * np.pi),
+    "gelu": lambda x: 0.5 * _erfc(-x / np.sqrt(2)) + x * np.exp(-(x**2) / 2) / np.sqrt(2 * np.pi),
     "leaky_relu": lambda x: np.where(x > 0, 1.0, 0.01),
     "elu": lambda x: np.where(x > 0, 1.0, np.exp(np.minimum(x, 0))),
     "silu": lambda x: _sigmoid_np(x) * (1 + x * (1 - _sigmoid_np(x))),
@@ -122,6 +124,7 @@ def test_activation_batched_second_derivative(name, fn, ref, tfn, domain, rng, b
     def first(x):
         (g,) = pj.grad(pj.sum(fn(x) * pj.sin(x)), x, create_graph=True)
         return g
+
     batched_check(first, [domain(rng, (2, 3))], k=3)
 
 
@@ -284,8 +287,18 @@ def test_activation_backward_broadcasts_cotangent_to_input():
 # ==== softmax and log_softmax ===========================================================================
 SOFTMAXES = [(c.id, *c.sweep) for c in select("nn", tags="softmax") if c.sweep and c.id == c.name.split(".")[-1]]
 SM_IDS = [s[0] for s in SOFTMAXES]
-SM_CASES = [((5,), -1), ((5,), 0), ((3, 4), -1), ((3, 4), 0), ((3, 4), 1), ((2, 3, 4), 1), ((2, 3, 4), -3),
-            ((2, 3, 4), 2), ((1, 1), 0), ((2, 1, 3), 1)]
+SM_CASES = [
+    ((5,), -1),
+    ((5,), 0),
+    ((3, 4), -1),
+    ((3, 4), 0),
+    ((3, 4), 1),
+    ((2, 3, 4), 1),
+    ((2, 3, 4), -3),
+    ((2, 3, 4), 2),
+    ((1, 1), 0),
+    ((2, 1, 3), 1),
+]
 SM_IDS_CASES = [f"{s}-axis{a}" for s, a in SM_CASES]
 
 
@@ -364,8 +377,7 @@ def test_softmax_batched_and_jvp(name, fn, ref, rng, batched_check):
         g = lambda v, axis=axis: pj.sum(fn(v, axis=axis) ** 2 * _t(w))
         H = pj.hessian(g, _t(a)).numpy().reshape(24, 24)
         v = rng.standard_normal(a.shape)
-        np.testing.assert_allclose(pj.hvp(g, _t(a), _t(v))[1].numpy().ravel(), H @ v.ravel(), rtol=1e-10,
-                                   atol=1e-12)
+        np.testing.assert_allclose(pj.hvp(g, _t(a), _t(v))[1].numpy().ravel(), H @ v.ravel(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("axis", [0, -1])
@@ -381,6 +393,7 @@ def test_softmax_fused_backward_rules(name, fn, ref, axis, rng, batched_check):
 
     batched_check(first, [a], k=3)
     assert gradgradcheck(first, (_t(a, True),))
+
     # the fused op itself, in its cotangent argument too
     def backward_of(x, v):
         (g,) = pj.grad(fn(x, axis=axis), x, grad_outputs=v, create_graph=True)
@@ -526,6 +539,7 @@ def test_dropout_gradcheck():
     def f(x):
         pj.manual_seed(5)
         return F.dropout(x, 0.4)
+
     x = _t(np.linspace(-1, 1, 8), requires_grad=True)
     assert gradcheck(f, (x,))
     assert gradgradcheck(f, (x,))
@@ -603,9 +617,11 @@ def test_mse_loss_warns_on_broadcast_and_rejects_bad_reduction():
 def test_mse_loss_nan_and_torch_parity(rng, torch):
     a, b = rng.standard_normal(5), rng.standard_normal(5)
     for r in REDUCTIONS:
-        np.testing.assert_allclose(F.mse_loss(_t(a), _t(b), reduction=r).numpy(),
-                                   torch.nn.functional.mse_loss(torch.tensor(a), torch.tensor(b), reduction=r).numpy(),
-                                   rtol=1e-13)
+        np.testing.assert_allclose(
+            F.mse_loss(_t(a), _t(b), reduction=r).numpy(),
+            torch.nn.functional.mse_loss(torch.tensor(a), torch.tensor(b), reduction=r).numpy(),
+            rtol=1e-13,
+        )
     a[2] = np.nan
     assert np.isnan(F.mse_loss(_t(a), _t(b)).item())
 
@@ -644,12 +660,18 @@ def test_cross_entropy_weight_ignore_index_label_smoothing(lshape, tshape, reduc
     a, t = rng.standard_normal(lshape), _targets(rng, tshape, C, ignore=True)
     w = rng.uniform(0.5, 2.0, C)
     for kwargs in [dict(weight=w), dict(label_smoothing=0.2), dict(weight=w, label_smoothing=0.1)]:
-        out = F.cross_entropy(_t(a), _t(t), reduction=reduction, **{k: (_t(v) if k == "weight" else v)
-                                                                    for k, v in kwargs.items()})
+        out = F.cross_entropy(
+            _t(a), _t(t), reduction=reduction, **{k: (_t(v) if k == "weight" else v) for k, v in kwargs.items()}
+        )
         expected = _ce_index_np(a, t, kwargs.get("weight"), -100, reduction, kwargs.get("label_smoothing", 0.0))
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13, atol=1e-15, err_msg=str(kwargs))
-        f = lambda x: F.cross_entropy(x, _t(t), weight=kwargs.get("weight"), reduction=reduction,
-                                      label_smoothing=kwargs.get("label_smoothing", 0.0))
+        f = lambda x: F.cross_entropy(
+            x,
+            _t(t),
+            weight=kwargs.get("weight"),
+            reduction=reduction,
+            label_smoothing=kwargs.get("label_smoothing", 0.0),
+        )
         assert gradcheck(f, (_t(a, True),))
         assert gradgradcheck(f, (_t(a, True),))
     # ignored targets get zero loss and zero gradient
@@ -669,10 +691,12 @@ def test_cross_entropy_probability_targets(shape, reduction, rng):
     w = rng.uniform(0.5, 2.0, shape[axis])
     for kwargs in [{}, dict(weight=w), dict(label_smoothing=0.3)]:
         out = F.cross_entropy(_t(a), _t(p), reduction=reduction, **kwargs)
-        np.testing.assert_allclose(out.numpy(), _ce_prob_np(a, p, reduction=reduction,
-                                                            weight=kwargs.get("weight"),
-                                                            eps=kwargs.get("label_smoothing", 0.0)),
-                                   rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(
+            out.numpy(),
+            _ce_prob_np(a, p, reduction=reduction, weight=kwargs.get("weight"), eps=kwargs.get("label_smoothing", 0.0)),
+            rtol=1e-13,
+            atol=1e-15,
+        )
     # differentiable in the logits and in the target probabilities
     f = lambda x, q: F.cross_entropy(x, q, reduction=reduction, label_smoothing=0.1)
     assert gradcheck(f, (_t(a, True), _t(p, True)))
@@ -682,8 +706,9 @@ def test_cross_entropy_probability_targets(shape, reduction, rng):
 def test_cross_entropy_index_and_onehot_probabilities_agree(rng):
     a, t = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
     onehot = np.eye(4)[t]
-    np.testing.assert_allclose(F.cross_entropy(_t(a), _t(t)).numpy(), F.cross_entropy(_t(a), _t(onehot)).numpy(),
-                               rtol=1e-14)
+    np.testing.assert_allclose(
+        F.cross_entropy(_t(a), _t(t)).numpy(), F.cross_entropy(_t(a), _t(onehot)).numpy(), rtol=1e-14
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
@@ -742,8 +767,9 @@ def test_cross_entropy_torch_parity(rng, torch):
     for lshape, tshape in CE_SHAPES:
         axis = 1 if len(lshape) >= 2 else 0
         C = lshape[axis]
-        cases.append((rng.standard_normal(lshape), _targets(rng, tshape, C, ignore=len(tshape) > 0),
-                      rng.uniform(0.5, 2.0, C)))
+        cases.append(
+            (rng.standard_normal(lshape), _targets(rng, tshape, C, ignore=len(tshape) > 0), rng.uniform(0.5, 2.0, C))
+        )
     for a, t, w in cases:
         for reduction in REDUCTIONS:
             for kw in [{}, dict(weight=w), dict(label_smoothing=0.15), dict(weight=w, label_smoothing=0.05)]:
@@ -778,8 +804,9 @@ def test_nll_loss(lshape, tshape, reduction, rng):
     for weight in (None, w):
         out = F.nll_loss(_t(logp), _t(t), weight=None if weight is None else _t(weight), reduction=reduction)
         # with smoothing 0, cross entropy of log-probabilities is nll of them (log_softmax is idempotent)
-        np.testing.assert_allclose(out.numpy(), _ce_index_np(logp, t, weight, reduction=reduction), rtol=1e-13,
-                                   atol=1e-15)
+        np.testing.assert_allclose(
+            out.numpy(), _ce_index_np(logp, t, weight, reduction=reduction), rtol=1e-13, atol=1e-15
+        )
         f = lambda x: F.nll_loss(x, _t(t), weight=weight, reduction=reduction)
         assert gradcheck(f, (_t(logp, True),))
         assert gradgradcheck(f, (_t(logp, True),))
@@ -809,8 +836,9 @@ def test_nll_loss_torch_parity(rng, torch):
             for weight in (None, w):
                 x, tx = _t(logp, True), torch.tensor(logp, requires_grad=True)
                 y = F.nll_loss(x, _t(t), weight=weight, reduction=reduction)
-                ty = torch.nn.functional.nll_loss(tx, torch.tensor(t), reduction=reduction,
-                                                  weight=None if weight is None else torch.tensor(weight))
+                ty = torch.nn.functional.nll_loss(
+                    tx, torch.tensor(t), reduction=reduction, weight=None if weight is None else torch.tensor(weight)
+                )
                 np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-13, atol=1e-15)
                 G = rng.standard_normal(y.shape)
                 (g,) = pj.grad(y, x, grad_outputs=_t(G))
@@ -859,8 +887,9 @@ def test_bce_with_logits_nan_errors_and_torch(rng, torch):
             xs = [_t(a, True), _t(t, True)]
             ts = [torch.tensor(a, requires_grad=True), torch.tensor(t, requires_grad=True)]
             y = F.binary_cross_entropy_with_logits(*xs, reduction=reduction, **{k: _t(v) for k, v in kw.items()})
-            ty = tF.binary_cross_entropy_with_logits(*ts, reduction=reduction,
-                                                     **{k: torch.tensor(v) for k, v in kw.items()})
+            ty = tF.binary_cross_entropy_with_logits(
+                *ts, reduction=reduction, **{k: torch.tensor(v) for k, v in kw.items()}
+            )
             np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
             G = rng.standard_normal(y.shape)
             grads = pj.grad(y, xs, grad_outputs=_t(G))
@@ -879,7 +908,11 @@ def test_ignore_index_inside_the_class_range_torch_parity(rng, torch):
     for kw in [{}, dict(weight=w), dict(label_smoothing=0.1), dict(weight=w, label_smoothing=0.1)]:
         for reduction in REDUCTIONS:
             y = F.cross_entropy(_t(a), _t(t), ignore_index=1, reduction=reduction, **kw)
-            ty = torch.nn.functional.cross_entropy(torch.tensor(a), torch.tensor(t), ignore_index=1,
-                                                   reduction=reduction,
-                                                   **{k: torch.tensor(v) if k == "weight" else v for k, v in kw.items()})
+            ty = torch.nn.functional.cross_entropy(
+                torch.tensor(a),
+                torch.tensor(t),
+                ignore_index=1,
+                reduction=reduction,
+                **{k: torch.tensor(v) if k == "weight" else v for k, v in kw.items()},
+            )
             np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-12, atol=1e-14, err_msg=f"{kw} {reduction}")

@@ -5,6 +5,7 @@ subgradient conventions hold.
 softplus, logsumexp, log_softmax and cross_entropy are being added separately: each test of them
 skips cleanly while the op is not there yet.
 """
+
 import numpy as np
 import pytest
 
@@ -24,6 +25,7 @@ def op(path):
 
 
 # ---- references, computed stably in float64 ------------------------------------------------
+
 
 def ref_sigmoid(x):
     e = np.exp(-np.abs(x))
@@ -56,19 +58,27 @@ EXTREME = np.array([1e4, -1e4, 0.0, 50.0, -50.0, 1e3, -1e3, 88.5, -104.0, 710.0,
 
 
 CASES = {
-    "sigmoid": ("sigmoid", lambda f, x: f(x), ref_sigmoid,
-                lambda x: ref_sigmoid(x) * (1 - ref_sigmoid(x))),
+    "sigmoid": ("sigmoid", lambda f, x: f(x), ref_sigmoid, lambda x: ref_sigmoid(x) * (1 - ref_sigmoid(x))),
     "softplus": ("nn.functional.softplus", lambda f, x: f(x), ref_softplus, ref_sigmoid),
-    "logsumexp": ("logsumexp", lambda f, x: f(x), lambda x: ref_logsumexp(x),
-                  lambda x: np.exp(x - ref_logsumexp(x))),
-    "logsumexp_axis": ("logsumexp", lambda f, x: f(pj.reshape(x, (1, -1)) * pj.ones((3, 1), dtype=x.dtype), axis=1),
-                       lambda x: np.full(3, ref_logsumexp(x)), lambda x: 3 * np.exp(x - ref_logsumexp(x))),
-    "log_softmax": ("nn.functional.log_softmax", lambda f, x: f(x), ref_log_softmax,
-                    lambda x: 1 - x.size * np.exp(ref_log_softmax(x))),
-    "cross_entropy": ("nn.functional.cross_entropy",
-                      lambda f, x: f(pj.reshape(x, (1, -1)), pj.tensor([1])),
-                      lambda x: ref_cross_entropy(x[None], np.array([1])),
-                      lambda x: np.exp(ref_log_softmax(x)) - np.eye(x.size)[1]),
+    "logsumexp": ("logsumexp", lambda f, x: f(x), lambda x: ref_logsumexp(x), lambda x: np.exp(x - ref_logsumexp(x))),
+    "logsumexp_axis": (
+        "logsumexp",
+        lambda f, x: f(pj.reshape(x, (1, -1)) * pj.ones((3, 1), dtype=x.dtype), axis=1),
+        lambda x: np.full(3, ref_logsumexp(x)),
+        lambda x: 3 * np.exp(x - ref_logsumexp(x)),
+    ),
+    "log_softmax": (
+        "nn.functional.log_softmax",
+        lambda f, x: f(x),
+        ref_log_softmax,
+        lambda x: 1 - x.size * np.exp(ref_log_softmax(x)),
+    ),
+    "cross_entropy": (
+        "nn.functional.cross_entropy",
+        lambda f, x: f(pj.reshape(x, (1, -1)), pj.tensor([1])),
+        lambda x: ref_cross_entropy(x[None], np.array([1])),
+        lambda x: np.exp(ref_log_softmax(x)) - np.eye(x.size)[1],
+    ),
 }
 
 
@@ -88,7 +98,9 @@ def test_finite_values_and_gradients_at_extreme_inputs(name, dtype):
     (g,) = pj.grad(y.sum(), x, create_graph=True)
     gv = g.detach().numpy().astype(np.float64)
     assert np.all(np.isfinite(gv)), f"d {name} at {a} = {gv}"
-    np.testing.assert_allclose(gv, ref_grad(a.astype(np.float64)), rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-12)
+    np.testing.assert_allclose(
+        gv, ref_grad(a.astype(np.float64)), rtol=rtol, atol=1e-6 if dtype == np.float32 else 1e-12
+    )
     # and the second derivative (the rule differentiated again) stays finite too
     (h,) = pj.grad((g * pj.tensor(np.linspace(-1, 1, a.size), dtype=dtype)).sum(), x)
     assert np.all(np.isfinite(h.numpy())), f"second derivative of {name} at {a}: {h.numpy()}"
@@ -128,7 +140,7 @@ NAN_CASES = {
     "relu": lambda x: pj.relu(x),
     "abs": lambda x: pj.abs(x),
     "square": lambda x: pj.square(x),
-    "power": lambda x: x ** 3.0,
+    "power": lambda x: x**3.0,
     "maximum": lambda x: pj.maximum(x, 0.5),
     "minimum": lambda x: pj.minimum(0.5, x),
     "clip": lambda x: pj.clip(x, -0.5, 0.5),
@@ -177,8 +189,20 @@ def test_nan_input_propagates_to_values_and_gradients(name):
     g = x.grad.numpy()
     if name not in LINEAR:  # a linear op's derivative doesn't depend on the input's value
         assert np.isnan(g[0, 1]), f"{name}: the gradient at the NaN input is {g[0, 1]}, not NaN"
-    if name not in ("max", "min", "norm_inf", "norm", "norm1", "norm3", "logsumexp", "log_softmax", "matmul",
-                    "transpose", "sum", "mean"):
+    if name not in (
+        "max",
+        "min",
+        "norm_inf",
+        "norm",
+        "norm1",
+        "norm3",
+        "logsumexp",
+        "log_softmax",
+        "matmul",
+        "transpose",
+        "sum",
+        "mean",
+    ):
         assert not np.isnan(g[0, [0, 2]]).any(), f"{name}: elementwise, but NaN leaked sideways: {g}"
     assert not np.isnan(g[1]).any(), f"{name}: NaN reached the clean row: {g}"
 
@@ -229,6 +253,7 @@ def test_inf_arithmetic_is_ieee():
 
 # ---- documented subgradient conventions ---------------------------------------------------
 
+
 def _grad(f, a):
     x = pj.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
     (g,) = pj.grad(f(x), x)
@@ -278,11 +303,14 @@ def test_max_min_ties_split_evenly():
     np.testing.assert_allclose(_grad(lambda x: pj.min(x), [2.0, -1.0, 5.0, -1.0]), [0, 0.5, 0, 0.5])
     # along an axis, each row on its own
     m = np.array([[1.0, 1.0, 0.0], [2.0, 5.0, 5.0], [7.0, 7.0, 7.0]])
-    np.testing.assert_allclose(_grad(lambda x: pj.max(x, axis=1).sum(), m),
-                               [[0.5, 0.5, 0], [0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    np.testing.assert_allclose(
+        _grad(lambda x: pj.max(x, axis=1).sum(), m), [[0.5, 0.5, 0], [0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]]
+    )
     m = np.array([[1.0, 5.0, 0.0], [7.0, 5.0, 0.0], [7.0, 2.0, 0.0]])
-    np.testing.assert_allclose(_grad(lambda x: pj.max(x, axis=0, keepdims=True).sum(), m),
-                               [[0, 0.5, 1 / 3], [0.5, 0.5, 1 / 3], [0.5, 0, 1 / 3]])
+    np.testing.assert_allclose(
+        _grad(lambda x: pj.max(x, axis=0, keepdims=True).sum(), m),
+        [[0, 0.5, 1 / 3], [0.5, 0.5, 1 / 3], [0.5, 0, 1 / 3]],
+    )
     # the whole gradient still sums to the cotangent: nothing lost or doubled
     assert _grad(lambda x: pj.max(x), np.full(7, 2.0)).sum() == pytest.approx(1.0)
 
@@ -313,11 +341,16 @@ def test_norm_inf_ties_split_evenly():
 # Each derivative is taken four ways: reverse (jacrev), forward (jacfwd), and second order as
 # reverse-over-reverse and forward-over-reverse, in float64 and float32.
 
+
 def _derivatives(f, v, dtype):
     """f: R^n -> R at v: (gradient by jacrev, by jacfwd, Hessian by jacrev(jacrev), by jacfwd(jacrev))."""
     x = pj.tensor(np.asarray(v, dtype=dtype))
-    return (pj.func.jacrev(f)(x).numpy(), pj.func.jacfwd(f)(x).numpy(),
-            pj.func.jacrev(pj.func.jacrev(f))(x).numpy(), pj.func.jacfwd(pj.func.jacrev(f))(x).numpy())
+    return (
+        pj.func.jacrev(f)(x).numpy(),
+        pj.func.jacfwd(f)(x).numpy(),
+        pj.func.jacrev(pj.func.jacrev(f))(x).numpy(),
+        pj.func.jacfwd(pj.func.jacrev(f))(x).numpy(),
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -348,7 +381,7 @@ def test_arctan2_origin_among_other_points_with_broadcasting(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_x_to_the_x_at_zero(dtype):
     # torch: d/dx x**x = 0 at 0 (both terms taken as 0); all second derivatives defined (0).
-    f = lambda v: pj.sum(v ** v)  # noqa: E731
+    f = lambda v: pj.sum(v**v)  # noqa: E731
     grad_rev, grad_fwd, hess_rev, hess_fwd = _derivatives(f, [0.0, 1.0], dtype)
     for g in (grad_rev, grad_fwd):
         np.testing.assert_allclose(g, [0.0, 1.0], rtol=1e-6)  # at 1: x**x (log x + 1) = 1
@@ -385,8 +418,11 @@ def test_pow_gradients_at_zero_base_match_torch(point, expected, dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pow_second_derivatives_at_zero_base_are_defined(dtype):
     f = lambda v: v[0] ** v[1]  # noqa: E731
-    for point, expected in [((0.0, 0.0), [[0, 0], [0, 0]]), ((0.0, 2.0), [[2, 0], [0, 0]]),
-                            ((2.0, 0.0), [[0, 0.5], [0.5, np.log(2.0) ** 2]])]:  # the last: the true Hessian
+    for point, expected in [
+        ((0.0, 0.0), [[0, 0], [0, 0]]),
+        ((0.0, 2.0), [[2, 0], [0, 0]]),
+        ((2.0, 0.0), [[0, 0.5], [0.5, np.log(2.0) ** 2]]),
+    ]:  # the last: the true Hessian
         _, _, hess_rev, hess_fwd = _derivatives(f, point, dtype)
         for h in (hess_rev, hess_fwd):
             np.testing.assert_allclose(h, expected, rtol=1e-6, atol=1e-12, err_msg=str(point))
@@ -396,8 +432,12 @@ def test_pow_second_derivatives_at_zero_base_are_defined(dtype):
 def test_pow_with_zero_exponent_at_zero(dtype):
     # a**0 is 1 for every a, so its derivative in a is 0, at 0 too (issue 13); however the
     # exponent arrives: a tensor, a Python float through pj.power, or a Python number.
-    for f in (lambda x: pj.power(x, 0.0), lambda x: x ** pj.tensor(np.array(0.0, dtype)), lambda x: x ** 0.0,
-              lambda x: x ** 0):
+    for f in (
+        lambda x: pj.power(x, 0.0),
+        lambda x: x ** pj.tensor(np.array(0.0, dtype)),
+        lambda x: x**0.0,
+        lambda x: x**0,
+    ):
         x = pj.tensor(np.array([0.0, 2.0], dtype), requires_grad=True)
         (g,) = pj.grad(f(x).sum(), x, create_graph=True)
         np.testing.assert_array_equal(g.detach().numpy(), [0.0, 0.0])
@@ -412,9 +452,9 @@ def test_pow_with_zero_exponent_at_zero(dtype):
 def test_zero_base_to_a_tensor_exponent(dtype):
     # d/db 0**b: 0 where b >= 0 (0**b is constant there), -inf where b < 0, as torch
     b = pj.tensor(np.array([0.0, 1.0, 0.5, -1.0], dtype), requires_grad=True)
-    (g,) = pj.grad((0.0 ** b).sum(), b, create_graph=True)
+    (g,) = pj.grad((0.0**b).sum(), b, create_graph=True)
     np.testing.assert_array_equal(g.detach().numpy(), [0.0, 0.0, 0.0, -np.inf])
     (h,) = pj.grad(g[:3].sum(), b, allow_unused=True)
     assert h is None or np.all(h.numpy()[:3] == 0)
-    (_, t) = pj.jvp(lambda b: 0.0 ** b, b.detach()[:3], pj.ones(3, dtype=dtype))
+    (_, t) = pj.jvp(lambda b: 0.0**b, b.detach()[:3], pj.ones(3, dtype=dtype))
     np.testing.assert_array_equal(t.numpy(), [0.0, 0.0, 0.0])

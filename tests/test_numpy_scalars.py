@@ -1,6 +1,7 @@
 """NumPy scalars as operands promote as NumPy 2 says (NEP 50): only Python's own int, float and
 bool are weak; np.float64 (a subclass of float), np.float32, np.int64 and np.bool_ have a dtype
 of their own. And uint64 values beyond int64 raise instead of wrapping around."""
+
 import operator
 
 import numpy as np
@@ -32,14 +33,23 @@ BINARY = [
     ("arctan2", pj.arctan2, np.arctan2),
     ("mod", pj.mod, np.mod),
     ("floor_divide", pj.floor_divide, np.floor_divide),
-    ("where", lambda a, b: pj.where(pj.tensor([True, False, True]), a, b),
-     lambda a, b: np.where(np.array([True, False, True]), a, b)),
+    (
+        "where",
+        lambda a, b: pj.where(pj.tensor([True, False, True]), a, b),
+        lambda a, b: np.where(np.array([True, False, True]), a, b),
+    ),
 ]
 
 COMPARISONS = [
-    ("==", operator.eq, operator.eq), ("!=", operator.ne, operator.ne), ("<", operator.lt, operator.lt),
-    ("<=", operator.le, operator.le), (">", operator.gt, operator.gt), (">=", operator.ge, operator.ge),
-    ("equal", pj.equal, np.equal), ("less", pj.less, np.less), ("greater_equal", pj.greater_equal, np.greater_equal),
+    ("==", operator.eq, operator.eq),
+    ("!=", operator.ne, operator.ne),
+    ("<", operator.lt, operator.lt),
+    ("<=", operator.le, operator.le),
+    (">", operator.gt, operator.gt),
+    (">=", operator.ge, operator.ge),
+    ("equal", pj.equal, np.equal),
+    ("less", pj.less, np.less),
+    ("greater_equal", pj.greater_equal, np.greater_equal),
 ]
 
 
@@ -138,12 +148,17 @@ def test_in_place_ops_take_numpy_scalars():
 
 # ---- uint64 ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("data", [
-    np.uint64(2**64 - 1),
-    np.array([1, 2**64 - 1], dtype=np.uint64),
-    np.array([[2**63]], dtype=np.uint64),
-    np.array([1, 2**64 - 1], dtype=np.uint64)[::-1],
-], ids=["scalar", "array", "2-d at 2**63", "strided"])
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        np.uint64(2**64 - 1),
+        np.array([1, 2**64 - 1], dtype=np.uint64),
+        np.array([[2**63]], dtype=np.uint64),
+        np.array([1, 2**64 - 1], dtype=np.uint64)[::-1],
+    ],
+    ids=["scalar", "array", "2-d at 2**63", "strided"],
+)
 def test_uint64_beyond_int64_raises_overflow(data):
     with pytest.raises(OverflowError) as ei:
         pj.tensor(data)

@@ -2,19 +2,22 @@
 formed, every other spelling of an entry's call (Tensor method, operator, alias) gives the same
 values, gradients and tangents as the entry's function, and every declared Jacobian structure
 (`sparsity`) holds."""
+
 import numpy as np
 import pytest
+from op_registry import NONE, NOT_OPS, REGISTRY, public_ops, resolve
 
 import pyjac as pj
-from op_registry import NONE, NOT_OPS, REGISTRY, public_ops, resolve
 
 COVERED = {c.name for c in REGISTRY} | {f for c in REGISTRY for f in c.forms}
 
 
 def test_every_public_op_has_a_registry_entry():
     missing = sorted(public_ops() - COVERED)
-    assert not missing, (f"public ops with no entry in tests/op_registry (add one, or, if it is not an op, "
-                         f"add it to NOT_OPS in tests/op_registry/public.py): {', '.join(missing)}")
+    assert not missing, (
+        f"public ops with no entry in tests/op_registry (add one, or, if it is not an op, "
+        f"add it to NOT_OPS in tests/op_registry/public.py): {', '.join(missing)}"
+    )
 
 
 def test_the_exclusion_list_names_public_callables_only():
@@ -84,6 +87,7 @@ def test_every_form_gives_the_same_values_gradients_and_tangents(case, form):
         outs = _outputs(f(*xs))
         loss = sum(pj.sum(o * w) for o, w in zip(outs, ws))
         return pj.grad(loss, [xs[i] for i in floats], allow_unused=True)
+
     for g, w in zip(vjp(other), vjp(case.fn)):
         assert (g is None) == (w is None)
         if g is not None:
@@ -101,6 +105,7 @@ def _single(fn):
         if isinstance(out, (tuple, list)):
             return pj.concatenate([pj.reshape(o, (-1,)) for o in out])
         return out
+
     return single
 
 

@@ -6,11 +6,12 @@ cotangents, torch, with and without zeros) and tests/test_forward_mode.py. Here:
 NumPy over shapes, axes, dtypes and layouts, finite differences over axes, and cumprod's exact
 derivatives with zeros to second order.
 """
+
 import numpy as np
 import pytest
+from op_registry import select
 
 import pyjac as pj
-from op_registry import select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -23,9 +24,27 @@ CUMULATIVE = [(c.name, *c.sweep) for c in select("cumulative") if c.sweep]
 CUM_IDS = [c[0] for c in CUMULATIVE]
 
 
-@pytest.mark.parametrize("shape,axis", [((), None), ((), 0), ((), -1), ((5,), None), ((5,), 0), ((2, 3), None),
-                                        ((2, 3), 0), ((2, 3), 1), ((2, 3), -1), ((2, 3, 4), 1), ((2, 3, 4), -3),
-                                        ((0,), None), ((0, 3), 0), ((2, 0), 1), ((3, 0), 0)], ids=str)
+@pytest.mark.parametrize(
+    "shape,axis",
+    [
+        ((), None),
+        ((), 0),
+        ((), -1),
+        ((5,), None),
+        ((5,), 0),
+        ((2, 3), None),
+        ((2, 3), 0),
+        ((2, 3), 1),
+        ((2, 3), -1),
+        ((2, 3, 4), 1),
+        ((2, 3, 4), -3),
+        ((0,), None),
+        ((0, 3), 0),
+        ((2, 0), 1),
+        ((3, 0), 0),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("name,fn,ref", CUMULATIVE, ids=CUM_IDS)
 def test_cumulative_values(name, fn, ref, shape, axis, rng):
     a = rng.standard_normal(shape)
@@ -40,8 +59,11 @@ def test_cumulative_values(name, fn, ref, shape, axis, rng):
 @pytest.mark.parametrize("name,fn,ref", CUMULATIVE, ids=CUM_IDS)
 def test_cumulative_noncontiguous_and_large(name, fn, ref, rng):
     base = rng.uniform(0.9, 1.1, (33, 47))
-    for view, arr in [(_t(base).T, base.T), (_t(base)[::-1, ::-3], base[::-1, ::-3]),
-                      (pj.broadcast_to(_t(base[:1]), (5, 47)), np.broadcast_to(base[:1], (5, 47)))]:
+    for view, arr in [
+        (_t(base).T, base.T),
+        (_t(base)[::-1, ::-3], base[::-1, ::-3]),
+        (pj.broadcast_to(_t(base[:1]), (5, 47)), np.broadcast_to(base[:1], (5, 47))),
+    ]:
         for axis in (None, 0, 1):
             np.testing.assert_allclose(fn(view, axis).numpy(), ref(arr, axis=axis), rtol=1e-12)
     big = rng.uniform(0.999, 1.001, (3, 2000, 2))
@@ -57,23 +79,27 @@ def test_cumulative_gradcheck(name, fn, ref, axis, rng):
     assert gradgradcheck(lambda x: fn(x, axis), (_t(rng.standard_normal((2, 3)), True),))
 
 
-@pytest.mark.parametrize("a", [
-    np.array([1.0, 0.0, 2.0, 3.0]),
-    np.array([0.0, 1.5, 0.0, -2.0]),
-    np.array([2.0, 3.0, 0.5, 0.0]),
-    np.array([0.0, 0.0, 0.0]),
-], ids=["zero-inside", "two-zeros", "zero-last", "all-zero"])
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([1.0, 0.0, 2.0, 3.0]),
+        np.array([0.0, 1.5, 0.0, -2.0]),
+        np.array([2.0, 3.0, 0.5, 0.0]),
+        np.array([0.0, 0.0, 0.0]),
+    ],
+    ids=["zero-inside", "two-zeros", "zero-last", "all-zero"],
+)
 def test_cumprod_gradient_and_hessian_with_zeros(a):
     n = a.size
     # J[i, k] = d cumprod_i / d x_k = prod_{j <= i, j != k} x_j for k <= i
-    J = np.array([[np.prod(np.delete(a[:i + 1], k)) if k <= i else 0.0 for k in range(n)] for i in range(n)])
+    J = np.array([[np.prod(np.delete(a[: i + 1], k)) if k <= i else 0.0 for k in range(n)] for i in range(n)])
     np.testing.assert_array_equal(pj.jacobian(pj.cumprod, _t(a)).numpy(), J)
     np.testing.assert_array_equal(pj.jacobian(pj.cumprod, _t(a), strategy="forward-mode").numpy(), J)
     H = np.zeros((n, n))  # of sum(cumprod(x))
     for i in range(n):
         for j in range(n):
             if i != j:
-                H[i, j] = sum(np.prod(np.delete(a[:m + 1], [i, j])) for m in range(max(i, j), n))
+                H[i, j] = sum(np.prod(np.delete(a[: m + 1], [i, j])) for m in range(max(i, j), n))
     np.testing.assert_array_equal(pj.hessian(lambda y: pj.sum(pj.cumprod(y)), _t(a)).numpy(), H)
     assert gradgradcheck(pj.cumprod, (_t(a, True),))
 
@@ -99,4 +125,3 @@ def test_cumulative_batched_cotangents(name, fn, ref, axis, rng, batched_check):
     a[1, 2] = 0.0
     gs = batched_check(lambda x: fn(x, axis), [a], k=3)
     assert gs[0].shape == (3, 3, 4)
-

@@ -6,13 +6,14 @@ derivatives, batched cotangents, torch) and tests/test_forward_mode.py. Here: va
 NumPy over shapes (0-d, empty, broadcasting) and layouts, finite differences over shapes,
 subgradient conventions, dtypes and errors.
 """
+
 import numpy as np
 import pytest
-
-import pyjac as pj
 from op_registry import params, select
 from op_registry.core import above_m1, away_from_zero, positive
 from op_registry.elementwise import sigmoid_np as _sigmoid_np
+
+import pyjac as pj
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -66,11 +67,19 @@ def test_unary_operators(rng):
     np.testing.assert_array_equal((+x).numpy(), a)
 
 
-@pytest.mark.parametrize("name,fn,ref", [
-    ("exp", pj.exp, np.exp), ("sqrt", pj.sqrt, np.sqrt), ("sin", pj.sin, np.sin), ("log1p", pj.log1p, np.log1p),
-    ("square", pj.square, np.square), ("abs", pj.abs, np.abs), ("sign", pj.sign, np.sign),
-    ("negative", pj.negative, np.negative),
-])
+@pytest.mark.parametrize(
+    "name,fn,ref",
+    [
+        ("exp", pj.exp, np.exp),
+        ("sqrt", pj.sqrt, np.sqrt),
+        ("sin", pj.sin, np.sin),
+        ("log1p", pj.log1p, np.log1p),
+        ("square", pj.square, np.square),
+        ("abs", pj.abs, np.abs),
+        ("sign", pj.sign, np.sign),
+        ("negative", pj.negative, np.negative),
+    ],
+)
 def test_unary_integer_input_dtype_like_numpy(name, fn, ref):
     a = np.array([0, 1, 2, 5])
     out = fn(_t(a))
@@ -96,16 +105,19 @@ def test_unary_empty_gradient(case):
 
 
 # exact derivative values (not only finite differences): f'(x) at a few points
-@pytest.mark.parametrize("name,fn,deriv", [
-    ("exp", pj.exp, np.exp),
-    ("log", pj.log, lambda x: 1 / x),
-    ("sqrt", pj.sqrt, lambda x: 0.5 / np.sqrt(x)),
-    ("tanh", pj.tanh, lambda x: 1 - np.tanh(x) ** 2),
-    ("sigmoid", pj.sigmoid, lambda x: _sigmoid_np(x) * (1 - _sigmoid_np(x))),
-    ("tan", pj.tan, lambda x: 1 / np.cos(x) ** 2),
-    ("log1p", pj.log1p, lambda x: 1 / (1 + x)),
-    ("expm1", pj.expm1, np.exp),
-])
+@pytest.mark.parametrize(
+    "name,fn,deriv",
+    [
+        ("exp", pj.exp, np.exp),
+        ("log", pj.log, lambda x: 1 / x),
+        ("sqrt", pj.sqrt, lambda x: 0.5 / np.sqrt(x)),
+        ("tanh", pj.tanh, lambda x: 1 - np.tanh(x) ** 2),
+        ("sigmoid", pj.sigmoid, lambda x: _sigmoid_np(x) * (1 - _sigmoid_np(x))),
+        ("tan", pj.tan, lambda x: 1 / np.cos(x) ** 2),
+        ("log1p", pj.log1p, lambda x: 1 / (1 + x)),
+        ("expm1", pj.expm1, np.exp),
+    ],
+)
 def test_unary_derivative_values(name, fn, deriv):
     a = np.array([0.3, 0.7, 1.1])
     x = _t(a, requires_grad=True)
@@ -117,8 +129,16 @@ def test_special_values_like_numpy():
     a = np.array([-1.0, 0.0, -0.0, 1.0, np.inf, -np.inf, np.nan])
     b = np.array([0.0, 0.0, 2.0, 0.0, np.inf, 1.0, 1.0])
     with np.errstate(all="ignore"):
-        for fn, ref in [(pj.log, np.log), (pj.sqrt, np.sqrt), (pj.exp, np.exp), (pj.tanh, np.tanh),
-                        (pj.sigmoid, _sigmoid_np), (pj.abs, np.abs), (pj.sign, np.sign), (pj.log1p, np.log1p)]:
+        for fn, ref in [
+            (pj.log, np.log),
+            (pj.sqrt, np.sqrt),
+            (pj.exp, np.exp),
+            (pj.tanh, np.tanh),
+            (pj.sigmoid, _sigmoid_np),
+            (pj.abs, np.abs),
+            (pj.sign, np.sign),
+            (pj.log1p, np.log1p),
+        ]:
             got, want = fn(_t(a)).numpy(), ref(a)
             # Special values (inf, nan, signed zeros) exactly; ordinary ones (exp(1), ...) to 2 ulp,
             # since vectorised math libraries may round differently from NumPy's.
@@ -129,8 +149,14 @@ def test_special_values_like_numpy():
             signed = special & ~np.isnan(want)
             np.testing.assert_array_equal(np.signbit(got[signed]), np.signbit(want[signed]), err_msg=str(fn))
             np.testing.assert_array_max_ulp(got[~special], want[~special], maxulp=2)
-        for fn, ref in [(pj.divide, np.divide), (pj.multiply, np.multiply), (pj.power, np.power),
-                        (pj.maximum, np.maximum), (pj.minimum, np.minimum), (pj.subtract, np.subtract)]:
+        for fn, ref in [
+            (pj.divide, np.divide),
+            (pj.multiply, np.multiply),
+            (pj.power, np.power),
+            (pj.maximum, np.maximum),
+            (pj.minimum, np.minimum),
+            (pj.subtract, np.subtract),
+        ]:
             np.testing.assert_array_equal(fn(_t(a), _t(b)).numpy(), ref(a, b), err_msg=str(fn))
         np.testing.assert_array_equal((_t(np.array([1, 0, -1])) / 0).numpy(), np.array([1, 0, -1]) / 0)
 
@@ -363,7 +389,7 @@ def test_binary_gradient_of_broadcast_input_sums(case, rng):
     a, b = sampler(rng, (5,), (1,))
     ta, tb = _t(a, True), _t(b, True)
     (gb,) = pj.grad(pj.sum(fn(ta, tb)), tb)
-    per = [pj.grad(pj.sum(fn(_t(a[i:i + 1]), tb)), tb)[0].numpy() for i in range(5)]
+    per = [pj.grad(pj.sum(fn(_t(a[i : i + 1]), tb)), tb)[0].numpy() for i in range(5)]
     assert gb.shape == (1,)
     np.testing.assert_allclose(gb.numpy(), np.sum(per, axis=0), rtol=1e-12)
 
@@ -393,7 +419,7 @@ def test_scalar_divided_by_tensor_gradient_values():
 
 def test_power_zero_exponent_gradient_is_zero():
     x = _t(np.array([0.0, 1.0, 2.0]), requires_grad=True)
-    (g,) = pj.grad(pj.sum(x ** 0), x)
+    (g,) = pj.grad(pj.sum(x**0), x)
     np.testing.assert_array_equal(g.numpy(), [0.0, 0.0, 0.0])
 
 
@@ -495,8 +521,8 @@ def test_scalar_dtype_rules():
     assert (i64 / 2).dtype == np.float64
     assert (i64 / i64).dtype == np.float64
     assert (f32 / 3).dtype == np.float32
-    assert (f32 ** 2).dtype == np.float32
-    assert (2.0 ** f32).dtype == np.float32
+    assert (f32**2).dtype == np.float32
+    assert (2.0**f32).dtype == np.float32
     assert (1.0 - f32).dtype == np.float32
     assert (f32 + np.ones(3, np.float32)).dtype == np.float32
     assert (np.ones(3, np.float32) + f32).dtype == np.float32
@@ -777,9 +803,18 @@ def test_clip_tensor_bounds_gradgradcheck():
 
 
 # ==== astype ========================================================================================
-@pytest.mark.parametrize("src,dst", [(np.float64, np.float32), (np.float32, np.float64), (np.float64, np.float64),
-                                     (np.float64, np.int64), (np.int64, np.float64), (np.float32, np.bool_)],
-                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "src,dst",
+    [
+        (np.float64, np.float32),
+        (np.float32, np.float64),
+        (np.float64, np.float64),
+        (np.float64, np.int64),
+        (np.int64, np.float64),
+        (np.float32, np.bool_),
+    ],
+    ids=lambda d: np.dtype(d).name,
+)
 def test_astype_values(src, dst, rng):
     a = (rng.standard_normal((2, 3)) * 3).astype(src)
     for out in (pj.astype(_t(a), dst), _t(a).astype(dst)):

@@ -5,11 +5,12 @@ tests/test_every_op.py and tests/test_forward_mode.py; here its gradient is chec
 scatter of the cotangent into zeros, its second derivative through x[i] * x[i], and chains,
 views, iteration, errors and torch parity.
 """
+
 import numpy as np
 import pytest
+from op_registry import params, select
 
 import pyjac as pj
-from op_registry import params, select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -123,9 +124,18 @@ def test_index_item(rng):
 
 
 # ---- errors ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("shape,idx", [
-    ((3,), _I[3]), ((3,), _I[-4]), ((2, 3), _I[0, 3]), ((2, 3), _I[-3]), ((0,), _I[0]), ((2, 3), _I[1, ..., 5]),
-], ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    "shape,idx",
+    [
+        ((3,), _I[3]),
+        ((3,), _I[-4]),
+        ((2, 3), _I[0, 3]),
+        ((2, 3), _I[-3]),
+        ((0,), _I[0]),
+        ((2, 3), _I[1, ..., 5]),
+    ],
+    ids=lambda v: str(v),
+)
 def test_index_out_of_bounds(shape, idx):
     with pytest.raises(IndexError) as np_exc:
         np.zeros(shape)[idx]
@@ -135,8 +145,9 @@ def test_index_out_of_bounds(shape, idx):
     assert "out of bounds" in str(exc.value)
 
 
-@pytest.mark.parametrize("shape,idx", [((3,), _I[0, 0]), ((2, 3), _I[0, 1, 2]), ((), _I[0]), ((2,), _I[..., 0, 0])],
-                         ids=str)
+@pytest.mark.parametrize(
+    "shape,idx", [((3,), _I[0, 0]), ((2, 3), _I[0, 1, 2]), ((), _I[0]), ((2,), _I[..., 0, 0])], ids=str
+)
 def test_too_many_indices(shape, idx):
     with pytest.raises(IndexError):
         _t(np.zeros(shape))[idx]
@@ -153,8 +164,9 @@ def test_zero_step():
 
 
 # Lists, arrays and bools are advanced indices now (tests/test_indexing_advanced.py).
-@pytest.mark.parametrize("idx", [1.5, "a", np.array([0.0, 1.0]), None.__class__],
-                         ids=["float", "str", "float-array", "type"])
+@pytest.mark.parametrize(
+    "idx", [1.5, "a", np.array([0.0, 1.0]), None.__class__], ids=["float", "str", "float-array", "type"]
+)
 def test_unsupported_index_types_raise_cleanly(idx):
     x = _t(np.arange(3.0))
     with pytest.raises((IndexError, TypeError)):
@@ -166,7 +178,7 @@ def test_numpy_integer_indices_work():
     a = np.arange(12.0).reshape(3, 4)
     x = _t(a)
     np.testing.assert_array_equal(x[np.int64(1), np.int32(-1)].numpy(), a[1, -1])
-    np.testing.assert_array_equal(x[np.int64(0):np.int64(3):np.int64(2)].numpy(), a[0:3:2])
+    np.testing.assert_array_equal(x[np.int64(0) : np.int64(3) : np.int64(2)].numpy(), a[0:3:2])
 
 
 # ---- torch parity --------------------------------------------------------------------------------------

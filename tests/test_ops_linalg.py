@@ -3,6 +3,7 @@
 Values against NumPy, first and second derivatives against finite differences, batched
 cotangents, non-contiguous operands, dtypes and errors that name both shapes.
 """
+
 import numpy as np
 import pytest
 
@@ -114,10 +115,13 @@ def test_matmul_mixed_and_integer_dtypes_like_numpy(rng):
     np.testing.assert_array_equal(out.numpy(), ia @ ib)
 
 
-
 # NumPy: a product of bool arrays is bool (an or of ands); with ints it is int64.
 PRODUCTS = {
-    "matmul": (pj.matmul, np.matmul, [((3, 4), (4, 2)), ((4,), (4,)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)), ((2, 1, 3, 4), (3, 4, 2))]),
+    "matmul": (
+        pj.matmul,
+        np.matmul,
+        [((3, 4), (4, 2)), ((4,), (4,)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)), ((2, 1, 3, 4), (3, 4, 2))],
+    ),
     "@": (lambda a, b: a @ b, lambda a, b: a @ b, [((3, 4), (4, 2)), ((4,), (4,))]),
     "dot": (pj.dot, np.dot, [((3, 4), (4, 2)), ((4,), (4,)), ((), (3,)), ((2, 3, 4), (4, 2))]),
     "inner": (pj.inner, np.inner, [((3, 4), (2, 4)), ((4,), (4,)), ((), (3,))]),
@@ -127,8 +131,17 @@ PRODUCTS = {
 
 
 @pytest.mark.parametrize("name", list(PRODUCTS))
-@pytest.mark.parametrize("da, db", [(np.bool_, np.bool_), (np.bool_, np.int64), (np.int64, np.bool_),
-                                    (np.int64, np.int64), (np.bool_, np.float32), (np.int64, np.float32)])
+@pytest.mark.parametrize(
+    "da, db",
+    [
+        (np.bool_, np.bool_),
+        (np.bool_, np.int64),
+        (np.int64, np.bool_),
+        (np.int64, np.int64),
+        (np.bool_, np.float32),
+        (np.int64, np.float32),
+    ],
+)
 def test_products_of_bool_and_int_operands_have_numpys_dtype(name, da, db, rng):
     pf, nf, shapes = PRODUCTS[name]
     for sa, sb in shapes:
@@ -147,6 +160,7 @@ def test_bool_matmul_is_an_or_of_ands():
     assert out.dtype == np.bool_
     assert np.asarray(out).tolist() == [[True, True], [False, True]]
 
+
 # ---- derivatives --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("sa,sb", GRAD_SHAPES, ids=GRAD_IDS)
 def test_matmul_gradcheck(sa, sb, rng):
@@ -161,8 +175,9 @@ def test_matmul_gradcheck_one_constant(sa, sb, rng):
     assert gradcheck(pj.matmul, (_t(a), _t(b, True)))
 
 
-@pytest.mark.parametrize("sa,sb", [((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 2)), ((2, 1, 2), (2, 2, 1)),
-                                   ((2,), (2, 2, 2))], ids=str)
+@pytest.mark.parametrize(
+    "sa,sb", [((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 2)), ((2, 1, 2), (2, 2, 1)), ((2,), (2, 2, 2))], ids=str
+)
 def test_matmul_gradgradcheck(sa, sb, rng):
     a, b = _t(rng.standard_normal(sa), True), _t(rng.standard_normal(sb), True)
     assert gradgradcheck(pj.matmul, (a, b))
@@ -199,8 +214,11 @@ def test_matmul_empty_gradients():
 
 
 # ---- errors ----------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("sa,sb", [((2, 3), (4, 2)), ((3,), (4,)), ((2, 3), (2,)), ((4,), (3, 4)), ((2, 2, 3), (2, 2)),
-                                   ((2, 3), (5, 4, 2))], ids=str)
+@pytest.mark.parametrize(
+    "sa,sb",
+    [((2, 3), (4, 2)), ((3,), (4,)), ((2, 3), (2,)), ((4,), (3, 4)), ((2, 2, 3), (2, 2)), ((2, 3), (5, 4, 2))],
+    ids=str,
+)
 def test_matmul_inner_dim_mismatch_names_both_shapes(sa, sb):
     with pytest.raises(ValueError):
         np.matmul(np.ones(sa), np.ones(sb))
@@ -210,8 +228,9 @@ def test_matmul_inner_dim_mismatch_names_both_shapes(sa, sb):
         assert str(sa) in str(exc.value) and str(sb) in str(exc.value), str(exc.value)
 
 
-@pytest.mark.parametrize("sa,sb", [((2, 2, 3), (3, 3, 2)), ((2, 1, 2), (3, 3, 2, 1)), ((4, 2, 2, 3), (5, 3, 2))],
-                         ids=str)
+@pytest.mark.parametrize(
+    "sa,sb", [((2, 2, 3), (3, 3, 2)), ((2, 1, 2), (3, 3, 2, 1)), ((4, 2, 2, 3), (5, 3, 2))], ids=str
+)
 def test_matmul_batch_mismatch_names_both_shapes(sa, sb):
     with pytest.raises(ValueError):
         np.matmul(np.ones(sa), np.ones(sb))
@@ -259,8 +278,11 @@ def test_dot_values(sa, sb, rng):
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-13)
 
 
-@pytest.mark.parametrize("sa,sb", [s for s in DOT_SHAPES if np.prod(s[0]) + np.prod(s[1]) <= 24],
-                         ids=[i for i, s in zip(DOT_IDS, DOT_SHAPES) if np.prod(s[0]) + np.prod(s[1]) <= 24])
+@pytest.mark.parametrize(
+    "sa,sb",
+    [s for s in DOT_SHAPES if np.prod(s[0]) + np.prod(s[1]) <= 24],
+    ids=[i for i, s in zip(DOT_IDS, DOT_SHAPES) if np.prod(s[0]) + np.prod(s[1]) <= 24],
+)
 def test_dot_gradcheck(sa, sb, rng):
     assert gradcheck(pj.dot, (_t(rng.standard_normal(sa), True), _t(rng.standard_normal(sb), True)))
 
@@ -292,8 +314,9 @@ def test_dot_mismatch_names_both_shapes(sa, sb):
 
 
 # ==== torch parity ===================================================================================
-@pytest.mark.parametrize("sa,sb", [((2, 1, 2, 3), (3, 3, 2)), ((3,), (2, 3, 4)), ((2, 4, 3), (3,)), ((3,), (3,))],
-                         ids=str)
+@pytest.mark.parametrize(
+    "sa,sb", [((2, 1, 2, 3), (3, 3, 2)), ((3,), (2, 3, 4)), ((2, 4, 3), (3,)), ((3,), (3,))], ids=str
+)
 def test_matmul_torch_parity(sa, sb, torch, rng):
     a, b = rng.standard_normal(sa), rng.standard_normal(sb)
     x, y = _t(a, True), _t(b, True)

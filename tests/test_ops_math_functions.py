@@ -8,15 +8,16 @@ float64, integers, 0-d, empty, broadcasting, domain edges), finite differences o
 third derivatives, derivatives at poles and jumps, torch parity with both operands broadcast,
 dtypes and errors.
 """
+
 import warnings
 
 import numpy as np
 import pytest
-
-import pyjac as pj
 from op_registry import SMOOTH as SMOOTH_
 from op_registry import ZERO, params, select
 from op_registry.elementwise import mod_inputs_ok as _mod_inputs_ok
+
+import pyjac as pj
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -33,18 +34,18 @@ TRANSCENDENTAL = [c.name for c in SMOOTH if c.name != "reciprocal"]
 
 # f'(x) by hand, for exact derivative values
 DERIVATIVES = {
-    "arcsin": lambda x: 1 / np.sqrt(1 - x ** 2),
-    "arccos": lambda x: -1 / np.sqrt(1 - x ** 2),
-    "arctan": lambda x: 1 / (1 + x ** 2),
+    "arcsin": lambda x: 1 / np.sqrt(1 - x**2),
+    "arccos": lambda x: -1 / np.sqrt(1 - x**2),
+    "arctan": lambda x: 1 / (1 + x**2),
     "sinh": np.cosh,
     "cosh": np.sinh,
-    "arcsinh": lambda x: 1 / np.sqrt(x ** 2 + 1),
-    "arccosh": lambda x: 1 / np.sqrt(x ** 2 - 1),
-    "arctanh": lambda x: 1 / (1 - x ** 2),
+    "arcsinh": lambda x: 1 / np.sqrt(x**2 + 1),
+    "arccosh": lambda x: 1 / np.sqrt(x**2 - 1),
+    "arctanh": lambda x: 1 / (1 - x**2),
     "log2": lambda x: 1 / (x * np.log(2)),
     "log10": lambda x: 1 / (x * np.log(10)),
     "exp2": lambda x: np.exp2(x) * np.log(2),
-    "reciprocal": lambda x: -1 / x ** 2,
+    "reciprocal": lambda x: -1 / x**2,
 }
 
 SHAPES = [(), (0,), (5,), (2, 3), (2, 0, 3), (1, 3, 1)]
@@ -88,8 +89,11 @@ def test_unary_noncontiguous_and_large_inputs(case, rng):
     fn, ref = case.sweep
     domain = _domain(case)
     base = domain(rng, (37, 41))
-    for label, view, arr in [("transposed", _t(base).T, base.T), ("negative-step", _t(base)[::-2, ::3], base[::-2, ::3]),
-                             ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 41)), np.broadcast_to(base[:1], (5, 41)))]:
+    for label, view, arr in [
+        ("transposed", _t(base).T, base.T),
+        ("negative-step", _t(base)[::-2, ::3], base[::-2, ::3]),
+        ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 41)), np.broadcast_to(base[:1], (5, 41))),
+    ]:
         np.testing.assert_allclose(fn(view).numpy(), ref(arr), rtol=1e-13, err_msg=label)
     big = domain(rng, (3, 5000))  # the vectorised loop, remainder included
     np.testing.assert_allclose(fn(_t(big)).numpy(), ref(big), rtol=1e-13)
@@ -129,8 +133,35 @@ def test_floor_ceil_trunc_keep_bool_like_numpy(name):
     np.testing.assert_array_equal(out.numpy(), expected)
 
 
-_EDGES = np.array([-2.0, -1.0, -0.999999, -0.5, -0.0, 0.0, 1e-300, 0.5, 0.999999, 1.0, 1.000001, 2.0, 2.5, -2.5, 3.5,
-                   700.0, 711.0, -745.0, 1024.0, -1075.0, 1e200, -1e200, np.inf, -np.inf, np.nan])
+_EDGES = np.array(
+    [
+        -2.0,
+        -1.0,
+        -0.999999,
+        -0.5,
+        -0.0,
+        0.0,
+        1e-300,
+        0.5,
+        0.999999,
+        1.0,
+        1.000001,
+        2.0,
+        2.5,
+        -2.5,
+        3.5,
+        700.0,
+        711.0,
+        -745.0,
+        1024.0,
+        -1075.0,
+        1e200,
+        -1e200,
+        np.inf,
+        -np.inf,
+        np.nan,
+    ]
+)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
@@ -222,6 +253,7 @@ def test_unary_third_derivative(case, rng):
         (g,) = pj.grad(pj.sum(fn(x)), x, create_graph=True)
         (h,) = pj.grad(pj.sum(g), x, create_graph=True)
         return h
+
     assert gradcheck(second, (_t(a, True),), atol=1e-4)
 
 
@@ -279,8 +311,17 @@ def test_round_with_decimals_gradient_is_zero():
 # the integers for mod and // (their jumps)
 BINARY = [c for c in select("math", tags="binary") if c.sweep]
 
-BROADCAST_PAIRS = [((4,), (4,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((2, 3), ()), ((), ()),
-                   ((0,), (1,)), ((2, 0), (2, 1)), ((3, 1, 2), (2,))]
+BROADCAST_PAIRS = [
+    ((4,), (4,)),
+    ((3, 1), (4,)),
+    ((2, 1, 3), (1, 4, 1)),
+    ((), (2, 3)),
+    ((2, 3), ()),
+    ((), ()),
+    ((0,), (1,)),
+    ((2, 0), (2, 1)),
+    ((3, 1, 2), (2,)),
+]
 SMALL_PAIRS = [((3,), (3,)), ((3, 1), (4,)), ((2, 1, 3), (1, 4, 1)), ((), (2, 3)), ((2, 2), ())]
 
 
@@ -310,9 +351,18 @@ def test_binary_float32_and_noncontiguous(case, rng):
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("da,db", [(np.int64, np.int64), (np.int64, np.float32), (np.float32, np.float64),
-                                   (np.bool_, np.int64), (np.float32, np.float32), (np.int64, np.float64)],
-                         ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    "da,db",
+    [
+        (np.int64, np.int64),
+        (np.int64, np.float32),
+        (np.float32, np.float64),
+        (np.bool_, np.int64),
+        (np.float32, np.float32),
+        (np.int64, np.float64),
+    ],
+    ids=lambda d: np.dtype(d).name,
+)
 @pytest.mark.parametrize("name", ["arctan2", "mod"])
 def test_binary_dtype_promotion_like_numpy(name, da, db):
     a = np.array([5, -7, 3, 0, 1]).astype(da)
@@ -428,7 +478,7 @@ def test_arctan2_gradient_values(rng):
     y, x = rng.standard_normal(5), rng.standard_normal(5)
     ty, tx = _t(y, True), _t(x, True)
     gy, gx = pj.grad(pj.sum(pj.arctan2(ty, tx)), [ty, tx])
-    r2 = x ** 2 + y ** 2
+    r2 = x**2 + y**2
     np.testing.assert_allclose(gy.numpy(), x / r2, rtol=1e-13)
     np.testing.assert_allclose(gx.numpy(), -y / r2, rtol=1e-13)
 
@@ -503,7 +553,9 @@ def test_binary_torch_parity(case, torch, rng):
 def test_integer_values_torch_parity(torch):
     a = np.array([-7, -3, 0, 4, 9])
     b = np.array([3, -2, 5, 4, 2])
-    np.testing.assert_array_equal(pj.mod(_t(a), _t(b)).numpy(), torch.remainder(torch.tensor(a), torch.tensor(b)).numpy())
+    np.testing.assert_array_equal(
+        pj.mod(_t(a), _t(b)).numpy(), torch.remainder(torch.tensor(a), torch.tensor(b)).numpy()
+    )
     for name in ("floor", "ceil", "trunc", "round"):
         np.testing.assert_array_equal(getattr(pj, name)(_t(a)).numpy(), getattr(torch, name)(torch.tensor(a)).numpy())
 
@@ -543,10 +595,58 @@ def test_bool_mod_bool_is_an_error_free_integer_result():
 def test_floor_divide_special_values_like_numpy():
     # NumPy's floor division pairs with its remainder: a == b * (a // b) + a % b, exactly where
     # floor(a / b) would round the wrong way; signed zeros, infinities, NaN, division by zero
-    a = np.array([7.0, -7.0, 7.0, -7.0, 0.0, -0.0, 0.0, 6.0, -1.0, 1.0, np.inf, 3.0, 5.5, -5.5, 1e300, np.nan, 2.0,
-                  7.0, 1e308, 0.3, 1.0, -0.0])
-    b = np.array([3.0, 3.0, -3.0, -3.0, 2.0, 2.0, -2.0, -3.0, np.inf, -np.inf, 2.0, 0.0, 2.5, -2.5, 7.0, 1.0, np.nan,
-                  -np.inf, 1e-308, 0.1, 0.0, 0.0])
+    a = np.array(
+        [
+            7.0,
+            -7.0,
+            7.0,
+            -7.0,
+            0.0,
+            -0.0,
+            0.0,
+            6.0,
+            -1.0,
+            1.0,
+            np.inf,
+            3.0,
+            5.5,
+            -5.5,
+            1e300,
+            np.nan,
+            2.0,
+            7.0,
+            1e308,
+            0.3,
+            1.0,
+            -0.0,
+        ]
+    )
+    b = np.array(
+        [
+            3.0,
+            3.0,
+            -3.0,
+            -3.0,
+            2.0,
+            2.0,
+            -2.0,
+            -3.0,
+            np.inf,
+            -np.inf,
+            2.0,
+            0.0,
+            2.5,
+            -2.5,
+            7.0,
+            1.0,
+            np.nan,
+            -np.inf,
+            1e-308,
+            0.1,
+            0.0,
+            0.0,
+        ]
+    )
     with np.errstate(all="ignore"):
         want = np.floor_divide(a, b)
         for dtype in (np.float64, np.float32):
@@ -570,8 +670,10 @@ def test_integer_floor_divide_like_numpy():
     np.testing.assert_array_equal(got.numpy(), want)
     bools = np.array([True, False, True])
     with np.errstate(all="ignore"):
-        np.testing.assert_array_equal(pj.floor_divide(_t(bools), _t(np.array([True, True, False]))).numpy(),
-                                      np.floor_divide(bools.astype(np.int64), np.array([1, 1, 0])))
+        np.testing.assert_array_equal(
+            pj.floor_divide(_t(bools), _t(np.array([True, True, False]))).numpy(),
+            np.floor_divide(bools.astype(np.int64), np.array([1, 1, 0])),
+        )
 
 
 @pytest.mark.parametrize("sa,sb", [((3, 1), (4,)), ((2, 3), ()), ((), ()), ((0, 3), (3,))], ids=str)

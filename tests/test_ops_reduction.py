@@ -8,14 +8,15 @@ against NumPy over shapes, axes, keepdims, dtypes and layouts, finite difference
 tie, zero and zero-variance conventions (exact to second order for prod), logsumexp's stability,
 empty inputs, torch parity with ties, and errors.
 """
+
 import warnings
 
 import numpy as np
 import pytest
-
-import pyjac as pj
 from op_registry import params, select
 from op_registry.reductions import np_logsumexp as _np_logsumexp
+
+import pyjac as pj
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -54,8 +55,15 @@ AXIS_CASES = [
 ]
 AXIS_IDS = [f"{s}-axis{a}" for s, a in AXIS_CASES]
 # small versions for the finite-difference checks
-GRAD_AXIS_CASES = [((), None), ((4,), None), ((2, 3), 0), ((2, 3), -1), ((2, 3), None), ((2, 2, 3), (0, 2)),
-                   ((2, 2, 3), 1)]
+GRAD_AXIS_CASES = [
+    ((), None),
+    ((4,), None),
+    ((2, 3), 0),
+    ((2, 3), -1),
+    ((2, 3), None),
+    ((2, 2, 3), (0, 2)),
+    ((2, 2, 3), 1),
+]
 
 
 def _defined(case, shape, axis):
@@ -67,8 +75,12 @@ def _defined(case, shape, axis):
 
 
 def _derivative_cases(shape_axis_cases):
-    return [pytest.param(c, s, a, id=f"{c.id}-{s}-axis{a}", marks=c.marks) for c in REDUCTIONS
-            for s, a in shape_axis_cases if _defined(c, s, a)]
+    return [
+        pytest.param(c, s, a, id=f"{c.id}-{s}-axis{a}", marks=c.marks)
+        for c in REDUCTIONS
+        for s, a in shape_axis_cases
+        if _defined(c, s, a)
+    ]
 
 
 # ==== values ========================================================================================
@@ -108,8 +120,9 @@ def test_reduction_empty_axis_tuple_is_identity(case, rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-15)
 
 
-@pytest.mark.parametrize("shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), None), ((2, 0), 1), ((0, 3), 1),
-                                        ((2, 0, 3), (0, 2))], ids=str)
+@pytest.mark.parametrize(
+    "shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), None), ((2, 0), 1), ((0, 3), 1), ((2, 0, 3), (0, 2))], ids=str
+)
 @pytest.mark.parametrize("case", params(_by_id("sum", "mean")))
 def test_sum_mean_of_empty(case, shape, axis):
     fn, ref = case.sweep
@@ -152,13 +165,17 @@ def test_reduction_noncontiguous_and_larger_inputs(case, rng):
         ("transposed", _t(base).T, base.T),
         ("negative-steps", _t(base)[::-1, ::-3], base[::-1, ::-3]),
         ("broadcast", pj.broadcast_to(_t(row), (33, 47)), np.broadcast_to(row, (33, 47))),
-        ("3d-permuted", pj.transpose(_t(base.reshape(3, 11, 47)), (2, 0, 1)),
-         base.reshape(3, 11, 47).transpose(2, 0, 1)),
+        (
+            "3d-permuted",
+            pj.transpose(_t(base.reshape(3, 11, 47)), (2, 0, 1)),
+            base.reshape(3, 11, 47).transpose(2, 0, 1),
+        ),
     ]
     for label, view, arr in views:
         for axis in (None, 0, 1, -1, (0, 1)):
-            np.testing.assert_allclose(fn(view, axis=axis).numpy(), ref(arr, axis=axis), rtol=1e-12,
-                                       err_msg=f"{label} axis={axis}")
+            np.testing.assert_allclose(
+                fn(view, axis=axis).numpy(), ref(arr, axis=axis), rtol=1e-12, err_msg=f"{label} axis={axis}"
+            )
     big = rng.standard_normal((4, 1000, 3))
     for axis in (0, 1, 2, (0, 2)):
         np.testing.assert_allclose(fn(_t(big), axis=axis).numpy(), ref(big, axis=axis), rtol=1e-11)
@@ -169,11 +186,15 @@ def test_prod_var_std_logsumexp_noncontiguous_and_large_inputs(case, rng):
     fn, ref = case.sweep
     name = case.name
     base = rng.uniform(0.9, 1.1, (33, 47)) if name == "prod" else rng.standard_normal((33, 47))
-    for label, view, arr in [("transposed", _t(base).T, base.T), ("negative-steps", _t(base)[::-1, ::-3], base[::-1, ::-3]),
-                             ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 47)), np.broadcast_to(base[:1], (5, 47)))]:
+    for label, view, arr in [
+        ("transposed", _t(base).T, base.T),
+        ("negative-steps", _t(base)[::-1, ::-3], base[::-1, ::-3]),
+        ("broadcast", pj.broadcast_to(_t(base[:1]), (5, 47)), np.broadcast_to(base[:1], (5, 47))),
+    ]:
         for axis in (None, 0, 1, (0, 1)):
-            np.testing.assert_allclose(fn(view, axis=axis).numpy(), ref(arr, axis=axis), rtol=1e-12,
-                                       err_msg=f"{label} axis={axis}")
+            np.testing.assert_allclose(
+                fn(view, axis=axis).numpy(), ref(arr, axis=axis), rtol=1e-12, err_msg=f"{label} axis={axis}"
+            )
     big = rng.uniform(0.99, 1.01, (4, 1000, 3)) if name == "prod" else rng.standard_normal((4, 1000, 3))
     for axis in (0, 1, (0, 2)):
         np.testing.assert_allclose(fn(_t(big), axis=axis).numpy(), ref(big, axis=axis), rtol=1e-11)
@@ -183,8 +204,9 @@ def test_prod_var_std_logsumexp_noncontiguous_and_large_inputs(case, rng):
 def test_norm_noncontiguous_inputs(ord, axis, rng):
     base = rng.standard_normal((9, 14))
     for view, arr in [(_t(base).T, base.T), (_t(base)[::-2, ::-1], base[::-2, ::-1])]:
-        np.testing.assert_allclose(pj.norm(view, ord=ord, axis=axis).numpy(), np.linalg.norm(arr, ord=ord, axis=axis),
-                                   rtol=1e-12)
+        np.testing.assert_allclose(
+            pj.norm(view, ord=ord, axis=axis).numpy(), np.linalg.norm(arr, ord=ord, axis=axis), rtol=1e-12
+        )
 
 
 # ==== dtypes ========================================================================================
@@ -269,8 +291,10 @@ def test_reduction_gradgradcheck(case, shape, axis, rng):
 
 
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
-@pytest.mark.parametrize("case,shape,axis", _derivative_cases([((2, 3), None), ((2, 3), 0), ((2, 3, 4), (0, 2)),
-                                                               ((2, 3, 4), -1), ((), None)]))
+@pytest.mark.parametrize(
+    "case,shape,axis",
+    _derivative_cases([((2, 3), None), ((2, 3), 0), ((2, 3, 4), (0, 2)), ((2, 3, 4), -1), ((), None)]),
+)
 def test_reduction_batched_cotangents(case, shape, axis, keepdims, rng, batched_check):
     fn = case.sweep[0]
     batched_check(lambda x: fn(x, axis=axis, keepdims=keepdims), [rng.standard_normal(shape)], k=3)
@@ -310,7 +334,7 @@ def test_extremum_ties_along_axis(name, fn, keepdims):
 @pytest.mark.parametrize("name,fn", [("max", pj.max), ("min", pj.min)])
 def test_extremum_ties_over_tuple_axes(name, fn):
     a = np.zeros((2, 2, 2))
-    a[0, 0, 1] = a[1, 1, 1] = (1.0 if name == "max" else -1.0)
+    a[0, 0, 1] = a[1, 1, 1] = 1.0 if name == "max" else -1.0
     x = _t(a, True)
     (g,) = pj.grad(fn(x, axis=(0, 1)), x, grad_outputs=_t(np.array([4.0, 6.0])))
     expected = np.zeros((2, 2, 2))
@@ -367,7 +391,9 @@ def test_amax_amin_are_max_min(rng):
     assert pj.amax is pj.max and pj.amin is pj.min
     for axis in (None, 1, (0, 2)):
         np.testing.assert_array_equal(pj.amax(_t(a), axis=axis).numpy(), np.amax(a, axis=axis))
-        np.testing.assert_array_equal(pj.amin(_t(a), axis=axis, keepdims=True).numpy(), np.amin(a, axis=axis, keepdims=True))
+        np.testing.assert_array_equal(
+            pj.amin(_t(a), axis=axis, keepdims=True).numpy(), np.amin(a, axis=axis, keepdims=True)
+        )
     x = _t(np.array([1.0, 3.0, 3.0]), True)
     (g,) = pj.grad(pj.amax(x), x)
     np.testing.assert_array_equal(g.numpy(), [0.0, 0.5, 0.5])
@@ -378,8 +404,17 @@ def test_integer_and_bool_dtypes_like_numpy(axis):
     i = np.array([[3, -2, 5], [4, 1, -1]])
     b = np.array([[True, False, True], [True, True, True]])
     for a in (i, b):
-        for name, kwargs in [("prod", {}), ("var", {}), ("std", {"ddof": 1}), ("cumsum", {}), ("cumprod", {}),
-                             ("argmax", {}), ("argmin", {}), ("all", {}), ("any", {})]:
+        for name, kwargs in [
+            ("prod", {}),
+            ("var", {}),
+            ("std", {"ddof": 1}),
+            ("cumsum", {}),
+            ("cumprod", {}),
+            ("argmax", {}),
+            ("argmin", {}),
+            ("all", {}),
+            ("any", {}),
+        ]:
             expected = np.asarray(getattr(np, name)(a, axis=axis, **kwargs))
             out = getattr(pj, name)(_t(a), axis=axis, **kwargs)
             assert out.dtype == expected.dtype, (name, a.dtype, out.dtype, expected.dtype)
@@ -390,15 +425,16 @@ def test_integer_and_bool_dtypes_like_numpy(axis):
 
 
 def test_integer_prod_and_cumprod_wrap_around_like_numpy():
-    a = np.array([2 ** 40, 2 ** 40, 3])
+    a = np.array([2**40, 2**40, 3])
     np.testing.assert_array_equal(pj.prod(_t(a)).numpy(), np.prod(a))
     np.testing.assert_array_equal(pj.cumprod(_t(a)).numpy(), np.cumprod(a))
     big = np.array([np.iinfo(np.int64).max, 5])
     np.testing.assert_array_equal(pj.cumsum(_t(big)).numpy(), np.cumsum(big))
 
 
-@pytest.mark.parametrize("shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), None), ((2, 0), 1), ((0, 3), 1),
-                                        ((2, 0, 3), (0, 2))], ids=str)
+@pytest.mark.parametrize(
+    "shape,axis", [((0,), None), ((0, 3), 0), ((0, 3), None), ((2, 0), 1), ((0, 3), 1), ((2, 0, 3), (0, 2))], ids=str
+)
 def test_empty_reductions_like_numpy(shape, axis):
     a = np.zeros(shape)
     with warnings.catch_warnings():
@@ -416,8 +452,12 @@ def test_empty_reductions_like_numpy(shape, axis):
 
 def test_empty_reduction_gradients():
     x = _t(np.zeros((0, 3)), True)
-    for fn in (lambda x: pj.prod(x, 0), lambda x: pj.logsumexp(x, 0), lambda x: pj.cumsum(x, 0),
-               lambda x: pj.cumprod(x, 0)):
+    for fn in (
+        lambda x: pj.prod(x, 0),
+        lambda x: pj.logsumexp(x, 0),
+        lambda x: pj.cumsum(x, 0),
+        lambda x: pj.cumprod(x, 0),
+    ):
         out = fn(x)
         (g,) = pj.grad(out, x, grad_outputs=_t(np.ones(out.shape)))
         assert g.shape == (0, 3)
@@ -435,7 +475,9 @@ def test_var_std_ddof_like_numpy(ddof, rng):
             np.testing.assert_allclose(getattr(pj, name)(_t(a), axis=axis, ddof=ddof).numpy(), expected, rtol=1e-13)
     # ddof >= count: 0 / 0 is nan, positive / 0 is inf, as NumPy
     np.testing.assert_array_equal(pj.var(_t(np.ones(2)), ddof=2).numpy(), np.var(np.ones(2), ddof=2))
-    np.testing.assert_array_equal(pj.std(_t(np.array([1.0, 2.0])), ddof=3).numpy(), np.std(np.array([1.0, 2.0]), ddof=3))
+    np.testing.assert_array_equal(
+        pj.std(_t(np.array([1.0, 2.0])), ddof=3).numpy(), np.std(np.array([1.0, 2.0]), ddof=3)
+    )
 
 
 def test_var_is_accurate_for_a_large_offset():
@@ -455,14 +497,18 @@ def _prod_hessian(a):
     return H
 
 
-@pytest.mark.parametrize("a", [
-    np.array([1.5, -2.0, 3.0, 0.5]),
-    np.array([1.5, 0.0, 3.0, 0.5]),
-    np.array([0.0, -2.0, 0.0, 0.5]),
-    np.array([0.0, 0.0, 0.0, 2.0]),
-    np.array([0.0]),
-    np.array([4.0]),
-], ids=["no-zero", "one-zero", "two-zeros", "three-zeros", "single-zero", "single"])
+@pytest.mark.parametrize(
+    "a",
+    [
+        np.array([1.5, -2.0, 3.0, 0.5]),
+        np.array([1.5, 0.0, 3.0, 0.5]),
+        np.array([0.0, -2.0, 0.0, 0.5]),
+        np.array([0.0, 0.0, 0.0, 2.0]),
+        np.array([0.0]),
+        np.array([4.0]),
+    ],
+    ids=["no-zero", "one-zero", "two-zeros", "three-zeros", "single-zero", "single"],
+)
 def test_prod_gradient_and_hessian_with_zeros(a):
     x = _t(a, True)
     (g,) = pj.grad(pj.prod(x), x)
@@ -500,6 +546,7 @@ def test_prod_second_order_batched_with_zeros(batched_check):
     def first(x):
         (g,) = pj.grad(pj.sum(pj.prod(x, 1)), x, create_graph=True)
         return g
+
     batched_check(first, [a], k=3)
 
 
@@ -558,7 +605,9 @@ def test_logsumexp_with_infinite_entries():
     x = _t(a[:2], True)
     (g,) = pj.grad(pj.sum(pj.logsumexp(x, axis=1)), x, create_graph=True)
     p = np.exp(np.array([0.0, 1.0]) - np.log(1 + np.e))
-    np.testing.assert_allclose(g.detach().numpy(), [[p[0], 0.0, p[1]], [0.0, 0.0, 0.0]], rtol=1e-15)  # all -inf: 0, not NaN
+    np.testing.assert_allclose(
+        g.detach().numpy(), [[p[0], 0.0, p[1]], [0.0, 0.0, 0.0]], rtol=1e-15
+    )  # all -inf: 0, not NaN
     (h,) = pj.grad(pj.sum(g * _t(np.arange(6.0).reshape(2, 3))), x)
     assert np.all(np.isfinite(h.numpy()))
     np.testing.assert_array_equal(h.numpy()[:, 1], 0.0)
@@ -578,12 +627,16 @@ def test_logsumexp_large_and_strided(dtype, rng):
     rtol, atol = (1e-13, 1e-12) if dtype == np.float64 else (1e-5, 1e-4)
     with np.errstate(invalid="ignore"):
         for axis in (None, 0, 1, 2, (0, 1), (1, 2), -1):
-            for view, arr in [(_t(a), a), (pj.transpose(_t(a), (2, 1, 0)), a.transpose(2, 1, 0)),
-                              (_t(a)[::-1, ::3], a[::-1, ::3])]:
+            for view, arr in [
+                (_t(a), a),
+                (pj.transpose(_t(a), (2, 1, 0)), a.transpose(2, 1, 0)),
+                (_t(a)[::-1, ::3], a[::-1, ::3]),
+            ]:
                 out = pj.logsumexp(view, axis)
                 assert out.dtype == dtype
-                np.testing.assert_allclose(out.numpy(), _np_logsumexp(arr.astype(np.float64), axis), rtol=rtol,
-                                           atol=atol, err_msg=str(axis))
+                np.testing.assert_allclose(
+                    out.numpy(), _np_logsumexp(arr.astype(np.float64), axis), rtol=rtol, atol=atol, err_msg=str(axis)
+                )
 
 
 def test_logsumexp_with_neg_inf_gradcheck():
@@ -598,15 +651,33 @@ def test_logsumexp_scipy_parity(rng):
     a[0, 1, 2] = -np.inf
     for axis in (None, 0, (1, 2), -1):
         for keepdims in (False, True):
-            np.testing.assert_allclose(pj.logsumexp(_t(a), axis, keepdims=keepdims).numpy(),
-                                       special.logsumexp(a, axis=axis, keepdims=keepdims), rtol=1e-14)
+            np.testing.assert_allclose(
+                pj.logsumexp(_t(a), axis, keepdims=keepdims).numpy(),
+                special.logsumexp(a, axis=axis, keepdims=keepdims),
+                rtol=1e-14,
+            )
 
 
 # ==== argmax / argmin / all / any: values, no gradient ============================================
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
-@pytest.mark.parametrize("shape,axis", [((), None), ((), 0), ((), -1), ((5,), None), ((5,), 0), ((2, 3), None),
-                                        ((2, 3), 0), ((2, 3), 1), ((2, 3), -1), ((2, 3, 4), 1), ((2, 0), 0),
-                                        ((3, 4, 2), -3)], ids=str)
+@pytest.mark.parametrize(
+    "shape,axis",
+    [
+        ((), None),
+        ((), 0),
+        ((), -1),
+        ((5,), None),
+        ((5,), 0),
+        ((2, 3), None),
+        ((2, 3), 0),
+        ((2, 3), 1),
+        ((2, 3), -1),
+        ((2, 3, 4), 1),
+        ((2, 0), 0),
+        ((3, 4, 2), -3),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("name", ["argmax", "argmin"])
 def test_argmax_argmin_values(name, shape, axis, keepdims, rng):
     a = rng.integers(-2, 3, shape).astype(np.float64)  # small integers: ties happen
@@ -621,9 +692,15 @@ def test_argmax_argmin_values(name, shape, axis, keepdims, rng):
 def test_argmax_argmin_first_occurrence_nan_and_dtypes(name):
     ref = getattr(np, name)
     fn = getattr(pj, name)
-    for a in (np.array([1.0, 3.0, 3.0, -1.0, -1.0]), np.array([1.0, np.nan, 3.0, np.nan]),
-              np.array([np.nan, 1.0]), np.array([2, 7, 7, -4, -4]), np.array([False, True, True]),
-              np.array([-np.inf, np.inf, 0.0]), np.array([1.0, 3.0], np.float32)):
+    for a in (
+        np.array([1.0, 3.0, 3.0, -1.0, -1.0]),
+        np.array([1.0, np.nan, 3.0, np.nan]),
+        np.array([np.nan, 1.0]),
+        np.array([2, 7, 7, -4, -4]),
+        np.array([False, True, True]),
+        np.array([-np.inf, np.inf, 0.0]),
+        np.array([1.0, 3.0], np.float32),
+    ):
         assert fn(_t(a)).item() == ref(a), a
     a = np.array([[1.0, np.nan, 0.0], [5.0, 5.0, 1.0]])
     np.testing.assert_array_equal(fn(_t(a), 1).numpy(), ref(a, 1))
@@ -649,9 +726,22 @@ def test_argmax_argmin_long_rows_like_numpy(name, dtype, rng):
 
 # (no gradient from argmax, argmin, all, any: tests/test_every_op.py)
 @pytest.mark.parametrize("keepdims", [False, True], ids=["", "keepdims"])
-@pytest.mark.parametrize("shape,axis", [((), None), ((5,), 0), ((2, 3), None), ((2, 3), 1), ((2, 3, 4), (0, 2)),
-                                        ((2, 3, 4), -1), ((0, 3), 0), ((0, 3), 1), ((0, 3), None), ((2, 3), ())],
-                         ids=str)
+@pytest.mark.parametrize(
+    "shape,axis",
+    [
+        ((), None),
+        ((5,), 0),
+        ((2, 3), None),
+        ((2, 3), 1),
+        ((2, 3, 4), (0, 2)),
+        ((2, 3, 4), -1),
+        ((0, 3), 0),
+        ((0, 3), 1),
+        ((0, 3), None),
+        ((2, 3), ()),
+    ],
+    ids=str,
+)
 @pytest.mark.parametrize("name", ["all", "any"])
 def test_all_any_values(name, shape, axis, keepdims, rng):
     for a in (rng.random(shape) > 0.3, rng.integers(0, 2, shape).astype(np.float64), rng.integers(-1, 2, shape)):
@@ -669,8 +759,11 @@ def test_all_any_large_and_strided(name, rng):
     a[3] = False
     for arr in (a, a.astype(np.float32) * 2.5, a.astype(np.int64)):
         for axis in (None, 0, 1, 2, (0, 2), (1, 2)):
-            for view, ref in [(_t(arr), arr), (pj.transpose(_t(arr), (1, 2, 0)), arr.transpose(1, 2, 0)),
-                              (_t(arr)[::2, ::-5], arr[::2, ::-5])]:
+            for view, ref in [
+                (_t(arr), arr),
+                (pj.transpose(_t(arr), (1, 2, 0)), arr.transpose(1, 2, 0)),
+                (_t(arr)[::2, ::-5], arr[::2, ::-5]),
+            ]:
                 np.testing.assert_array_equal(getattr(pj, name)(view, axis).numpy(), getattr(np, name)(ref, axis=axis))
 
 
@@ -753,9 +846,22 @@ def test_norm_float32_preserved(rng):
         np.testing.assert_allclose(out.numpy(), np.linalg.norm(a, ord=ord, axis=axis), rtol=1e-5)
 
 
-@pytest.mark.parametrize("ord,shape", [(None, (3,)), (2, (3,)), (1, (3,)), (np.inf, (3,)), (-np.inf, (3,)), (0, (3,)),
-                                       (3, (3,)), ("fro", (2, 2)), (1, (2, 2)), (np.inf, (2, 2))],
-                         ids=lambda v: _ord_id(v) if not isinstance(v, tuple) else str(v))
+@pytest.mark.parametrize(
+    "ord,shape",
+    [
+        (None, (3,)),
+        (2, (3,)),
+        (1, (3,)),
+        (np.inf, (3,)),
+        (-np.inf, (3,)),
+        (0, (3,)),
+        (3, (3,)),
+        ("fro", (2, 2)),
+        (1, (2, 2)),
+        (np.inf, (2, 2)),
+    ],
+    ids=lambda v: _ord_id(v) if not isinstance(v, tuple) else str(v),
+)
 def test_norm_of_integers_is_float64_like_numpy(ord, shape):
     a = np.arange(-1, -1 + int(np.prod(shape))).reshape(shape)
     out = pj.norm(_t(a), ord=ord)
@@ -815,8 +921,11 @@ def test_matrix_norm_gradgradcheck(ord, rng):
     assert gradgradcheck(lambda x: pj.norm(x, ord=ord), (_t(a, True),))
 
 
-@pytest.mark.parametrize("ord,axis", [(None, None), (2, 1), (1, 0), (np.inf, 1), (3, -1), ("fro", (0, 1)),
-                                      (1, (0, 1)), (np.inf, (1, 0))], ids=str)
+@pytest.mark.parametrize(
+    "ord,axis",
+    [(None, None), (2, 1), (1, 0), (np.inf, 1), (3, -1), ("fro", (0, 1)), (1, (0, 1)), (np.inf, (1, 0))],
+    ids=str,
+)
 def test_norm_batched_cotangents(ord, axis, rng, batched_check):
     a = np.sign(rng.standard_normal((3, 4))) * (0.3 + rng.permutation(12).reshape(3, 4) * 0.1)
     batched_check(lambda x: pj.norm(x, ord=ord, axis=axis), [a], k=3)
@@ -916,8 +1025,12 @@ def _standardize(x):
     return (x - mu) / pj.sqrt(pj.mean((x - mu) ** 2, axis=0, keepdims=True) + 1e-3)
 
 
-COMPOSITES = [("softmax", _softmax), ("logsumexp", _logsumexp), ("standardize", _standardize),
-              ("normalize", lambda x: x / pj.norm(x, axis=1, keepdims=True))]
+COMPOSITES = [
+    ("softmax", _softmax),
+    ("logsumexp", _logsumexp),
+    ("standardize", _standardize),
+    ("normalize", lambda x: x / pj.norm(x, axis=1, keepdims=True)),
+]
 
 
 @pytest.mark.parametrize("name,fn", COMPOSITES, ids=[c[0] for c in COMPOSITES])

@@ -9,11 +9,12 @@ tests/test_forward_mode.py. Here: second derivatives through f(x) * f(x), gradie
 sharing storage and copies not, reshape's order, torch parity of chains, and errors that name the
 shapes.
 """
+
 import numpy as np
 import pytest
+from op_registry import params, select
 
 import pyjac as pj
-from op_registry import params, select
 from pyjac.testing import gradcheck, gradgradcheck
 
 
@@ -89,9 +90,17 @@ def test_concatenate_and_stack_accept_tuples():
 
 
 # ---- views share storage ------------------------------------------------------------------------------
-@pytest.mark.parametrize("fn", [lambda x: x.T, lambda x: pj.reshape(x, (3, 2)), lambda x: pj.expand_dims(x, 0),
-                                lambda x: pj.broadcast_to(x, (4, 2, 3)), lambda x: pj.squeeze(pj.expand_dims(x, 1))],
-                         ids=["T", "reshape", "expand_dims", "broadcast_to", "squeeze"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: x.T,
+        lambda x: pj.reshape(x, (3, 2)),
+        lambda x: pj.expand_dims(x, 0),
+        lambda x: pj.broadcast_to(x, (4, 2, 3)),
+        lambda x: pj.squeeze(pj.expand_dims(x, 1)),
+    ],
+    ids=["T", "reshape", "expand_dims", "broadcast_to", "squeeze"],
+)
 def test_views_share_storage(fn):
     x = _t(np.arange(6.0).reshape(2, 3))
     assert np.shares_memory(fn(x).numpy(), x.numpy())
@@ -101,8 +110,10 @@ def test_reshape_of_noncontiguous_has_right_order():
     a = np.arange(12.0).reshape(3, 4)
     x = _t(a)
     np.testing.assert_array_equal(pj.reshape(x.T, (2, 6)).numpy(), a.T.reshape(2, 6))
-    np.testing.assert_array_equal(pj.reshape(pj.transpose(_t(a.reshape(2, 3, 2)), (2, 0, 1)), (-1,)).numpy(),
-                                  a.reshape(2, 3, 2).transpose(2, 0, 1).reshape(-1))
+    np.testing.assert_array_equal(
+        pj.reshape(pj.transpose(_t(a.reshape(2, 3, 2)), (2, 0, 1)), (-1,)).numpy(),
+        a.reshape(2, 3, 2).transpose(2, 0, 1).reshape(-1),
+    )
 
 
 # ---- torch parity --------------------------------------------------------------------------------------
@@ -111,9 +122,9 @@ def test_shape_chain_torch_parity(torch, rng):
     w = rng.standard_normal((2, 2, 12))
 
     def pj_fn(x, y):
-        z = pj.transpose(x, (0, 2, 1))                         # (2, 4, 3)
+        z = pj.transpose(x, (0, 2, 1))  # (2, 4, 3)
         y2 = pj.broadcast_to(pj.expand_dims(y, 0), (2, 4, 3))  # (2, 4, 3)
-        s = pj.stack([z, y2], axis=1)                          # (2, 2, 4, 3)
+        s = pj.stack([z, y2], axis=1)  # (2, 2, 4, 3)
         return pj.reshape(s, (2, 2, 12)) * pj.squeeze(pj.reshape(pj.concatenate([x[:, :1], x[:, 1:]], 1), (1, 2, 12)))
 
     def torch_fn(x, y):
@@ -231,8 +242,16 @@ def test_failed_shape_op_leaves_input_usable():
 
 
 # ---- reshape's order ------------------------------------------------------------------------------
-ORDER_CASES = [((2, 3), (3, 2)), ((2, 3, 4), (4, -1)), ((6,), (2, 3)), ((2, 3), (6,)), ((2, 1, 3), (3, 1, 2)),
-               ((0, 3), (3, 0)), ((), (1, 1)), ((2, 3), (2, 3))]
+ORDER_CASES = [
+    ((2, 3), (3, 2)),
+    ((2, 3, 4), (4, -1)),
+    ((6,), (2, 3)),
+    ((2, 3), (6,)),
+    ((2, 1, 3), (3, 1, 2)),
+    ((0, 3), (3, 0)),
+    ((), (1, 1)),
+    ((2, 3), (2, 3)),
+]
 
 
 @pytest.mark.parametrize("order", ["C", "F", "A", "c", "f", "a", None])
@@ -283,12 +302,15 @@ def test_reshape_order_f_makes_views_where_numpy_does():
     assert not np.shares_memory(pj.reshape(c, (3, 2), order="F").numpy(), c.numpy())
 
 
-@pytest.mark.parametrize("order, exc, text", [
-    ("K", ValueError, "reshape: order 'K' is not permitted for reshaping"),
-    ("X", ValueError, "reshape: order must be one of 'C', 'F' or 'A', got 'X'"),
-    ("CF", ValueError, "reshape: order must be one of"),
-    (1, TypeError, "reshape: order must be str, not int"),
-])
+@pytest.mark.parametrize(
+    "order, exc, text",
+    [
+        ("K", ValueError, "reshape: order 'K' is not permitted for reshaping"),
+        ("X", ValueError, "reshape: order must be one of 'C', 'F' or 'A', got 'X'"),
+        ("CF", ValueError, "reshape: order must be one of"),
+        (1, TypeError, "reshape: order must be str, not int"),
+    ],
+)
 def test_reshape_order_errors(order, exc, text):
     x = pj.ones((2, 3))
     for f in (lambda: pj.reshape(x, (3, 2), order=order), lambda: x.reshape(3, 2, order=order)):
@@ -298,7 +320,9 @@ def test_reshape_order_errors(order, exc, text):
 
 
 def test_reshape_order_f_errors_name_the_requested_shape():
-    with pytest.raises(ValueError, match=r"reshape: cannot reshape float64 tensor of shape \(2, 3\) into shape \(4, -1\)"):
+    with pytest.raises(
+        ValueError, match=r"reshape: cannot reshape float64 tensor of shape \(2, 3\) into shape \(4, -1\)"
+    ):
         pj.reshape(pj.ones((2, 3)), (4, -1), order="F")
 
 
@@ -345,10 +369,18 @@ def test_triu_gradient_masks_and_ignores_nan():
 
 
 # ---- views and copies of the array functions ------------------------------------------------------
-@pytest.mark.parametrize("fn", [
-    lambda x: pj.diagonal(x), lambda x: pj.swapaxes(x, 0, 1), lambda x: pj.moveaxis(x, 0, 1),
-    lambda x: pj.flip(x, 0), lambda x: pj.ravel(x), lambda x: pj.split(x, 3)[1],
-], ids=["diagonal", "swapaxes", "moveaxis", "flip", "ravel", "split"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: pj.diagonal(x),
+        lambda x: pj.swapaxes(x, 0, 1),
+        lambda x: pj.moveaxis(x, 0, 1),
+        lambda x: pj.flip(x, 0),
+        lambda x: pj.ravel(x),
+        lambda x: pj.split(x, 3)[1],
+    ],
+    ids=["diagonal", "swapaxes", "moveaxis", "flip", "ravel", "split"],
+)
 def test_array_function_views_share_storage(fn):
     x = _t(np.arange(9.0).reshape(3, 3))
     v = fn(x)
@@ -356,9 +388,16 @@ def test_array_function_views_share_storage(fn):
     assert np.shares_memory(v.numpy(), x.numpy())
 
 
-@pytest.mark.parametrize("fn", [
-    lambda x: pj.flatten(x), lambda x: pj.tile(x, 1), lambda x: pj.repeat(x, 1, axis=0), lambda x: pj.pad(x, 0),
-], ids=["flatten", "tile", "repeat", "pad"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda x: pj.flatten(x),
+        lambda x: pj.tile(x, 1),
+        lambda x: pj.repeat(x, 1, axis=0),
+        lambda x: pj.pad(x, 0),
+    ],
+    ids=["flatten", "tile", "repeat", "pad"],
+)
 def test_copies_dont_share_storage(fn):
     x = _t(np.arange(6.0).reshape(2, 3))
     assert not np.shares_memory(fn(x).numpy(), x.numpy())
@@ -367,7 +406,9 @@ def test_copies_dont_share_storage(fn):
 def test_diagonal_of_a_view_keeps_its_geometry(rng):
     a = rng.standard_normal((4, 5, 6))
     x = _t(a)
-    np.testing.assert_array_equal(pj.diagonal(x[1:, ::2, ::-1], 1, 2, 0).numpy(), np.diagonal(a[1:, ::2, ::-1], 1, 2, 0))
+    np.testing.assert_array_equal(
+        pj.diagonal(x[1:, ::2, ::-1], 1, 2, 0).numpy(), np.diagonal(a[1:, ::2, ::-1], 1, 2, 0)
+    )
 
 
 def test_array_function_methods(rng):
@@ -399,26 +440,42 @@ def test_array_functions_torch_parity(torch, rng):
     w = rng.standard_normal((3,))
 
     def pj_fn(x, y):
-        parts = [pj.sum(pj.flip(x, 0) * x), pj.sum(pj.tile(y, (2, 1)) ** 2), pj.trace(x * x),
-                 pj.sum(pj.triu(x, 1) ** 2), pj.sum(pj.tril(x) * 3.0), pj.sum(pj.outer(y, y) ** 2),
-                 pj.inner(y, y * y), pj.sum(pj.kron(x, y) ** 2), pj.sum(pj.diagonal(x, 1) * pj.tensor(w)),
-                 pj.sum(pj.swapaxes(x, 0, 1) * pj.moveaxis(x, 0, 1)), pj.sum(pj.repeat(y, 2) ** 3),
-                 pj.sum(pj.pad(x, ((1, 2), (0, 1)), constant_values=0.5) ** 2),
-                 pj.sum(pj.split(y, 2)[1] ** 2)]
+        parts = [
+            pj.sum(pj.flip(x, 0) * x),
+            pj.sum(pj.tile(y, (2, 1)) ** 2),
+            pj.trace(x * x),
+            pj.sum(pj.triu(x, 1) ** 2),
+            pj.sum(pj.tril(x) * 3.0),
+            pj.sum(pj.outer(y, y) ** 2),
+            pj.inner(y, y * y),
+            pj.sum(pj.kron(x, y) ** 2),
+            pj.sum(pj.diagonal(x, 1) * pj.tensor(w)),
+            pj.sum(pj.swapaxes(x, 0, 1) * pj.moveaxis(x, 0, 1)),
+            pj.sum(pj.repeat(y, 2) ** 3),
+            pj.sum(pj.pad(x, ((1, 2), (0, 1)), constant_values=0.5) ** 2),
+            pj.sum(pj.split(y, 2)[1] ** 2),
+        ]
         total = parts[0]
         for p in parts[1:]:
             total = total + p
         return total
 
     def torch_fn(x, y):
-        parts = [(torch.flip(x, [0]) * x).sum(), (torch.tile(y, (2, 1)) ** 2).sum(), torch.trace(x * x),
-                 (torch.triu(x, 1) ** 2).sum(), (torch.tril(x) * 3.0).sum(), (torch.outer(y, y) ** 2).sum(),
-                 torch.inner(y, y * y), (torch.kron(x, y) ** 2).sum(),
-                 (torch.diagonal(x, 1) * torch.tensor(w)).sum(),
-                 (torch.swapaxes(x, 0, 1) * torch.moveaxis(x, 0, 1)).sum(),
-                 (torch.repeat_interleave(y, 2) ** 3).sum(),
-                 (torch.nn.functional.pad(x, (0, 1, 1, 2), value=0.5) ** 2).sum(),
-                 (torch.split(y, 2)[1] ** 2).sum()]
+        parts = [
+            (torch.flip(x, [0]) * x).sum(),
+            (torch.tile(y, (2, 1)) ** 2).sum(),
+            torch.trace(x * x),
+            (torch.triu(x, 1) ** 2).sum(),
+            (torch.tril(x) * 3.0).sum(),
+            (torch.outer(y, y) ** 2).sum(),
+            torch.inner(y, y * y),
+            (torch.kron(x, y) ** 2).sum(),
+            (torch.diagonal(x, 1) * torch.tensor(w)).sum(),
+            (torch.swapaxes(x, 0, 1) * torch.moveaxis(x, 0, 1)).sum(),
+            (torch.repeat_interleave(y, 2) ** 3).sum(),
+            (torch.nn.functional.pad(x, (0, 1, 1, 2), value=0.5) ** 2).sum(),
+            (torch.split(y, 2)[1] ** 2).sum(),
+        ]
         return sum(parts[1:], parts[0])
 
     x, y = _t(a, True), _t(b, True)
@@ -434,33 +491,41 @@ def test_array_functions_torch_parity(torch, rng):
 
 
 # ---- errors of the array functions ----------------------------------------------------------------
-@pytest.mark.parametrize("call,exc,match", [
-    (lambda x: pj.split(x, 4), ValueError, "split: array split does not result in an equal division"),
-    (lambda x: pj.split(x, 0), ValueError, "split: number sections must be larger than 0"),
-    (lambda x: pj.array_split(x, -1), ValueError, "array_split: number sections"),
-    (lambda x: pj.split(x, 2, axis=2), ValueError, "split: axis 2 is out of bounds"),
-    (lambda x: pj.split(pj.tensor(1.0), 1), ValueError, "split: cannot split a 0-d tensor"),
-    (lambda x: pj.flip(x, 2), ValueError, "flip: axis 2 is out of bounds"),
-    (lambda x: pj.tile(x, (-1, 2)), ValueError, "tile: negative"),
-    (lambda x: pj.repeat(x, [1, 2], axis=0), ValueError, r"repeat: .*\(2,\)"),
-    (lambda x: pj.repeat(x, -1), ValueError, "repeat: negative"),
-    (lambda x: pj.repeat(x, 1.5), TypeError, "repeat: repeats must be integers"),
-    (lambda x: pj.repeat(x, 2, axis=3), ValueError, "repeat: axis 3 is out of bounds"),
-    (lambda x: pj.pad(x, -1), ValueError, "pad: pad_width can't contain negative values"),
-    (lambda x: pj.pad(x, ((1, 2), (1, 2), (1, 2))), ValueError, "pad: pad_width"),
-    (lambda x: pj.pad(x, 1, mode="median"), ValueError, "pad: mode 'median' is not supported"),
-    (lambda x: pj.pad(pj.zeros((0, 2)), 1, mode="edge"), ValueError, "pad: can't extend empty axis 0"),
-    (lambda x: pj.moveaxis(x, [0, 1], [0]), ValueError, "moveaxis: `source` and `destination`"),
-    (lambda x: pj.moveaxis(x, [0, 0], [0, 1]), ValueError, "moveaxis: repeated axis"),
-    (lambda x: pj.moveaxis(x, 2, 0), ValueError, "moveaxis: axis 2 is out of bounds"),
-    (lambda x: pj.swapaxes(x, 0, 2), ValueError, "swapaxes: axis 2 is out of bounds"),
-    (lambda x: pj.diagonal(pj.ones(3)), ValueError, r"diagonal: input must be at least 2-d, got float64 tensor of shape \(3,\)"),
-    (lambda x: pj.diagonal(x, 0, 1, -1), ValueError, "diagonal: axis1 and axis2 cannot be the same"),
-    (lambda x: pj.trace(x, 0, 0, 5), ValueError, "diagonal: axis 5 is out of bounds"),
-    (lambda x: pj.triu(pj.tensor(1.0)), ValueError, "triu: input must be at least 1-d"),
-    (lambda x: pj.tril(pj.tensor(1.0)), ValueError, "tril: input must be at least 1-d"),
-    (lambda x: pj.inner(x, pj.ones((2, 4))), ValueError, r"inner: shapes \(3, 2\) and \(2, 4\) not aligned"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda x: pj.split(x, 4), ValueError, "split: array split does not result in an equal division"),
+        (lambda x: pj.split(x, 0), ValueError, "split: number sections must be larger than 0"),
+        (lambda x: pj.array_split(x, -1), ValueError, "array_split: number sections"),
+        (lambda x: pj.split(x, 2, axis=2), ValueError, "split: axis 2 is out of bounds"),
+        (lambda x: pj.split(pj.tensor(1.0), 1), ValueError, "split: cannot split a 0-d tensor"),
+        (lambda x: pj.flip(x, 2), ValueError, "flip: axis 2 is out of bounds"),
+        (lambda x: pj.tile(x, (-1, 2)), ValueError, "tile: negative"),
+        (lambda x: pj.repeat(x, [1, 2], axis=0), ValueError, r"repeat: .*\(2,\)"),
+        (lambda x: pj.repeat(x, -1), ValueError, "repeat: negative"),
+        (lambda x: pj.repeat(x, 1.5), TypeError, "repeat: repeats must be integers"),
+        (lambda x: pj.repeat(x, 2, axis=3), ValueError, "repeat: axis 3 is out of bounds"),
+        (lambda x: pj.pad(x, -1), ValueError, "pad: pad_width can't contain negative values"),
+        (lambda x: pj.pad(x, ((1, 2), (1, 2), (1, 2))), ValueError, "pad: pad_width"),
+        (lambda x: pj.pad(x, 1, mode="median"), ValueError, "pad: mode 'median' is not supported"),
+        (lambda x: pj.pad(pj.zeros((0, 2)), 1, mode="edge"), ValueError, "pad: can't extend empty axis 0"),
+        (lambda x: pj.moveaxis(x, [0, 1], [0]), ValueError, "moveaxis: `source` and `destination`"),
+        (lambda x: pj.moveaxis(x, [0, 0], [0, 1]), ValueError, "moveaxis: repeated axis"),
+        (lambda x: pj.moveaxis(x, 2, 0), ValueError, "moveaxis: axis 2 is out of bounds"),
+        (lambda x: pj.swapaxes(x, 0, 2), ValueError, "swapaxes: axis 2 is out of bounds"),
+        (
+            lambda x: pj.diagonal(pj.ones(3)),
+            ValueError,
+            r"diagonal: input must be at least 2-d, got float64 tensor of shape \(3,\)",
+        ),
+        (lambda x: pj.diagonal(x, 0, 1, -1), ValueError, "diagonal: axis1 and axis2 cannot be the same"),
+        (lambda x: pj.trace(x, 0, 0, 5), ValueError, "diagonal: axis 5 is out of bounds"),
+        (lambda x: pj.triu(pj.tensor(1.0)), ValueError, "triu: input must be at least 1-d"),
+        (lambda x: pj.tril(pj.tensor(1.0)), ValueError, "tril: input must be at least 1-d"),
+        (lambda x: pj.inner(x, pj.ones((2, 4))), ValueError, r"inner: shapes \(3, 2\) and \(2, 4\) not aligned"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_array_function_errors(call, exc, match):
     x = pj.ones((3, 2))
     with pytest.raises(exc, match=match):

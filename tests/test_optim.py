@@ -4,6 +4,7 @@ Hand-computed first steps, convergence on a quadratic, parameter groups, zero_gr
 round trips and argument errors; parity with torch.optim over 20 steps in float64 (skipped
 cleanly without torch).
 """
+
 import numpy as np
 import pytest
 
@@ -66,7 +67,7 @@ def test_training_loop_with_real_gradients_matches_torch(name, config, torch, rn
         At, bt = tensor(A), tensor(b)
         for _ in range(20):
             opt.zero_grad()
-            loss = ((At @ w - bt) ** 2).sum() + (w ** 4).sum()
+            loss = ((At @ w - bt) ** 2).sum() + (w**4).sum()
             loss.backward()
             opt.step()
         return w.detach().numpy()
@@ -96,11 +97,14 @@ def test_adam_first_step_moves_each_coordinate_by_about_lr():
     p.grad = pj.tensor(g)
     opt.step()
     # m_hat = g, v_hat = g**2 after one step: the update is lr * g / (|g| + eps)
-    np.testing.assert_allclose(p.detach().numpy(), np.array([1.0, -2.0, 0.5]) - 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(
+        p.detach().numpy(), np.array([1.0, -2.0, 0.5]) - 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12
+    )
 
 
-@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.5), lambda ps: Adam(ps, lr=0.05)],
-                         ids=["SGD", "Adam"])
+@pytest.mark.parametrize(
+    "make", [lambda ps: SGD(ps, lr=0.1, momentum=0.5), lambda ps: Adam(ps, lr=0.05)], ids=["SGD", "Adam"]
+)
 def test_minimizes_a_quadratic(make):
     target = np.array([1.0, -3.0, 2.0])
     x = pj.zeros(3, requires_grad=True)
@@ -183,7 +187,7 @@ def test_zero_grad(set_to_none):
 
 def test_zero_grad_of_a_gradient_with_history():
     w = pj.tensor([1.0, 2.0], requires_grad=True)
-    (w ** 3).sum().backward(create_graph=True)
+    (w**3).sum().backward(create_graph=True)
     assert w.grad.requires_grad
     SGD([w], lr=0.1).zero_grad(set_to_none=False)
     assert w.grad.tolist() == [0.0, 0.0] and not w.grad.requires_grad
@@ -237,28 +241,49 @@ def test_load_state_dict_mismatch_raises():
         SGD([{"params": [a]}, {"params": [b]}], lr=0.1).load_state_dict(sd)
 
 
-@pytest.mark.parametrize("make,error", [
-    (lambda w: SGD([], lr=0.1), ValueError),
-    (lambda w: SGD(w, lr=0.1), TypeError),  # a bare Tensor, not a list
-    (lambda w: SGD([w * 2.0], lr=0.1), ValueError),  # non-leaf
-    (lambda w: SGD([w, w], lr=0.1), ValueError),
-    (lambda w: SGD([{"params": [w]}, {"params": [w]}], lr=0.1), ValueError),
-    (lambda w: SGD({w}, lr=0.1), TypeError),
-    (lambda w: SGD([np.ones(2)], lr=0.1), TypeError),
-    (lambda w: SGD([w]), ValueError),  # lr is required
-    (lambda w: SGD([w], lr=-0.1), ValueError),
-    (lambda w: SGD([w], lr=0.1, momentum=-1), ValueError),
-    (lambda w: SGD([w], lr=0.1, nesterov=True), ValueError),
-    (lambda w: SGD([w], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError),
-    (lambda w: SGD([w], lr=0.1, weight_decay=-1), ValueError),
-    (lambda w: Adam([w], lr=-1), ValueError),
-    (lambda w: Adam([w], betas=(1.0, 0.9)), ValueError),
-    (lambda w: Adam([w], betas=(0.9, -0.1)), ValueError),
-    (lambda w: Adam([w], eps=-1e-8), ValueError),
-    (lambda w: Adam([w], weight_decay=-0.1), ValueError),
-], ids=["empty", "bare_tensor", "non_leaf", "duplicate", "duplicate_across_groups", "set", "not_a_tensor",
-        "no_lr", "negative_lr", "negative_momentum", "nesterov_without_momentum", "nesterov_with_dampening",
-        "negative_weight_decay", "adam_negative_lr", "beta1", "beta2", "eps", "adam_weight_decay"])
+@pytest.mark.parametrize(
+    "make,error",
+    [
+        (lambda w: SGD([], lr=0.1), ValueError),
+        (lambda w: SGD(w, lr=0.1), TypeError),  # a bare Tensor, not a list
+        (lambda w: SGD([w * 2.0], lr=0.1), ValueError),  # non-leaf
+        (lambda w: SGD([w, w], lr=0.1), ValueError),
+        (lambda w: SGD([{"params": [w]}, {"params": [w]}], lr=0.1), ValueError),
+        (lambda w: SGD({w}, lr=0.1), TypeError),
+        (lambda w: SGD([np.ones(2)], lr=0.1), TypeError),
+        (lambda w: SGD([w]), ValueError),  # lr is required
+        (lambda w: SGD([w], lr=-0.1), ValueError),
+        (lambda w: SGD([w], lr=0.1, momentum=-1), ValueError),
+        (lambda w: SGD([w], lr=0.1, nesterov=True), ValueError),
+        (lambda w: SGD([w], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True), ValueError),
+        (lambda w: SGD([w], lr=0.1, weight_decay=-1), ValueError),
+        (lambda w: Adam([w], lr=-1), ValueError),
+        (lambda w: Adam([w], betas=(1.0, 0.9)), ValueError),
+        (lambda w: Adam([w], betas=(0.9, -0.1)), ValueError),
+        (lambda w: Adam([w], eps=-1e-8), ValueError),
+        (lambda w: Adam([w], weight_decay=-0.1), ValueError),
+    ],
+    ids=[
+        "empty",
+        "bare_tensor",
+        "non_leaf",
+        "duplicate",
+        "duplicate_across_groups",
+        "set",
+        "not_a_tensor",
+        "no_lr",
+        "negative_lr",
+        "negative_momentum",
+        "nesterov_without_momentum",
+        "nesterov_with_dampening",
+        "negative_weight_decay",
+        "adam_negative_lr",
+        "beta1",
+        "beta2",
+        "eps",
+        "adam_weight_decay",
+    ],
+)
 def test_argument_errors(make, error):
     w = pj.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(error):

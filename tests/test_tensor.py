@@ -1,4 +1,5 @@
 """Tensor creation, dtypes, NumPy interop, views and repr."""
+
 import re
 
 import numpy as np
@@ -11,6 +12,7 @@ ALL_DTYPES = [pj.float32, pj.float64, pj.int64, pj.bool_]
 
 
 # ---- dtypes ---------------------------------------------------------------------------------
+
 
 def test_dtype_names_are_numpy_dtypes():
     assert pj.float32 == np.float32
@@ -28,16 +30,19 @@ def test_dtype_attribute_is_a_numpy_dtype():
     assert t.dtype != np.float64
 
 
-@pytest.mark.parametrize("data, dtype", [
-    (1.5, np.float64),
-    ([1.0, 2.0], np.float64),
-    ([[1.0], [2.0]], np.float64),
-    (3, np.int64),
-    ([1, 2, 3], np.int64),
-    (True, np.bool_),
-    ([True, False], np.bool_),
-    ([1, 2.5], np.float64),
-])
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        (1.5, np.float64),
+        ([1.0, 2.0], np.float64),
+        ([[1.0], [2.0]], np.float64),
+        (3, np.int64),
+        ([1, 2, 3], np.int64),
+        (True, np.bool_),
+        ([True, False], np.bool_),
+        ([1, 2.5], np.float64),
+    ],
+)
 def test_python_data_dtype(data, dtype):
     t = pj.tensor(data)
     assert t.dtype == dtype
@@ -72,6 +77,7 @@ def test_tensor_dtype_argument_accepts_strings_and_dtype_objects():
 
 
 # ---- tensor / asarray -----------------------------------------------------------------------
+
 
 def test_tensor_copies_numpy_input():
     a = np.array([1.0, 2.0, 3.0])
@@ -123,6 +129,7 @@ def test_asarray_converts_dtype_and_other_data():
 
 
 # ---- creation functions ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fn, value", [(pj.zeros, 0.0), (pj.ones, 1.0)])
 def test_zeros_ones(fn, value):
@@ -184,9 +191,16 @@ def test_like_functions_requires_grad_and_numpy_input():
     assert pj.full_like(np.zeros((2, 2)), 3.0).tolist() == [[3.0, 3.0], [3.0, 3.0]]
 
 
-@pytest.mark.parametrize("args, kwargs", [
-    ((3,), {}), ((2, 4), {}), ((4, 3), {"k": 1}), ((3,), {"k": -1}), ((3, 3), {"k": 5}),
-])
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [
+        ((3,), {}),
+        ((2, 4), {}),
+        ((4, 3), {"k": 1}),
+        ((3,), {"k": -1}),
+        ((3, 3), {"k": 5}),
+    ],
+)
 def test_eye(args, kwargs):
     n = args[0]
     m = args[1] if len(args) > 1 else None
@@ -214,9 +228,16 @@ def test_arange_dtype_requires_grad():
     assert pj.arange(4.0).dtype == np.float64
 
 
-@pytest.mark.parametrize("args, kwargs", [
-    ((0, 1), {}), ((0, 1, 5), {}), ((-2, 3, 7), {"endpoint": False}), ((1, 1, 1), {}), ((0, 1, 0), {}),
-])
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [
+        ((0, 1), {}),
+        ((0, 1, 5), {}),
+        ((-2, 3, 7), {"endpoint": False}),
+        ((1, 1, 1), {}),
+        ((0, 1, 0), {}),
+    ],
+)
 def test_linspace_matches_numpy(args, kwargs):
     np.testing.assert_allclose(pj.linspace(*args, **kwargs).numpy(), np.linspace(*args, **kwargs))
 
@@ -252,6 +273,7 @@ def test_manual_seed_reproducible():
 
 
 # ---- interop --------------------------------------------------------------------------------
+
 
 def test_numpy_shares_memory():
     t = pj.tensor([1.0, 2.0, 3.0])
@@ -322,9 +344,16 @@ def test_repr_str_and_tolist_of_tensors_requiring_grad():
 
 
 @pytest.mark.isolated
-@pytest.mark.parametrize("make", [lambda: pj.Tensor(), lambda: pj.Tensor.__new__(pj.Tensor),
-                                  lambda: pj.Tensor([1.0, 2.0]), lambda: pj.Tensor(data=1)],
-                         ids=["no-args", "__new__", "data", "keyword"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pj.Tensor(),
+        lambda: pj.Tensor.__new__(pj.Tensor),
+        lambda: pj.Tensor([1.0, 2.0]),
+        lambda: pj.Tensor(data=1),
+    ],
+    ids=["no-args", "__new__", "data", "keyword"],
+)
 def test_tensor_type_cannot_be_constructed_empty(make):
     # Tensor() made an empty shell whose every use (.shape, repr, t + 1) segfaulted
     with pytest.raises(TypeError, match=r"pyjac.Tensor can't be constructed directly.*pyjac.tensor\(data\)"):
@@ -338,6 +367,7 @@ def test_tensor_type_cannot_be_constructed_empty(make):
 def test_numpy_array_keeps_tensor_alive():
     a = pj.arange(5.0).numpy()
     import gc
+
     gc.collect()
     np.testing.assert_array_equal(a, np.arange(5.0))
 
@@ -390,6 +420,7 @@ def test_iteration_and_bool():
 
 # ---- repr ----------------------------------------------------------------------------------
 
+
 def test_repr_plain():
     assert repr(pj.tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(pj.tensor(2.5)) == "tensor(2.5)"
@@ -420,6 +451,7 @@ def test_repr_autograd_info():
 
 
 # ---- views ---------------------------------------------------------------------------------
+
 
 def test_reshape_of_contiguous_is_a_view():
     t = pj.arange(6.0)
@@ -462,10 +494,19 @@ def test_slicing_is_a_view():
     assert row.numpy()[2] == 100.0 and col.numpy()[1] == 100.0
 
 
-@pytest.mark.parametrize("index", [
-    (1,), (slice(None), 1), (Ellipsis, 0), (None, slice(1, None)), (slice(None, None, -1),),
-    (slice(0, 3, 2), slice(None, None, 2)), (-1, -2), (slice(5, 10),),
-])
+@pytest.mark.parametrize(
+    "index",
+    [
+        (1,),
+        (slice(None), 1),
+        (Ellipsis, 0),
+        (None, slice(1, None)),
+        (slice(None, None, -1),),
+        (slice(0, 3, 2), slice(None, None, 2)),
+        (-1, -2),
+        (slice(5, 10),),
+    ],
+)
 def test_indexing_matches_numpy(index):
     a = np.arange(24.0).reshape(4, 6)
     np.testing.assert_array_equal(pj.tensor(a)[index].numpy(), a[index])
@@ -496,11 +537,21 @@ def test_copy_is_a_copy():
 
 # ---- NumPy on the left of an operator --------------------------------------------------------
 
-@pytest.mark.parametrize("op", [
-    lambda a, b: a + b, lambda a, b: a - b, lambda a, b: a * b, lambda a, b: a / b,
-    lambda a, b: a ** b, lambda a, b: a @ b, lambda a, b: a < b, lambda a, b: a >= b,
-    lambda a, b: a == b,
-])
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda a, b: a + b,
+        lambda a, b: a - b,
+        lambda a, b: a * b,
+        lambda a, b: a / b,
+        lambda a, b: a**b,
+        lambda a, b: a @ b,
+        lambda a, b: a < b,
+        lambda a, b: a >= b,
+        lambda a, b: a == b,
+    ],
+)
 def test_numpy_left_operand_returns_tensor(op):
     a = np.array([[1.0, 2.0], [3.0, 4.0]])
     b_np = np.array([[0.5, 1.5], [2.0, 1.0]])
@@ -538,10 +589,26 @@ def test_scalar_operands_keep_float32():
 
 # ---- NumPy-style methods ------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", [
-    "exp", "log", "log1p", "expm1", "sqrt", "square", "sin", "cos", "tan", "tanh", "sigmoid", "relu",
-    "abs", "sign",
-])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "exp",
+        "log",
+        "log1p",
+        "expm1",
+        "sqrt",
+        "square",
+        "sin",
+        "cos",
+        "tan",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "abs",
+        "sign",
+    ],
+)
 def test_unary_methods(name):
     a = np.array([0.25, 0.5, 2.0])
     t = pj.tensor(a)
@@ -550,10 +617,16 @@ def test_unary_methods(name):
     np.testing.assert_allclose(method().numpy(), expected)
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("sum", {}), ("sum", {"axis": 0}), ("mean", {"axis": 1, "keepdims": True}), ("max", {}),
-    ("min", {"axis": -1}),
-])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("sum", {}),
+        ("sum", {"axis": 0}),
+        ("mean", {"axis": 1, "keepdims": True}),
+        ("max", {}),
+        ("min", {"axis": -1}),
+    ],
+)
 def test_reduction_methods(name, kwargs):
     a = np.arange(6.0).reshape(2, 3)
     np.testing.assert_allclose(getattr(pj.tensor(a), name)(**kwargs).numpy(), getattr(a, name)(**kwargs))
@@ -576,11 +649,21 @@ def test_shape_methods():
 
 # ---- format() ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, dtype, spec", [
-    (1.23456, np.float64, ".3f"), (0.1, np.float32, ".10f"), (-2.5, np.float64, "+08.2e"), (7, np.int64, "d"),
-    (255, np.int64, "#x"), (3, np.int64, ">5"), (True, np.bool_, "d"), (1.5, np.float64, "g"),
-    (12345.678, np.float64, ",.1f"),
-])
+
+@pytest.mark.parametrize(
+    "value, dtype, spec",
+    [
+        (1.23456, np.float64, ".3f"),
+        (0.1, np.float32, ".10f"),
+        (-2.5, np.float64, "+08.2e"),
+        (7, np.int64, "d"),
+        (255, np.int64, "#x"),
+        (3, np.int64, ">5"),
+        (True, np.bool_, "d"),
+        (1.5, np.float64, "g"),
+        (12345.678, np.float64, ",.1f"),
+    ],
+)
 def test_format_of_a_one_element_tensor_is_that_of_its_python_scalar(value, dtype, spec):
     # f"{t:.3f}" used to raise "unsupported format string passed to pyjac.Tensor.__format__"
     for shape in ((), (1,), (1, 1)):
@@ -602,8 +685,11 @@ def test_format_with_an_empty_spec_is_str():
 @pytest.mark.parametrize("shape", [(2,), (0,), (2, 3), (1, 0)])
 def test_format_spec_on_several_elements_is_a_type_error_naming_the_shape(shape):
     t = pj.zeros(shape)
-    with pytest.raises(TypeError, match=rf"unsupported format string '.2f' passed to Tensor.__format__: only a tensor "
-                                        rf"with one element formats as a number, got shape {re.escape(str(shape))}"):
+    with pytest.raises(
+        TypeError,
+        match=rf"unsupported format string '.2f' passed to Tensor.__format__: only a tensor "
+        rf"with one element formats as a number, got shape {re.escape(str(shape))}",
+    ):
         f"{t:.2f}"
 
 
@@ -614,25 +700,40 @@ def test_format_spec_that_does_not_fit_the_scalar_raises_like_python():
 
 # ---- __index__ ------------------------------------------------------------------------------
 
+
 def test_int_tensors_work_as_python_indices():
     # lst[pj.tensor(1)] used to raise "list indices must be integers or slices, not pyjac.Tensor"
     import operator
+
     i = pj.tensor(1)
     assert [10, 20, 30][i] == 20
     assert "abc"[pj.tensor(-1)] == "c"
-    assert [10, 20, 30, 40][pj.tensor(1):pj.tensor(3)] == [20, 30]
+    assert [10, 20, 30, 40][pj.tensor(1) : pj.tensor(3)] == [20, 30]
     assert list(range(pj.tensor(3))) == [0, 1, 2]
     assert operator.index(pj.tensor(-7)) == -7 and type(operator.index(i)) is int
     assert hex(pj.tensor(255)) == "0xff"
     assert (1, 2, 3)[pj.arange(3)[2]] == 3  # a 0-d result of indexing
 
 
-@pytest.mark.parametrize("t", [pj.tensor(1.0), pj.tensor(1.0, dtype=pj.float32), pj.tensor(True), pj.tensor([1]),
-                               pj.tensor([[2]]), pj.tensor([1, 2]), pj.zeros(0, dtype=pj.int64)])
+@pytest.mark.parametrize(
+    "t",
+    [
+        pj.tensor(1.0),
+        pj.tensor(1.0, dtype=pj.float32),
+        pj.tensor(True),
+        pj.tensor([1]),
+        pj.tensor([[2]]),
+        pj.tensor([1, 2]),
+        pj.zeros(0, dtype=pj.int64),
+    ],
+)
 def test_other_tensors_are_not_indices(t):
-    with pytest.raises(TypeError, match=r"only integer tensors of a single element can be converted to an index "
-                                        r"\(0-d int64 tensors, as in NumPy\), got a tensor of dtype "
-                                        rf"{t.dtype} and shape {re.escape(str(tuple(t.shape)))}"):
+    with pytest.raises(
+        TypeError,
+        match=r"only integer tensors of a single element can be converted to an index "
+        r"\(0-d int64 tensors, as in NumPy\), got a tensor of dtype "
+        rf"{t.dtype} and shape {re.escape(str(tuple(t.shape)))}",
+    ):
         [1, 2, 3][t]
     with pytest.raises(TypeError):
         range(t)
@@ -668,13 +769,16 @@ def test_pyjac_indexing_with_a_0d_int_tensor_is_unchanged_and_differentiable():
 @pytest.mark.parametrize("op", ["add", "mul", "sub", "floordiv", "pow", "lt"])
 def test_numpy_scalars_with_an_int_tensor_still_give_tensors(scalar, op):
     import operator
+
     fn = getattr(operator, op)
     t = pj.tensor(2)
     for left, right in ((scalar, t), (t, scalar)):
         r = fn(left, right)
         assert isinstance(r, pj.Tensor), (left, right, type(r))
-        expected = fn(np.asarray(left) if isinstance(left, pj.Tensor) else left,
-                      np.asarray(right) if isinstance(right, pj.Tensor) else right)
+        expected = fn(
+            np.asarray(left) if isinstance(left, pj.Tensor) else left,
+            np.asarray(right) if isinstance(right, pj.Tensor) else right,
+        )
         assert r.item() == expected.item()
 
 
@@ -698,4 +802,4 @@ def test_a_float_tensor_as_a_size_is_refused():
 
 def test_a_float_tensor_as_a_slice_bound_is_refused():
     with pytest.raises(TypeError):
-        pj.arange(5)[pj.tensor(1.5):]
+        pj.arange(5)[pj.tensor(1.5) :]

@@ -6,6 +6,7 @@ graph freed by one pass makes the others raise). Every test runs in a forked chi
 so a crash fails only that test, and under a watchdog, so a deadlock fails it instead of hanging
 the suite. .ci/sanitize runs these under AddressSanitizer, .ci/tsan under ThreadSanitizer.
 """
+
 import faulthandler
 import os
 import subprocess
@@ -222,17 +223,17 @@ def test_create_graph_into_a_shared_leaf_from_many_threads():
 
     def work(i):
         for _ in range(ROUNDS // 10):
-            (g,) = pj.grad((x ** 3).sum(), x, create_graph=True)  # 3 x^2, with history
+            (g,) = pj.grad((x**3).sum(), x, create_graph=True)  # 3 x^2, with history
             g.sum().backward()  # d/dx sum(3 x^2) = 6 x, into x.grad
 
     no_errors(run_threads(work)[1])
-    np.testing.assert_allclose(x.grad.numpy(), 6 * np.array([0.5, -0.25, 1.5]) * N_THREADS * (ROUNDS // 10),
-                               rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), 6 * np.array([0.5, -0.25, 1.5]) * N_THREADS * (ROUNDS // 10), rtol=1e-12)
 
 
 class Scale(pj.autograd.Function):
     """A custom rule: its backward runs Python (taking the GIL) inside the engine, and reads a
     .grad other threads are accumulating into."""
+
     watched = None
 
     @staticmethod
@@ -280,8 +281,9 @@ def test_threads_accumulate_their_batches_into_one_model():
     rng = np.random.default_rng(0)
     f64 = pj.float64
     model = pj.nn.Sequential(pj.nn.Linear(8, 16, dtype=f64), pj.nn.Tanh(), pj.nn.Linear(16, 1, dtype=f64))
-    data = [(pj.tensor(rng.standard_normal((32, 8))), pj.tensor(rng.standard_normal((32, 1))))
-            for _ in range(N_THREADS)]
+    data = [
+        (pj.tensor(rng.standard_normal((32, 8))), pj.tensor(rng.standard_normal((32, 1)))) for _ in range(N_THREADS)
+    ]
     loss = pj.nn.MSELoss()
     expected = [np.zeros(p.shape) for p in model.parameters()]
     for X, Y in data:
@@ -304,12 +306,13 @@ def test_cycle_collection_while_other_threads_backpropagate():
     # as wrappers die, on whichever thread drops them, while the other threads' passes run
     # through shared leaves; one thread also forces full collections.
     import gc
+
     w = pj.tensor([0.5, 1.5], requires_grad=True)
 
     def work(i):
         for k in range(ROUNDS // 3):
             x = pj.tensor([1.0, 2.0], requires_grad=True)
-            loss = (x ** 3 * w).sum()
+            loss = (x**3 * w).sum()
             loss.backward(create_graph=True)  # x.grad = 3 x^2 w, w.grad += x^3 (with history)
             np.testing.assert_allclose(x.grad.detach().numpy(), 3 * np.array([1.0, 4.0]) * [0.5, 1.5])
             del x, loss
@@ -336,15 +339,18 @@ def _exit_while_busy(body):
         time.sleep(0.3)
         print("main done", flush=True)
     """).replace("{body}", textwrap.indent(textwrap.dedent(body), " " * 8))
-    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=_OUTSIDE_SOURCE_TREE)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=_OUTSIDE_SOURCE_TREE
+    )
 
 
-@pytest.mark.parametrize("body", [
-    "x = pj.ones(3_000_000, requires_grad=True)\n(pj.tanh(x) * x).sum().backward()",
-    "a = pj.ones(4_000_000)\npj.exp(pj.sin(a))",
-    "A = pj.ones((400, 400))\nA @ A",
-    """
+@pytest.mark.parametrize(
+    "body",
+    [
+        "x = pj.ones(3_000_000, requires_grad=True)\n(pj.tanh(x) * x).sum().backward()",
+        "a = pj.ones(4_000_000)\npj.exp(pj.sin(a))",
+        "A = pj.ones((400, 400))\nA @ A",
+        """
     class F(pj.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -355,7 +361,9 @@ def _exit_while_busy(body):
     x = pj.ones(1_000_000, requires_grad=True)
     F.apply(pj.exp(x)).sum().backward()
     """,
-], ids=["backward", "kernel", "matmul", "custom-function"])
+    ],
+    ids=["backward", "kernel", "matmul", "custom-function"],
+)
 def test_interpreter_exits_cleanly_while_a_daemon_thread_is_inside_pyjac(body):
     for _ in range(3):
         r = _exit_while_busy(body)

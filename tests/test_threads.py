@@ -3,6 +3,7 @@ as one thread; grad mode is per thread; long kernels release the GIL.
 
 (tests/test_autograd.py has the basic per-thread grad-mode checks; these go further.)
 """
+
 import sys
 import threading
 import time
@@ -98,8 +99,9 @@ def test_jacobians_and_hessians_in_threads():
 
     def work(i):
         x = pj.tensor(np.linspace(-1, 1, 6) * (i + 1))
-        return [(pj.hessian(f, x).numpy(), pj.jacobian(lambda v: pj.tanh(pj.tensor(A) @ v), x).numpy())
-                for _ in range(20)]
+        return [
+            (pj.hessian(f, x).numpy(), pj.jacobian(lambda v: pj.tanh(pj.tensor(A) @ v), x).numpy()) for _ in range(20)
+        ]
 
     results = run_in_threads(work)
     for i, rs in enumerate(results):
@@ -212,10 +214,10 @@ def test_no_grad_in_one_thread_while_another_backpropagates_with_create_graph():
     try:
         for _ in range(200):
             x = pj.tensor(0.7, requires_grad=True)
-            (g,) = pj.grad(x ** 4, x, create_graph=True)
+            (g,) = pj.grad(x**4, x, create_graph=True)
             assert g.requires_grad, "create_graph lost: another thread's grad mode leaked in"
             (gg,) = pj.grad(g, x)
-            assert gg.item() == pytest.approx(12 * 0.7 ** 2)
+            assert gg.item() == pytest.approx(12 * 0.7**2)
     finally:
         stop.set()
         th.join(10)
@@ -296,7 +298,7 @@ RELEASING = [
     ("copy", lambda b: b.copy()),
     ("reshape that copies", lambda b: pj.reshape(pj.transpose(pj.reshape(b, (1024, -1))), (-1,))),
     ("tensor + float", lambda b: b + 1.0),
-    ("tensor ** float", lambda b: b ** 1.5),
+    ("tensor ** float", lambda b: b**1.5),
     ("float - tensor", lambda b: 2.0 - b),
     ("comparison", lambda b: b > b),
     ("comparison with a number", lambda b: b >= 0.5),
@@ -359,9 +361,16 @@ print(pj._core.num_threads(), h.hexdigest())
 def _split_run(threads):
     import os
     import subprocess
+
     env = dict(os.environ, PYJAC_NUM_THREADS=str(threads))
-    out = subprocess.run([sys.executable, "-c", _SPLIT_PROGRAM], env=env, capture_output=True, text=True,
-                         timeout=120, cwd=os.path.dirname(__file__))
+    out = subprocess.run(
+        [sys.executable, "-c", _SPLIT_PROGRAM],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(__file__),
+    )
     assert out.returncode == 0, out.stderr
     used, digest = out.stdout.split()
     return int(used), digest
@@ -393,6 +402,7 @@ def test_split_kernels_from_many_threads_at_once(big):
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
 def test_split_kernels_work_in_a_forked_child(big):
     import os
+
     (pj.tanh(big) * 2.0).sum()  # the pool exists in the parent now
     pid = os.fork()
     if pid == 0:  # the child has none of the pool's threads: it must make its own, not hang
@@ -431,23 +441,33 @@ def _import_with_threads_variable(value):
     import json
     import os
     import subprocess
+
     env = dict(os.environ, PYJAC_NUM_THREADS=value)
-    out = subprocess.run([sys.executable, "-c", _IMPORT_PROGRAM], env=env, capture_output=True, text=True,
-                         timeout=120, cwd=os.path.dirname(__file__))
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_PROGRAM],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.path.dirname(__file__),
+    )
     assert out.returncode == 0, out.stderr
     messages, used = out.stdout.splitlines()
     return json.loads(messages), int(used)
 
 
-@pytest.mark.parametrize("value, says", [
-    ("0", "is not a positive whole number: pyjac ignores it and uses"),
-    ("-1", "is not a positive whole number: pyjac ignores it and uses"),
-    ("abc", "is not a positive whole number: pyjac ignores it and uses"),
-    ("300", "is above the maximum of 256: pyjac uses"),
-    ("2abc", "is not a whole number: pyjac reads its leading digits and uses"),
-    ("1.5", "is not a whole number: pyjac reads its leading digits and uses"),
-    ("4294967298", "overflows a C int: pyjac reads it as 2 and uses"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("0", "is not a positive whole number: pyjac ignores it and uses"),
+        ("-1", "is not a positive whole number: pyjac ignores it and uses"),
+        ("abc", "is not a positive whole number: pyjac ignores it and uses"),
+        ("300", "is above the maximum of 256: pyjac uses"),
+        ("2abc", "is not a whole number: pyjac reads its leading digits and uses"),
+        ("1.5", "is not a whole number: pyjac reads its leading digits and uses"),
+        ("4294967298", "overflows a C int: pyjac reads it as 2 and uses"),
+    ],
+)
 def test_a_bad_thread_count_warns_at_import_with_what_is_used_instead(value, says):
     # these were silently replaced by the CPU count, capped or read in part
     messages, used = _import_with_threads_variable(value)

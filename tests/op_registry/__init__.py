@@ -62,12 +62,21 @@ Room for the next transforms (tests that iterate over the registry the same way)
 A new transform's test is a loop over `select(...)` (or `differentiable()`) with `params(cases,
 check)`, drawing inputs with `arrays()` or `sample()`; `xfail` entries name that check.
 """
+
 from . import elementwise, indexing, inplace, linalg, nn, products, reductions, shapes
-from .core import (BOOL, F32, F64, I64, NONE, SMOOTH, ZERO, Joint, OpCase, params, resolve)  # noqa: F401
+from .core import BOOL, F32, F64, I64, NONE, SMOOTH, ZERO, Joint, OpCase, params, resolve  # noqa: F401
 from .public import NOT_OPS, public_ops  # noqa: F401
 
-REGISTRY = (elementwise.CASES + reductions.CASES + shapes.CASES + indexing.CASES + products.CASES + linalg.CASES
-            + nn.CASES + inplace.CASES)
+REGISTRY = (
+    elementwise.CASES
+    + reductions.CASES
+    + shapes.CASES
+    + indexing.CASES
+    + products.CASES
+    + linalg.CASES
+    + nn.CASES
+    + inplace.CASES
+)
 BY_ID = {c.id: c for c in REGISTRY}
 assert len(BY_ID) == len(REGISTRY), sorted({c.id for c in REGISTRY if sum(d.id == c.id for d in REGISTRY) > 1})
 
@@ -76,8 +85,10 @@ def select(family=None, tags=(), exclude_tags=(), derivative=None, **flags):
     """Entries of a family (or several: a tuple), having every tag in `tags` and none in
     `exclude_tags`, with the given derivative kind(s) and flag values (forward=True, fd=True, ...)."""
     families = (family,) if isinstance(family, str) else family
-    tags, exclude_tags = {tags} if isinstance(tags, str) else set(tags), {exclude_tags} if isinstance(
-        exclude_tags, str) else set(exclude_tags)
+    tags, exclude_tags = (
+        {tags} if isinstance(tags, str) else set(tags),
+        {exclude_tags} if isinstance(exclude_tags, str) else set(exclude_tags),
+    )
     kinds = (derivative,) if isinstance(derivative, str) else derivative
     out = []
     for c in REGISTRY:

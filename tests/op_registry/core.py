@@ -5,6 +5,7 @@ tensors with every non-tensor argument bound, the inputs (shapes and the domain 
 from), a NumPy reference, which derivatives apply, and the other public spellings of the same
 call (Tensor methods, operators, aliases). See the package docstring for the conventions.
 """
+
 import dataclasses
 import functools
 from dataclasses import dataclass, field
@@ -17,8 +18,8 @@ import pyjac as pj
 
 # What `OpCase.derivative` can say.
 SMOOTH = "smooth"  # differentiable: reverse, forward and (unless second_order=False) second order are checked
-ZERO = "zero"      # piecewise constant (floor, round, //, sign, ...): every derivative is exactly 0 where defined
-NONE = "none"      # integer or bool result (comparisons, argmax, all, ...): no gradient at all
+ZERO = "zero"  # piecewise constant (floor, round, //, sign, ...): every derivative is exactly 0 where defined
+NONE = "none"  # integer or bool result (comparisons, argmax, all, ...): no gradient at all
 
 F64, F32, I64, BOOL = np.float64, np.float32, np.int64, np.bool_
 
@@ -33,23 +34,26 @@ def normal(rng, shape):
 def uniform(lo, hi):
     def sample(rng, shape):
         return rng.uniform(lo, hi, shape)
+
     sample.__name__ = f"uniform({lo}, {hi})"
     return sample
 
 
-positive = uniform(0.5, 2.0)          # log, sqrt, x ** y's base
-above_m1 = uniform(-0.5, 2.0)         # log1p
-small = uniform(-1.0, 1.0)            # tan
-inside_unit = uniform(-0.9, 0.9)      # arcsin, arccos, arctanh
-above_one = uniform(1.2, 3.0)         # arccosh
-wide = uniform(-4.0, 4.0)             # smooth activations
+positive = uniform(0.5, 2.0)  # log, sqrt, x ** y's base
+above_m1 = uniform(-0.5, 2.0)  # log1p
+small = uniform(-1.0, 1.0)  # tan
+inside_unit = uniform(-0.9, 0.9)  # arcsin, arccos, arctanh
+above_one = uniform(1.2, 3.0)  # arccosh
+wide = uniform(-4.0, 4.0)  # smooth activations
 clip_box = uniform(-1.5, 1.5)
 
 
 def away_from_zero(lo=0.2, hi=1.5):
     """Both signs, |x| in [lo, hi]: abs, relu, sign and friends away from their kink at 0."""
+
     def sample(rng, shape):
         return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(lo, hi, shape)
+
     sample.__name__ = f"away_from_zero({lo}, {hi})"
     return sample
 
@@ -62,8 +66,10 @@ def between_integers(rng, shape):
 
 def ints(lo, hi):
     """Integers (as float64): small values so that ties happen (comparisons, argmax)."""
+
     def sample(rng, shape):
         return rng.integers(lo, hi, shape).astype(np.float64)
+
     sample.__name__ = f"ints({lo}, {hi})"
     return sample
 
@@ -71,6 +77,7 @@ def ints(lo, hi):
 def as_float32(sampler):
     def sample(rng, shape):
         return sampler(rng, shape).astype(np.float32)
+
     sample.__name__ = f"as_float32({sampler.__name__})"
     return sample
 
@@ -95,6 +102,7 @@ class Joint:
 @dataclass(frozen=True, eq=False)
 class OpCase:
     """One registry entry; see the package docstring for what each field promises."""
+
     id: str
     name: str
     fn: Callable
@@ -181,6 +189,7 @@ class OpCase:
             if isinstance(out, (tuple, list)):
                 return pj.concatenate([pj.reshape(o, (-1,)) for o in out])
             return out
+
         return single
 
     def replace(self, **changes):

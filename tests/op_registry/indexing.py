@@ -4,6 +4,7 @@ masks, mixed) `Tensor.__getitem__`, take and take_along_axis.
 Family "indexing" (tests/test_ops_indexing.py, tests/test_indexing_advanced.py). `args` holds
 the index (and axis) so that the family tests can pass it in other forms (as a tensor, say).
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -156,23 +157,37 @@ ADVANCED = [c for c in ADVANCED if _numpy_ok(*c)]
 
 def index_id(case):
     shape, idx = case
+
     def one(i):
         if isinstance(i, slice):
             parts = (i.start, i.stop) if i.step is None else (i.start, i.stop, i.step)
             return ":".join("" if v is None else str(v) for v in parts)
         return {None: "None", Ellipsis: "..."}.get(i, str(i)) if not isinstance(i, int) else str(i)
+
     parts = [one(i) for i in idx] if isinstance(idx, tuple) else [one(idx)]
     return f"{shape}[{','.join(parts)}]"
 
 
-
 def _getitem(id, shape, index, **kw):
-    return OpCase(id, "Tensor.__getitem__", lambda x: x[index], (shape,), ref=lambda a: a[index], args=(index,),
-                  family="indexing", dtypes=(F64, F32, I64), rtol=0, sparsity="selection", **kw)
+    return OpCase(
+        id,
+        "Tensor.__getitem__",
+        lambda x: x[index],
+        (shape,),
+        ref=lambda a: a[index],
+        args=(index,),
+        family="indexing",
+        dtypes=(F64, F32, I64),
+        rtol=0,
+        sparsity="selection",
+        **kw,
+    )
 
 
 BASIC_CASES = [_getitem(index_id(c), *c, tags={"basic"}) for c in BASIC]
-ADVANCED_CASES = [_getitem(f"adv{shape}-{i}", shape, index, tags={"advanced"}) for i, (shape, index) in enumerate(ADVANCED)]
+ADVANCED_CASES = [
+    _getitem(f"adv{shape}-{i}", shape, index, tags={"advanced"}) for i, (shape, index) in enumerate(ADVANCED)
+]
 
 # (shape, indices, axis)
 TAKE = [
@@ -197,17 +212,40 @@ TAKE_ALONG = [
 def _take(i, shape, indices, axis):
     ind = np.asarray(indices, dtype=np.int64)
     forms = {"Tensor.take": lambda x: x.take(ind, axis=axis)} if i == 2 else {}
-    return OpCase(f"take-{i}", "take", lambda x: pj.take(x, ind, axis=axis), (shape,),
-                  ref=lambda a: np.take(a, ind, axis=axis), args=(ind, axis), forms=forms, family="indexing",
-                  dtypes=(F64, F32, I64), rtol=0, sparsity="selection")
+    return OpCase(
+        f"take-{i}",
+        "take",
+        lambda x: pj.take(x, ind, axis=axis),
+        (shape,),
+        ref=lambda a: np.take(a, ind, axis=axis),
+        args=(ind, axis),
+        forms=forms,
+        family="indexing",
+        dtypes=(F64, F32, I64),
+        rtol=0,
+        sparsity="selection",
+    )
 
 
 def _take_along(i, shape, indices, axis):
     ind = np.asarray(indices, dtype=np.int64)
-    return OpCase(f"take_along_axis-{i}", "take_along_axis", lambda x: pj.take_along_axis(x, ind, axis), (shape,),
-                  ref=lambda a: np.take_along_axis(a, ind, axis=axis), args=(ind, axis), family="indexing",
-                  dtypes=(F64, F32, I64), rtol=0, sparsity="selection")
+    return OpCase(
+        f"take_along_axis-{i}",
+        "take_along_axis",
+        lambda x: pj.take_along_axis(x, ind, axis),
+        (shape,),
+        ref=lambda a: np.take_along_axis(a, ind, axis=axis),
+        args=(ind, axis),
+        family="indexing",
+        dtypes=(F64, F32, I64),
+        rtol=0,
+        sparsity="selection",
+    )
 
 
-CASES = (BASIC_CASES + ADVANCED_CASES + [_take(i, *c) for i, c in enumerate(TAKE)]
-         + [_take_along(i, *c) for i, c in enumerate(TAKE_ALONG)])
+CASES = (
+    BASIC_CASES
+    + ADVANCED_CASES
+    + [_take(i, *c) for i, c in enumerate(TAKE)]
+    + [_take_along(i, *c) for i, c in enumerate(TAKE_ALONG)]
+)

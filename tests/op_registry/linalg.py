@@ -5,6 +5,7 @@ Family "linalg" (tests/test_linalg_decomp.py). Inputs are kept well conditioned,
 singular values apart, and eigen/singular vectors get a fixed sign inside the tested function;
 derivatives are compared with finite differences to atol 1e-6 (first) and 1e-5 (second order).
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -116,8 +117,13 @@ GRAD = [
     ("det-batched", "linalg.det", la.det, (2, 3, 3), general),
     ("det-negative", "linalg.det", la.det, (3, 3), _neg_first_row),
     ("slogdet", "linalg.slogdet", lambda a: la.slogdet(a)[1], (3, 3), general),
-    ("slogdet-batched-signs", "linalg.slogdet", lambda a: la.slogdet(a).logabsdet * la.slogdet(a).sign, (2, 3, 3),
-     _neg_first_matrix),
+    (
+        "slogdet-batched-signs",
+        "linalg.slogdet",
+        lambda a: la.slogdet(a).logabsdet * la.slogdet(a).sign,
+        (2, 3, 3),
+        _neg_first_matrix,
+    ),
     ("solve-vector", "linalg.solve", lambda a: la.solve(a, pj.tensor([1.0, -2.0, 0.5])), (3, 3), general),
     ("cholesky-sym", "linalg.cholesky", lambda a: la.cholesky(sym_half(a)), (3, 3), spd),
     ("cholesky-raw-lower", "linalg.cholesky", la.cholesky, (3, 3), spd),
@@ -128,8 +134,13 @@ GRAD = [
     ("qr-wide", "linalg.qr", lambda a: tuple(la.qr(a)), (2, 4), svd_distinct),
     ("qr-batched", "linalg.qr", lambda a: tuple(la.qr(a)), (2, 3, 2), svd_distinct),
     ("qr-r-mode", "linalg.qr", lambda a: la.qr(a, "r"), (4, 2), svd_distinct),
-    ("qr-complete-tall-used-columns", "linalg.qr", lambda a: (la.qr(a, "complete").Q[:, :2], la.qr(a, "complete").R),
-     (4, 2), svd_distinct),
+    (
+        "qr-complete-tall-used-columns",
+        "linalg.qr",
+        lambda a: (la.qr(a, "complete").Q[:, :2], la.qr(a, "complete").R),
+        (4, 2),
+        svd_distinct,
+    ),
     ("qr-complete-wide", "linalg.qr", lambda a: tuple(la.qr(a, "complete")), (2, 3), svd_distinct),
     ("eigh-values", "linalg.eigh", lambda a: la.eigh(sym_half(a))[0], (3, 3), sym_distinct),
     ("eigh-vectors-sign-fixed", "linalg.eigh", lambda a: eig_fixed(sym_half(a)), (3, 3), sym_distinct),
@@ -149,36 +160,64 @@ GRAD = [
     ("norm-spectral", "norm", lambda a: pj.norm(a, 2), (3, 4), svd_distinct),
     ("norm-spectral-min", "norm", lambda a: pj.norm(a, -2), (4, 3), svd_distinct),
     ("norm-nuclear", "norm", lambda a: pj.norm(a, "nuc"), (3, 2), svd_distinct),
-    ("norm-nuclear-axes", "norm", lambda a: pj.norm(a, "nuc", axis=(2, 0), keepdims=True), (2, 2, 3),
-     _nuclear_axes_input),
+    (
+        "norm-nuclear-axes",
+        "norm",
+        lambda a: pj.norm(a, "nuc", axis=(2, 0), keepdims=True),
+        (2, 2, 3),
+        _nuclear_axes_input,
+    ),
     ("matrix_norm", "linalg.matrix_norm", lambda a: la.matrix_norm(a, ord=2), (2, 3, 2), svd_distinct),
     ("linalg.norm", "linalg.norm", lambda a: la.norm(a, 2), (3, 4), svd_distinct),
 ]
 
 _REFS = {
-    "inv": np.linalg.inv, "inv-batched": np.linalg.inv, "det": np.linalg.det, "det-batched": np.linalg.det,
-    "slogdet": lambda a: np.linalg.slogdet(a)[1], "eigvalsh": np.linalg.eigvalsh,
-    "svd-values": lambda a: np.linalg.svd(a, compute_uv=False), "svdvals": lambda a: np.linalg.svd(a, compute_uv=False),
-    "norm-spectral": lambda a: np.linalg.norm(a, 2), "norm-nuclear": lambda a: np.linalg.norm(a, "nuc"),
+    "inv": np.linalg.inv,
+    "inv-batched": np.linalg.inv,
+    "det": np.linalg.det,
+    "det-batched": np.linalg.det,
+    "slogdet": lambda a: np.linalg.slogdet(a)[1],
+    "eigvalsh": np.linalg.eigvalsh,
+    "svd-values": lambda a: np.linalg.svd(a, compute_uv=False),
+    "svdvals": lambda a: np.linalg.svd(a, compute_uv=False),
+    "norm-spectral": lambda a: np.linalg.norm(a, 2),
+    "norm-nuclear": lambda a: np.linalg.norm(a, "nuc"),
     "linalg.norm": lambda a: np.linalg.norm(a, 2),
 }
 
 
-# pyjac.testing.numerical_jacobian perturbs a reshaped copy of a NumPy input that is not C-contiguous
-# (`base[j].reshape(-1)` of an F-ordered array copies): every finite difference comes out 0. This
-# entry's input is a transposed (F-ordered) array; Tensors and C-contiguous arrays are fine.
-_NONCONTIGUOUS_FD = ("pyjac.testing.numerical_jacobian returns zeros for a non-C-contiguous NumPy input "
-                     "(it perturbs a copy made by reshape); library bug, reported with issue 12")
-_XFAIL = {"norm-nuclear-axes": {"jvp_fd": _NONCONTIGUOUS_FD, "hvp_fd": _NONCONTIGUOUS_FD}}
-
-
 def _case(id, name, fn, shape, make):
-    return OpCase(id, name, fn, (shape,), make, ref=_REFS.get(id), family="linalg", rtol=1e-10, atol=1e-6, atol2=1e-5,
-                  jac_tol=1e-9, tol=1e-9, dtypes=(F64,), xfail=_XFAIL.get(id, {}))
+    return OpCase(
+        id,
+        name,
+        fn,
+        (shape,),
+        make,
+        ref=_REFS.get(id),
+        family="linalg",
+        rtol=1e-10,
+        atol=1e-6,
+        atol2=1e-5,
+        jac_tol=1e-9,
+        tol=1e-9,
+        dtypes=(F64,),
+    )
 
 
 CASES = [_case(*c) for c in GRAD] + [
-    OpCase("linalg.solve", "linalg.solve", la.solve, ((3, 3), (3, 2)), (general, lambda r, s: r.standard_normal(s)),
-           ref=np.linalg.solve, family="linalg", rtol=1e-10, atol=1e-6, atol2=1e-5, jac_tol=1e-9, tol=1e-9,
-           dtypes=(F64,)),
+    OpCase(
+        "linalg.solve",
+        "linalg.solve",
+        la.solve,
+        ((3, 3), (3, 2)),
+        (general, lambda r, s: r.standard_normal(s)),
+        ref=np.linalg.solve,
+        family="linalg",
+        rtol=1e-10,
+        atol=1e-6,
+        atol2=1e-5,
+        jac_tol=1e-9,
+        tol=1e-9,
+        dtypes=(F64,),
+    ),
 ]

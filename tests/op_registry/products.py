@@ -3,6 +3,7 @@
 Family "products" (tests/test_ops_linalg.py for matmul and dot, tests/test_einsum.py). inner,
 outer and kron are in the shape family with the other NumPy array functions.
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -19,15 +20,34 @@ def product(id, name, fn, shapes, ref, **kw):
 _C = np.linspace(-1.0, 1.0, 6).reshape(2, 3)
 
 MATMUL = [
-    product("matmul", "matmul", pj.matmul, ((3, 4), (4, 5)), np.matmul, torch=lambda t, x, y: t.matmul(x, y),
-            forms={"Tensor.__matmul__": lambda x, y: x @ y}),
+    product(
+        "matmul",
+        "matmul",
+        pj.matmul,
+        ((3, 4), (4, 5)),
+        np.matmul,
+        torch=lambda t, x, y: t.matmul(x, y),
+        forms={"Tensor.__matmul__": lambda x, y: x @ y},
+    ),
     product("matmul-vec-mat", "Tensor.__matmul__", lambda x, y: x @ y, ((4,), (4, 5)), np.matmul),
     product("matmul-mat-vec", "Tensor.__matmul__", lambda x, y: x @ y, ((3, 4), (4,)), np.matmul),
     product("matmul-vec-vec", "Tensor.__matmul__", lambda x, y: x @ y, ((4,), (4,)), np.matmul),
-    product("matmul-batched", "Tensor.__matmul__", lambda x, y: x @ y, ((2, 3, 4), (4, 5)), np.matmul,
-            torch=lambda t, x, y: x @ y),
-    product("matmul-batched-bcast", "Tensor.__matmul__", lambda x, y: x @ y, ((2, 1, 3, 4), (5, 4, 2)), np.matmul,
-            torch=lambda t, x, y: x @ y),
+    product(
+        "matmul-batched",
+        "Tensor.__matmul__",
+        lambda x, y: x @ y,
+        ((2, 3, 4), (4, 5)),
+        np.matmul,
+        torch=lambda t, x, y: x @ y,
+    ),
+    product(
+        "matmul-batched-bcast",
+        "Tensor.__matmul__",
+        lambda x, y: x @ y,
+        ((2, 1, 3, 4), (5, 4, 2)),
+        np.matmul,
+        torch=lambda t, x, y: x @ y,
+    ),
     product("matmul-mat-batched", "Tensor.__matmul__", lambda x, y: x @ y, ((3, 4), (2, 4, 5)), np.matmul),
     product("matmul-batched-vec", "Tensor.__matmul__", lambda x, y: x @ y, ((2, 3, 4), (4,)), np.matmul),
     product("rmatmul", "Tensor.__rmatmul__", lambda y: _C @ y, ((3, 2),), lambda b: _C @ b, dtypes=(F64,)),
@@ -103,11 +123,18 @@ EINSUM = [
 ]
 
 
-
 def _einsum(i, subscripts, shapes):
-    return OpCase(f"einsum-{subscripts.strip()}-{i}", "einsum", lambda *xs: pj.einsum(subscripts, *xs), tuple(shapes),
-                  ref=lambda *arrays: np.einsum(subscripts, *arrays), args=(subscripts,), family="products",
-                  rtol=1e-12, dtypes=(F64, F32))
+    return OpCase(
+        f"einsum-{subscripts.strip()}-{i}",
+        "einsum",
+        lambda *xs: pj.einsum(subscripts, *xs),
+        tuple(shapes),
+        ref=lambda *arrays: np.einsum(subscripts, *arrays),
+        args=(subscripts,),
+        family="products",
+        rtol=1e-12,
+        dtypes=(F64, F32),
+    )
 
 
 CASES = MATMUL + [_einsum(i, *c) for i, c in enumerate(EINSUM)]

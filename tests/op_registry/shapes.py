@@ -6,6 +6,7 @@ Family "shape" (tests/test_ops_shape.py). Every entry computes in float64, float
 (values compared with NumPy's exactly, except the sums and products of inner, trace, kron and
 outer: rtol 1e-12).
 """
+
 import numpy as np
 
 import pyjac as pj
@@ -50,12 +51,20 @@ VIEWS = [
     ("T-3d", [(2, 3, 4)], lambda x: x.T, lambda x: x.T),
     ("transpose-method-varargs", [(2, 3, 4)], lambda x: x.transpose(2, 0, 1), lambda x: x.transpose(2, 0, 1)),
     ("transpose-method-tuple", [(2, 3, 4)], lambda x: x.transpose((2, 0, 1)), lambda x: x.transpose((2, 0, 1))),
-    ("transpose-twice", [(2, 3, 4)], lambda x: pj.transpose(pj.transpose(x, (1, 2, 0)), (2, 1, 0)),
-     lambda x: np.transpose(np.transpose(x, (1, 2, 0)), (2, 1, 0))),
+    (
+        "transpose-twice",
+        [(2, 3, 4)],
+        lambda x: pj.transpose(pj.transpose(x, (1, 2, 0)), (2, 1, 0)),
+        lambda x: np.transpose(np.transpose(x, (1, 2, 0)), (2, 1, 0)),
+    ),
     # broadcast_to
     ("broadcast_to-(3,)->(2,3)", [(3,)], lambda x: pj.broadcast_to(x, (2, 3)), lambda x: np.broadcast_to(x, (2, 3))),
-    ("broadcast_to-(3,1)->(2,3,4)", [(3, 1)], lambda x: pj.broadcast_to(x, (2, 3, 4)),
-     lambda x: np.broadcast_to(x, (2, 3, 4))),
+    (
+        "broadcast_to-(3,1)->(2,3,4)",
+        [(3, 1)],
+        lambda x: pj.broadcast_to(x, (2, 3, 4)),
+        lambda x: np.broadcast_to(x, (2, 3, 4)),
+    ),
     ("broadcast_to-()->(2,2)", [()], lambda x: pj.broadcast_to(x, (2, 2)), lambda x: np.broadcast_to(x, (2, 2))),
     ("broadcast_to-same", [(2, 3)], lambda x: pj.broadcast_to(x, (2, 3)), lambda x: np.broadcast_to(x, (2, 3))),
     ("broadcast_to-(1,)->(0,)", [(1,)], lambda x: pj.broadcast_to(x, (0,)), lambda x: np.broadcast_to(x, (0,))),
@@ -97,14 +106,26 @@ VIEWS = [
 MORE = [
     ("split-sections", [(2, 6)], _tuple(lambda x: pj.split(x, 3, axis=1)), lambda x: np.split(x, 3, axis=1)),
     ("split-indices", [(7,)], _tuple(lambda x: pj.split(x, [2, 5])), lambda x: np.split(x, [2, 5])),
-    ("split-indices-neg-and-past-end", [(6, 2)], _tuple(lambda x: pj.split(x, [-4, 3, 10])),
-     lambda x: np.split(x, [-4, 3, 10])),
+    (
+        "split-indices-neg-and-past-end",
+        [(6, 2)],
+        _tuple(lambda x: pj.split(x, [-4, 3, 10])),
+        lambda x: np.split(x, [-4, 3, 10]),
+    ),
     ("split-one-section", [(3,)], _tuple(lambda x: pj.split(x, 1)), lambda x: np.split(x, 1)),
     ("array_split-uneven", [(7,)], _tuple(lambda x: pj.array_split(x, 3)), lambda x: np.array_split(x, 3)),
-    ("array_split-more-sections-than-items", [(3, 2)], _tuple(lambda x: pj.array_split(x, 5)),
-     lambda x: np.array_split(x, 5)),
-    ("array_split-axis-neg", [(2, 5)], _tuple(lambda x: pj.array_split(x, 2, axis=-1)),
-     lambda x: np.array_split(x, 2, axis=-1)),
+    (
+        "array_split-more-sections-than-items",
+        [(3, 2)],
+        _tuple(lambda x: pj.array_split(x, 5)),
+        lambda x: np.array_split(x, 5),
+    ),
+    (
+        "array_split-axis-neg",
+        [(2, 5)],
+        _tuple(lambda x: pj.array_split(x, 2, axis=-1)),
+        lambda x: np.array_split(x, 2, axis=-1),
+    ),
     ("flip-all", [(2, 3)], lambda x: pj.flip(x), lambda x: np.flip(x)),
     ("flip-axis0", [(3, 2)], lambda x: pj.flip(x, 0), lambda x: np.flip(x, 0)),
     ("flip-axis-neg", [(2, 3)], lambda x: pj.flip(x, -1), lambda x: np.flip(x, -1)),
@@ -119,29 +140,62 @@ MORE = [
     ("repeat-flat", [(2, 3)], lambda x: pj.repeat(x, 2), lambda x: np.repeat(x, 2)),
     ("repeat-axis0", [(2, 3)], lambda x: pj.repeat(x, 3, axis=0), lambda x: np.repeat(x, 3, axis=0)),
     ("repeat-axis-neg", [(2, 3)], lambda x: pj.repeat(x, 2, axis=-1), lambda x: np.repeat(x, 2, axis=-1)),
-    ("repeat-per-element", [(3, 2)], lambda x: pj.repeat(x, [1, 0, 3], axis=0),
-     lambda x: np.repeat(x, [1, 0, 3], axis=0)),
+    (
+        "repeat-per-element",
+        [(3, 2)],
+        lambda x: pj.repeat(x, [1, 0, 3], axis=0),
+        lambda x: np.repeat(x, [1, 0, 3], axis=0),
+    ),
     ("repeat-per-element-flat", [(2, 2)], lambda x: pj.repeat(x, [2, 1, 0, 2]), lambda x: np.repeat(x, [2, 1, 0, 2])),
     ("repeat-single-list", [(2, 2)], lambda x: pj.repeat(x, [2], axis=1), lambda x: np.repeat(x, [2], axis=1)),
     ("repeat-0d", [()], lambda x: pj.repeat(x, 3), lambda x: np.repeat(x, 3)),
     ("pad-constant-int", [(2, 3)], lambda x: pj.pad(x, 1), lambda x: np.pad(x, 1)),
-    ("pad-constant-pairs", [(2, 3)], lambda x: pj.pad(x, ((1, 2), (0, 3)), constant_values=((1.5, 2.5), (3.5, 4.5))),
-     lambda x: np.pad(x, ((1, 2), (0, 3)), constant_values=((1.5, 2.5), (3.5, 4.5)))),
-    ("pad-constant-one-pair", [(3,)], lambda x: pj.pad(x, (2, 1), constant_values=-1),
-     lambda x: np.pad(x, (2, 1), constant_values=-1)),
-    ("pad-edge", [(2, 3)], lambda x: pj.pad(x, ((2, 1), (1, 3)), mode="edge"),
-     lambda x: np.pad(x, ((2, 1), (1, 3)), mode="edge")),
-    ("pad-reflect", [(3, 4)], lambda x: pj.pad(x, ((2, 1), (3, 2)), mode="reflect"),
-     lambda x: np.pad(x, ((2, 1), (3, 2)), mode="reflect")),
-    ("pad-reflect-wider-than-input", [(3,)], lambda x: pj.pad(x, 5, mode="reflect"),
-     lambda x: np.pad(x, 5, mode="reflect")),
-    ("pad-symmetric", [(3, 2)], lambda x: pj.pad(x, ((4, 1), (2, 3)), mode="symmetric"),
-     lambda x: np.pad(x, ((4, 1), (2, 3)), mode="symmetric")),
+    (
+        "pad-constant-pairs",
+        [(2, 3)],
+        lambda x: pj.pad(x, ((1, 2), (0, 3)), constant_values=((1.5, 2.5), (3.5, 4.5))),
+        lambda x: np.pad(x, ((1, 2), (0, 3)), constant_values=((1.5, 2.5), (3.5, 4.5))),
+    ),
+    (
+        "pad-constant-one-pair",
+        [(3,)],
+        lambda x: pj.pad(x, (2, 1), constant_values=-1),
+        lambda x: np.pad(x, (2, 1), constant_values=-1),
+    ),
+    (
+        "pad-edge",
+        [(2, 3)],
+        lambda x: pj.pad(x, ((2, 1), (1, 3)), mode="edge"),
+        lambda x: np.pad(x, ((2, 1), (1, 3)), mode="edge"),
+    ),
+    (
+        "pad-reflect",
+        [(3, 4)],
+        lambda x: pj.pad(x, ((2, 1), (3, 2)), mode="reflect"),
+        lambda x: np.pad(x, ((2, 1), (3, 2)), mode="reflect"),
+    ),
+    (
+        "pad-reflect-wider-than-input",
+        [(3,)],
+        lambda x: pj.pad(x, 5, mode="reflect"),
+        lambda x: np.pad(x, 5, mode="reflect"),
+    ),
+    (
+        "pad-symmetric",
+        [(3, 2)],
+        lambda x: pj.pad(x, ((4, 1), (2, 3)), mode="symmetric"),
+        lambda x: np.pad(x, ((4, 1), (2, 3)), mode="symmetric"),
+    ),
     ("pad-wrap", [(3,)], lambda x: pj.pad(x, (4, 5), mode="wrap"), lambda x: np.pad(x, (4, 5), mode="wrap")),
     ("pad-zero-width", [(2, 2)], lambda x: pj.pad(x, 0), lambda x: np.pad(x, 0)),
     ("pad-empty-axis-constant", [(0, 2)], lambda x: pj.pad(x, 1), lambda x: np.pad(x, 1)),
     ("moveaxis", [(2, 3, 4)], lambda x: pj.moveaxis(x, 0, -1), lambda x: np.moveaxis(x, 0, -1)),
-    ("moveaxis-many", [(2, 3, 4)], lambda x: pj.moveaxis(x, [0, 1], [-1, 0]), lambda x: np.moveaxis(x, [0, 1], [-1, 0])),
+    (
+        "moveaxis-many",
+        [(2, 3, 4)],
+        lambda x: pj.moveaxis(x, [0, 1], [-1, 0]),
+        lambda x: np.moveaxis(x, [0, 1], [-1, 0]),
+    ),
     ("swapaxes", [(2, 3, 4)], lambda x: pj.swapaxes(x, 0, 2), lambda x: np.swapaxes(x, 0, 2)),
     ("swapaxes-neg", [(2, 3)], lambda x: pj.swapaxes(x, -1, 0), lambda x: np.swapaxes(x, -1, 0)),
     ("ravel", [(2, 3)], lambda x: pj.ravel(pj.transpose(x)), lambda x: np.ravel(x.T)),
@@ -190,8 +244,12 @@ MORE = [
 # ids whose public op is a Tensor method or property (the rest call the function named by the id's
 # first word)
 _NAMES = {
-    "reshape-method-varargs": "Tensor.reshape", "flatten-method": "Tensor.flatten", "T": "Tensor.T",
-    "T-3d": "Tensor.T", "transpose-method-varargs": "Tensor.transpose", "transpose-method-tuple": "Tensor.transpose",
+    "reshape-method-varargs": "Tensor.reshape",
+    "flatten-method": "Tensor.flatten",
+    "T": "Tensor.T",
+    "T-3d": "Tensor.T",
+    "transpose-method-varargs": "Tensor.transpose",
+    "transpose-method-tuple": "Tensor.transpose",
     "squeeze-method": "Tensor.squeeze",
 }
 # The Tensor-method spelling of an entry's call.
@@ -222,19 +280,40 @@ def _case(id, shapes, fn, ref):
     op = id.split("-")[0]
     # float64 constants promote float32 inputs (as in NumPy)
     dtypes = (F64, I64) if id.endswith("partial-const") else (F64, F32, I64)
-    return OpCase(id, _NAMES.get(id, op), fn, tuple(shapes), ref=ref, forms=_FORMS.get(id, {}), family="shape",
-                  dtypes=dtypes, rtol=1e-12 if op in INEXACT else 0,
-                  sparsity=None if op in _DENSE or id in _COMPUTED else "selection")
+    return OpCase(
+        id,
+        _NAMES.get(id, op),
+        fn,
+        tuple(shapes),
+        ref=ref,
+        forms=_FORMS.get(id, {}),
+        family="shape",
+        dtypes=dtypes,
+        rtol=1e-12 if op in INEXACT else 0,
+        sparsity=None if op in _DENSE or id in _COMPUTED else "selection",
+    )
 
 
 # inputs mixed with constants and computed tensors
 MIXED = [
-    ("concatenate-partial-const", [(2, 3)], lambda x: pj.concatenate([x, pj.ones(2, 3), x * 2], axis=0),
-     lambda x: np.concatenate([x, np.ones((2, 3)), x * 2], axis=0)),
-    ("stack-partial-const", [(3,)], lambda x: pj.stack([pj.zeros(3), x], axis=1),
-     lambda x: np.stack([np.zeros(3), x], axis=1)),
-    ("stack-computed", [(2, 3), (2, 3)], lambda x, y: pj.stack([x, y, x * y], axis=-1),
-     lambda x, y: np.stack([x, y, x * y], axis=-1)),
+    (
+        "concatenate-partial-const",
+        [(2, 3)],
+        lambda x: pj.concatenate([x, pj.ones(2, 3), x * 2], axis=0),
+        lambda x: np.concatenate([x, np.ones((2, 3)), x * 2], axis=0),
+    ),
+    (
+        "stack-partial-const",
+        [(3,)],
+        lambda x: pj.stack([pj.zeros(3), x], axis=1),
+        lambda x: np.stack([np.zeros(3), x], axis=1),
+    ),
+    (
+        "stack-computed",
+        [(2, 3), (2, 3)],
+        lambda x, y: pj.stack([x, y, x * y], axis=-1),
+        lambda x, y: np.stack([x, y, x * y], axis=-1),
+    ),
 ]
 
 CASES = [_case(*c) for c in VIEWS + MORE + MIXED]
