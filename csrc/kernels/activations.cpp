@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "kernels/loop.h"
 
 #include "kernels/simd.h"
 
@@ -299,15 +300,6 @@ PYJAC_SOFTMAX_COLS(float, f)
 #undef PYJAC_SOFTMAX_COLS
 
 Tensor as_float(const Tensor& x, DType d) { return x.dtype() == d ? contiguous(x) : cast(x, d); }
-
-// One value seen everywhere (a single element or an all-zero-stride view, like the cotangent a
-// sum spreads back).
-bool is_uniform(const Tensor& t) {
-  if (t.numel() <= 1) return true;
-  for (size_t d = 0; d < t.strides().size(); ++d)
-    if (t.shape()[d] != 1 && t.strides()[d] != 0) return false;
-  return true;
-}
 
 // x's shape is the tail of `shape`: broadcasting x to it repeats x's memory as a block.
 bool is_tail_of(const Shape& x, const Shape& shape) {

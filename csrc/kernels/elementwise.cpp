@@ -14,52 +14,6 @@ namespace pyjac::kernels {
 
 namespace {
 
-// One value seen everywhere: a single element, or a broadcast view (every stride 0), such as
-// the cotangent a sum spreads back over its input.
-bool is_uniform(const Tensor& t) {
-  if (t.numel() <= 1) return true;
-  for (size_t d = 0; d < t.strides().size(); ++d)
-    if (t.shape()[d] != 1 && t.strides()[d] != 0) return false;
-  return true;
-}
-
-template <class Tout, class Ta, class Tb, class F>
-void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
-  Tout* o = out.data<Tout>();
-  const Ta* pa = a.data<Ta>();
-  const Tb* pb = b.data<Tb>();
-  const int64_t n = out.numel();
-  const bool a_full = a.shape() == out.shape() && a.is_contiguous();
-  const bool b_full = b.shape() == out.shape() && b.is_contiguous();
-  if (a_full && b_full) {
-    parallel_for(n, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], pb[i]);
-    });
-    return;
-  }
-  if (a_full && is_uniform(b)) {
-    const Tb s = *pb;
-    parallel_for(n, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) o[i] = f(pa[i], s);
-    });
-    return;
-  }
-  if (b_full && is_uniform(a)) {
-    const Ta s = *pa;
-    parallel_for(n, [&](int64_t lo, int64_t hi) {
-      for (int64_t i = lo; i < hi; ++i) o[i] = f(s, pb[i]);
-    });
-    return;
-  }
-  nd_loop<3>(out.shape(),
-             {out.strides(), broadcast_strides(a.shape(), a.strides(), out.shape()),
-              broadcast_strides(b.shape(), b.strides(), out.shape())},
-             {0, 0, 0}, [&](std::array<int64_t, 3> off, int64_t m, std::array<int64_t, 3> st) {
-               for (int64_t i = 0; i < m; ++i)
-                 o[off[0] + i * st[0]] = f(pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
-             });
-}
-
 template <class T>
 T int_pow(T base, T exp) {
   if (exp < 0) throw ValueError("power: integers to negative integer powers are not allowed");
@@ -135,8 +89,6 @@ DType arith_dtype(Binary op, DType common) {
   if (common == DType::Bool && !is_logical_on_bool(op)) return DType::Int64;
   return common;
 }
-
-Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
 
 }  // namespace
 

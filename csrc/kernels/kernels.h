@@ -62,6 +62,8 @@ Tensor clip_mask(const Tensor& x, std::optional<double> lo, std::optional<double
 void copy_into(const Tensor& dst, const Tensor& src);
 Tensor contiguous(const Tensor& x);         // x itself when already contiguous
 Tensor cast(const Tensor& x, DType dtype);  // always a fresh contiguous tensor
+// t itself when it already has dtype d, else cast(t, d).
+inline Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
 
 enum class Reduce { Sum, Max, Min };
 // `axes` sorted and distinct. Max/Min over an empty axis raise ValueError.

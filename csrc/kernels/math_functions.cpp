@@ -15,28 +15,6 @@ namespace pyjac::kernels {
 
 namespace {
 
-Tensor as_dtype(const Tensor& t, DType d) { return t.dtype() == d ? t : cast(t, d); }
-
-// out[i] = f(a[i], b[i]) with a and b broadcast to out's shape.
-template <class T, class F>
-void map2(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
-  T* o = out.data<T>();
-  const T* pa = a.data<T>();
-  const T* pb = b.data<T>();
-  if (a.shape() == out.shape() && b.shape() == out.shape() && a.is_contiguous() && b.is_contiguous()) {
-    const int64_t n = out.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(pa[i], pb[i]);
-    return;
-  }
-  nd_loop<3>(out.shape(),
-             {out.strides(), broadcast_strides(a.shape(), a.strides(), out.shape()),
-              broadcast_strides(b.shape(), b.strides(), out.shape())},
-             {0, 0, 0}, [&](std::array<int64_t, 3> off, int64_t n, std::array<int64_t, 3> st) {
-               for (int64_t i = 0; i < n; ++i)
-                 o[off[0] + i * st[0]] = f(pa[off[1] + i * st[1]], pb[off[2] + i * st[2]]);
-             });
-}
-
 std::optional<vmath::RoundFn> rounding_fn(MathFn op) {
   switch (op) {
     case MathFn::Floor: return vmath::RoundFn::Floor;
@@ -221,12 +199,14 @@ Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* 
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (op == MathFn2::Arctan2) return map2<T>(out, a, b, [](T y, T x) -> T { return std::atan2(y, x); });
-      if (op == MathFn2::FloorDiv) return map2<T>(out, a, b, [](T u, T v) -> T { return float_floordiv(u, v); });
-      return map2<T>(out, a, b, [](T u, T v) -> T { return float_mod(u, v); });
+      if (op == MathFn2::Arctan2) return map_binary<T, T, T>(out, a, b, [](T y, T x) -> T { return std::atan2(y, x); });
+      if (op == MathFn2::FloorDiv)
+        return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return float_floordiv(u, v); });
+      return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return float_mod(u, v); });
     } else if constexpr (std::is_same_v<T, int64_t>) {
-      if (op == MathFn2::FloorDiv) return map2<T>(out, a, b, [](T u, T v) -> T { return int_floordiv(u, v); });
-      return map2<T>(out, a, b, [](T u, T v) -> T { return int_mod(u, v); });
+      if (op == MathFn2::FloorDiv)
+        return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return int_floordiv(u, v); });
+      return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return int_mod(u, v); });
     } else {
       throw TypeError(std::string(op_name) + ": unsupported dtype bool");
     }
