@@ -93,7 +93,7 @@ void map_unary(const Tensor& out, const Tensor& x, F f) {
 // One value seen everywhere: a single element, or a broadcast view (every stride 0), such as
 // the cotangent a sum spreads back over its input.
 inline bool is_uniform(const Tensor& t) {
-  if (t.numel() <= 1) return true;
+  if (t.numel() <= 1) return t.numel() == 1;  // an empty tensor has no value to read
   for (size_t d = 0; d < t.strides().size(); ++d)
     if (t.shape()[d] != 1 && t.strides()[d] != 0) return false;
   return true;
@@ -107,6 +107,7 @@ void map_binary(const Tensor& out, const Tensor& a, const Tensor& b, F f) {
   const Ta* pa = a.data<Ta>();
   const Tb* pb = b.data<Tb>();
   const int64_t n = out.numel();
+  if (n == 0) return;
   const bool a_full = a.shape() == out.shape() && a.is_contiguous();
   const bool b_full = b.shape() == out.shape() && b.is_contiguous();
   if (a_full && b_full) {
