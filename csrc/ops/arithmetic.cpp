@@ -165,6 +165,7 @@ Tensor rpow(const Scalar& s, const Tensor& a) {
       ELEMENTWISE_RULES("RpowBackward", PYJAC_READ_NUMBER PYJAC_READ_out, times(rpow_factor(s, out)));
   return scalar_op(a, s, Binary::Pow, true, Save::Output, spec);
 }
+#undef PYJAC_READ_NUMBER
 
 // ---- comparisons (no gradient) --------------------------------------------------------------------
 Tensor eq(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Eq, a, b, "equal"); }

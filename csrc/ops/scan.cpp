@@ -126,4 +126,6 @@ Tensor cumulative(const Tensor& x_in, std::optional<int64_t> axis, bool product,
 Tensor cumsum(const Tensor& x, std::optional<int64_t> axis) { return cumulative(x, axis, false, "cumsum"); }
 Tensor cumprod(const Tensor& x, std::optional<int64_t> axis) { return cumulative(x, axis, true, "cumprod"); }
 
+#undef PYJAC_READ_SCAN
+
 }  // namespace pyjac
