@@ -136,6 +136,15 @@ P& OpNode::params() {
   return static_cast<OpNodeWith<P>*>(this)->params;
 }
 
+// A fresh node for `spec` from the node pool, with parameters P unless P is NoParams.
+template <class P>
+std::shared_ptr<OpNode> make_op_node(const OpSpec& spec) {
+  if constexpr (std::is_same_v<P, NoParams>)
+    return std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
+  else
+    return std::allocate_shared<OpNodeWith<P>>(pool::Allocator<OpNodeWith<P>>(), spec);
+}
+
 // Input i's share of a cotangent: broadcasting undone, batch dims kept.
 inline Tensor reduce_to(OpNode& n, size_t i, const Tensor& t) { return unbroadcast(t, n.shapes[i], n.out_ndim); }
 
@@ -179,11 +188,7 @@ Recording record_with(Tensor& out, const OpSpec& spec, const Ts&... inputs) {
   const bool reverse = GradMode::is_enabled() && any_requires_grad(inputs...);
   const bool forward = ForwardAD::any_live() && any_tangent(inputs...);
   if (!reverse && !forward) return {};
-  std::shared_ptr<OpNode> node;
-  if constexpr (std::is_same_v<P, NoParams>)
-    node = std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec);
-  else
-    node = std::allocate_shared<OpNodeWith<P>>(pool::Allocator<OpNodeWith<P>>(), spec);
+  std::shared_ptr<OpNode> node = make_op_node<P>(spec);
   node->out_ndim = out.ndim();
   if (reverse) {
     node->next_edges.reserve(sizeof...(Ts));
@@ -206,10 +211,7 @@ template <class P>
 Recording record_list_with(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
   const RecordModes modes = record_modes(spec.name, inputs);
   if (!modes.reverse && !modes.forward) return {};
-  if constexpr (std::is_same_v<P, NoParams>)
-    return attach_node(std::allocate_shared<OpNode>(pool::Allocator<OpNode>(), spec), out, inputs, modes);
-  else
-    return attach_node(std::allocate_shared<OpNodeWith<P>>(pool::Allocator<OpNodeWith<P>>(), spec), out, inputs, modes);
+  return attach_node(make_op_node<P>(spec), out, inputs, modes);
 }
 inline Recording record_list(Tensor& out, const OpSpec& spec, const TensorList& inputs) {
   return record_list_with<NoParams>(out, spec, inputs);
