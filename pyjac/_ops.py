@@ -145,6 +145,11 @@ def _per_axis_pairs(value, ndim, name, cast):
     """NumPy's pad argument forms (n, (n,), (before, after), ((b0, a0), ...)) as one pair per axis."""
     import numpy as np
 
+    if _core.has_grad_path(value):
+        raise TypeError(
+            f"pad: {name} must be numbers or one 0-d tensor: pad is not differentiable in a tensor of "
+            f"{name} with more than one value, so its gradient would be lost"
+        )
     a = np.asarray(value)
     if a.dtype == object or a.ndim > 2:
         raise ValueError(f"pad: {name} must be a number or pairs of numbers, got {value!r}")
@@ -164,6 +169,11 @@ def pad(array, pad_width, mode="constant", constant_values=0):
     """NumPy's pad for modes 'constant', 'edge', 'reflect', 'symmetric' and 'wrap' (differentiable)."""
     x = array if isinstance(array, _core.Tensor) else _core.from_object(array)
     widths = _per_axis_pairs(pad_width, x.ndim, "pad_width", int)
+    if mode == "constant" and isinstance(constant_values, _core.Tensor) and constant_values.ndim == 0:
+        # A 0-d tensor fill is an operand: the padding is constant_values * (a pad of ones around
+        # zeros), differentiable in it.
+        ring = _core.pad(_core.full(x.shape, 0.0, x.dtype, "pad"), widths, mode, [(1.0, 1.0)] * x.ndim)
+        return _core.pad(x, widths, mode, [(0.0, 0.0)] * x.ndim) + constant_values * ring
     values = _per_axis_pairs(constant_values, x.ndim, "constant_values", float) if mode == "constant" else []
     return _core.pad(x, widths, mode, values)
 

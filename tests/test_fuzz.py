@@ -1165,12 +1165,9 @@ def test_op_gradients_with_random_arguments(case):
 
 # ---- lists and tuples of tensors where arrays are expected ----------------------------------
 # Every call must either give the right gradient (against central finite differences) or raise;
-# a silently zero gradient is a failure. Today's behaviour: pj.stack and pj.concatenate of a
-# flat list of tensors are differentiable; pj.tensor, pj.asarray, reductions and elementwise
-# functions of a list of tensors, and stack / concatenate of nested lists, read the values
-# into a constant, so the gradient is silently zero. Those cases are marked
-# xfail(strict=True): they fail today, and once issue 13 makes them differentiable they pass,
-# and the strict mark then fails the suite until it is removed.
+# a silently zero gradient is a failure. Lists, tuples and nested lists of tensors (with numbers
+# and arrays beside them) are stacked differentiably wherever an array is expected (Note [Lists
+# of tensors] in csrc/python/convert.cpp).
 
 LIST_FUNCTIONS = {
     "tensor": lambda obj: pj.tensor(obj),
@@ -1183,21 +1180,6 @@ LIST_FUNCTIONS = {
     "stack": lambda obj: pj.stack(obj),
     "concatenate": lambda obj: pj.concatenate(obj),
 }
-DIFFERENTIABLE_LIST_CASES_TODAY = {("stack", "flat"), ("concatenate", "flat")}
-
-
-def _list_case(name, nesting):
-    if (name, nesting) in DIFFERENTIABLE_LIST_CASES_TODAY:
-        return pytest.param(name, nesting)
-    return pytest.param(
-        name,
-        nesting,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=f"issue 13: pj.{name} of a {nesting} list of tensors makes a constant today, so the "
-            "gradient through it is silently zero",
-        ),
-    )
 
 
 @st.composite
@@ -1243,7 +1225,7 @@ def _weighted_value(fn, build, values):
     return float(np.sum(np.asarray(out, dtype=np.float64) * _output_weights(out.shape)))
 
 
-@pytest.mark.parametrize("name, nesting", [_list_case(n, k) for n in LIST_FUNCTIONS for k in ("flat", "nested")])
+@pytest.mark.parametrize("name, nesting", [(n, k) for n in LIST_FUNCTIONS for k in ("flat", "nested")])
 @fuzz(25, shrink=False)
 @given(data=st.data())
 def test_lists_of_tensors_are_differentiable_or_refused(name, nesting, data):

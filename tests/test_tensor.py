@@ -94,13 +94,17 @@ def test_tensor_of_tensor_is_a_copy():
     assert a.tolist() == [1.0, 2.0], "pj.tensor(t) must copy, like torch.tensor / np.array"
 
 
-def test_tensor_of_tensor_drops_history():
+def test_tensor_of_tensor_keeps_the_gradient_path():
+    # A copy, as np.array(t), but never a silent detach (issue 13): torch.tensor(t) detaches;
+    # in pyjac that is t.detach().
     x = pj.tensor([1.0, 2.0], requires_grad=True)
-    y = x * 2
-    z = pj.tensor(y)
-    assert z.grad_fn is None
-    assert not z.requires_grad
+    z = pj.tensor(x * 2)
+    assert z.requires_grad and z.grad_fn is not None
     assert z.tolist() == [2.0, 4.0]
+    (g,) = pj.grad((z * z).sum(), x)
+    assert g.tolist() == [8.0, 16.0]
+    d = pj.tensor((x * 2).detach())
+    assert not d.requires_grad and d.grad_fn is None
 
 
 def test_tensor_requires_grad():

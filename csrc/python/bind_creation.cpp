@@ -7,6 +7,10 @@ namespace pyjac::python {
 
 void bind_creation(py::module_& m) {
   m.def("from_object", &tensor_from_object);
+  m.def("number_param", [](py::handle value, const std::string& op, const std::string& name) {
+    return number_param(value, op.c_str(), name.c_str());
+  });
+  m.def("has_grad_path", [](py::handle value) { return has_grad_path(value); });
   m.def("empty", [](py::handle shape, py::handle dtype) {
     return empty(parse_shape(shape, "empty"), parse_dtype(dtype), "empty");
   });

@@ -50,15 +50,17 @@ void bind_reductions(py::module_& m) {
       py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("keepdims") = false);
   m.def(
       "var",
-      [](const Tensor& x, py::handle axis, double ddof, bool keepdims) {
+      [](const Tensor& x, py::handle axis, py::handle ddof_arg, bool keepdims) {
         auto axes = parse_axes(axis, "var");
+        const double ddof = number_param(ddof_arg, "var", "ddof");
         return without_gil_if_large(x.numel(), [&] { return var(x, axes, ddof, keepdims); });
       },
       py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("ddof") = 0.0, py::arg("keepdims") = false);
   m.def(
       "std",
-      [](const Tensor& x, py::handle axis, double ddof, bool keepdims) {
+      [](const Tensor& x, py::handle axis, py::handle ddof_arg, bool keepdims) {
         auto axes = parse_axes(axis, "std");
+        const double ddof = number_param(ddof_arg, "std", "ddof");
         return without_gil_if_large(x.numel(), [&] { return stddev(x, axes, ddof, keepdims); });
       },
       py::arg("x"), py::arg("axis") = py::none(), py::kw_only(), py::arg("ddof") = 0.0, py::arg("keepdims") = false);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "autograd/grad_mode.h"
 #include "kernels/kernels.h"
 #include "python/tensor_type.h"
 
@@ -89,11 +90,44 @@ Tensor tensor_from_array(const py::array& arr_in) {
   return t;
 }
 
+namespace {
+
+// Note [Lists of tensors]
+// A list (or tuple, nested) holding tensors is stacked with the differentiable `stack`, never
+// read through np.asarray: that would take the tensors' values and silently drop their gradient
+// and tangent paths (pj.mean([x, x + 2]) would be a constant). Numbers and arrays beside the
+// tensors become constant tensors, and the dtype is the promotion of all of them, as NumPy's.
+// Deeper than NumPy's 64 dimensions (or a list holding itself), the list is left to np.asarray,
+// which raises.
+bool holds_tensor(py::handle obj, int depth = 0) {
+  if (is_tensor(obj.ptr())) return true;
+  if (depth > 64 || (!PyList_Check(obj.ptr()) && !PyTuple_Check(obj.ptr()))) return false;
+  for (py::handle item : obj)
+    if (holds_tensor(item, depth + 1)) return true;
+  return false;
+}
+
+Tensor stack_nested(py::handle obj) {
+  if (is_tensor(obj.ptr())) return unwrap(obj.ptr());
+  if (!PyList_Check(obj.ptr()) && !PyTuple_Check(obj.ptr())) return tensor_from_object(obj);
+  TensorList parts;
+  for (py::handle item : obj) parts.push_back(stack_nested(item));
+  if (parts.empty()) return tensor_from_object(obj);
+  const Shape& first = parts.front().shape();
+  for (const Tensor& part : parts)
+    if (part.shape() != first)
+      throw ValueError("cannot make a tensor from a list whose elements have different shapes (" + shape_str(first) +
+                       " and " + shape_str(part.shape()) + ")");
+  return stack(parts, 0);
+}
+
+}  // namespace
+
 Tensor tensor_from_object(py::handle obj) {
-  if (is_tensor(obj.ptr())) {
-    const Tensor& t = unwrap(obj.ptr());
-    return kernels::cast(t, t.dtype());  // a copy, as torch.tensor(t) and np.array(a) make
-  }
+  // A copy, as np.array(a) makes; differentiable, like every other way of making a tensor from
+  // tensors (Note [Lists of tensors]). torch.tensor(t) detaches instead: use t.detach() for that.
+  if (is_tensor(obj.ptr())) return copy(unwrap(obj.ptr()));
+  if ((PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) && holds_tensor(obj)) return stack_nested(obj);
   py::object arr;
   try {
     arr = numpy().attr("asarray")(obj);
@@ -174,6 +208,35 @@ bool as_number(py::handle obj, Scalar& out) {
     return true;
   }
   return false;
+}
+
+bool has_grad_path(py::handle obj, int depth) {
+  if (is_tensor(obj.ptr())) {
+    const Tensor& t = unwrap(obj.ptr());
+    return (t.requires_grad() && GradMode::is_enabled()) || !t.impl()->tangents.empty();
+  }
+  if (depth > 64 || (!PyList_Check(obj.ptr()) && !PyTuple_Check(obj.ptr()))) return false;
+  for (py::handle item : obj)
+    if (has_grad_path(item, depth + 1)) return true;
+  return false;
+}
+
+double number_param(py::handle obj, const char* op, const char* name) {
+  Scalar s;
+  if (as_number(obj, s)) return s.value;
+  if (PyBool_Check(obj.ptr())) return obj.ptr() == Py_True ? 1.0 : 0.0;  // NumPy takes ddof=True
+  const std::string where = std::string(op) + ": " + name;
+  if (is_tensor(obj.ptr())) {
+    if (has_grad_path(obj))
+      throw TypeError(where + " must be a number, not a tensor that requires grad: " + op +
+                      " is not differentiable in it, so its gradient would be lost (pass float(t) or t.detach() to "
+                      "use its value)");
+  }
+  if (is_tensor(obj.ptr()) || py::isinstance<py::array>(obj)) {
+    const Tensor t = as_tensor(obj);
+    if (t.numel() == 1 && (is_floating(t.dtype()) || t.dtype() == DType::Int64)) return item_as_double(t);
+  }
+  throw TypeError(where + " must be a number, got " + std::string(py::str(py::type::of(obj).attr("__name__"))));
 }
 
 Tensor weak_scalar(const Tensor& other, const Scalar& v) {

@@ -34,6 +34,15 @@ bool as_scalar(py::handle obj, Scalar& out, bool beyond_double_ok = false);
 // A number argument (fill values, bounds, alpha): a Python int or float as as_scalar, or a NumPy
 // integer or floating scalar (integers exactly). False for bools, tensors, arrays and the rest.
 bool as_number(py::handle obj, Scalar& out);
+
+// A parameter that is a number, not an operand (a slope, a threshold, ddof): a Python or NumPy
+// number, or a one-element tensor or array. A tensor that requires grad (with grad mode on) or
+// carries a forward-mode tangent is refused with a TypeError naming `op` and `name`: its value
+// would be read and its derivative silently lost.
+double number_param(py::handle obj, const char* op, const char* name);
+// Whether obj is, or (nested lists and tuples) holds, a tensor with a derivative to keep: one that
+// requires grad while grad mode is on, or carries a forward-mode tangent.
+bool has_grad_path(py::handle obj, int depth = 0);
 // Two operands of a binary function: a Python number takes its dtype from the other operand
 // (NumPy 2's weak scalars).
 std::pair<Tensor, Tensor> as_operands(py::handle a, py::handle b);

@@ -17,6 +17,8 @@ import numpy as np
 from .. import _core
 from .._creation import arange, asarray
 
+_number = _core.number_param  # a parameter, not an operand: refuses a tensor that requires grad
+
 __all__ = [
     "relu",
     "sigmoid",
@@ -46,7 +48,7 @@ silu = _core.silu
 
 def softplus(x, beta=1.0, threshold=20.0):
     """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x > threshold`` (as PyTorch)."""
-    return _core.softplus(x, float(beta), float(threshold))
+    return _core.softplus(x, _number(beta, "softplus", "beta"), _number(threshold, "softplus", "threshold"))
 
 
 def gelu(x, approximate="none"):
@@ -55,11 +57,11 @@ def gelu(x, approximate="none"):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return _core.leaky_relu(x, float(negative_slope))
+    return _core.leaky_relu(x, _number(negative_slope, "leaky_relu", "negative_slope"))
 
 
 def elu(x, alpha=1.0):
-    return _core.elu(x, float(alpha))
+    return _core.elu(x, _number(alpha, "elu", "alpha"))
 
 
 def _axis(axis, dim, op):
@@ -102,7 +104,7 @@ def linear(x, weight, bias=None):
 def dropout(x, p=0.5, training=True):
     """Zeroes each element with probability ``p`` and scales the rest by ``1 / (1 - p)``, drawing from
     pyjac's generator (reproducible after ``pj.manual_seed``). The identity when not training or p = 0."""
-    p = float(p)
+    p = _number(p, "dropout", "p")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, got {p}")
     x = asarray(x)
@@ -243,7 +245,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(reduction, "cross_entropy")
     input, target = asarray(input), asarray(target)
     axis = _class_axis(input, "cross_entropy")
-    eps = float(label_smoothing)
+    eps = _number(label_smoothing, "cross_entropy", "label_smoothing")
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0 and 1, got {eps}")
     n_classes = input.shape[axis]
