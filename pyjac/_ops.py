@@ -268,3 +268,39 @@ __all__ += [
     "cumsum",
     "cumprod",
 ]
+
+# ---- more elementwise functions: roots, sinc, angles, sums of exponentials, NaN-ignoring extrema,
+# truth-value logic (ops/math_functions.cpp, ops/arithmetic.cpp) -----------------------------------
+cbrt = _core.cbrt
+sinc = _core.sinc
+fabs = _core.fabs
+deg2rad = _core.deg2rad
+radians = _core.deg2rad
+rad2deg = _core.rad2deg
+degrees = _core.rad2deg
+logaddexp = _core.logaddexp
+logaddexp2 = _core.logaddexp2
+hypot = _core.hypot
+fmax = _core.fmax
+fmin = _core.fmin
+logical_and = _core.logical_and
+logical_or = _core.logical_or
+logical_xor = _core.logical_xor
+
+__all__ += [
+    "cbrt",
+    "sinc",
+    "fabs",
+    "deg2rad",
+    "radians",
+    "rad2deg",
+    "degrees",
+    "logaddexp",
+    "logaddexp2",
+    "hypot",
+    "fmax",
+    "fmin",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+]

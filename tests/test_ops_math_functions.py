@@ -30,6 +30,8 @@ UNARY = [c for c in select("math", tags="unary") if c.sweep]
 SMOOTH = [c for c in UNARY if c.derivative == SMOOTH_]
 ROUNDING = [c for c in UNARY if c.derivative == ZERO]
 TRANSCENDENTAL = [c.name for c in SMOOTH if c.name != "reciprocal"]
+# piecewise linear: the second derivative is identically 0, so there is no third to compare
+LINEAR = {"fabs", "deg2rad", "rad2deg"}
 
 # f'(x) by hand, for exact derivative values
 DERIVATIVES = {
@@ -45,6 +47,11 @@ DERIVATIVES = {
     "log10": lambda x: 1 / (x * np.log(10)),
     "exp2": lambda x: np.exp2(x) * np.log(2),
     "reciprocal": lambda x: -1 / x**2,
+    "cbrt": lambda x: 1 / (3 * np.cbrt(x) ** 2),
+    "sinc": lambda x: (np.cos(np.pi * x) - np.sinc(x)) / x,
+    "fabs": np.sign,
+    "deg2rad": lambda x: np.full_like(x, np.pi / 180),
+    "rad2deg": lambda x: np.full_like(x, 180 / np.pi),
 }
 
 SHAPES = [(), (0,), (5,), (2, 3), (2, 0, 3), (1, 3, 1)]
@@ -240,7 +247,7 @@ def test_unary_gradcheck(case, shape, rng):
     assert gradcheck(fn, (_t(domain(rng, shape), True),))
 
 
-@pytest.mark.parametrize("case", params(SMOOTH))
+@pytest.mark.parametrize("case", params([c for c in SMOOTH if c.name not in LINEAR]))
 def test_unary_third_derivative(case, rng):
     """Rules recorded in differentiable ops: the third derivative comes out too (vs central
     differences of the second)."""
@@ -674,3 +681,99 @@ def test_floor_divide_torch_parity(torch, rng):
     a, b = rng.standard_normal((4, 5)) * 6, rng.choice([-1.0, 1.0], 5) * rng.uniform(0.3, 3.0, 5)
     ours = pj.floor_divide(_t(a), _t(b)).numpy()
     np.testing.assert_array_equal(ours, torch.floor_divide(torch.tensor(a), torch.tensor(b)).numpy())
+
+
+# ==== cbrt, sinc, fabs, angles, logaddexp, hypot, fmax / fmin, logical ops ===========================
+def test_sinc_derivatives_at_and_near_zero():
+    # sinc(x) = 1 - (pi x)^2 / 6 + (pi x)^4 / 120 - ...: derivatives at 0 are 0, -pi^2/3, 0, pi^4/5
+    d = pj.sinc
+    expected = [1.0, 0.0, -(np.pi**2) / 3, 0.0, np.pi**4 / 5]
+    for order, e in enumerate(expected):
+        np.testing.assert_allclose(d(pj.tensor(0.0)).item(), e, atol=1e-12, err_msg=f"order {order}")
+        d = pj.func.grad(d)
+    # on both sides of the switch between the series and the closed form (|x| = 0.1), and at the
+    # integers (zeros of sinc): first and second derivatives against the closed forms
+    x = np.array([-2.0, -1.0, -0.10000001, -0.09999999, -1e-9, 1e-9, 0.0999999, 0.1000001, 1.0, 3.0])
+    first = np.array([pj.func.grad(pj.sinc)(v).item() for v in x])
+    second = np.array([pj.func.grad(pj.func.grad(pj.sinc))(v).item() for v in x])
+    px = np.pi * x
+    closed_first = (px * np.cos(px) - np.sin(px)) / (np.pi * x**2)
+    near = np.abs(x) < 1e-3  # the closed forms themselves cancel there: their series instead
+    closed_first[near] = -(np.pi**2) * x[near] / 3
+    np.testing.assert_allclose(first, closed_first, rtol=1e-12, atol=1e-15)
+    exact_second = ((2 - px**2) * np.sin(px) - 2 * px * np.cos(px)) / (np.pi * x**3)
+    np.testing.assert_allclose(second[~near], exact_second[~near], rtol=1e-9)
+    np.testing.assert_allclose(second[near], -(np.pi**2) / 3, rtol=1e-9)
+
+
+def test_sinc_forward_mode_at_zero():
+    _, t = pj.func.jvp(pj.sinc, (pj.tensor([0.0, 0.5]),), (pj.tensor([1.0, 1.0]),))
+    np.testing.assert_allclose(t.numpy(), [0.0, (0 - np.sin(np.pi / 2)) / (np.pi * 0.25)], atol=1e-15)
+
+
+def test_logaddexp_at_infinities_and_ties_like_numpy():
+    inf = np.inf
+    a = np.array([-inf, inf, -inf, 2.0, 1e308, -1e308, np.nan, 700.0])
+    b = np.array([-inf, inf, 1.0, 2.0, 1e308, -1e308, 1.0, -700.0])
+    for f in ("logaddexp", "logaddexp2"):
+        with np.errstate(invalid="ignore"):
+            expected = getattr(np, f)(a, b)
+        np.testing.assert_array_equal(getattr(pj, f)(pj.tensor(a), pj.tensor(b)).numpy(), expected)
+    # finite ties: each side gets half; against -inf the finite side gets everything
+    x, y = pj.tensor([2.0, 1.0], requires_grad=True), pj.tensor([2.0, -inf], requires_grad=True)
+    gx, gy = pj.grad(pj.logaddexp(x, y).sum(), [x, y])
+    np.testing.assert_allclose(gx.numpy(), [0.5, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(gy.numpy(), [0.5, 0.0], rtol=1e-15)
+
+
+def test_hypot_gradient_is_zero_at_the_origin_and_finite_nearby():
+    a, b = pj.tensor([0.0, 3.0, 1e-300], requires_grad=True), pj.tensor([0.0, 4.0, 0.0], requires_grad=True)
+    ga, gb = pj.grad(pj.hypot(a, b).sum(), [a, b], create_graph=True)
+    np.testing.assert_allclose(ga.detach().numpy(), [0.0, 0.6, 1.0])
+    np.testing.assert_allclose(gb.detach().numpy(), [0.0, 0.8, 0.0])
+    (h,) = pj.grad(ga.sum(), a, allow_unused=True)
+    assert np.all(np.isfinite(h.numpy()))
+    np.testing.assert_array_equal(pj.hypot(pj.tensor([1e308, np.inf]), 1e308).numpy(), np.hypot([1e308, np.inf], 1e308))
+
+
+def test_fmax_and_fmin_ignore_nan_in_values_and_gradients():
+    nan = np.nan
+    a_np, b_np = np.array([1.0, nan, nan, 3.0, 2.0]), np.array([nan, 2.0, nan, 1.0, 2.0])
+    for name, ref in (("fmax", np.fmax), ("fmin", np.fmin)):
+        a, b = pj.tensor(a_np, requires_grad=True), pj.tensor(b_np, requires_grad=True)
+        out = getattr(pj, name)(a, b)
+        np.testing.assert_array_equal(out.detach().numpy(), ref(a_np, b_np))
+        ga, gb = pj.grad(out.sum(), [a, b])
+        winner_a = [1.0, 0.0, nan, 1.0 if name == "fmax" else 0.0, 0.5]
+        np.testing.assert_array_equal(ga.numpy(), winner_a)
+        np.testing.assert_array_equal(gb.numpy(), [0.0, 1.0, nan, 0.0 if name == "fmax" else 1.0, 0.5])
+    assert pj.fmax(pj.tensor([1, 5]), pj.tensor([3, 2])).tolist() == [3, 5]
+    assert pj.fmin(pj.tensor([True, False]), pj.tensor([True, True])).dtype == np.bool_
+
+
+def test_fabs_cbrt_and_angles_dtypes_like_numpy():
+    for name in ("fabs", "cbrt", "deg2rad", "rad2deg", "sinc"):
+        for a in (np.array([-3, 0, 8]), np.array([-1.5, 2.0], np.float32), np.array([True, False])):
+            expected = getattr(np, name)(a)
+            got = getattr(pj, name)(pj.tensor(a))
+            if expected.dtype == np.float16:  # bools: NumPy picks float16, which pyjac does not have
+                expected = getattr(np, name)(a.astype(np.float64))
+            assert got.dtype == expected.dtype, (name, a.dtype)
+            np.testing.assert_allclose(got.numpy(), expected, rtol=1e-6)
+    assert pj.radians is pj.deg2rad and pj.degrees is pj.rad2deg
+    np.testing.assert_array_equal(pj.cbrt(pj.tensor([-27.0, 0.0, 1e300])).numpy(), np.cbrt([-27.0, 0.0, 1e300]))
+
+
+def test_logical_ops_use_truth_values_like_numpy():
+    a = np.array([0.0, np.nan, -0.0, 2.0, np.inf])
+    b = np.array([1.0, 0.0, 3.0, np.nan, 0.0])
+    for name in ("logical_and", "logical_or", "logical_xor"):
+        ref = getattr(np, name)
+        out = getattr(pj, name)(pj.tensor(a), pj.tensor(b))
+        assert out.dtype == np.bool_
+        np.testing.assert_array_equal(out.numpy(), ref(a, b))
+        np.testing.assert_array_equal(getattr(pj, name)(pj.tensor(a), 0).numpy(), ref(a, 0))
+        x = pj.tensor(a, requires_grad=True)
+        assert not getattr(pj, name)(x, x).requires_grad
+    with pytest.raises(ValueError, match="logical_and"):
+        pj.logical_and(pj.ones(2), pj.ones(3))

@@ -118,7 +118,8 @@ void binary_inplace(Binary op, const Tensor& self, const Tensor& other, double a
 }  // namespace pyjac::kernels
 
 // ---- math functions beyond the unary ops: inverse trigonometric and hyperbolic, log2 / log10 /
-// exp2, reciprocal, rounding, arctan2, mod, floor division (kernels/math_functions.cpp) ----------
+// exp2, reciprocal, rounding, cbrt, sinc, arctan2, mod, floor division, logaddexp, hypot, fmax
+// (kernels/math_functions.cpp) -------------------------------------------------------------------
 namespace pyjac::kernels {
 
 enum class MathFn {
@@ -137,6 +138,8 @@ enum class MathFn {
   Floor,
   Ceil,
   Trunc,  // integers and bools keep their dtype, as NumPy 2
+  Cbrt,
+  Sinc,  // NumPy's normalised sinc: sin(pi x) / (pi x), 1 at 0
 };
 Tensor math_fn(MathFn op, const Tensor& x);
 // NumPy's round: half to even, at `decimals` places (x * 10**d rounded, then divided back).
@@ -144,9 +147,14 @@ Tensor math_fn(MathFn op, const Tensor& x);
 Tensor round(const Tensor& x, int64_t decimals);
 
 enum class MathFn2 {
-  Arctan2,   // arctan2(y, x), float result
-  Mod,       // NumPy's remainder: the result takes the divisor's sign; integer x % 0 is 0
-  FloorDiv,  // NumPy's floor_divide: floor(a / b) consistent with Mod; integer x // 0 is 0
+  Arctan2,     // arctan2(y, x), float result
+  Mod,         // NumPy's remainder: the result takes the divisor's sign; integer x % 0 is 0
+  FloorDiv,    // NumPy's floor_divide: floor(a / b) consistent with Mod; integer x // 0 is 0
+  LogAddExp,   // log(exp(a) + exp(b)) without overflow, float result
+  LogAddExp2,  // log2(2^a + 2^b), float result
+  Hypot,       // sqrt(a^2 + b^2) without overflow, float result
+  Fmax,        // maximum ignoring NaN (NaN only when both are); dtypes as maximum
+  Fmin,
 };
 Tensor math_fn2(MathFn2 op, const Tensor& a, const Tensor& b, const char* op_name);
 

@@ -55,6 +55,11 @@ T transcendental(MathFn op, T v) {
     case MathFn::Log2: return std::log2(v);
     case MathFn::Log10: return std::log10(v);
     case MathFn::Exp2: return std::exp2(v);
+    case MathFn::Cbrt: return std::cbrt(v);
+    case MathFn::Sinc: {
+      const T y = T(M_PI) * v;  // NumPy's: sin(y) / y, 1 at 0
+      return v == T(0) ? T(1) : std::sin(y) / y;
+    }
     default: return v;
   }
 }
@@ -94,6 +99,26 @@ T float_floordiv(T a, T b) {
   T q = std::floor(div);
   if (div - q > T(0.5)) q += T(1);
   return q;
+}
+
+// NumPy's npy_logaddexp: equal arguments (infinities too) give a + log 2; otherwise the larger
+// plus log1p of the smaller's share; NaN stays NaN.
+template <class T>
+T logaddexp(T a, T b) {
+  if (a == b) return a + T(M_LN2);
+  const T d = a - b;
+  if (d > 0) return a + std::log1p(std::exp(-d));
+  if (d <= 0) return b + std::log1p(std::exp(d));
+  return d;
+}
+
+template <class T>
+T logaddexp2(T a, T b) {
+  if (a == b) return a + T(1);
+  const T d = a - b;
+  if (d > 0) return a + std::log1p(std::exp2(-d)) * T(M_LOG2E);
+  if (d <= 0) return b + std::log1p(std::exp2(d)) * T(M_LOG2E);
+  return d;
 }
 
 int64_t int_floordiv(int64_t a, int64_t b) {
@@ -186,7 +211,16 @@ Tensor round(const Tensor& x, int64_t decimals) {
 Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* op_name) {
   const Shape shape = broadcast_shapes(a_in.shape(), b_in.shape(), op_name);
   const DType common = promote(a_in.dtype(), b_in.dtype());
-  DType od = op == MathFn2::Arctan2 ? float_result(common) : (common == DType::Bool ? DType::Int64 : common);
+  DType od;
+  switch (op) {
+    case MathFn2::Arctan2:
+    case MathFn2::LogAddExp:
+    case MathFn2::LogAddExp2:
+    case MathFn2::Hypot: od = float_result(common); break;
+    case MathFn2::Fmax:
+    case MathFn2::Fmin: od = common; break;
+    default: od = common == DType::Bool ? DType::Int64 : common;
+  }
   Tensor a = as_dtype(a_in, od), b = as_dtype(b_in, od);
   Tensor out = empty(shape, od, op_name);
   if (op == MathFn2::Arctan2 && a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
@@ -199,16 +233,29 @@ Tensor math_fn2(MathFn2 op, const Tensor& a_in, const Tensor& b_in, const char* 
   dispatch(od, [&](auto tag) {
     using T = decltype(tag);
     if constexpr (std::is_floating_point_v<T>) {
-      if (op == MathFn2::Arctan2) return map_binary<T, T, T>(out, a, b, [](T y, T x) -> T { return std::atan2(y, x); });
+      switch (op) {
+        case MathFn2::Arctan2: return map_binary<T, T, T>(out, a, b, [](T y, T x) -> T { return std::atan2(y, x); });
+        case MathFn2::LogAddExp: return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return logaddexp(u, v); });
+        case MathFn2::LogAddExp2: return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return logaddexp2(u, v); });
+        case MathFn2::Hypot: return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return std::hypot(u, v); });
+        case MathFn2::Fmax: return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return std::fmax(u, v); });
+        case MathFn2::Fmin: return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return std::fmin(u, v); });
+        default: break;
+      }
       if (op == MathFn2::FloorDiv)
         return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return float_floordiv(u, v); });
       return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return float_mod(u, v); });
-    } else if constexpr (std::is_same_v<T, int64_t>) {
-      if (op == MathFn2::FloorDiv)
-        return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return int_floordiv(u, v); });
-      return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return int_mod(u, v); });
     } else {
-      throw TypeError(std::string(op_name) + ": unsupported dtype bool");
+      // integers and bools (fmax / fmin only; the float ops cast them to float above)
+      if (op == MathFn2::Fmax) return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return u < v ? v : u; });
+      if (op == MathFn2::Fmin) return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return v < u ? v : u; });
+      if constexpr (std::is_same_v<T, int64_t>) {
+        if (op == MathFn2::FloorDiv)
+          return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return int_floordiv(u, v); });
+        return map_binary<T, T, T>(out, a, b, [](T u, T v) -> T { return int_mod(u, v); });
+      } else {
+        throw TypeError(std::string(op_name) + ": unsupported dtype bool");
+      }
     }
   });
   return out;

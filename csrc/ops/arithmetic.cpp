@@ -117,6 +117,26 @@ BINARY_OP(maximum, "MaximumBackward", Binary, Maximum, "maximum", a_b, times(max
           times(max_share(b, a, Binary::Gt)))
 BINARY_OP(minimum, "MinimumBackward", Binary, Minimum, "minimum", a_b, times(max_share(a, b, Binary::Lt)),
           times(max_share(b, a, Binary::Lt)))
+// fmax / fmin: maximum / minimum where a NaN operand loses to a number (NaN only when both are).
+// The derivative goes to the winner, half to each at a tie, as maximum's; NaN when both are NaN.
+namespace {
+
+Tensor fmax_share(const Tensor& a, const Tensor& b, Binary wins) {
+  const Tensor a_nan = kernels::binary(Binary::Ne, a, a, "fmax"), b_nan = kernels::binary(Binary::Ne, b, b, "fmax");
+  const DType d = float_result(promote(a.dtype(), b.dtype()));
+  const Tensor beats_nan = kernels::binary(Binary::Mul, b_nan, kernels::unary(Unary::LogicalNot, a_nan), "fmax");
+  const Tensor win = kernels::binary(Binary::Add, kernels::binary(wins, a, b, "fmax"), beats_nan, "fmax");  // or
+  const Tensor tie = kernels::binary(Binary::Eq, a, b, "fmax");
+  const Tensor share = kernels::where(win, constant(1, d), kernels::where(tie, constant(0.5, d), constant(0, d)));
+  return kernels::where(kernels::binary(Binary::Mul, a_nan, b_nan, "fmax"), constant(NAN, d), share);
+}
+
+}  // namespace
+
+BINARY_OP(fmax, "FmaxBackward", MathFn2, Fmax, "fmax", a_b, times(fmax_share(a, b, Binary::Gt)),
+          times(fmax_share(b, a, Binary::Gt)))
+BINARY_OP(fmin, "FminBackward", MathFn2, Fmin, "fmin", a_b, times(fmax_share(a, b, Binary::Lt)),
+          times(fmax_share(b, a, Binary::Lt)))
 // a mod b = a - b floor(a / b): d/da = 1, d/db = -floor(a / b) (floor's own derivative is 0).
 BINARY_OP(mod, "ModBackward", MathFn2, Mod, "mod", a_b, v, -times(floor(a / b)))
 // Piecewise constant in both operands (like floor): zero derivatives, as torch.
@@ -175,6 +195,25 @@ Tensor le(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Le,
 Tensor gt(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Gt, a, b, "greater"); }
 Tensor ge(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Ge, a, b, "greater_equal"); }
 Tensor logical_not(const Tensor& x) { return kernels::unary(Unary::LogicalNot, x); }
+
+namespace {
+
+Tensor truth(const Tensor& x) {
+  return x.dtype() == DType::Bool ? x : kernels::binary(Binary::Ne, x, constant(0, x.dtype()), "logical");
+}
+
+}  // namespace
+
+// On bools, * is "and", + is "or" and != is "xor".
+Tensor logical_and(const Tensor& a, const Tensor& b) {
+  return kernels::binary(Binary::Mul, truth(a), truth(b), "logical_and");
+}
+Tensor logical_or(const Tensor& a, const Tensor& b) {
+  return kernels::binary(Binary::Add, truth(a), truth(b), "logical_or");
+}
+Tensor logical_xor(const Tensor& a, const Tensor& b) {
+  return kernels::binary(Binary::Ne, truth(a), truth(b), "logical_xor");
+}
 
 namespace {
 

@@ -284,6 +284,20 @@ Tensor round(const Tensor& x, int64_t decimals);  // NumPy's: half to even
 Tensor arctan2(const Tensor& y, const Tensor& x);
 Tensor mod(const Tensor& a, const Tensor& b);           // NumPy's remainder: the divisor's sign
 Tensor floor_divide(const Tensor& a, const Tensor& b);  // NumPy's //: pairs with mod
+Tensor cbrt(const Tensor& x);
+Tensor sinc(const Tensor& x);     // NumPy's normalised sinc, sin(pi x) / (pi x)
+Tensor fabs(const Tensor& x);     // abs with a float result, as NumPy
+Tensor deg2rad(const Tensor& x);  // also NumPy's radians
+Tensor rad2deg(const Tensor& x);  // also NumPy's degrees
+Tensor logaddexp(const Tensor& a, const Tensor& b);
+Tensor logaddexp2(const Tensor& a, const Tensor& b);
+Tensor hypot(const Tensor& a, const Tensor& b);
+Tensor fmax(const Tensor& a, const Tensor& b);  // maximum that ignores NaN
+Tensor fmin(const Tensor& a, const Tensor& b);
+// Truth values (nonzero, NaN too), as NumPy; bool results, no derivative.
+Tensor logical_and(const Tensor& a, const Tensor& b);
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
 
 // Reductions (`axes` as for sum).
 Tensor prod(const Tensor& x, const Axes& axes, bool keepdims);

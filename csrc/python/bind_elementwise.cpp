@@ -138,6 +138,19 @@ void bind_elementwise(py::module_& m) {
   PYJAC_BINARY(arctan2, arctan2);
   PYJAC_BINARY(mod, mod);
   PYJAC_BINARY(floor_divide, floor_divide);
+  PYJAC_UNARY(cbrt);
+  PYJAC_UNARY(sinc);
+  PYJAC_UNARY(fabs);
+  PYJAC_UNARY(deg2rad);
+  PYJAC_UNARY(rad2deg);
+  PYJAC_BINARY(logaddexp, logaddexp);
+  PYJAC_BINARY(logaddexp2, logaddexp2);
+  PYJAC_BINARY(hypot, hypot);
+  PYJAC_BINARY(fmax, fmax);
+  PYJAC_BINARY(fmin, fmin);
+  PYJAC_BINARY(logical_and, logical_and);
+  PYJAC_BINARY(logical_or, logical_or);
+  PYJAC_BINARY(logical_xor, logical_xor);
 }
 
 }  // namespace pyjac::python

@@ -126,6 +126,11 @@ UNARY = [
     unary("log10", positive, np.log10, "log10", family="math"),
     unary("exp2", normal, np.exp2, "exp2", family="math"),
     unary("reciprocal", away_from_zero(0.3, 1.5), np.reciprocal, "reciprocal", family="math"),
+    unary("cbrt", away_from_zero(), np.cbrt, None, family="math", method=False),
+    unary("sinc", normal, np.sinc, "sinc", family="math", method=False),
+    unary("fabs", away_from_zero(), np.fabs, "abs", family="math", method=False),
+    unary("deg2rad", normal, np.deg2rad, "deg2rad", family="math", method=False, forms={"radians": pj.radians}),
+    unary("rad2deg", normal, np.rad2deg, "rad2deg", family="math", method=False, forms={"degrees": pj.degrees}),
     unary("floor", between_integers, np.floor, "floor", family="math", derivative=ZERO),
     unary("ceil", between_integers, np.ceil, "ceil", family="math", derivative=ZERO),
     unary("trunc", between_integers, np.trunc, "trunc", family="math", derivative=ZERO),
@@ -315,6 +320,25 @@ BINARY = [
         forms={"Tensor.arctan2": lambda y, x: y.arctan2(x)},
     ),
     binary(
+        "logaddexp",
+        ((3, 1), (4,)),
+        lambda r, a, b: (3 * r.standard_normal(a), 3 * r.standard_normal(b)),
+        np.logaddexp,
+        "logaddexp",
+        family="math",
+    ),
+    binary(
+        "logaddexp2",
+        ((2, 3), (3,)),
+        lambda r, a, b: (3 * r.standard_normal(a), 3 * r.standard_normal(b)),
+        np.logaddexp2,
+        "logaddexp2",
+        family="math",
+    ),
+    binary("hypot", ((3, 1), (4,)), pair_arctan2, np.hypot, "hypot", family="math"),
+    binary("fmax", ((3, 4), (4,)), distinct_pair, np.fmax, "fmax", family="math"),
+    binary("fmin", ((2, 3), (2, 3)), distinct_pair, np.fmin, "fmin", family="math"),
+    binary(
         "mod",
         ((3, 1), (4,)),
         pair_mod,
@@ -335,6 +359,7 @@ BINARY = [
 ]
 
 _TIE_A, _TIE_B = np.array([1.0, 2.0, -1.0]), np.array([1.0, 0.0, -1.0])
+_SINC_AT_INTEGERS = np.array([[0.0, 1.0, -2.0], [0.5, -0.05, 3.0]])
 
 
 def _variant(id, name, fn, shapes, domain=normal, ref=None, family="elementwise", tags=("binary",), **kw):
@@ -369,6 +394,9 @@ BINARY_VARIANTS = [
         family="math",
     ),
     _variant("arctan2-0d", "arctan2", pj.arctan2, ((), (2, 3)), Joint(pair_arctan2), ref=np.arctan2, family="math"),
+    _variant("sinc-at-integers", "sinc", pj.sinc, (_SINC_AT_INTEGERS,), ref=np.sinc, family="math", tags=("unary",)),
+    _variant("fmax-ties", "fmax", pj.fmax, (_TIE_A, _TIE_B), ref=np.fmax, family="math", hess_fd=False),
+    _variant("hypot-0d", "hypot", pj.hypot, ((), (2, 3)), Joint(pair_arctan2), ref=np.hypot, family="math"),
     _variant("mod-same-shape", "mod", pj.mod, ((2, 3), (2, 3)), Joint(pair_mod), ref=np.mod, family="math"),
     _variant("mod-0d", "mod", pj.mod, ((), (2, 3)), Joint(pair_mod), ref=np.mod, family="math"),
     _variant("maximum-ties", "maximum", pj.maximum, (_TIE_A, _TIE_B), ref=np.maximum, hess_fd=False),
@@ -520,6 +548,20 @@ COMPARISONS = [
         tags={"unary"},
         dtypes=(BOOL,),
     ),
+] + [
+    OpCase(
+        name,
+        name,
+        getattr(pj, name),
+        ((2, 3), (3,)),
+        lambda rng, shape: rng.choice([0.0, 0.0, 1.5, -2.0], shape),  # truth values: zero or not
+        ref=getattr(np, name),
+        derivative=NONE,
+        family="comparison",
+        tags={"binary"},
+        dtypes=(F64, F32, I64, BOOL),
+    )
+    for name in ("logical_and", "logical_or", "logical_xor")
 ]
 
 # ---- where, clip, astype, copy, + -------------------------------------------------------------------------
