@@ -1,5 +1,6 @@
 """Linear algebra under NumPy's names: ``inv det slogdet solve cholesky qr eigh svd norm``, plus
-``eigvalsh svdvals matrix_norm``.
+``eigvalsh svdvals matrix_norm``; ``pinv matrix_power lstsq multi_dot cond matrix_rank eigvals``
+(``eigvals`` for symmetric input only, until complex dtypes) and SciPy's ``expm``.
 
 Every function takes stacks of matrices ``(..., m, n)`` (float32 or float64; integers compute in
 float64), computes with LAPACK (scipy-openblas32's, the library pyjac already uses for BLAS), and
@@ -40,6 +41,15 @@ Derivatives, and where they exist:
   and rows of Vh beyond k = min(m, n) are an arbitrary basis and are treated as constants
   (cotangents ignored, tangents zero), as in ``torch.linalg.svd``. Second and higher derivatives
   need distinct singular values (and nonzero ones when m != n) in every case.
+- ``pinv``: at constant rank (no singular value crossing the cutoff), from A and A^+ alone, so
+  repeated and zero singular values are fine; ``lstsq``'s x goes through it.
+- ``matrix_power``, ``multi_dot``, ``cond``, ``eigvals``, ``expm``: compositions of the ops above,
+  differentiable wherever those are (``cond``'s 1/inf norms have kinks at ties, as ``norm``).
+  ``expm`` differentiates the Pade approximant it evaluates (what ``scipy.linalg.expm_frechet``
+  computes). Its values agree with SciPy's to ~1e-13 in norm; for non-normal or skew matrices of
+  large norm SciPy 1.17's own error is larger (e.g. its exponential of a skew matrix of norm ~50
+  is orthogonal only to ~1e-12), and pyjac's follows an extended-precision reference instead.
+- ``matrix_rank``: an integer, no derivative.
 """
 
 import operator as _operator
@@ -224,7 +234,10 @@ def matrix_power(a, n):
         eye = _ops.broadcast_to(_creation.eye(a.shape[-1], dtype=a.dtype), tuple(a.shape))
         return _ops.where(_creation.zeros(tuple(a.shape), dtype=bool), a, eye)
     if n < 0:
-        a = inv(a)
+        try:
+            a = inv(a)
+        except LinAlgError as e:
+            raise LinAlgError(f"matrix_power: a negative power needs invertible matrices ({e})") from None
         n = -n
     if n == 1:
         return a.copy()
@@ -281,7 +294,7 @@ def lstsq(a, b, rcond=None):
         if b.ndim == 1:
             residuals = _ops.reshape(residuals, (1,))
     else:
-        residuals = _creation.zeros((0,), dtype=_np.float64)
+        residuals = _ops.reshape(x, (-1,))[:0]  # empty, but still a function of a and b
     return _ops.astype(x, result_t), _ops.astype(residuals, result_t), rank, _ops.astype(s, result_t)
 
 
@@ -383,8 +396,9 @@ def cond(x, p=None):
             for i in range(flat.shape[0]):
                 try:
                     parts.append(norm(flat[i], p) * norm(inv(flat[i]), p))
-                except LinAlgError:
-                    parts.append(_creation.full((), _np.inf, dtype=x.dtype))
+                except LinAlgError:  # singular, or NaN inside (then NaN, as NumPy)
+                    bad = _np.nan if _np.isnan(_values(flat[i])).any() else _np.inf
+                    parts.append(_creation.full((), bad, dtype=x.dtype))
             r = _ops.reshape(_ops.stack(parts), tuple(x.shape[:-2]))
     # NaN (from inf / inf or 0 / 0) means an infinite condition number, unless x holds NaN (NumPy).
     nan_mask = _np.isnan(_values(r)) & ~_np.isnan(_values(x)).any(axis=(-2, -1))
