@@ -11,7 +11,7 @@ torch is installed, and errors.
 
 import numpy as np
 import pytest
-from op_registry import params, select
+from op_registry import differentiable, params
 from op_registry.linalg import general as _general
 from op_registry.linalg import mT_t as _mT_t
 from op_registry.linalg import spd as _spd
@@ -314,7 +314,7 @@ def test_nan_inputs_like_numpy():
 # here with several outputs kept apart (batched cotangents, Jacobians, JVPs against finite differences).
 # Symmetric/PD inputs are built inside where the op needs them, so finite differences stay in the op's
 # domain; the raw lower-triangle forms are checked too.
-LINALG = [c for c in select("linalg") if c.nargs == 1]
+LINALG = [c for c in differentiable(family="linalg") if c.nargs == 1]
 
 
 def _input(case, seed):

@@ -428,4 +428,58 @@ TensorList svd(const Tensor& a_in, bool full_matrices, bool compute_uv) {
 
 Tensor svdvals(const Tensor& a) { return svd(a, false, false)[0]; }
 
+// ---- pinv: X = A^+ (A m x n, X n x m), through the SVD with singular values at or below
+// rcond * max(S) taken as zero. Differentiated as a function of constant rank (Golub & Pereyra
+// 1973), which holds near A whenever no kept singular value crosses the cutoff:
+//   dX = -X dA X + X X^T dA^T (I - A X) + (I - X A) dA^T X^T X
+//   gA = -X^T g X^T + (I - A X) g^T X X^T + X^T X g^T (I - X A)
+// The rule is written with A and X only (no singular vectors), so repeated singular values (a
+// rank-deficient A, an orthogonal one) are no problem, and it is differentiable again.
+namespace {
+
+Tensor pinv_vjp(const Tensor& a, const Tensor& x, const Tensor& g) {
+  Tensor gt = mtr(g), xt = mtr(x);
+  Tensor p = mmul(gt, mmul(x, xt));  // g^T X X^T
+  Tensor q = mmul(mmul(xt, x), gt);  // X^T X g^T
+  return -mmul(xt, g, xt) + (p - mmul(a, mmul(x, p))) + (q - mmul(mmul(q, x), a));
+}
+
+Tensor pinv_jvp(const Tensor& a, const Tensor& x, const Tensor& da) {
+  Tensor dat = mtr(da);
+  Tensor r = mmul(mmul(x, mtr(x)), dat);  // X X^T dA^T
+  Tensor s = mmul(dat, mmul(mtr(x), x));  // dA^T X^T X
+  return -mmul(x, da, x) + (r - mmul(r, mmul(a, x))) + (s - mmul(mmul(x, a), s));
+}
+
+}  // namespace
+
+Tensor pinv(const Tensor& a_in, const Tensor& rcond) {
+  static const OpSpec spec{"PinvBackward", RULE({pinv_vjp(n.input(0), n.output(), g)}),
+                           JVP(pinv_jvp(n.input(0), n.output(), t[0]))};
+  Tensor a = as_float(a_in);
+  check_matrix(a, "pinv");
+  const int64_t m = rows_of(a), cols = cols_of(a);
+  Shape out_shape(a.shape().begin(), a.shape().end() - 2);
+  out_shape.push_back(cols);
+  out_shape.push_back(m);
+  Tensor out;
+  if (m == 0 || cols == 0 || a.numel() == 0) {
+    out = zeros(out_shape, a.dtype());
+  } else {
+    // Constants only from here to the product: the SVD's factors carry no graph.
+    kernels::SvdResult r = kernels::svd(a, true, false);
+    Tensor cutoff = expand_dims(astype(rcond, a.dtype()), {rcond.ndim()}) * max(r.s, std::vector<int64_t>{-1}, true);
+    Tensor kept = gt(r.s, cutoff);
+    Tensor s_inv =
+        where(kept, 1.0 / where(kept, r.s, full(r.s.shape(), 1.0, a.dtype())), zeros(r.s.shape(), a.dtype()));
+    out = fresh(mmul(mtr(r.vh), rows_scaled(s_inv, mtr(r.u))));
+  }
+  if (Recording rec = record(out, spec, a)) {
+    rec->save_inputs(a);
+    rec->save_output(out);
+    finish(rec, out, {&a});
+  }
+  return out;
+}
+
 }  // namespace pyjac::linalg

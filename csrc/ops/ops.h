@@ -185,6 +185,8 @@ TensorList qr(const Tensor& a, const std::string& mode);  // "reduced"/"complete
 TensorList eigh(const Tensor& a, bool upper);             // {eigenvalues ascending, eigenvectors as columns}
 TensorList svd(const Tensor& a, bool full_matrices, bool compute_uv);  // {U, S, Vh}, or {S}
 Tensor svdvals(const Tensor& a);
+// The pseudo-inverse, singular values <= rcond * max(S) taken as 0 (rcond broadcasts against the batch dims).
+Tensor pinv(const Tensor& a, const Tensor& rcond);
 
 }  // namespace pyjac::linalg
 

@@ -68,6 +68,12 @@ void bind_linalg(py::module_& m) {
         return as_tuple(without_gil_for_matrices(a, [&] { return linalg::svd(a, full_matrices, compute_uv); }));
       },
       py::arg("a"), py::arg("full_matrices") = true, py::arg("compute_uv") = true);
+  lm.def(
+      "pinv",
+      [](const Tensor& a, const Tensor& rcond) {
+        return without_gil_for_matrices(a, [&] { return linalg::pinv(a, rcond); });
+      },
+      py::arg("a"), py::arg("rcond"));
 }
 
 }  // namespace pyjac::python

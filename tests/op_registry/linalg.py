@@ -11,7 +11,7 @@ import numpy as np
 import pyjac as pj
 import pyjac.linalg as la
 
-from .core import F64, OpCase
+from .core import F32, F64, I64, NONE, OpCase, normal
 
 
 def mT(x):
@@ -221,3 +221,236 @@ CASES = [_case(*c) for c in GRAD] + [
         dtypes=(F64,),
     ),
 ]
+
+
+# ---- pinv matrix_power lstsq multi_dot cond matrix_rank eigvals expm ------------------------------------
+# Rank-deficient inputs are built inside the function as products u @ v, so finite differences
+# stay at constant rank (where pinv and lstsq are differentiable).
+def _rank_two(u, v):
+    return pj.matmul(u, v)
+
+
+def _np_lstsq(rcond=None):
+    def ref(a, b):
+        x, res, _, s = np.linalg.lstsq(a, b, rcond=rcond)
+        return (x, res, s) if res.size else (x, s)
+
+    return ref
+
+
+def _pj_lstsq(rcond=None):
+    def fn(a, b):
+        x, res, _, s = la.lstsq(a, b, rcond=rcond)
+        return (x, res, s) if res.shape[0] else (x, s)
+
+    return fn
+
+
+def _scaled(scale, maker=general):
+    def sample(r, shape):
+        return scale * maker(r, shape) / shape[-1]
+
+    sample.__name__ = f"scaled({scale})"
+    return sample
+
+
+def _expm_mixed(r, shape):
+    """A stack whose matrices need different Pade degrees and scalings (grouped computation)."""
+    scales = np.array([0.01, 0.3, 2.0, 12.0])[: shape[0]]
+    return r.standard_normal(shape) * scales[:, None, None]
+
+
+def _matrix_power(n):
+    return lambda a: la.matrix_power(a, n)
+
+
+def _np_matrix_power(n):
+    return lambda a: np.linalg.matrix_power(a, n)
+
+
+def _cond(p):
+    return lambda a: la.cond(a, p)
+
+
+def _np_cond(p):
+    return lambda a: np.linalg.cond(a, p)
+
+
+def _extra(id, name, fn, shapes, domain, ref, dtypes=(F64,), **kw):
+    opts = dict(family="linalg", rtol=1e-10, atol=1e-6, atol2=1e-5, jac_tol=1e-9, tol=1e-9, dtypes=dtypes)
+    opts.update(kw)
+    return OpCase(id, name, fn, shapes, domain, ref=ref, **opts)
+
+
+def _pinv_rank_two(u, v):
+    return la.pinv(_rank_two(u, v))
+
+
+EXTRA = [
+    _extra("linalg.pinv", "linalg.pinv", la.pinv, ((3, 3),), general, np.linalg.pinv, dtypes=(F64, F32)),
+    _extra("pinv-tall", "linalg.pinv", la.pinv, ((4, 2),), svd_distinct, np.linalg.pinv),
+    _extra("pinv-wide", "linalg.pinv", la.pinv, ((2, 4),), svd_distinct, np.linalg.pinv),
+    _extra("pinv-batched", "linalg.pinv", la.pinv, ((2, 3, 2),), svd_distinct, np.linalg.pinv),
+    # repeated singular values (2 Q): no singular-vector derivative involved
+    _extra("pinv-orthogonal", "linalg.pinv", la.pinv, ((3, 3),), lambda r, s: 2 * orthogonal(r, s), np.linalg.pinv),
+    _extra(
+        "pinv-rank-deficient",
+        "linalg.pinv",
+        _pinv_rank_two,
+        ((4, 2), (2, 3)),
+        lambda r, s: r.standard_normal(s) + np.eye(*s),
+        lambda u, v: np.linalg.pinv(u @ v),
+    ),
+    _extra(
+        "pinv-hermitian",
+        "linalg.pinv",
+        lambda a: la.pinv(a, hermitian=True),
+        ((3, 3),),
+        sym_distinct,
+        lambda a: np.linalg.pinv(a, hermitian=True),
+    ),
+    _extra(
+        "pinv-rtol",
+        "linalg.pinv",
+        lambda a: la.pinv(a, rtol=1e-8),
+        ((3, 2),),
+        svd_distinct,
+        lambda a: np.linalg.pinv(a, rtol=1e-8),
+    ),
+    *[
+        _extra(
+            f"matrix_power-{n}" if n != 2 else "linalg.matrix_power",
+            "linalg.matrix_power",
+            _matrix_power(n),
+            ((3, 3),),
+            general,
+            _np_matrix_power(n),
+            dtypes=(F64, F32, I64) if n >= 0 else (F64, F32),
+        )
+        for n in (2, 0, 1, 3, 5, 6, -1, -3)
+    ],
+    _extra(
+        "matrix_power-batched",
+        "linalg.matrix_power",
+        _matrix_power(4),
+        ((2, 3, 3),),
+        _scaled(1.0),
+        _np_matrix_power(4),
+    ),
+    _extra("linalg.lstsq", "linalg.lstsq", _pj_lstsq(), ((5, 3), (5, 2)), (svd_distinct, normal), _np_lstsq()),
+    _extra("lstsq-vector", "linalg.lstsq", _pj_lstsq(), ((5, 2), (5,)), (svd_distinct, normal), _np_lstsq()),
+    _extra("lstsq-square", "linalg.lstsq", _pj_lstsq(), ((3, 3), (3,)), (general, normal), _np_lstsq()),
+    _extra("lstsq-underdetermined", "linalg.lstsq", _pj_lstsq(), ((2, 4), (2, 3)), (svd_distinct, normal), _np_lstsq()),
+    _extra(
+        "lstsq-rank-deficient",
+        "linalg.lstsq",
+        lambda u, v, b: la.lstsq(_rank_two(u, v), b, rcond=1e-10)[0],
+        ((5, 2), (2, 4), (5,)),
+        (lambda r, s: r.standard_normal(s) + np.eye(*s), lambda r, s: r.standard_normal(s) + np.eye(*s), normal),
+        lambda u, v, b: np.linalg.lstsq(u @ v, b, rcond=1e-10)[0],
+    ),
+    _extra(
+        "linalg.multi_dot",
+        "linalg.multi_dot",
+        lambda a, b, c, d: la.multi_dot([a, b, c, d]),
+        ((2, 3), (3, 4), (4, 5), (5, 2)),
+        normal,
+        lambda a, b, c, d: np.linalg.multi_dot([a, b, c, d]),
+        dtypes=(F64, F32),
+        rtol=1e-12,
+    ),
+    _extra(
+        "multi_dot-vector-ends",
+        "linalg.multi_dot",
+        lambda a, b, c, d: la.multi_dot([a, b, c, d]),
+        ((3,), (3, 4), (4, 2), (2,)),
+        normal,
+        lambda a, b, c, d: np.linalg.multi_dot([a, b, c, d]),
+        rtol=1e-12,
+    ),
+    _extra(
+        "multi_dot-three",
+        "linalg.multi_dot",
+        lambda a, b, c: la.multi_dot([a, b, c]),
+        ((4, 2), (2, 5), (5,)),
+        normal,
+        lambda a, b, c: np.linalg.multi_dot([a, b, c]),
+        rtol=1e-12,
+    ),
+    *[
+        _extra(
+            "linalg.cond" if p is None else f"cond-{p}",
+            "linalg.cond",
+            _cond(p),
+            ((3, 3),),
+            general if p not in (2, -2) else svd_distinct,
+            _np_cond(p),
+            dtypes=(F64, F32) if p is None else (F64,),
+        )
+        for p in (None, 2, -2, "fro", "nuc", np.inf, -np.inf, 1, -1)
+    ],
+    _extra("cond-batched", "linalg.cond", _cond(1), ((2, 3, 3),), general, _np_cond(1)),
+    _extra(
+        "linalg.matrix_rank",
+        "linalg.matrix_rank",
+        lambda u, v: la.matrix_rank(_rank_two(u, v)),
+        ((2, 4, 2), (2, 2, 3)),
+        normal,
+        lambda u, v: np.linalg.matrix_rank(u @ v),
+        derivative=NONE,
+        rtol=0,
+    ),
+    _extra(
+        "matrix_rank-full",
+        "linalg.matrix_rank",
+        la.matrix_rank,
+        ((3, 4),),
+        normal,
+        np.linalg.matrix_rank,
+        derivative=NONE,
+        rtol=0,
+    ),
+    _extra(
+        "linalg.eigvals",
+        "linalg.eigvals",
+        lambda a: la.eigvals(sym_half(a)),
+        ((3, 3),),
+        sym_distinct,
+        lambda a: np.sort(np.linalg.eigvals((a + mT(a)) / 2).real),
+    ),
+    _extra(
+        "eigvals-batched",
+        "linalg.eigvals",
+        lambda a: la.eigvals(sym_half(a)),
+        ((2, 3, 3),),
+        sym_distinct,
+        lambda a: np.sort(np.linalg.eigvals((a + mT(a)) / 2).real, axis=-1),
+    ),
+]
+
+
+def _scipy_expm(a):
+    from scipy.linalg import expm
+
+    return expm(a)
+
+
+# expm at norms that pick each Pade degree (3, 5, 7, 9 without scaling; 13 with and without).
+EXTRA += [
+    _extra(
+        "linalg.expm" if scale == 1.0 else f"expm-norm-{scale}",
+        "linalg.expm",
+        la.expm,
+        ((3, 3),),
+        lambda r, s, scale=scale: scale * r.standard_normal(s) / 3,
+        _scipy_expm,
+        dtypes=(F64, F32) if scale == 1.0 else (F64,),
+        rtol=1e-12,
+    )
+    for scale in (0.02, 0.3, 1.0, 3.0, 6.0, 20.0)
+] + [
+    _extra("expm-batched-mixed", "linalg.expm", la.expm, ((4, 2, 2),), _expm_mixed, _scipy_expm, rtol=1e-12),
+    _extra("expm-1x1", "linalg.expm", la.expm, ((2, 1, 1),), normal, _scipy_expm, rtol=1e-12),
+]
+
+CASES += EXTRA
