@@ -263,9 +263,12 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         j = asarray(np.asarray(j, dtype=np.int64))
         x0, x1, f0, f1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
         slope = (f1 - f0) / (x1 - x0)
-        inside = slope * (x - x0) + f0
-        # x at the last sample point gives fp[-1] exactly, as NumPy
-        inside = _core.where(x == xp[-1], fp[-1], inside)
+        # x outside, infinite or NaN takes another branch below: x0 in its place keeps the unused
+        # branch finite, so its zero cotangent can't become 0 * inf = NaN in fp's gradient
+        xs = _core.where(x >= xp[0], _core.where(x <= xp[-1], x, x0), x0)
+        # x at the last sample point gives fp[-1] exactly, as NumPy, with the last interval's slope
+        inside = _core.where(xs == xp[-1], slope * (xs - x1) + f1, slope * (xs - x0) + f0)
+        inside = _core.where(x != x, x, inside)  # NaN stays NaN
     out = _core.where(x < xp[0], lo, _core.where(x > xp[-1], hi, inside))
     return out if out.dtype == np.float64 else _core.astype(out, np.float64)
 
@@ -323,12 +326,12 @@ def convolve(a, v, mode="full"):
     """Discrete linear convolution of two 1-d sequences (NumPy's modes 'full' (default), 'same',
     'valid'). Differentiable in both."""
     a, v = _one_d_pair(a, v, "convolve")
-    if v.shape[0] > a.shape[0]:
-        a, v = v, a
     if a.shape[0] == 0:
         raise ValueError("convolve: a cannot be empty")
     if v.shape[0] == 0:
         raise ValueError("convolve: v cannot be empty")
+    if v.shape[0] > a.shape[0]:
+        a, v = v, a
     return _correlate_long(a, _core.flip(v, None), mode, "convolve")
 
 
@@ -424,7 +427,10 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 def ptp(a, axis=None, keepdims=False):
     """Peak to peak: max - min along ``axis`` (ties share the gradient as max and min do)."""
     a = _t(a)
-    return _core.max(a, axis, keepdims) - _core.min(a, axis, keepdims)
+    try:
+        return _core.max(a, axis, keepdims) - _core.min(a, axis, keepdims)
+    except ValueError as e:
+        raise ValueError(f"ptp: {e}") from None
 
 
 def select(condlist, choicelist, default=0):

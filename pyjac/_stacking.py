@@ -223,8 +223,10 @@ def roll(a, shift, axis=None):
         raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences")
     shifts = {}
     for s, ax in pairs:
+        if not (np.issubdtype(type(s), np.integer) and np.issubdtype(type(ax), np.integer)):
+            raise TypeError(f"roll: shift and axis must be integers, got shift={shift!r}, axis={axis!r}")
         ax = _axis(int(ax), a.ndim, "roll")
-        shifts[ax] = shifts.get(ax, 0) + operator.index(s)
+        shifts[ax] = shifts.get(ax, 0) + int(s)
     out = a
     for ax, s in shifts.items():
         n = out.shape[ax]
