@@ -111,14 +111,15 @@ def diff(a, n=1, axis=-1, prepend=_NOVALUE, append=_NOVALUE):
     return a
 
 
-def _spacing(distances, length, axis_len_name, needs_grad):
+def _spacing(distances, length, axis_name):
     """gradient's spacing for one axis: a number, a 0-d tensor, or the 1-d differences of the
-    coordinates (reduced to the first difference where all are equal, as NumPy, unless the
-    coordinates require grad: then the general formula, whose derivative in them is the true one)."""
+    coordinates (reduced to the first difference where all are equal, as NumPy, for coordinates
+    given as constants; tensor coordinates always take the general formula, whose derivative in
+    them is the true one)."""
     if isinstance(distances, Tensor):
         d = distances
     elif np.ndim(distances) == 0:
-        return float(distances) if not isinstance(distances, (int, np.integer)) else float(distances)
+        return float(distances)
     else:
         d = asarray(distances)
     if d.ndim == 0:
@@ -128,13 +129,15 @@ def _spacing(distances, length, axis_len_name, needs_grad):
     if d.shape[0] != length:
         raise ValueError(
             f"gradient: when 1d, distances must match the length of the corresponding dimension "
-            f"({d.shape[0]} coordinates for {axis_len_name} of length {length})"
+            f"({d.shape[0]} coordinates for {axis_name} of length {length})"
         )
     if d.dtype.kind != "f":
         d = _core.astype(d, np.float64)
     dx = d[1:] - d[:-1]
-    if not (d.requires_grad and needs_grad) and dx.shape[0] > 0:
-        values = dx.numpy(force=True) if dx.requires_grad else dx.numpy()
+    # Only constants (not tensors, which may require grad or carry a forward-mode tangent) take the
+    # shortcut: the uniform formula reads one difference, so its derivative in the others is lost.
+    if not isinstance(distances, Tensor) and dx.shape[0] > 0:
+        values = dx.numpy()
         if (values == values[0]).all():
             return dx[0]
     return dx
@@ -173,7 +176,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
                 "gradient: Shape of array too small to calculate a numerical gradient, at least "
                 f"(edge_order + 1) elements are required (axis {ax} of shape {tuple(f.shape)})"
             )
-        h = _spacing(spacing, length, f"axis {ax}", True)
+        h = _spacing(spacing, length, f"axis {ax}")
         uniform = not isinstance(h, Tensor) or h.ndim == 0
 
         def at(s, ax=ax):

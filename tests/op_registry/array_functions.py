@@ -66,15 +66,36 @@ ARRANGING = [
     arranging("array", "array", [(2, 3)], lambda x: pj.array(x), lambda x: np.array(x)),
     arranging("array-ndmin", "array", [(3,)], lambda x: pj.array(x, ndmin=3), lambda x: np.array(x, ndmin=3)),
     arranging("array-0d", "array", [()], lambda x: pj.array(x, copy=None), lambda x: np.array(x, copy=None)),
-    arranging("diag", "diag", [(3,)], lambda x: pj.diag(x), lambda x: np.diag(x)),
+    arranging("diag", "diag", [(3,)], lambda x: pj.diag(x), lambda x: np.diag(x), torch=lambda t, x: t.diag(x)),
     arranging("diag-k", "diag", [(3,)], lambda x: pj.diag(x, 2), lambda x: np.diag(x, 2)),
     arranging("diag-neg-k", "diag", [(2,)], lambda x: pj.diag(x, k=-1), lambda x: np.diag(x, k=-1)),
     arranging("diag-2d", "diag", [(3, 4)], lambda x: pj.diag(x), lambda x: np.diag(x)),
-    arranging("diag-2d-k", "diag", [(3, 4)], lambda x: pj.diag(x, -1), lambda x: np.diag(x, -1)),
+    arranging(
+        "diag-2d-k",
+        "diag",
+        [(3, 4)],
+        lambda x: pj.diag(x, -1),
+        lambda x: np.diag(x, -1),
+        torch=lambda t, x: t.diag(x, -1),
+    ),
     arranging("diag-empty", "diag", [(0,)], lambda x: pj.diag(x), lambda x: np.diag(x)),
-    arranging("diagflat", "diagflat", [(2, 2)], lambda x: pj.diagflat(x), lambda x: np.diagflat(x)),
+    arranging(
+        "diagflat",
+        "diagflat",
+        [(2, 2)],
+        lambda x: pj.diagflat(x),
+        lambda x: np.diagflat(x),
+        torch=lambda t, x: t.diagflat(x),
+    ),
     arranging("diagflat-k", "diagflat", [(3,)], lambda x: pj.diagflat(x, 1), lambda x: np.diagflat(x, 1)),
-    arranging("vstack", "vstack", [(3,), (3,)], lambda *xs: pj.vstack(xs), lambda *xs: np.vstack(xs)),
+    arranging(
+        "vstack",
+        "vstack",
+        [(3,), (3,)],
+        lambda *xs: pj.vstack(xs),
+        lambda *xs: np.vstack(xs),
+        torch=lambda t, *xs: t.vstack(xs),
+    ),
     arranging(
         "vstack-mixed", "vstack", [(2, 3), (3,), (1, 3)], lambda *xs: pj.vstack(list(xs)), lambda *xs: np.vstack(xs)
     ),
@@ -86,10 +107,24 @@ ARRANGING = [
         _quiet(lambda *xs: pj.row_stack(xs)),
         _quiet(lambda *xs: np.row_stack(xs)),
     ),
-    arranging("hstack", "hstack", [(2,), (3,)], lambda *xs: pj.hstack(xs), lambda *xs: np.hstack(xs)),
+    arranging(
+        "hstack",
+        "hstack",
+        [(2,), (3,)],
+        lambda *xs: pj.hstack(xs),
+        lambda *xs: np.hstack(xs),
+        torch=lambda t, *xs: t.hstack(xs),
+    ),
     arranging("hstack-2d", "hstack", [(2, 1), (2, 3)], lambda *xs: pj.hstack(xs), lambda *xs: np.hstack(xs)),
     arranging("hstack-0d", "hstack", [(), (2,)], lambda *xs: pj.hstack(xs), lambda *xs: np.hstack(xs)),
-    arranging("dstack", "dstack", [(2,), (2,)], lambda *xs: pj.dstack(xs), lambda *xs: np.dstack(xs)),
+    arranging(
+        "dstack",
+        "dstack",
+        [(2,), (2,)],
+        lambda *xs: pj.dstack(xs),
+        lambda *xs: np.dstack(xs),
+        torch=lambda t, *xs: t.dstack(xs),
+    ),
     arranging("dstack-2d-3d", "dstack", [(2, 3), (2, 3, 2)], lambda *xs: pj.dstack(xs), lambda *xs: np.dstack(xs)),
     arranging(
         "column_stack", "column_stack", [(3,), (3, 2)], lambda *xs: pj.column_stack(xs), lambda *xs: np.column_stack(xs)
@@ -102,7 +137,9 @@ ARRANGING = [
     arranging(
         "append-axis", "append", [(2, 3), (1, 3)], lambda a, v: pj.append(a, v, axis=0), lambda a, v: np.append(a, v, 0)
     ),
-    arranging("roll", "roll", [(5,)], lambda x: pj.roll(x, 2), lambda x: np.roll(x, 2)),
+    arranging(
+        "roll", "roll", [(5,)], lambda x: pj.roll(x, 2), lambda x: np.roll(x, 2), torch=lambda t, x: t.roll(x, 2)
+    ),
     arranging("roll-flat", "roll", [(2, 3)], lambda x: pj.roll(x, -4), lambda x: np.roll(x, -4)),
     arranging("roll-axis", "roll", [(3, 4)], lambda x: pj.roll(x, 5, axis=-1), lambda x: np.roll(x, 5, axis=-1)),
     arranging(
@@ -120,7 +157,7 @@ ARRANGING = [
         lambda x: np.roll(x, (1, 2), axis=(1, 1)),
     ),
     arranging("roll-empty", "roll", [(0, 3)], lambda x: pj.roll(x, 1, axis=0), lambda x: np.roll(x, 1, axis=0)),
-    arranging("rot90", "rot90", [(2, 3)], lambda x: pj.rot90(x), lambda x: np.rot90(x)),
+    arranging("rot90", "rot90", [(2, 3)], lambda x: pj.rot90(x), lambda x: np.rot90(x), torch=lambda t, x: t.rot90(x)),
     arranging("rot90-2", "rot90", [(2, 3)], lambda x: pj.rot90(x, 2), lambda x: np.rot90(x, 2)),
     arranging("rot90-neg", "rot90", [(2, 3)], lambda x: pj.rot90(x, -1), lambda x: np.rot90(x, -1)),
     arranging(
@@ -130,14 +167,25 @@ ARRANGING = [
         lambda x: pj.rot90(x, 3, axes=(2, 1)),
         lambda x: np.rot90(x, 3, axes=(2, 1)),
     ),
-    arranging("flipud", "flipud", [(3, 2)], lambda x: pj.flipud(x), lambda x: np.flipud(x)),
-    arranging("fliplr", "fliplr", [(2, 3)], lambda x: pj.fliplr(x), lambda x: np.fliplr(x)),
+    arranging(
+        "flipud", "flipud", [(3, 2)], lambda x: pj.flipud(x), lambda x: np.flipud(x), torch=lambda t, x: t.flipud(x)
+    ),
+    arranging(
+        "fliplr", "fliplr", [(2, 3)], lambda x: pj.fliplr(x), lambda x: np.fliplr(x), torch=lambda t, x: t.fliplr(x)
+    ),
     arranging("rollaxis", "rollaxis", [(2, 3, 4)], lambda x: pj.rollaxis(x, 2), lambda x: np.rollaxis(x, 2)),
     arranging(
         "rollaxis-start", "rollaxis", [(2, 3, 4)], lambda x: pj.rollaxis(x, 0, 2), lambda x: np.rollaxis(x, 0, 2)
     ),
     arranging("atleast_1d", "atleast_1d", [()], lambda x: pj.atleast_1d(x), lambda x: np.atleast_1d(x)),
-    arranging("atleast_2d", "atleast_2d", [(3,)], lambda x: pj.atleast_2d(x), lambda x: np.atleast_2d(x)),
+    arranging(
+        "atleast_2d",
+        "atleast_2d",
+        [(3,)],
+        lambda x: pj.atleast_2d(x),
+        lambda x: np.atleast_2d(x),
+        torch=lambda t, x: t.atleast_2d(x),
+    ),
     arranging("atleast_3d", "atleast_3d", [(2, 3)], lambda x: pj.atleast_3d(x), lambda x: np.atleast_3d(x)),
     arranging(
         "atleast_3d-several", "atleast_3d", [(), (2,)], lambda *xs: pj.atleast_3d(*xs), lambda *xs: np.atleast_3d(*xs)
@@ -166,6 +214,7 @@ NUMERICAL = [
         [(2, 3, 4), (3, 4, 2)],
         lambda a, b: pj.tensordot(a, b),
         lambda a, b: np.tensordot(a, b),
+        torch=lambda t, a, b: t.tensordot(a, b, dims=2),
     ),
     numerical(
         "tensordot-1",
@@ -184,7 +233,15 @@ NUMERICAL = [
         lambda a, b: pj.tensordot(a, b, axes=([1, 0], [0, -1])),
         lambda a, b: np.tensordot(a, b, axes=([1, 0], [0, -1])),
     ),
-    numerical("diff", "diff", [(5,)], lambda x: pj.diff(x), lambda x: np.diff(x), dtypes=(F64, F32, I64)),
+    numerical(
+        "diff",
+        "diff",
+        [(5,)],
+        lambda x: pj.diff(x),
+        lambda x: np.diff(x),
+        dtypes=(F64, F32, I64),
+        torch=lambda t, x: t.diff(x),
+    ),
     numerical(
         "diff-n-axis",
         "diff",
@@ -302,8 +359,10 @@ NUMERICAL = [
         lambda a, v: pj.correlate(a, v, mode="same"),
         lambda a, v: np.correlate(a, v, mode="same"),
     ),
-    numerical("cross", "cross", [(3,), (3,)], pj.cross, np.cross),
-    numerical("cross-broadcast", "cross", [(4, 3), (3,)], pj.cross, np.cross),
+    numerical("cross", "cross", [(3,), (3,)], pj.cross, np.cross, torch=lambda t, a, b: t.linalg.cross(a, b)),
+    numerical(
+        "cross-broadcast", "cross", [(4, 3), (3,)], pj.cross, np.cross, torch=lambda t, a, b: t.linalg.cross(a, b)
+    ),
     numerical(
         "cross-axes",
         "cross",
