@@ -304,3 +304,13 @@ __all__ += [
     "logical_or",
     "logical_xor",
 ]
+
+# ---- NumPy's everyday array functions: stacking and rearranging, numerical functions, and other
+# call forms (einsum's sublists, one-argument where); Python compositions of the ops above --------
+from ._numerical import *  # noqa: E402,F401,F403
+from ._numerical import __all__ as _numerical_all  # noqa: E402
+from ._numpy_forms import einsum, nonzero, where  # noqa: E402,F401,F811 (einsum's sublists, where(cond))
+from ._stacking import *  # noqa: E402,F401,F403
+from ._stacking import __all__ as _stacking_all  # noqa: E402
+
+__all__ += _stacking_all + _numerical_all + ["nonzero"]

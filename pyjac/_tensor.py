@@ -229,3 +229,11 @@ def _index(self):
 
 
 Tensor.__index__ = _index
+
+
+# ---- NumPy's ndarray.nonzero (pyjac/_numpy_forms.py) ---------------------------------------------
+def _nonzero(self):
+    return _core.nonzero(self)
+
+
+Tensor.nonzero = _nonzero

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "tensor/errors.h"
 
@@ -227,6 +228,14 @@ Tensor ravel(const Tensor& x) { return reshape(x, {-1}); }
 Tensor flatten(const Tensor& x) {
   Tensor out = reshape(x, {-1});
   return shares_storage(out, x) ? copy(out) : out;
+}
+
+TensorList nonzero(const Tensor& x) {
+  // NumPy 2 refuses 0-d input: its old answer (as if 1-d) silently changed arr[nonzero(c)].
+  if (x.ndim() == 0)
+    throw ValueError("nonzero: calling nonzero on 0d arrays is not allowed (got " + describe(x) +
+                     "); use atleast_1d(x).nonzero() instead, or index with the boolean condition itself");
+  return kernels::nonzero(x);
 }
 
 }  // namespace pyjac

@@ -224,6 +224,9 @@ Tensor moveaxis(const Tensor& x, const std::vector<int64_t>& source, const std::
 Tensor swapaxes(const Tensor& x, int64_t axis1, int64_t axis2);
 Tensor ravel(const Tensor& x);
 Tensor flatten(const Tensor& x);  // always a copy
+// One int64 tensor per dim of x, the coordinates of its nonzero elements in C order (NumPy's
+// nonzero; integer results, no derivative).
+TensorList nonzero(const Tensor& x);
 // A strided view: axis1 and axis2 removed, the diagonal appended as the last axis.
 Tensor diagonal(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2);
 Tensor trace(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2);

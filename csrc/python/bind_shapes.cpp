@@ -170,6 +170,13 @@ void bind_shapes(py::module_& m) {
   m.def("ravel", [](const Tensor& x) { return ravel(x); }, py::arg("a"));
   m.def("flatten", [](const Tensor& x) { return flatten(x); }, py::arg("a"));
   m.def(
+      "nonzero",
+      [](const Tensor& x) {
+        TensorList coords = nonzero(x);
+        return py::tuple(py::cast(coords));
+      },
+      py::arg("a"));
+  m.def(
       "diagonal", [](const Tensor& x, int64_t offset, int64_t a1, int64_t a2) { return diagonal(x, offset, a1, a2); },
       py::arg("a"), py::arg("offset") = 0, py::arg("axis1") = 0, py::arg("axis2") = 1);
   m.def(
