@@ -95,7 +95,19 @@ def polygamma(n, x):
 
 
 # ---- compositions ---------------------------------------------------------------------------------
+def _is_number(v):
+    return isinstance(v, (int, float, _np.number)) and not isinstance(v, (bool, _np.bool_))
+
+
 def _both(a, b):
+    """Two operands as tensors; a Python number beside a float tensor takes that tensor's dtype
+    (NumPy 2's weak scalars: float32 data stays float32)."""
+    if _is_number(a) and not _is_number(b):
+        b = _asarray(b)
+        return _asarray(a, dtype=b.dtype if b.dtype.kind == "f" else None), b
+    if _is_number(b) and not _is_number(a):
+        a = _asarray(a)
+        return a, _asarray(b, dtype=a.dtype if a.dtype.kind == "f" else None)
     return _asarray(a), _asarray(b)
 
 

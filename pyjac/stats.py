@@ -35,13 +35,29 @@ def _and(p, q):
     return _multiply(p, q)
 
 
+def _arg(v):
+    """A tensor argument; Python numbers stay numbers (weak scalars: float32 data stays float32)."""
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else _asarray(v)
+
+
+def _f(fn, v):
+    """fn(v), a Python number when v is one (so that it stays a weak scalar in what follows)."""
+    return fn(v).item() if isinstance(v, (int, float)) else fn(v)
+
+
+def _logp(v):
+    return _f(_log, float(v) if isinstance(v, int) else v) if not isinstance(v, (int, float)) or v > 0 else _np.nan
+
+
 def _valid(out, ok):
     """out where the parameters are valid (`ok`), nan elsewhere, as SciPy."""
+    if isinstance(ok, (bool, _np.bool_)):
+        return out if ok else out * _np.nan
     return _where(ok, out, _np.nan)
 
 
 def _standardize(x, loc, scale):
-    x, loc, scale = _asarray(x), _asarray(loc), _asarray(scale)
+    x, loc, scale = _asarray(x), _arg(loc), _arg(scale)
     return (x - loc) / scale, scale
 
 
@@ -76,7 +92,7 @@ class norm_gen(_Distribution):
 
     def logpdf(self, x, loc=0.0, scale=1.0):
         z, scale = _standardize(x, loc, scale)
-        return _valid(-0.5 * (z * z) - _log(scale) - 0.5 * _LOG_2PI, scale > 0)
+        return _valid(-0.5 * (z * z) - _logp(scale) - 0.5 * _LOG_2PI, scale > 0)
 
     def pdf(self, x, loc=0.0, scale=1.0):
         return _exp(self.logpdf(x, loc, scale))
@@ -98,7 +114,7 @@ class norm_gen(_Distribution):
         return _valid(_sp.log_ndtr(-z), scale > 0)
 
     def ppf(self, q, loc=0.0, scale=1.0):
-        loc, scale = _asarray(loc), _asarray(scale)
+        loc, scale = _arg(loc), _arg(scale)
         return _valid(loc + scale * _sp.ndtri(q), scale > 0)
 
 
@@ -160,13 +176,13 @@ class t_gen(_Distribution):
 
     def logpdf(self, x, df, loc=0.0, scale=1.0):
         z, scale = _standardize(x, loc, scale)
-        df = _asarray(df)
+        df = _arg(df)
         half = 0.5 * (df + 1.0)
         out = (
-            _sp.gammaln(half)
-            - _sp.gammaln(0.5 * df)
-            - 0.5 * _log(df * _math.pi)
-            - _log(scale)
+            _f(_sp.gammaln, half)
+            - _f(_sp.gammaln, 0.5 * df)
+            - 0.5 * _logp(df * _math.pi)
+            - _logp(scale)
             - half * _log1p(z * z / df)
         )
         return _valid(out, _and(df > 0, scale > 0))
@@ -182,10 +198,10 @@ class gamma_gen(_Distribution):
 
     def logpdf(self, x, a, loc=0.0, scale=1.0):
         z, scale = _standardize(x, loc, scale)
-        a = _asarray(a)
+        a = _arg(a)
         outside = z < 0
         zs = _where(outside, 1.0, z)  # the -inf branch's input, kept finite for the gradient
-        out = _sp.xlogy(a - 1.0, zs) - zs - _sp.gammaln(a) - _log(scale)
+        out = _sp.xlogy(a - 1.0, zs) - zs - _f(_sp.gammaln, a) - _logp(scale)
         return _valid(_where(outside, -_np.inf, out), _and(a > 0, scale > 0))
 
     def pdf(self, x, a, loc=0.0, scale=1.0):
@@ -199,10 +215,10 @@ class beta_gen(_Distribution):
 
     def logpdf(self, x, a, b, loc=0.0, scale=1.0):
         z, scale = _standardize(x, loc, scale)
-        a, b = _asarray(a), _asarray(b)
+        a, b = _arg(a), _arg(b)
         outside = _not(_and(z >= 0, z <= 1))
         zs = _where(outside, 0.5, z)
-        out = _sp.xlogy(a - 1.0, zs) + _sp.xlog1py(b - 1.0, -zs) - _sp.betaln(a, b) - _log(scale)
+        out = _sp.xlogy(a - 1.0, zs) + _sp.xlog1py(b - 1.0, -zs) - _betaln(a, b) - _logp(scale)
         return _valid(_where(outside, -_np.inf, out), _and(_and(a > 0, b > 0), scale > 0))
 
     def pdf(self, x, a, b, loc=0.0, scale=1.0):
@@ -243,6 +259,11 @@ class dirichlet_gen(_Distribution):
         return _exp(self.logpdf(x, alpha))
 
 
+def _betaln(a, b):
+    out = _sp.betaln(a, b)
+    return out.item() if isinstance(a, (int, float)) and isinstance(b, (int, float)) else out
+
+
 def _is_integer(k):
     return _ops.floor(k) == k
 
@@ -254,7 +275,7 @@ class poisson_gen(_Distribution):
     name = "poisson"
 
     def logpmf(self, k, mu, loc=0):
-        k, mu = _asarray(k) - _asarray(loc), _asarray(mu)
+        k, mu = _asarray(k) - _arg(loc), _arg(mu)
         support = _and(k >= 0, _is_integer(k))
         ks = _where(support, k, 0.0)
         out = _sp.xlogy(ks, mu) - _sp.gammaln(ks + 1.0) - mu
@@ -270,7 +291,7 @@ class bernoulli_gen(_Distribution):
     name = "bernoulli"
 
     def logpmf(self, k, p, loc=0):
-        k, p = _asarray(k) - _asarray(loc), _asarray(p)
+        k, p = _asarray(k) - _arg(loc), _arg(p)
         support = _not(_multiply(k != 0, k != 1))
         ks = _where(support, k, 0.0)
         out = _sp.xlogy(ks, p) + _sp.xlog1py(1.0 - ks, -p)

@@ -12,11 +12,11 @@ inline Tensor elementwise_kernel(kernels::Special k, const Tensor& x) { return k
 
 namespace {
 
-constexpr double kTwoOverSqrtPi = 1.12837916709551257390;   // erf'(0)
-constexpr double kHalfSqrtPi = 0.88622692545275801365;      // erfinv'(0)
-constexpr double kInvSqrt2Pi = 0.39894228040143267794;      // the normal density at 0
-constexpr double kSqrt2Pi = 2.50662827463100050242;         // ndtri'(1/2)
-constexpr double kSqrt2OverPi = 0.79788456080286535588;     // 2 / (sqrt(2 pi)): log_ndtr'
+constexpr double kTwoOverSqrtPi = 1.12837916709551257390;  // erf'(0)
+constexpr double kHalfSqrtPi = 0.88622692545275801365;     // erfinv'(0)
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;     // the normal density at 0
+constexpr double kSqrt2Pi = 2.50662827463100050242;        // ndtri'(1/2)
+constexpr double kSqrt2OverPi = 0.79788456080286535588;    // 2 / (sqrt(2 pi)): log_ndtr'
 constexpr double kSqrt1_2 = 0.70710678118654752440;
 
 // i1e(x) / x, taken as its limit 1/2 at 0; x = 0 is replaced by 1 before dividing and the result
@@ -24,7 +24,8 @@ constexpr double kSqrt1_2 = 0.70710678118654752440;
 Tensor i1e_over_x(const Tensor& x, const Tensor& i1e_x) {
   const Tensor at_zero = eq(x, Scalar{0, false});
   const DType d = i1e_x.dtype();
-  return where(at_zero, scalar_tensor(Scalar{0.5, false}, d), i1e_x / where(at_zero, scalar_tensor(Scalar{1, false}, d), x));
+  return where(at_zero, scalar_tensor(Scalar{0.5, false}, d),
+               i1e_x / where(at_zero, scalar_tensor(Scalar{1, false}, d), x));
 }
 
 }  // namespace
@@ -41,8 +42,10 @@ struct PolygammaParams {
 #define PYJAC_READ_POLYGAMMA READ_INPUT(x, 0) const int64_t order = n.params<PolygammaParams>().order;
 
 Tensor polygamma(int64_t order, const Tensor& x) {
-  static const OpSpec spec = ELEMENTWISE_RULES("PolygammaBackward", PYJAC_READ_POLYGAMMA, times(polygamma(order + 1, x)));
-  if (order < 0) throw ValueError("polygamma: the order n must be a non-negative integer, got " + std::to_string(order));
+  static const OpSpec spec =
+      ELEMENTWISE_RULES("PolygammaBackward", PYJAC_READ_POLYGAMMA, times(polygamma(order + 1, x)));
+  if (order < 0)
+    throw ValueError("polygamma: the order n must be a non-negative integer, got " + std::to_string(order));
   Tensor out = kernels::polygamma(order, x);
   if (Recording r = record_with<PolygammaParams>(out, spec, x)) {
     r->save_inputs(x);
