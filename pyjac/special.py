@@ -126,18 +126,18 @@ def _gamma_sign(x):
 
 
 def _stirling_tail(x):
-    """gammaln(x) - ((x - 1/2) log x - x + log(2 pi) / 2) for x >= 1000 (below 1e-30 after 3 terms)."""
+    """gammaln(x) - ((x - 1/2) log x - x + log(2 pi) / 2) for x >= 100 (the next term is below 1e-17)."""
     r = 1.0 / x
     r2 = r * r
     return r * (1.0 / 12.0 - r2 * (1.0 / 360.0 - r2 * (1.0 / 1260.0)))
 
 
-_BIG = 1000.0
+_BIG = 100.0
 
 
 def betaln(a, b):
     """log |B(a, b)| = gammaln(a) + gammaln(b) - gammaln(a + b). When the larger argument is
-    >= 1000, gammaln(a + b) - gammaln(max) is formed from Stirling's series directly (no
+    >= 100, gammaln(a + b) - gammaln(max) is formed from Stirling's series directly (no
     cancellation between two huge log-gammas, so betaln(1e6, 1) = -log(1e6) to full precision)."""
     a, b = _both(a, b)
     plain = gammaln(a) + gammaln(b) - gammaln(a + b)
