@@ -241,7 +241,8 @@ class dirichlet_gen(_Distribution):
         x = _asarray(x)
         if x.ndim == 0 or x.shape[0] not in (k, k - 1):
             raise ValueError(
-                f"dirichlet.logpdf: x of shape {tuple(x.shape)} must have {k} or {k - 1} components along its first axis"
+                f"dirichlet.logpdf: x of shape {tuple(x.shape)} must have {k} or {k - 1} components "
+                "along its first axis"
             )
         if x.shape[0] == k - 1:
             x = _ops.concatenate([x, 1.0 - _ops.sum(x, axis=0, keepdims=True)], axis=0)
