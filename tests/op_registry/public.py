@@ -1,8 +1,8 @@
 """pyjac's public ops, found by introspection: what the registry must cover.
 
 Public callables of `pyjac`, `pyjac.linalg`, `pyjac.nn.functional`, `pyjac.special` and
-`pyjac.stats` (their `__all__`, classes left out), the public methods of `pyjac.Tensor`, and the Python operators it defines. Everything
-there is an op, except the short list of names below.
+`pyjac.stats` (their `__all__`, classes left out), the public methods of `pyjac.Tensor`, and the
+Python operators it defines. Everything there is an op, except the short list of names below.
 """
 
 import inspect
