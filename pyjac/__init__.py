@@ -147,6 +147,7 @@ __all__ = [
 ] + list(_ops_all)
 
 # Submodules, after the names above that they use: pyjac.linalg (LAPACK-backed matrix functions;
-# loads LAPACK from the same library), pyjac.nn (Module, layers, losses, nn.functional) and
-# pyjac.optim (optimizers).
-from . import linalg, nn, optim  # noqa: E402, F401
+# loads LAPACK from the same library), pyjac.nn (Module, layers, losses, nn.functional),
+# pyjac.optim (optimizers), pyjac.special and pyjac.stats (SciPy's special functions and
+# distributions).
+from . import linalg, nn, optim, special, stats  # noqa: E402, F401

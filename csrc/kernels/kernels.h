@@ -160,6 +160,17 @@ Tensor math_fn2(MathFn2 op, const Tensor& a, const Tensor& b, const char* op_nam
 
 }  // namespace pyjac::kernels
 
+// ---- special functions of pyjac.special, computed in double (kernels/special_functions.cpp) --------
+namespace pyjac::kernels {
+
+// SciPy's functions and conventions at poles and domain edges; integers and bools give float64.
+enum class Special { Gamma, Gammaln, Digamma, Erfc, Erfinv, Erfcx, Ndtr, LogNdtr, Ndtri, I0e, I1e, Logit };
+Tensor special_fn(Special op, const Tensor& x);
+// The n-th derivative of digamma (n = 0: digamma itself); nan for n < 0.
+Tensor polygamma(int64_t n, const Tensor& x);
+
+}  // namespace pyjac::kernels
+
 // ---- along one axis: scans, shift, argmax / argmin (kernels/scan.cpp) ---------------------------
 namespace pyjac::kernels {
 

@@ -171,6 +171,25 @@ Tensor log_softmax(const Tensor& x, int64_t axis);
 
 }  // namespace pyjac
 
+// ---- special functions of pyjac.special (ops/special_functions.cpp), SciPy's names ---------------
+namespace pyjac {
+
+Tensor gamma(const Tensor& x);
+Tensor gammaln(const Tensor& x);  // log |gamma(x)|
+Tensor digamma(const Tensor& x);
+Tensor polygamma(int64_t n, const Tensor& x);  // n >= 0 (ValueError otherwise); n = 0 is digamma
+Tensor erfc(const Tensor& x);
+Tensor erfinv(const Tensor& x);
+Tensor erfcx(const Tensor& x);  // exp(x^2) erfc(x)
+Tensor ndtr(const Tensor& x);   // the standard normal CDF
+Tensor log_ndtr(const Tensor& x);
+Tensor ndtri(const Tensor& x);  // its inverse
+Tensor i0e(const Tensor& x);    // exp(-|x|) I0(x)
+Tensor i1e(const Tensor& x);    // exp(-|x|) I1(x)
+Tensor logit(const Tensor& x);  // log(p / (1 - p))
+
+}  // namespace pyjac
+
 // ---- pyjac.linalg: LAPACK-backed matrix functions and decompositions (ops/linalg_decomp.cpp).
 // All take stacks of matrices (..., m, n), float32 or float64 (other dtypes compute in float64).
 namespace pyjac::linalg {

@@ -63,6 +63,7 @@ void bind_linalg(py::module_& m);       // the pyjac._core.linalg submodule (bin
 void bind_inplace(py::module_& m);
 void bind_function(py::module_& m);
 void bind_anomaly(py::module_& m);  // anomaly mode (bind_anomaly.cpp)
+void bind_special(py::module_& m);  // pyjac.special's functions (bind_special.cpp)
 
 }  // namespace pyjac::python
 

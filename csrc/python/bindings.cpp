@@ -135,6 +135,7 @@ PYBIND11_MODULE(_core, m) {
 
   bind_inplace(m);
   bind_anomaly(m);
+  bind_special(m);
 
   // ---- autograd -------------------------------------------------------------------------------
   // Called once per backward pass: native keyword parsing (Note [Keyword arguments on hot paths]).

@@ -63,7 +63,7 @@ A new transform's test is a loop over `select(...)` (or `differentiable()`) with
 check)`, drawing inputs with `arrays()` or `sample()`; `xfail` entries name that check.
 """
 
-from . import array_functions, elementwise, indexing, inplace, linalg, nn, products, reductions, shapes
+from . import array_functions, elementwise, indexing, inplace, linalg, nn, products, reductions, shapes, special
 from .core import BOOL, F32, F64, I64, NONE, SMOOTH, ZERO, Joint, OpCase, params, resolve  # noqa: F401
 from .public import NOT_OPS, public_ops  # noqa: F401
 
@@ -77,6 +77,7 @@ REGISTRY = (
     + nn.CASES
     + inplace.CASES
     + array_functions.CASES
+    + special.CASES
 )
 BY_ID = {c.id: c for c in REGISTRY}
 assert len(BY_ID) == len(REGISTRY), sorted({c.id for c in REGISTRY if sum(d.id == c.id for d in REGISTRY) > 1})

@@ -1,15 +1,21 @@
 """pyjac's public ops, found by introspection: what the registry must cover.
 
-Public callables of `pyjac`, `pyjac.linalg` and `pyjac.nn.functional` (their `__all__`, classes
-left out), the public methods of `pyjac.Tensor`, and the Python operators it defines. Everything
-there is an op, except the short list of names below.
+Public callables of `pyjac`, `pyjac.linalg`, `pyjac.nn.functional`, `pyjac.special` and
+`pyjac.stats` (their `__all__`, classes left out), the public methods of `pyjac.Tensor`, and the
+Python operators it defines. Everything there is an op, except the short list of names below.
 """
 
 import inspect
 
 import pyjac as pj
 
-MODULES = {"": pj, "linalg.": pj.linalg, "nn.functional.": pj.nn.functional}
+MODULES = {
+    "": pj,
+    "linalg.": pj.linalg,
+    "nn.functional.": pj.nn.functional,
+    "special.": pj.special,
+    "stats.": pj.stats,
+}
 
 # The Python operator protocol: what `a + b`, `-a`, `a[i]`, `a[i] = v`, `round(a)`, `divmod(a, b)`
 # ... call. Only those the Tensor defines count (the in-place `+=` forms fall back to `+`).
