@@ -558,7 +558,7 @@ COMPARISONS = [
         ref=getattr(np, name),
         derivative=NONE,
         family="comparison",
-        tags={"binary"},
+        tags={"logical"},
         dtypes=(F64, F32, I64, BOOL),
     )
     for name in ("logical_and", "logical_or", "logical_xor")
