@@ -3,6 +3,7 @@
 // last and searchsorted treats them as the largest value.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -51,9 +52,8 @@ Tensor argsort(const Tensor& x_in, int64_t axis) {
       for (int64_t l = begin; l < end; ++l) {
         const int64_t base = (l / inner) * n * inner + l % inner;
         for (int64_t k = 0; k < n; ++k) buf[size_t(k)] = {p[base + k * inner], k};
-        std::stable_sort(buf.begin(), buf.end(), [](const auto& a, const auto& b) {
-          return nan_last_less<T>(a.first, b.first);
-        });
+        std::stable_sort(buf.begin(), buf.end(),
+                         [](const auto& a, const auto& b) { return nan_last_less<T>(a.first, b.first); });
         for (int64_t k = 0; k < n; ++k) o[base + k * inner] = buf[size_t(k)].second;
       }
     });
@@ -103,10 +103,18 @@ Tensor nan_to_num(const Tensor& x_in, double nan, double posinf, double neginf) 
     using T = decltype(tag);
     const T* p = x.data<T>();
     T* o = out.data<T>();
-    const T n = T(nan), pi = T(posinf), ni = T(neginf);
+    // a double beyond float's range becomes +-inf, as NumPy's cast (spelled out: the cast itself overflows)
+    auto to_t = [](double d) {
+      const double top = double(std::numeric_limits<T>::max());
+      return d > top ? std::numeric_limits<T>::infinity() : d < -top ? -std::numeric_limits<T>::infinity() : T(d);
+    };
+    const T n = to_t(nan), pi = to_t(posinf), ni = to_t(neginf);
     for (int64_t i = 0, m = x.numel(); i < m; ++i) {
       const T a = p[i];
-      o[i] = std::isnan(a) ? n : a == std::numeric_limits<T>::infinity() ? pi : a == -std::numeric_limits<T>::infinity() ? ni : a;
+      o[i] = std::isnan(a)                              ? n
+             : a == std::numeric_limits<T>::infinity()  ? pi
+             : a == -std::numeric_limits<T>::infinity() ? ni
+                                                        : a;
     }
   });
   return out;

@@ -31,8 +31,7 @@ void check_kth(const std::vector<int64_t>& kth, const Tensor& x, int64_t axis, c
   const int64_t n = x.ndim() ? x.shape()[axis] : 1;
   for (int64_t k : kth)
     if (k < -n || k >= n)
-      throw ValueError(std::string(op) + ": kth(=" + std::to_string(k) + ") out of bounds (" + std::to_string(n) +
-                       ")");
+      throw ValueError(std::string(op) + ": kth(=" + std::to_string(k) + ") out of bounds (" + std::to_string(n) + ")");
 }
 
 }  // namespace
@@ -67,12 +66,13 @@ Tensor searchsorted(const Tensor& a_in, const Tensor& v, bool right, const std::
     if (s.dtype() != DType::Int64 || s.ndim() != 1 || s.numel() != a.numel())
       throw ValueError("searchsorted: sorter must be a 1-d integer tensor of a's size " + std::to_string(a.numel()) +
                        ", got " + describe(s));
-    const int64_t* p = kernels::contiguous(s).data<int64_t>();
+    const Tensor order = kernels::contiguous(s);  // held: p points into it
+    const int64_t* p = order.data<int64_t>();
     for (int64_t i = 0; i < s.numel(); ++i)
       if (p[i] < 0 || p[i] >= a.numel())
         throw ValueError("searchsorted: sorter index " + std::to_string(p[i]) + " out of range for a of size " +
                          std::to_string(a.numel()));
-    a = kernels::index_gather(a.detach(), 0, {kernels::contiguous(s)});
+    a = kernels::index_gather(a.detach(), 0, {order});
   }
   const DType d = promote(a.dtype(), v.dtype());
   return kernels::searchsorted(kernels::as_dtype(a, d), kernels::as_dtype(v, d), right);

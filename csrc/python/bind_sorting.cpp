@@ -44,7 +44,8 @@ void bind_sorting(py::module_& m) {
       "sort",
       [](const Tensor& a, py::handle axis) {
         auto ax = sort_axis(axis, "sort");
-        return without_gil_if_large(a.numel(), [&] { return naming_allocation_errors("sort", [&] { return sort(a, ax); }); });
+        return without_gil_if_large(a.numel(),
+                                    [&] { return naming_allocation_errors("sort", [&] { return sort(a, ax); }); });
       },
       py::arg("a"), py::arg("axis") = -1);
   m.def(
