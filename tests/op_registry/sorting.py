@@ -37,12 +37,12 @@ def _np_searchsorted(a, v, side="left"):
 
 
 SORTS = [
-    case("sort", lambda x: pj.sort(x), (3, 5), np.sort, torch=lambda t, x: t.sort(x, -1).values),
+    case("sort", lambda x: pj.sort(x), (3, 5), np.sort, torch=lambda t, x: t.sort(x, -1).values, sparsity="selection"),
     case("sort-axis0", lambda x: pj.sort(x, axis=0), (4, 3), lambda a: np.sort(a, axis=0)),
-    case("sort-flat", lambda x: pj.sort(x, axis=None), (2, 3), lambda a: np.sort(a, axis=None)),
+    case("sort-flat", lambda x: pj.sort(x, axis=None), (2, 3), lambda a: np.sort(a, axis=None), sparsity="selection"),
     case("sort-3d", lambda x: pj.sort(x, 1), (2, 4, 3), lambda a: np.sort(a, 1)),
     # ties: the stable order gives each tied position's gradient to one element
-    case("sort-ties", lambda x: pj.sort(x), _TIES, np.sort, fd=False),
+    case("sort-ties", lambda x: pj.sort(x), _TIES, np.sort, fd=False, sparsity="selection"),
     no_gradient(
         "argsort",
         lambda x: pj.argsort(x),
@@ -60,7 +60,7 @@ SORTS = [
     ),
     no_gradient("argsort-flat", lambda x: pj.argsort(x, None), (2, 3), lambda a: np.argsort(a, None, kind="stable")),
     # NumPy leaves the order inside the parts unspecified; pyjac's is fully sorted
-    case("partition", lambda x: pj.partition(x, 2), (3, 5), np.sort),
+    case("partition", lambda x: pj.partition(x, 2), (3, 5), np.sort, sparsity="selection"),
     case("partition-axis0-kths", lambda x: pj.partition(x, [0, 2], axis=0), (4, 3), lambda a: np.sort(a, axis=0)),
     no_gradient(
         "argpartition",
@@ -149,7 +149,7 @@ NAN_HANDLING = [
         np.array([[1.0, 2], [0, 1], [1, 2]]),
         lambda a: np.unique(a, axis=0),
     ),
-    case("nan_to_num", lambda x: pj.nan_to_num(x), _NONFINITE, np.nan_to_num),
+    case("nan_to_num", lambda x: pj.nan_to_num(x), _NONFINITE, np.nan_to_num, sparsity="elementwise"),
     case(
         "nan_to_num-values",
         lambda x: pj.nan_to_num(x, nan=-1.0, posinf=9.0, neginf=-9.0),
