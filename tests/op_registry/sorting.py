@@ -111,6 +111,7 @@ ORDER_STATISTICS = [
         ((3, 5), (2,)),
         lambda a, q: np.quantile(a, q, axis=-1),
         domain=(lambda rng, s: rng.standard_normal(s), uniform(0.3, 0.45)),
+        torch=lambda t, x, q: t.quantile(x, q, dim=-1),
     ),
     case(
         "percentile-q-tensor",
@@ -157,7 +158,7 @@ NAN_HANDLING = [
         lambda a: np.nan_to_num(a, nan=-1.0, posinf=9.0, neginf=-9.0),
     ),
     case("nan_to_num-finite", lambda x: pj.nan_to_num(x), (3, 4), np.nan_to_num),
-    case("nansum", lambda x: pj.nansum(x), _NANS, np.nansum),
+    case("nansum", lambda x: pj.nansum(x), _NANS, np.nansum, torch=lambda t, x: t.nansum(x)),
     case(
         "nansum-axis",
         lambda x: pj.nansum(x, axis=1, keepdims=True),
