@@ -314,3 +314,9 @@ from ._stacking import *  # noqa: E402,F401,F403
 from ._stacking import __all__ as _stacking_all  # noqa: E402
 
 __all__ += _stacking_all + _numerical_all + ["nonzero"]
+
+# ---- sorting, order statistics and NaN handling (ops/sorting.cpp, pyjac/_sorting.py) -------------
+from ._sorting import *  # noqa: E402,F401,F403
+from ._sorting import __all__ as _sorting_all  # noqa: E402
+
+__all__ += _sorting_all

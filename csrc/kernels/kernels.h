@@ -187,3 +187,19 @@ Tensor shift(const Tensor& x, int64_t axis, bool reverse, double fill);
 Tensor arg_extremum(bool largest, const Tensor& x, int64_t axis, bool keepdims, const char* op_name);
 
 }  // namespace pyjac::kernels
+
+// ---- sorting, searching and float classes (kernels/sort.cpp) ------------------------------------
+namespace pyjac::kernels {
+
+// The permutation that sorts x along `axis` (0 <= axis < ndim), stably, NaNs last as NumPy:
+// int64, x's shape, out[..., k, ...] the index along `axis` of the k-th smallest.
+Tensor argsort(const Tensor& x, int64_t axis);
+// For each v, the insertion point into the 1-d `sorted` (same dtype as v, NaNs last): the first
+// i with sorted[i] >= v (`right`: > v). int64, v's shape.
+Tensor searchsorted(const Tensor& sorted, const Tensor& v, bool right);
+enum class FloatClass { NaN, Inf, Finite };
+Tensor classify(const Tensor& x, FloatClass c);  // bool; integers and bools are finite
+// NaN, +inf and -inf of a float x replaced by the given values (cast to x's dtype).
+Tensor nan_to_num(const Tensor& x, double nan, double posinf, double neginf);
+
+}  // namespace pyjac::kernels

@@ -348,3 +348,27 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 Tensor shift_along(const Tensor& x, int64_t axis, bool reverse, double fill);
 
 }  // namespace pyjac
+
+// ---- sorting, searching, NaN handling (ops/sorting.cpp) -----------------------------------------
+// `axis` nullopt: over the flattened tensor (NumPy's axis=None). Sorts are stable with NaNs last.
+// sort and partition differentiate through the permutation (a gather: take_along_axis's rules);
+// argsort, argpartition, searchsorted and the is* tests have no derivative.
+namespace pyjac {
+
+Tensor sort(const Tensor& x, std::optional<int64_t> axis);
+Tensor argsort(const Tensor& x, std::optional<int64_t> axis);
+// Every kth checked against the axis length as NumPy; the result is then fully sorted (a valid
+// partition for every kth at once).
+Tensor partition(const Tensor& x, const std::vector<int64_t>& kth, std::optional<int64_t> axis);
+Tensor argpartition(const Tensor& x, const std::vector<int64_t>& kth, std::optional<int64_t> axis);
+// Insertion points of v into the 1-d a (sorted, or sorted by `sorter`); compared in their
+// common dtype.
+Tensor searchsorted(const Tensor& a, const Tensor& v, bool right, const std::optional<Tensor>& sorter);
+Tensor isnan(const Tensor& x);
+Tensor isinf(const Tensor& x);
+Tensor isfinite(const Tensor& x);
+// NaN, +inf, -inf replaced (defaults of posinf / neginf: the dtype's largest / lowest finite
+// value); derivative 1 where x is finite, 0 where a value was replaced. Integers: a copy.
+Tensor nan_to_num(const Tensor& x, double nan, std::optional<double> posinf, std::optional<double> neginf);
+
+}  // namespace pyjac

@@ -64,6 +64,7 @@ void bind_inplace(py::module_& m);
 void bind_function(py::module_& m);
 void bind_anomaly(py::module_& m);  // anomaly mode (bind_anomaly.cpp)
 void bind_special(py::module_& m);  // pyjac.special's functions (bind_special.cpp)
+void bind_sorting(py::module_& m);  // sorting, searching, NaN handling (bind_sorting.cpp)
 
 }  // namespace pyjac::python
 

@@ -132,6 +132,7 @@ PYBIND11_MODULE(_core, m) {
   bind_creation(m);
   bind_activations(m);
   bind_linalg(m);
+  bind_sorting(m);
 
   bind_inplace(m);
   bind_anomaly(m);

@@ -43,7 +43,7 @@ An entry (`OpCase`, tests/op_registry/core.py) is one way of calling one op:
               operators, aliases, nn.functional re-exports), checked to give the same values,
               gradients and tangents as fn.
   family      the file with the op's edge-case tests: elementwise, math, comparison, reduction,
-              cumulative, shape, indexing, products, linalg, nn, inplace.
+              cumulative, shape, indexing, products, linalg, nn, inplace, sorting.
   tags        finer groups inside a family (unary, binary, scalar, activation, loss, ...).
   marks       pytest marks for every test of the entry (`isolated`: run in a forked child).
   xfail       {check: reason}: a known library bug in one check of one entry (strict xfail).
@@ -63,7 +63,19 @@ A new transform's test is a loop over `select(...)` (or `differentiable()`) with
 check)`, drawing inputs with `arrays()` or `sample()`; `xfail` entries name that check.
 """
 
-from . import array_functions, elementwise, indexing, inplace, linalg, nn, products, reductions, shapes, special
+from . import (
+    array_functions,
+    elementwise,
+    indexing,
+    inplace,
+    linalg,
+    nn,
+    products,
+    reductions,
+    shapes,
+    sorting,
+    special,
+)
 from .core import BOOL, F32, F64, I64, NONE, SMOOTH, ZERO, Joint, OpCase, params, resolve  # noqa: F401
 from .public import NOT_OPS, public_ops  # noqa: F401
 
@@ -78,6 +90,7 @@ REGISTRY = (
     + inplace.CASES
     + array_functions.CASES
     + special.CASES
+    + sorting.CASES
 )
 BY_ID = {c.id: c for c in REGISTRY}
 assert len(BY_ID) == len(REGISTRY), sorted({c.id for c in REGISTRY if sum(d.id == c.id for d in REGISTRY) > 1})
