@@ -121,7 +121,7 @@ def test_torch_parity(torch, rng):
         txs = [torch.tensor(a, requires_grad=True) for a in arrays]
         tout = torch.einsum(subscripts, *txs)
         tgs = torch.autograd.grad(tout, txs, grad_outputs=torch.tensor(w))
-        np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12, atol=1e-12)
         for g, tg in zip(gs, tgs):
             np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, atol=1e-12)
 

@@ -128,7 +128,7 @@ def test_torch_parity(torch, rng):
     tx = torch.tensor(a, requires_grad=True)
     tout = both(torch, tx, lambda v: torch.tensor(v))
     (tg,) = torch.autograd.grad(tout, tx)
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-12, atol=1e-12)
 
 

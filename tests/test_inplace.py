@@ -76,7 +76,7 @@ def test_direct_update_and_recorded_path_agree_bitwise(name, op, ref, shapes, rn
     recorded = w * 1.0
     op(recorded, _t(o))
     assert recorded.requires_grad
-    np.testing.assert_array_equal(direct.numpy(), recorded.detach().numpy())
+    np.testing.assert_array_equal(direct.detach().numpy(), recorded.detach().numpy())
 
 
 @pytest.mark.parametrize("name,op,ref", BINARY, ids=BINARY_IDS)
@@ -654,7 +654,7 @@ def test_inplace_ops_match_torch(torch, rng):
     px, py = _t(xa, True), _t(ya, True)
     pout = run(pj, px, py)
     pout.backward(_t(g))
-    np.testing.assert_allclose(pout.numpy(), tout.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(pout.detach().numpy(), tout.detach().numpy(), rtol=1e-13)
     np.testing.assert_allclose(px.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(py.grad.numpy(), ty.grad.numpy(), rtol=1e-12, atol=1e-14)
 

@@ -227,11 +227,11 @@ def test_activation_torch_parity(name, fn, ref, tfn, domain, rng, torch):
     x = _t(a, requires_grad=True)
     tx = torch.tensor(a, requires_grad=True)
     y, ty = fn(x), tfn(torch, tx)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
     w = rng.standard_normal(a.shape)
     (g,) = pj.grad(pj.sum(y * _t(w)), x, create_graph=True)
     (tg,) = torch.autograd.grad((ty * torch.tensor(w)).sum(), tx, create_graph=True)
-    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12, atol=1e-14)
     (gg,) = pj.grad(pj.sum(g), x, allow_unused=True)
     if tg.requires_grad:
         (tgg,) = torch.autograd.grad(tg.sum(), tx)
@@ -449,10 +449,10 @@ def test_softmax_torch_parity(name, fn, ref, rng, torch):
         x = _t(a, requires_grad=True)
         tx = torch.tensor(a, requires_grad=True)
         y, ty = fn(x, axis=axis), tfn(tx, axis)
-        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
         (g,) = pj.grad(pj.sum(y * _t(w)), x, create_graph=True)
         (tg,) = torch.autograd.grad((ty * torch.tensor(w)).sum(), tx, create_graph=True)
-        np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-11, atol=1e-13)
+        np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-11, atol=1e-13)
         (gg,) = pj.grad(pj.sum(g * g), x)
         (tgg,) = torch.autograd.grad((tg * tg).sum(), tx)
         np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-10, atol=1e-12)
@@ -485,7 +485,7 @@ def test_linear_torch_parity(rng, torch):
     xs = [_t(v, True) for v in (a, W, b)]
     ts = [torch.tensor(v, requires_grad=True) for v in (a, W, b)]
     y, ty = F.linear(*xs), torch.nn.functional.linear(*ts)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-13)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-13)
     G = rng.standard_normal(y.shape)
     grads = pj.grad(y, xs, grad_outputs=_t(G))
     tgrads = torch.autograd.grad(ty, ts, torch.tensor(G))
@@ -778,7 +778,9 @@ def test_cross_entropy_torch_parity(rng, torch):
                 tw = {k: torch.tensor(v) if k == "weight" else v for k, v in kw.items()}
                 y = F.cross_entropy(x, _t(t), reduction=reduction, **pw)
                 ty = tF.cross_entropy(tx, torch.tensor(t), reduction=reduction, **tw)
-                np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=str(kw))
+                np.testing.assert_allclose(
+                    y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14, err_msg=str(kw)
+                )
                 G = rng.standard_normal(y.shape)
                 (g,) = pj.grad(y, x, grad_outputs=_t(G))
                 (tg,) = torch.autograd.grad(ty, tx, torch.tensor(G))
@@ -839,7 +841,7 @@ def test_nll_loss_torch_parity(rng, torch):
                 ty = torch.nn.functional.nll_loss(
                     tx, torch.tensor(t), reduction=reduction, weight=None if weight is None else torch.tensor(weight)
                 )
-                np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-13, atol=1e-15)
+                np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-13, atol=1e-15)
                 G = rng.standard_normal(y.shape)
                 (g,) = pj.grad(y, x, grad_outputs=_t(G))
                 (tg,) = torch.autograd.grad(ty, tx, torch.tensor(G))
@@ -890,7 +892,7 @@ def test_bce_with_logits_nan_errors_and_torch(rng, torch):
             ty = tF.binary_cross_entropy_with_logits(
                 *ts, reduction=reduction, **{k: torch.tensor(v) for k, v in kw.items()}
             )
-            np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-12, atol=1e-14)
             G = rng.standard_normal(y.shape)
             grads = pj.grad(y, xs, grad_outputs=_t(G))
             tgrads = torch.autograd.grad(ty, ts, torch.tensor(G))

@@ -200,6 +200,7 @@ PARAMETERS = {
         pj.ones((2, 3)), pj.tensor([0, 1]), label_smoothing=p * 0.1
     ),
     "pad pairs": lambda p: pj.pad(pj.ones(2), 1, constant_values=[p, p]),
+    "norm ord": lambda p: pj.linalg.norm(pj.ones(3), ord=p * 3),
 }
 
 

@@ -866,7 +866,7 @@ def test_binary_torch_parity(case, torch, rng):
     ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     tout = case.torch(torch, ta, tb)
     tout.backward(torch.tensor(w))
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(ga.numpy(), ta.grad.numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gb.numpy(), tb.grad.numpy(), rtol=1e-12, atol=1e-14)
 
@@ -880,5 +880,5 @@ def test_where_clip_torch_parity(torch, rng):
     tx = torch.tensor(a, requires_grad=True)
     tout = torch.where(torch.tensor(a > 0), torch.clamp(tx, -0.5, 0.5), tx * 2.0)
     tout.backward(torch.tensor(w))
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-14)
     np.testing.assert_allclose(g.numpy(), tx.grad.numpy(), rtol=1e-14)

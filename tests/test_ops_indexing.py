@@ -192,5 +192,5 @@ def test_indexing_torch_parity(torch, rng):
     tx = torch.tensor(a, requires_grad=True)
     tout = tx[1:].flip(1)[:, ::2, None, -1]
     tout.backward(torch.tensor(w))
-    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
     np.testing.assert_array_equal(g.numpy(), tx.grad.numpy())

@@ -326,7 +326,7 @@ def test_matmul_torch_parity(sa, sb, torch, rng):
     tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     tout = tx @ ty
     tout.backward(torch.tensor(w))
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(gx.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(gy.numpy(), ty.grad.numpy(), rtol=1e-12, atol=1e-14)
 
@@ -341,5 +341,5 @@ def test_matmul_hessian_torch_parity(torch, rng):
     tx = torch.tensor(a, requires_grad=True)
     (tg,) = torch.autograd.grad(((tx @ torch.tensor(W)) ** 2).sum(), tx, create_graph=True)
     (thv,) = torch.autograd.grad(tg, tx, grad_outputs=torch.tensor(v))
-    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(hv.numpy(), thv.numpy(), rtol=1e-12)

@@ -139,7 +139,7 @@ def test_shape_chain_torch_parity(torch, rng):
     ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
     tout = torch_fn(ta, tb)
     tout.backward(torch.tensor(w))
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-14)
     np.testing.assert_allclose(ga.numpy(), ta.grad.numpy(), rtol=1e-13)
     np.testing.assert_allclose(gb.numpy(), tb.grad.numpy(), rtol=1e-13)
 
@@ -485,7 +485,7 @@ def test_array_functions_torch_parity(torch, rng):
     ty = torch.tensor(b, requires_grad=True)
     tout = torch_fn(tx, ty)
     tgx, tgy = torch.autograd.grad(tout, [tx, ty])
-    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(gy.numpy(), tgy.numpy(), rtol=1e-12, atol=1e-12)
 

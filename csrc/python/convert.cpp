@@ -363,13 +363,10 @@ NormOrd parse_ord(py::handle ord) {
       throw ValueError("norm: invalid norm order '" + s + "'");
     return o;
   }
-  Scalar v;
-  if (!as_scalar(ord, v)) {
-    if (!PyNumber_Check(ord.ptr())) throw TypeError("norm: ord must be a number, 'fro', 'nuc' or None");
-    v.value = py::float_(py::reinterpret_borrow<py::object>(ord)).cast<double>();
-  }
+  if (!PyNumber_Check(ord.ptr()) && !is_tensor(ord.ptr()))
+    throw TypeError("norm: ord must be a number, 'fro', 'nuc' or None");
   o.kind = NormOrd::P;
-  o.p = v.value;
+  o.p = number_param(ord, "norm", "ord");  // the norm depends on p: a tensor that requires grad is refused
   return o;
 }
 
