@@ -25,8 +25,6 @@ from ._ops import floor as _floor
 from ._ops import log as _log
 from ._ops import log1p as _log1p
 from ._ops import logical_not as _not
-from ._ops import maximum as _maximum
-from ._ops import minimum as _minimum
 from ._ops import multiply as _multiply
 from ._ops import where as _where
 
@@ -141,7 +139,10 @@ def betaln(a, b):
     cancellation between two huge log-gammas, so betaln(1e6, 1) = -log(1e6) to full precision)."""
     a, b = _both(a, b)
     plain = gammaln(a) + gammaln(b) - gammaln(a + b)
-    lo, hi = _minimum(a, b), _maximum(a, b)
+    # The smaller and the larger by selection, not minimum / maximum: at a tie those split the
+    # derivative in half, and the series' second derivatives would then mix its two arguments'.
+    a_first = a <= b
+    lo, hi = _where(a_first, a, b), _where(a_first, b, a)
     big = _and(hi >= _BIG, hi + lo >= _BIG)
     h = _where(big, hi, _BIG)  # the other branch's values, replaced where unused (finite gradients)
     lo_ = _where(big, lo, 1.0)

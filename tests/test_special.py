@@ -195,3 +195,14 @@ def test_empty_and_0d_inputs():
         assert getattr(S, name)(pj.zeros((0, 3))).shape == (0, 3)
         assert getattr(S, name)(pj.tensor(0.5)).shape == ()
     assert S.xlogy(pj.zeros((0,)), pj.zeros((0,))).shape == (0,)
+
+
+@pytest.mark.parametrize("a, b", [(150.0, 150.0), (2.0, 2.0), (1e6, 2.0), (3.0, 400.0)])
+def test_betaln_hessian_is_exact_at_ties_and_across_the_series_switch(a, b):
+    # d2/da2 = polygamma(1, a) - polygamma(1, a + b), d2/dadb = -polygamma(1, a + b): at a == b
+    # too, where a min / max choice of the larger argument would split the derivative in half
+    sp = pytest.importorskip("scipy.special")
+    H = pj.hessian(lambda v: pj.special.betaln(v[0], v[1]), pj.tensor([a, b])).numpy()
+    ab = sp.polygamma(1, a + b)
+    expected = np.array([[sp.polygamma(1, a) - ab, -ab], [-ab, sp.polygamma(1, b) - ab]])
+    np.testing.assert_allclose(H, expected, rtol=1e-9)
