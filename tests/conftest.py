@@ -22,6 +22,18 @@ def pytest_configure(config):
     )
 
 
+def _die_with_parent():
+    """A forked child is killed when pytest exits (a watchdog's exit=True, say): an orphan would
+    keep the output pipe open and hang whatever reads it (CI's tee) until its time limit. A child
+    can hang for good after fork under ASan, on an allocator lock another thread held at the fork."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
     """Runs tests marked ``isolated`` in a forked child; a signal there becomes a test failure."""
@@ -31,6 +43,7 @@ def pytest_pyfunc_call(pyfuncitem):
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child: run the test body, report, and leave without running any teardown
+        _die_with_parent()
         os.close(read_fd)
         status, text = "ok", ""
         try:
