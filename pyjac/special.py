@@ -24,8 +24,8 @@ from ._ops import exp as _exp
 from ._ops import floor as _floor
 from ._ops import log as _log
 from ._ops import log1p as _log1p
-from ._ops import logical_not as _not
-from ._ops import multiply as _multiply
+from ._ops import logical_and as _and
+from ._ops import logical_or as _or
 from ._ops import where as _where
 
 __all__ = [
@@ -107,14 +107,6 @@ def _both(a, b):
         a = _asarray(a)
         return a, _asarray(b, dtype=a.dtype if a.dtype.kind == "f" else None)
     return _asarray(a), _asarray(b)
-
-
-def _and(p, q):
-    return _multiply(p, q)  # bool * bool is bool
-
-
-def _or(p, q):
-    return _not(_multiply(_not(p), _not(q)))
 
 
 def _gamma_sign(x):

@@ -22,6 +22,7 @@ from ._creation import eye as _eye
 from ._ops import exp as _exp
 from ._ops import log as _log
 from ._ops import log1p as _log1p
+from ._ops import logical_and as _and
 from ._ops import logical_not as _not
 from ._ops import multiply as _multiply
 from ._ops import where as _where
@@ -29,10 +30,6 @@ from ._ops import where as _where
 __all__ = ["norm", "multivariate_normal", "t", "gamma", "beta", "dirichlet", "poisson", "bernoulli"]
 
 _LOG_2PI = _math.log(2.0 * _math.pi)
-
-
-def _and(p, q):
-    return _multiply(p, q)
 
 
 def _arg(v):

@@ -1,6 +1,6 @@
 // Sorting, order statistics and NaN handling: sort, argsort, partition, argpartition,
 // searchsorted, isnan / isinf / isfinite, nan_to_num. The quantiles, median and the nan*
-// reductions are composites over these in pyjac/_ops.py.
+// reductions are composites over these in pyjac/_sorting.py.
 // A sort is a gather through the permutation the kernel computes (kernels/sort.cpp), so its
 // derivatives are take_along_axis's: the VJP scatters g back through the permutation, the JVP
 // gathers the tangent; both take leading batch dims and are differentiable again. Among tied
@@ -49,7 +49,7 @@ Tensor argsort(const Tensor& x, std::optional<int64_t> axis) {
 Tensor partition(const Tensor& x, const std::vector<int64_t>& kth, std::optional<int64_t> axis) {
   auto [v, ax] = sort_operand(x, axis, false, "partition");
   check_kth(kth, v, ax, "partition");
-  return take_along_axis(v, kernels::argsort(v, ax), ax);
+  return take_along_axis(v, kernels::argsort(v, ax), ax);  // a full sort is a valid partition
 }
 
 Tensor argpartition(const Tensor& x, const std::vector<int64_t>& kth, std::optional<int64_t> axis) {
