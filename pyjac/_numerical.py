@@ -241,9 +241,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if xp.shape[0] == 0:
         raise ValueError("interp: array of sample points is empty")
     if period is not None:
-        if isinstance(period, Tensor) and period.requires_grad:
-            raise ValueError("interp: the period cannot require grad (it is a constant of the problem)")
-        period = float(period)
+        period = _core.number_param(period, "interp", "period")  # a constant of the problem: no derivative
         if period == 0:
             raise ValueError("interp: period must be a non-zero value")
         period = abs(period)

@@ -8,16 +8,13 @@ import warnings as _warnings
 import numpy as _np
 
 from . import _core
+from ._creation import asarray as _asarray
 
 isnan = _core.isnan
 isinf = _core.isinf
 isfinite = _core.isfinite
 
 _SORT_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
-
-
-def _as_tensor(a):
-    return a if isinstance(a, _core.Tensor) else _core.from_object(a)
 
 
 def _check_sort_args(fn, kind, order, stable=None, kinds=_SORT_KINDS):
@@ -75,7 +72,7 @@ def _no_out(fn, out):
 
 
 def _float_operand(a):
-    x = _as_tensor(a)
+    x = _asarray(a)
     return x if x.dtype in (_np.float32, _np.float64) else _core.astype(x, _np.float64)
 
 
@@ -161,7 +158,7 @@ def _quantile(fn, a, q, axis, method, keepdims, percent):
         raise ValueError(f"{fn}: {method!r} is not a valid method. Use one of: {', '.join(_QUANTILE_METHODS)}")
     x = _float_operand(a)
     weak = isinstance(q, (int, float, _np.integer, _np.floating)) and not isinstance(q, bool)
-    qt = _as_tensor(q)
+    qt = _asarray(q)
     if weak:
         qt = _core.astype(qt, x.dtype)
     else:
@@ -228,7 +225,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     """NumPy's unique (axis None or an int). No derivative: the values are returned as a tensor
     that does not require grad, whatever `ar` does (the indices say where each came from:
     take(ar, index) is the differentiable way to the same values)."""
-    x = _as_tensor(ar)
+    x = _asarray(ar)
     res = _np.unique(
         _np.asarray(x.detach()),
         return_index=return_index,
@@ -243,7 +240,7 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
 
 
 def _nan_reduction_operand(a):
-    x = _as_tensor(a)
+    x = _asarray(a)
     return x, x.dtype in (_np.float32, _np.float64)
 
 

@@ -157,10 +157,6 @@ def matrix_norm(x, /, *, keepdims=False, ord="fro"):
 _NoValue = object()
 
 
-def _as_tensor(x):
-    return x if isinstance(x, Tensor) else _creation.asarray(x)
-
-
 def _as_float(x):
     return x if x.dtype in (_np.float32, _np.float64) else _ops.astype(x, _np.float64)
 
@@ -201,7 +197,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NoValue):
 
     Differentiable (both modes, every order) as a function of constant rank: the derivative holds
     while no singular value crosses the cutoff, and repeated singular values are fine."""
-    a = _as_float(_as_tensor(a))
+    a = _as_float(_creation.asarray(a))
     _check_matrix(a, "pinv")
     if rcond is None:
         if rtol is _NoValue:
@@ -222,7 +218,7 @@ def matrix_power(a, n):
     """``a`` (..., m, m) raised to the integer power ``n`` by repeated squaring, as
     ``numpy.linalg.matrix_power``: ``n == 0`` gives the identity (with zero derivative), ``n < 0``
     the power of ``inv(a)`` (LinAlgError for a singular matrix)."""
-    a = _as_tensor(a)
+    a = _creation.asarray(a)
     _check_square(a, "matrix_power")
     try:
         n = _operator.index(n)
@@ -266,7 +262,7 @@ def lstsq(a, b, rcond=None):
     pseudo-inverse: exact for full-rank problems, over- and under-determined, and at constant rank
     otherwise. Computed in float64 and returned in NumPy's result type (float32 only when both
     inputs are)."""
-    a, b = _as_tensor(a), _as_tensor(b)
+    a, b = _creation.asarray(a), _creation.asarray(b)
     if a.ndim != 2:
         raise LinAlgError(f"lstsq: a must be two-dimensional, got shape {tuple(a.shape)} (b {tuple(b.shape)})")
     if b.ndim not in (1, 2):
@@ -337,7 +333,7 @@ def multi_dot(arrays):
     """The product of a sequence of matrices in the cheapest order, as ``numpy.linalg.multi_dot``:
     the first array may be 1-d (a row vector) and the last 1-d (a column vector), every other one
     2-d; the result drops the dimensions the 1-d ends added. Differentiable as a chain of matmuls."""
-    arrays = [_as_tensor(x) for x in arrays]
+    arrays = [_creation.asarray(x) for x in arrays]
     n = len(arrays)
     if n < 2:
         raise ValueError(f"multi_dot: expecting at least two arrays, got {n}")
@@ -377,7 +373,7 @@ def cond(x, p=None):
     -inf, 1, -1 (``norm(x, p) * norm(inv(x), p)``, square matrices only). A singular matrix gives
     inf. Differentiable (p = None, 2, -2 through the singular values, the others through ``inv``
     and ``norm``)."""
-    x = _as_float(_as_tensor(x))
+    x = _as_float(_creation.asarray(x))
     if x.ndim >= 2 and x.shape[-1] * x.shape[-2] == 0:
         raise LinAlgError(f"cond: cond is not defined on empty arrays (shape {tuple(x.shape)})")
     if p is None or (not isinstance(p, str) and p in (2, -2)):
@@ -415,7 +411,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     dimensions have rank 1 unless all zero."""
     if rtol is not None and tol is not None:
         raise ValueError("matrix_rank: `tol` and `rtol` can't be both set.")
-    A = _as_float(_as_tensor(A)).detach()
+    A = _as_float(_creation.asarray(A)).detach()
     if A.ndim < 2:
         return _creation.asarray(_np.int64(not _np.all(_values(A) == 0)))
     if A.shape[-1] * A.shape[-2] == 0:
@@ -439,7 +435,7 @@ def eigvals(a):
     Symmetric means up to rounding (max |a - a.T| <= 1000 eps max |a|); the symmetric part
     ``(a + a.T) / 2`` is decomposed, so the gradient is symmetric (at a symmetric matrix the
     eigenvalues' derivative in any direction is that of the direction's symmetric part)."""
-    a = _as_float(_as_tensor(a))
+    a = _as_float(_creation.asarray(a))
     _check_square(a, "eigvals")
     values = _values(a)
     if values.size:
@@ -593,7 +589,7 @@ def expm(A):
     function. Unlike SciPy, diagonal and triangular inputs are not special-cased (SciPy recomputes
     their diagonals exactly; that would not be differentiable in the other directions), so there
     the last digits may differ."""
-    a = _as_float(_as_tensor(A))
+    a = _as_float(_creation.asarray(A))
     if a.ndim < 2 and a.size == 1:
         return _ops.reshape(_ops.exp(a), (1, 1))
     _check_square(a, "expm")
