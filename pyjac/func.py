@@ -21,9 +21,10 @@ from ._jacobians import (
     transform_depth,
     transform_scope,
 )
+from ._vmap import vmap
 from .autograd import grad as _grad
 
-__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian"]
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "vmap"]
 
 
 def _is_int(a):
@@ -94,6 +95,10 @@ class _Call:
         self.nums = _argnums_tuple(argnums, len(args), who)
         self.single = _is_int(argnums)
         originals = [as_input(args[i], who + ": " + label, i) for i in self.nums]
+        if _core.vmap_live_levels():
+            # Inside vmap every example needs its own input to differentiate with respect to:
+            # one unbatched input would collect the gradients of all examples summed.
+            originals = [_core.vmap_batched_at_live_levels(x) for x in originals]
         # Forward transforms carry tangents, not gradients: their inputs need not require grad
         # (which would make inner reverse transforms record their backward pass for nothing).
         self.inputs = tuple(fresh_input(x) if kind == "reverse" else _core.alias(x) for x in originals)

@@ -10,6 +10,7 @@
 #include "kernels/kernels.h"
 #include "ops/elementwise_rules.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -90,6 +91,7 @@ Tensor activation_backward(const ActivationParams& f, const Tensor& g, const Ten
 
 // f(x): the derivative map is activation_backward with the cotangent or the tangent.
 Tensor activation(const ActivationParams& f, const Tensor& x, const OpSpec& spec) {
+  VMAP_UNARY(x, activation(f, x, spec));
   Tensor out = kernels::activation(f.kind, x, f.p0, f.p1);
   if (Recording r = record_with<ActivationParams>(out, spec, x)) {
     r->params<ActivationParams>() = f;
@@ -210,6 +212,7 @@ Tensor softmax_op(const Tensor& x, int64_t axis, bool log, const OpSpec& spec) {
     normalize_axis(axis, 1, name);
     return reshape(softmax_op(reshape(x, {1}), 0, log, spec), {});
   }
+  VMAP_AXES(x, axis, softmax_op(x, axis, log, spec));
   const int64_t ax = normalize_axis(axis, x.ndim(), name);
   Tensor out = kernels::softmax(x, ax, log);
   if (Recording r = record_with<SoftmaxAxis>(out, spec, x)) {

@@ -144,30 +144,37 @@ BINARY_OP(floor_divide, "FloorDivideBackward", MathFn2, FloorDiv, "floor_divide"
 
 // ---- with a Python number s ---------------------------------------------------------------------
 Tensor add(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, add(a, s));
   static const OpSpec spec = ELEMENTWISE_RULES("AddBackward", PYJAC_READ_nothing, v);
   return scalar_op(a, s, Binary::Add, false, Save::Nothing, spec);
 }
 Tensor sub(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, sub(a, s));
   static const OpSpec spec = ELEMENTWISE_RULES("SubBackward", PYJAC_READ_nothing, v);
   return scalar_op(a, s, Binary::Sub, false, Save::Nothing, spec);
 }
 Tensor rsub(const Scalar& s, const Tensor& a) {
+  VMAP_UNARY(a, rsub(s, a));
   static const OpSpec spec = ELEMENTWISE_RULES("RsubBackward", PYJAC_READ_nothing, -v);
   return scalar_op(a, s, Binary::Sub, true, Save::Nothing, spec);
 }
 Tensor mul(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, mul(a, s));
   static const OpSpec spec = ELEMENTWISE_RULES("MulBackward", PYJAC_READ_NUMBER, v * s);
   return scalar_op(a, s, Binary::Mul, false, Save::Nothing, spec);
 }
 Tensor div(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, div(a, s));
   static const OpSpec spec = ELEMENTWISE_RULES("DivBackward", PYJAC_READ_NUMBER, v / s);
   return scalar_op(a, s, Binary::Div, false, Save::Nothing, spec);
 }
 Tensor rdiv(const Scalar& s, const Tensor& a) {
+  VMAP_UNARY(a, rdiv(s, a));
   static const OpSpec spec = ELEMENTWISE_RULES("RdivBackward", PYJAC_READ_x_out, -(v * out) / x);
   return scalar_op(a, s, Binary::Div, true, Save::InputAndOutput, spec);
 }
 Tensor pow(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, pow(a, s));
   static const OpSpec spec = ELEMENTWISE_RULES("PowBackward", PYJAC_READ_NUMBER PYJAC_READ_x,
                                                s == 0 ? zeros_like(v) : times(s * pow(x, Scalar{s - 1, false})));
   return scalar_op(a, s, Binary::Pow, false, Save::Input, spec);
@@ -181,6 +188,7 @@ Tensor rpow_factor(double s, const Tensor& out) {
 }
 }  // namespace
 Tensor rpow(const Scalar& s, const Tensor& a) {
+  VMAP_UNARY(a, rpow(s, a));
   static const OpSpec spec =
       ELEMENTWISE_RULES("RpowBackward", PYJAC_READ_NUMBER PYJAC_READ_out, times(rpow_factor(s, out)));
   return scalar_op(a, s, Binary::Pow, true, Save::Output, spec);
@@ -188,13 +196,34 @@ Tensor rpow(const Scalar& s, const Tensor& a) {
 #undef PYJAC_READ_NUMBER
 
 // ---- comparisons (no gradient) --------------------------------------------------------------------
-Tensor eq(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Eq, a, b, "equal"); }
-Tensor ne(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Ne, a, b, "not_equal"); }
-Tensor lt(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Lt, a, b, "less"); }
-Tensor le(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Le, a, b, "less_equal"); }
-Tensor gt(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Gt, a, b, "greater"); }
-Tensor ge(const Tensor& a, const Tensor& b) { return kernels::binary(Binary::Ge, a, b, "greater_equal"); }
-Tensor logical_not(const Tensor& x) { return kernels::unary(Unary::LogicalNot, x); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(eq, a, b);
+  return kernels::binary(Binary::Eq, a, b, "equal");
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(ne, a, b);
+  return kernels::binary(Binary::Ne, a, b, "not_equal");
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(lt, a, b);
+  return kernels::binary(Binary::Lt, a, b, "less");
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(le, a, b);
+  return kernels::binary(Binary::Le, a, b, "less_equal");
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(gt, a, b);
+  return kernels::binary(Binary::Gt, a, b, "greater");
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(ge, a, b);
+  return kernels::binary(Binary::Ge, a, b, "greater_equal");
+}
+Tensor logical_not(const Tensor& x) {
+  VMAP_ELEMENTWISE(logical_not, x);
+  return kernels::unary(Unary::LogicalNot, x);
+}
 
 namespace {
 
@@ -206,12 +235,15 @@ Tensor truth(const Tensor& x) {
 
 // On bools, * is "and", + is "or" and != is "xor".
 Tensor logical_and(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(logical_and, a, b);
   return kernels::binary(Binary::Mul, truth(a), truth(b), "logical_and");
 }
 Tensor logical_or(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(logical_or, a, b);
   return kernels::binary(Binary::Add, truth(a), truth(b), "logical_or");
 }
 Tensor logical_xor(const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(logical_xor, a, b);
   return kernels::binary(Binary::Ne, truth(a), truth(b), "logical_xor");
 }
 
@@ -232,19 +264,37 @@ Tensor compare(Binary k, const Tensor& a, const Scalar& s, const char* name) {
       default: break;
     }
     return full(a.shape(), answer ? 1.0 : 0.0, DType::Bool);
-  }
+  }  // namespace
   if (std::isinf(s.value)) throw std::overflow_error("int too large to convert to float");  // as NumPy
   return kernels::binary(k, a, scalar_tensor(s.value, a.dtype()), name);
 }
 
 }  // namespace
 
-Tensor eq(const Tensor& a, const Scalar& s) { return compare(Binary::Eq, a, s, "equal"); }
-Tensor ne(const Tensor& a, const Scalar& s) { return compare(Binary::Ne, a, s, "not_equal"); }
-Tensor lt(const Tensor& a, const Scalar& s) { return compare(Binary::Lt, a, s, "less"); }
-Tensor le(const Tensor& a, const Scalar& s) { return compare(Binary::Le, a, s, "less_equal"); }
-Tensor gt(const Tensor& a, const Scalar& s) { return compare(Binary::Gt, a, s, "greater"); }
-Tensor ge(const Tensor& a, const Scalar& s) { return compare(Binary::Ge, a, s, "greater_equal"); }
+Tensor eq(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, eq(a, s));
+  return compare(Binary::Eq, a, s, "equal");
+}
+Tensor ne(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, ne(a, s));
+  return compare(Binary::Ne, a, s, "not_equal");
+}
+Tensor lt(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, lt(a, s));
+  return compare(Binary::Lt, a, s, "less");
+}
+Tensor le(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, le(a, s));
+  return compare(Binary::Le, a, s, "less_equal");
+}
+Tensor gt(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, gt(a, s));
+  return compare(Binary::Gt, a, s, "greater");
+}
+Tensor ge(const Tensor& a, const Scalar& s) {
+  VMAP_UNARY(a, ge(a, s));
+  return compare(Binary::Ge, a, s, "greater_equal");
+}
 
 // ---- Python numbers as tensors -------------------------------------------------------------------
 Tensor full(const Shape& shape, const Scalar& s, DType d) {
@@ -257,6 +307,7 @@ Tensor scalar_tensor(const Scalar& s, DType d) { return full({}, s, d); }
 // ---- selection and conversion ---------------------------------------------------------------------
 // where(c, a, b): the gradient goes to the branch that was taken.
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  VMAP_ELEMENTWISE(where, cond, a, b);
   static const OpSpec spec =
       ELEMENTWISE_RULES2("WhereBackward", READ_SAVED(took_a, 0), where(took_a, v, constant(0, v.dtype())),
                          where(took_a, constant(0, v.dtype()), v));
@@ -271,6 +322,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 // clip passes the gradient where x is inside [lo, hi].
 Tensor clip(const Tensor& x, std::optional<double> lo, std::optional<double> hi) {
+  VMAP_UNARY(x, clip(x, lo, hi));
   static const OpSpec spec = ELEMENTWISE_RULES("ClipBackward", READ_SAVED(inside, 0), times(inside));
   Tensor out = kernels::clip(x, lo, hi);
   if (Recording r = record(out, spec, x)) {
@@ -285,6 +337,7 @@ struct CastDtypes {
   DType from, to;
 };
 Tensor astype(const Tensor& x, DType dtype) {
+  VMAP_UNARY(x, astype(x, dtype));
   static const OpSpec spec{
       "AstypeBackward",
       [](OpNode& n, const Tensor& g, Needs) -> TensorList { return {astype(g, n.params<CastDtypes>().from)}; },

@@ -9,6 +9,7 @@
 #include "kernels/kernels.h"
 #include "ops/ops.h"
 #include "tensor/errors.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -33,7 +34,9 @@ Tensor along(const Tensor& x, int64_t axis, const IndexItem& it) {
   return getitem(x, index);
 }
 
-bool shares_storage(const Tensor& a, const Tensor& b) { return a->storage == b->storage; }
+bool shares_storage(const Tensor& a, const Tensor& b) {
+  return vmap::physical(a)->storage == vmap::physical(b)->storage;
+}
 
 std::vector<int64_t> split_points(const Tensor& x, const SplitSpec& spec, int64_t ax, bool equal, const char* op) {
   const int64_t n = x.shape()[ax];
@@ -231,6 +234,8 @@ Tensor flatten(const Tensor& x) {
 }
 
 TensorList nonzero(const Tensor& x) {
+  if (vmap::is_batched(x))
+    vmap::unbatchable("nonzero", "can't be batched: the shape of its result depends on the values");
   // NumPy 2 refuses 0-d input: its old answer (as if 1-d) silently changed arr[nonzero(c)].
   if (x.ndim() == 0)
     throw ValueError("nonzero: calling nonzero on 0d arrays is not allowed (got " + describe(x) +

@@ -4,6 +4,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -122,12 +123,14 @@ Tensor times_cotangent(const Tensor& g, const Tensor& p);
 
 #define UNARY_OP(fn, family, kernel, saves, map)                                                              \
   Tensor fn(const Tensor& input) {                                                                            \
+    VMAP_ELEMENTWISE(fn, input);                                                                              \
     static const OpSpec spec = ELEMENTWISE_RULES(#kernel "Backward", PYJAC_READ_##saves, map);                \
     return record_unary(elementwise_kernel(kernels::family::kernel, input), input, PYJAC_SAVE_##saves, spec); \
   }
 
 #define BINARY_OP(fn, node, family, kernel, name, saves, map_a, map_b)                      \
   Tensor fn(const Tensor& first, const Tensor& second) {                                    \
+    VMAP_ELEMENTWISE(fn, first, second);                                                    \
     static const OpSpec spec = ELEMENTWISE_RULES2(node, PYJAC_READ2_##saves, map_a, map_b); \
     Tensor out = elementwise_kernel(kernels::family::kernel, first, second, name);          \
     return record_binary(std::move(out), first, second, PYJAC_SAVE2_##saves, spec);         \

@@ -11,6 +11,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -289,18 +290,34 @@ IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bo
 
 }  // namespace
 
+// Under vmap a plan built for the logical shape applies to the physical tensor as it is: the batch
+// dims in front are leading dims, which plans pass through. Batched index arrays take the loop.
 Tensor getitem_advanced(const Tensor& x, const std::vector<IndexItem>& index) {
+  if (vmap::any_batched_arg(index)) VMAP_LOOP(getitem_advanced, x, index);
+  if (vmap::is_batched(x))
+    return vmap::along_axes(x, [&](const Tensor& p, int64_t) {
+      return naming_allocation_errors("index", [&] { return adv_gather(p, build_plan(x.shape(), index, false)); });
+    });
   return naming_allocation_errors("index", [&] { return adv_gather(x, build_plan(x.shape(), index, false)); });
 }
 
-Tensor index_put(const Tensor& x, const std::vector<IndexItem>& index, const Tensor& values_in) {
-  IndexPlan p = build_plan(x.shape(), index, true);
+Tensor index_put(const Tensor& x_in, const std::vector<IndexItem>& index, const Tensor& values_in) {
+  if (vmap::any_batched_arg(index)) VMAP_LOOP(index_put, x_in, index, values_in);
+  IndexPlan p = build_plan(x_in.shape(), index, true);
   int64_t post_nd;
   const Shape result_shape = p.out_shape(&post_nd);
-  Tensor values = values_in.dtype() == x.dtype() ? values_in : astype(values_in, x.dtype());
+  Tensor values = values_in.dtype() == x_in.dtype() ? values_in : astype(values_in, x_in.dtype());
+  // Under vmap: the physical x and values with the batch dims in front, which the plan (built for
+  // the logical shapes) passes through as leading dims.
+  const vmap::Levels levels = vmap::levels_of({&x_in, &values});
+  const Shape sizes = vmap::level_sizes(levels, {x_in, values});
+  const Tensor x = levels.empty() ? x_in : vmap::to_front(x_in, levels, -1, &sizes);
+  Shape region = sizes;
+  region.insert(region.end(), result_shape.begin(), result_shape.end());
   Tensor spread;
   try {
-    spread = broadcast_to(values, result_shape);
+    spread = levels.empty() ? broadcast_to(values, result_shape)
+                            : broadcast_to(vmap::to_front(values, levels, int64_t(result_shape.size())), region);
   } catch (const ValueError&) {
     throw ValueError("index_put: shape mismatch: value array of shape " + shape_str(values_in.shape()) +
                      " could not be broadcast to indexing result of shape " + shape_str(result_shape));
@@ -308,17 +325,17 @@ Tensor index_put(const Tensor& x, const std::vector<IndexItem>& index, const Ten
   // Only the last of several writes to one element counts (NumPy's assignment), so only it
   // passes values (and gradient) on; written marks the elements that get a value.
   Shape adv_strides;
-  const Shape cs = contiguous_strides(x.shape());
+  const Shape cs = contiguous_strides(x_in.shape());
   for (auto a : p.adv) adv_strides.push_back(p.view[a].src < 0 ? 0 : cs[p.view[a].src]);
   Tensor last = kernels::index_last_write(adv_strides, p.arrays);
   Shape last_shape = p.bshape;
   last_shape.insert(last_shape.end(), size_t(post_nd), 1);
-  Tensor kept = where(reshape(last, last_shape), spread, scalar_tensor(0, x.dtype()));
-  Tensor written = zeros(x.shape(), DType::Bool);
+  Tensor kept = where(reshape(last, last_shape), spread, scalar_tensor(0, x_in.dtype()));
+  Tensor written = zeros(x_in.shape(), DType::Bool);
   int64_t pre_nd;
   Tensor view = plan_view(written, p, &pre_nd);
   kernels::index_scatter_add(view, pre_nd, p.arrays, full(result_shape, 1, DType::Bool));
-  return where(written, adv_scatter(kept, p), x);
+  return vmap::from_front(where(written, adv_scatter(kept, p), x), levels);
 }
 
 Tensor take(const Tensor& a, const Tensor& indices_in, std::optional<int64_t> axis) {

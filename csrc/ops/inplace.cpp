@@ -14,6 +14,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -142,11 +143,32 @@ bool direct(const Tensor& self, const Tensor& other, kernels::Binary k, Scalar a
   return other->offset == self->offset && other.shape() == self.shape() && other.strides() == self.strides();
 }
 
+// Note [In-place ops under vmap]
+// A batched self is written through its physical tensor with the batch dims in front (a view
+// when they are elsewhere), the other operand lined up with it. An operand batched at a level
+// self is not can't be written into self: each example of self would need several values.
+vmap::Levels inplace_levels(const char* op, const Tensor& self, std::initializer_list<const Tensor*> others) {
+  const vmap::Levels levels = vmap::levels_of({&self});
+  for (const Tensor* o : others)
+    for (int64_t level : vmap::levels_of({o}))
+      if (!std::binary_search(levels.begin(), levels.end(), level))
+        vmap::unbatchable(op,
+                          "can't write a value that is batched into a tensor that is not (self is not batched "
+                          "over the vmap that batches the operand); use the out-of-place op");
+  return levels;
+}
+
 // self op= alpha * other: the out-of-place op `fn` adopted by self, or, when autograd needn't see
 // it, a direct update. Ops whose rules read their inputs (mul, div) get copies of them: self's
 // memory is about to be overwritten, and so is other's if shared.
 Tensor arith_(const char* op, const Tensor& self, const Tensor& other, Scalar alpha, kernels::Binary k,
               Tensor (*fn)(const Tensor&, const Tensor&), bool rules_read_inputs) {
+  if (vmap::any_batched(self, other)) {
+    const vmap::Levels levels = inplace_levels(op, self, {&other});
+    arith_(op, vmap::to_front(self, levels), vmap::to_front(other, levels, self.ndim()), alpha, k, fn,
+           rules_read_inputs);
+    return self;
+  }
   check_writable(op, self);
   check_fits(op, other.shape(), self.shape());
   const Gate gate = autograd_gate(op, self, {&other});
@@ -313,6 +335,7 @@ Tensor div_(const Tensor& self, const Tensor& other) {
 }
 
 Tensor clamp_(const Tensor& self, std::optional<double> lo, std::optional<double> hi) {
+  if (vmap::is_batched(self)) return clamp_(vmap::physical(self), lo, hi), self;
   check_writable("clamp_", self);
   const Gate gate = autograd_gate("clamp_", self, {});
   return assign("clamp_", self, clip(self, lo, hi), gate);  // clip's rule keeps a mask, not self
@@ -325,6 +348,11 @@ Tensor copy_(const Tensor& self, const Tensor& src) {
       "CopyBackwards",
       RULE({IF_NEEDED(0, zeros_like(g)), IF_NEEDED(1, in_dtype(reduce_to(n, 1, g), n.params<ValueDtype>().dtype))}),
       JVP(t[1].defined() ? n.lift(1, t[1]) : zeros_like(t[0]))};
+  if (vmap::any_batched(self, src)) {
+    const vmap::Levels levels = inplace_levels("copy_", self, {&src});
+    copy_(vmap::to_front(self, levels), vmap::to_front(src, levels, self.ndim()));
+    return self;
+  }
   check_writable("copy_", self);
   check_fits("copy_", src.shape(), self.shape());
   check_same_kind("copy_", src.dtype(), self.dtype());
@@ -341,6 +369,7 @@ Tensor copy_(const Tensor& self, const Tensor& src) {
 namespace {
 
 Tensor fill(const char* op, const Tensor& self, const Scalar& value) {
+  if (vmap::is_batched(self)) return fill(op, vmap::physical(self), value), self;
   static const OpSpec spec{"FillBackward", RULE({zeros_like(g)}), JVP(zeros_like(t[0]))};
   check_writable(op, self);
   const Tensor v = scalar_tensor(value, self.dtype());  // exact for an int into int64
@@ -358,6 +387,13 @@ Tensor zero_(const Tensor& self) { return fill("zero_", self, Scalar::of_int(0))
 // ---- assignment to a basic index ---------------------------------------------------------------
 Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index_in, const Tensor& value_in) {
   const char* op = "__setitem__";
+  if (vmap::any_batched(self, value_in)) {
+    const vmap::Levels levels = inplace_levels(op, self, {&value_in});
+    const int64_t region_ndim = getitem(self, index_in).ndim();
+    setitem_(vmap::to_front(self, levels), vmap::with_batch_slices(index_in, int64_t(levels.size())),
+             vmap::to_front(value_in, levels, region_ndim));
+    return self;
+  }
   const std::vector<IndexItem> index = explicit_index(index_in, self.ndim());
   Tensor region = getitem(self.detach(), index);  // also checks the index against the shape
   check_writable(op, region);
@@ -374,6 +410,15 @@ Tensor setitem_(const Tensor& self, const std::vector<IndexItem>& index_in, cons
 }
 
 Tensor setitem(const Tensor& x, const std::vector<IndexItem>& index_in, const Tensor& value_in) {
+  if (vmap::any_batched(x, value_in)) {
+    const vmap::Levels levels = vmap::levels_of({&x, &value_in});
+    const Shape sizes = vmap::level_sizes(levels, {x, value_in});
+    const int64_t region_ndim = getitem(x, index_in).ndim();
+    return vmap::from_front(
+        setitem(vmap::to_front(x, levels, -1, &sizes), vmap::with_batch_slices(index_in, int64_t(levels.size())),
+                vmap::to_front(value_in, levels, region_ndim)),
+        levels);
+  }
   const std::vector<IndexItem> index = explicit_index(index_in, x.ndim());
   Tensor out = kernels::cast(x, x.dtype());
   Tensor region = getitem(out, index);

@@ -7,6 +7,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -16,6 +17,8 @@ namespace {
 // broadcast batch dims.
 // Forward: ta @ b + a @ tb.
 Tensor matmul_2d(const Tensor& a, const Tensor& b) {
+  // Stacks of matrices broadcast like elementwise operands, so the batch dims go in front alike.
+  if (vmap::any_batched(a, b)) return vmap::elementwise(matmul_2d, a, b);
   static const OpSpec spec{
       "MatmulBackward",
       RULE_WITH(READ_INPUT(a, 0) READ_INPUT(b, 1), {IF_NEEDED(0, reduce_to(n, 0, matmul(g, swap_last_two(b)))),

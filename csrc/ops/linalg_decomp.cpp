@@ -19,6 +19,7 @@
 #include "ops/record.h"
 #include "ops/record_multi.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac::linalg {
 
@@ -117,6 +118,7 @@ Tensor fresh(const Tensor& x) { return kernels::cast(x, x.dtype()); }
 Tensor inverse(const Tensor& a, const char* op) {
   static const OpSpec spec{"InvBackward", RULE({-mmul(mtr(n.output()), g, mtr(n.output()))}),
                            JVP(-mmul(n.output(), t[0], n.output()))};
+  VMAP_UNARY(a, inverse(a, op));
   Tensor out = kernels::inv(a, op);
   if (Recording r = record(out, spec, a)) {
     r->shapes = {a.shape()};
@@ -140,6 +142,7 @@ Tensor solve_matrices(const Tensor& a, const Tensor& b) {
   static const OpSpec spec{"SolveBackward", solve_vjp,
                            JVP(solve_matrices(n.input(0), plus(IF_TANGENT(1, n.lift(1, t[1])),
                                                                IF_TANGENT(0, -mmul(n.lift(0, t[0]), n.output())))))};
+  if (vmap::any_batched(a, b)) return vmap::elementwise(solve_matrices, a, b);
   Tensor out = kernels::solve(a, b, "solve");
   if (Recording r = record(out, spec, a, b)) {
     r->save_inputs(a);
@@ -192,6 +195,7 @@ Tensor det(const Tensor& a_in) {
                            JVP(n.output() * frobenius_inner(mtr(inverse(n.input(0), "det (derivative)")), t[0]))};
   Tensor a = as_float(a_in);
   check_square(a, "det");
+  VMAP_UNARY(a, det(a));
   Tensor out = kernels::det(a);
   if (Recording r = record(out, spec, a)) {
     r->save_inputs(a);
@@ -207,6 +211,7 @@ TensorList slogdet(const Tensor& a_in) {
                            JVP(frobenius_inner(mtr(inverse(n.input(0), "slogdet (derivative)")), t[0]))};
   Tensor a = as_float(a_in);
   check_square(a, "slogdet");
+  VMAP_UNARY_LIST(a, slogdet(a));
   auto [sign, logabs] = kernels::slogdet(a);
   if (Recording r = record(logabs, spec, a)) {
     r->save_inputs(a);
@@ -239,6 +244,7 @@ Tensor cholesky_jvp(const Tensor& l, const Tensor& ds) {
 Tensor cholesky_lower(const Tensor& a) {
   static const OpSpec spec{"CholeskyBackward", RULE({cholesky_vjp(n.output(), g)}),
                            JVP(cholesky_jvp(n.output(), t[0]))};
+  VMAP_UNARY(a, cholesky_lower(a));
   const Tensor s = needs_derivative(a) ? sym_lower(a) : a;  // same values: LAPACK reads the lower triangle
   Tensor out = kernels::cholesky(s);
   if (Recording r = record(out, spec, s)) {
@@ -293,6 +299,7 @@ TensorList qr(const Tensor& a_in, const std::string& mode) {
     throw ValueError("qr: unrecognized mode '" + mode + "' (expected 'reduced', 'complete' or 'r')");
   Tensor a = as_float(a_in);
   check_matrix(a, "qr");
+  VMAP_UNARY_LIST(a, qr(a, mode));
   const bool complete = mode == "complete";
   const int64_t m = rows_of(a), n = cols_of(a);
   TensorList out;
@@ -340,6 +347,7 @@ TensorList eigh(const Tensor& a_in, bool upper) {
   static const MultiOpSpec spec{"EighBackward", eigh_vjp, eigh_jvp};
   Tensor a = as_float(a_in);
   check_square(a, "eigh");
+  VMAP_UNARY_LIST(a, eigh(a, upper));
   if (upper) a = mtr(a);  // A's upper triangle is A^T's lower one
   const Tensor s = needs_derivative(a) ? sym_lower(a) : a;
   auto [w, v] = kernels::eigh(s);
@@ -406,6 +414,7 @@ TensorList svd_recorded(const Tensor& a, const Tensor& u, const Tensor& s, const
 TensorList svd(const Tensor& a_in, bool full_matrices, bool compute_uv) {
   Tensor a = as_float(a_in);
   check_matrix(a, "svd");
+  VMAP_UNARY_LIST(a, svd(a, full_matrices, compute_uv));
   if (!needs_derivative(a)) {
     kernels::SvdResult r = kernels::svd(a, compute_uv, full_matrices);
     if (!compute_uv) return {r.s};
@@ -458,6 +467,10 @@ Tensor pinv(const Tensor& a_in, const Tensor& rcond) {
                            JVP(pinv_jvp(n.input(0), n.output(), t[0]))};
   Tensor a = as_float(a_in);
   check_matrix(a, "pinv");
+  if (vmap::any_batched(a, rcond)) {  // rcond broadcasts against a's stack dims
+    const vmap::Levels levels = vmap::levels_of({&a, &rcond});
+    return vmap::from_front(pinv(vmap::to_front(a, levels), vmap::to_front(rcond, levels, a.ndim() - 2)), levels);
+  }
   const int64_t m = rows_of(a), cols = cols_of(a);
   Shape out_shape(a.shape().begin(), a.shape().end() - 2);
   out_shape.push_back(cols);

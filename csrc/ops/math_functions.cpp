@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "ops/elementwise_rules.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -122,6 +123,7 @@ UNARY_OP(ceil, MathFn, Ceil, nothing, zeros_like(v))
 UNARY_OP(trunc, MathFn, Trunc, nothing, zeros_like(v))
 
 Tensor round(const Tensor& x, int64_t decimals) {
+  VMAP_UNARY(x, round(x, decimals));
   static const OpSpec spec = ELEMENTWISE_RULES("RoundBackward", , zeros_like(v));
   Tensor out = kernels::round(x, decimals);
   if (Recording r = record(out, spec, x)) finish(r, out, {&x});

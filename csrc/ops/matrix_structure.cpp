@@ -8,6 +8,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -96,6 +97,8 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t axis1, int64_t axis2) {
   if (nd < 2) throw ValueError("diagonal: input must be at least 2-d, got " + describe(x));
   const int64_t a1 = normalize_axis(axis1, nd, "diagonal"), a2 = normalize_axis(axis2, nd, "diagonal");
   if (a1 == a2) throw ValueError("diagonal: axis1 and axis2 cannot be the same (both " + std::to_string(a1) + ")");
+  // The axes count from the end, so the batch dims in front leave them alone.
+  VMAP_UNARY(x, diagonal_view(x, offset, a1 - nd, a2 - nd));
   return diagonal_view(x, offset, a1 - nd, a2 - nd);
 }
 

@@ -9,6 +9,7 @@
 #include "ops/record.h"
 #include "ops/reduction_helpers.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -121,6 +122,13 @@ Tensor matrix_norm(const Tensor& x, NormOrd ord, int64_t row_axis, int64_t col_a
 Tensor norm(const Tensor& x_in, NormOrd ord, const Axes& axes, bool keepdims) {
   const Tensor x = is_floating(x_in.dtype()) ? x_in : astype(x_in, DType::Float64);  // NumPy's norm is float
   const int64_t nd = x.ndim();
+  if (vmap::is_batched(x)) {
+    if (axes)
+      return vmap::along_axes(x, *axes, [&](const Tensor& p, const auto& ax) { return norm(p, ord, ax, keepdims); });
+    if (ord.kind == NormOrd::Default)
+      return vmap::along_axes(x, axes, [&](const Tensor& p, const Axes& ax) { return norm2(p, *ax, keepdims); });
+    VMAP_LOOP(norm, x, ord, axes, keepdims);
+  }
   if (!axes) {
     if (ord.kind == NormOrd::Default) return norm2(x, resolve_axes(axes, nd, "norm"), keepdims);
     if (nd == 1) return vector_norm(x, ord, {0}, keepdims);

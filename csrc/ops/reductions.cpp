@@ -8,6 +8,7 @@
 #include "ops/record.h"
 #include "ops/reduction_helpers.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -79,6 +80,7 @@ Tensor arg_extremum(const Tensor& x, std::optional<int64_t> axis, bool keepdims,
 }  // namespace
 
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, sum(x, axes, keepdims));
   static const OpSpec spec{"SumBackward", RULE({spread(n, g)}), JVP(reduce_tangent(n, t[0]))};
   auto ax = resolve_axes(axes, x.ndim(), "sum");
   Tensor out = kernels::reduce(kernels::Reduce::Sum, x, ax, keepdims, "sum");
@@ -87,6 +89,7 @@ Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
 }
 
 Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, mean(x, axes, keepdims));
   static const OpSpec spec{"MeanBackward", RULE({spread(n, g) / reduction_of(n).divisor}),
                            JVP(reduce_tangent(n, t[0]) / reduction_of(n).divisor)};
   auto ax = resolve_axes(axes, x.ndim(), "mean");
@@ -102,17 +105,20 @@ Tensor mean(const Tensor& x, const Axes& axes, bool keepdims) {
 
 // max/min split the gradient evenly among tied extrema.
 Tensor max(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, max(x, axes, keepdims));
   static const OpSpec spec{"MaxBackward", RULE({spread(n, g) * tie_weights(n)}),
                            JVP(reduce_tangent(n, t[0] * tie_weights(n)))};
   return extremum(x, axes, keepdims, kernels::Reduce::Max, "max", spec);
 }
 Tensor min(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, min(x, axes, keepdims));
   static const OpSpec spec{"MinBackward", RULE({spread(n, g) * tie_weights(n)}),
                            JVP(reduce_tangent(n, t[0] * tie_weights(n)))};
   return extremum(x, axes, keepdims, kernels::Reduce::Min, "min", spec);
 }
 
 Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, prod(x, axes, keepdims));
   static const OpSpec spec{"ProdBackward", RULE({spread(n, g) * prod_of_others(n.input(0), reduced_axes(n))}),
                            JVP(reduce_tangent(n, t[0] * prod_of_others(n.input(0), reduced_axes(n))))};
   auto ax = resolve_axes(axes, x.ndim(), "prod");
@@ -122,16 +128,24 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
 }
 
 Tensor argmax(const Tensor& x, std::optional<int64_t> axis, bool keepdims) {
+  if (vmap::is_batched(x) && axis)
+    return vmap::along_axes(x, *axis, [&](const Tensor& p, int64_t ax) { return argmax(p, ax, keepdims); });
+  VMAP_LOOP(argmax, x, axis, keepdims);
   return arg_extremum(x, axis, keepdims, true, "argmax");
 }
 Tensor argmin(const Tensor& x, std::optional<int64_t> axis, bool keepdims) {
+  if (vmap::is_batched(x) && axis)
+    return vmap::along_axes(x, *axis, [&](const Tensor& p, int64_t ax) { return argmin(p, ax, keepdims); });
+  VMAP_LOOP(argmin, x, axis, keepdims);
   return arg_extremum(x, axis, keepdims, false, "argmin");
 }
 
 Tensor all(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, all(x, axes, keepdims));
   return kernels::all(x, resolve_axes(axes, x.ndim(), "all"), keepdims);
 }
 Tensor any(const Tensor& x, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x, axes, any(x, axes, keepdims));
   return kernels::any(x, resolve_axes(axes, x.ndim(), "any"), keepdims);
 }
 

@@ -11,6 +11,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -62,6 +63,7 @@ Recording record_scan(Tensor& out, const OpSpec& spec, int64_t axis, bool revers
 }  // namespace
 
 Tensor cumsum_along(const Tensor& x, int64_t axis, bool reverse) {
+  VMAP_AXES(x, axis, cumsum_along(x, axis, reverse));
   static const OpSpec spec{"CumsumBackward", RULE_WITH(PYJAC_READ_SCAN, {cumsum_along(g, axis, !reverse)}),
                            JVP_WITH(PYJAC_READ_SCAN, cumsum_along(t[0], axis, reverse))};
   Tensor out = kernels::cumsum(x, axis_from_end(axis, x.ndim(), "cumsum"), reverse);
@@ -72,6 +74,7 @@ Tensor cumsum_along(const Tensor& x, int64_t axis, bool reverse) {
 }
 
 Tensor shift_along(const Tensor& x, int64_t axis, bool reverse, double fill) {
+  VMAP_AXES(x, axis, shift_along(x, axis, reverse, fill));
   static const OpSpec spec{"ShiftBackward", RULE_WITH(PYJAC_READ_SCAN, {shift_along(g, axis, !reverse, 0.0)}),
                            JVP_WITH(PYJAC_READ_SCAN, shift_along(t[0], axis, reverse, 0.0))};
   Tensor out = kernels::shift(x, axis_from_end(axis, x.ndim(), "shift"), reverse, fill);
@@ -82,6 +85,10 @@ Tensor shift_along(const Tensor& x, int64_t axis, bool reverse, double fill) {
 }
 
 Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse) {
+  // The axis counts from the end, so the batch dims in front leave it alone.
+  if (vmap::any_batched(g, a))
+    return vmap::elementwise([&](const Tensor& pg, const Tensor& pa) { return linear_scan(pg, pa, axis, reverse); }, g,
+                             a);
   static const OpSpec spec{"LinearScanBackward", linear_scan_vjp, linear_scan_jvp};
   const int64_t nd = std::max(g.ndim(), a.ndim());
   Tensor out = kernels::linear_scan(g, a, axis_from_end(axis, nd, "linear_scan"), reverse);
@@ -97,6 +104,7 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 // y[i] = x[i] y[previous]: dy = x * S dy + dx * S y (S y with 1 at the first index), the
 // recurrence again; its transpose gives the reverse rule.
 Tensor cumprod_along(const Tensor& x, int64_t axis, bool reverse) {
+  VMAP_AXES(x, axis, cumprod_along(x, axis, reverse));
   static const OpSpec spec{"CumprodBackward",
                            RULE_WITH(PYJAC_READ_SCAN READ_INPUT(x, 0),
                                      {shift_along(n.output(), axis, reverse, 1.0) *

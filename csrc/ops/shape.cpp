@@ -6,6 +6,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -89,12 +90,14 @@ Tensor unbroadcast(const Tensor& grad, const Shape& in_shape, int64_t out_ndim) 
 // ---- alias: the same data as a new graph node (how transforms cut a fresh input from a tensor
 // while keeping gradients flowing to it) ----------------------------------------------------------
 Tensor alias(const Tensor& x) {
+  VMAP_UNARY(x, alias(x));
   static const OpSpec spec{"AliasBackward", RULE({g}), JVP(t[0])};
   return record_view(x, x.view_as_strided(x.shape(), x.strides(), x->offset), spec);
 }
 
 // ---- copy: the same values in fresh contiguous memory, differentiable (PyTorch's clone) -------
 Tensor copy(const Tensor& x) {
+  VMAP_UNARY(x, copy(x));
   static const OpSpec spec{"CopyBackward", RULE({g}), JVP(t[0])};
   Tensor out = kernels::cast(x, x.dtype());
   if (Recording r = record(out, spec, x)) finish(r, out, {&x});
@@ -147,6 +150,9 @@ bool fortran_order_only(const Tensor& x) {
 Tensor reshape(const Tensor& x, const Shape& shape_in) {
   const Shape shape = resolved_shape(x, shape_in);
   if (shape == x.shape()) return x;
+  if (vmap::is_batched(x))
+    return vmap::along_axes(x,
+                            [&](const Tensor& p, int64_t k) { return reshape(p, vmap::with_batch_dims(p, k, shape)); });
   static const OpSpec spec{"ReshapeBackward", RULE({reshape(g, with_batch_of(g, n.out_ndim, n.shapes[0]))}),
                            JVP(reshape(t[0], with_batch_of(t[0], int64_t(n.shapes[0].size()), n.shapes[1])))};
   if (auto strides = view_strides(x.shape(), x.strides(), shape))
@@ -210,6 +216,8 @@ Tensor transpose(const Tensor& x, const std::optional<std::vector<int64_t>>& per
   } else {
     std::iota(perm.rbegin(), perm.rend(), 0);
   }
+  if (vmap::is_batched(x))
+    return vmap::along_axes(x, [&](const Tensor& p, int64_t k) { return transpose(p, batched_perm(perm, k)); });
   static const OpSpec spec{
       "TransposeBackward",
       RULE({transpose(g, batched_perm(inverse_perm(n.params<Permutation>().perm), n.batch_ndim(g)))}),
@@ -238,6 +246,11 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     return ValueError("broadcast_to: cannot broadcast " + describe(x) + " to shape " + shape_str(shape));
   };
   if (lead < 0) throw fail();
+  if (vmap::is_batched(x)) {
+    const vmap::Levels levels = vmap::levels_of({&x});
+    const Tensor p = vmap::to_front(x, levels, nd);
+    return vmap::from_front(broadcast_to(p, vmap::with_batch_dims(p, int64_t(levels.size()), shape)), levels);
+  }
   Shape strides(nd, 0);
   for (int64_t d = 0; d < x.ndim(); ++d) {
     int64_t s = x.shape()[d], t = shape[lead + d];
@@ -392,6 +405,9 @@ Tensor index_scatter(const Tensor& g, const std::vector<int64_t>& r, const Shape
 Tensor getitem(const Tensor& x, const std::vector<IndexItem>& index) {
   for (auto& it : index)
     if (it.kind == IndexItem::Array) return getitem_advanced(x, index);  // ops/indexing.cpp
+  if (vmap::is_batched(x))
+    return vmap::along_axes(x,
+                            [&](const Tensor& p, int64_t k) { return getitem(p, vmap::with_batch_slices(index, k)); });
   return index_select_view(x, resolve_index(x.shape(), index));
 }
 
@@ -466,6 +482,13 @@ Tensor concatenate(const TensorList& xs_in, std::optional<int64_t> axis_in) {
     shape[axis] += t.shape()[axis];
     dtype = promote(dtype, t.dtype());
     kept.lengths.push_back(t.shape()[axis]);
+  }
+  if (vmap::any_batched(xs)) {
+    const vmap::Levels levels = vmap::levels_of(xs);
+    const Shape sizes = vmap::level_sizes(levels, xs);
+    TensorList ps;
+    for (const Tensor& t : xs) ps.push_back(vmap::to_front(t, levels, -1, &sizes));
+    return vmap::from_front(concatenate(ps, axis + int64_t(levels.size())), levels);
   }
   Tensor out = empty(shape, dtype);
   int64_t offset = 0;

@@ -13,6 +13,7 @@
 #include "kernels/kernels.h"
 #include "ops/record.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -37,28 +38,33 @@ void check_kth(const std::vector<int64_t>& kth, const Tensor& x, int64_t axis, c
 }  // namespace
 
 Tensor sort(const Tensor& x, std::optional<int64_t> axis) {
+  VMAP_AXIS_OR_FLAT(x, axis, sort(x, axis));
   auto [v, ax] = sort_operand(x, axis, false, "sort");
   return take_along_axis(v, kernels::argsort(v, ax), ax);
 }
 
 Tensor argsort(const Tensor& x, std::optional<int64_t> axis) {
+  VMAP_AXIS_OR_FLAT(x, axis, argsort(x, axis));
   auto [v, ax] = sort_operand(x, axis, true, "argsort");
   return kernels::argsort(v, ax);
 }
 
 Tensor partition(const Tensor& x, const std::vector<int64_t>& kth, std::optional<int64_t> axis) {
+  VMAP_AXIS_OR_FLAT(x, axis, partition(x, kth, axis));
   auto [v, ax] = sort_operand(x, axis, false, "partition");
   check_kth(kth, v, ax, "partition");
   return take_along_axis(v, kernels::argsort(v, ax), ax);  // a full sort is a valid partition
 }
 
 Tensor argpartition(const Tensor& x, const std::vector<int64_t>& kth, std::optional<int64_t> axis) {
+  VMAP_AXIS_OR_FLAT(x, axis, argpartition(x, kth, axis));
   auto [v, ax] = sort_operand(x, axis, true, "argpartition");
   check_kth(kth, v, ax, "argpartition");
   return kernels::argsort(v, ax);
 }
 
 Tensor searchsorted(const Tensor& a_in, const Tensor& v, bool right, const std::optional<Tensor>& sorter) {
+  VMAP_LOOP(searchsorted, a_in, v, right, sorter);
   if (a_in.ndim() != 1) throw ValueError("searchsorted: a must be 1-d, got " + describe(a_in));
   Tensor a = a_in;
   if (sorter) {
@@ -78,12 +84,22 @@ Tensor searchsorted(const Tensor& a_in, const Tensor& v, bool right, const std::
   return kernels::searchsorted(kernels::as_dtype(a, d), kernels::as_dtype(v, d), right);
 }
 
-Tensor isnan(const Tensor& x) { return kernels::classify(x, kernels::FloatClass::NaN); }
-Tensor isinf(const Tensor& x) { return kernels::classify(x, kernels::FloatClass::Inf); }
-Tensor isfinite(const Tensor& x) { return kernels::classify(x, kernels::FloatClass::Finite); }
+Tensor isnan(const Tensor& x) {
+  VMAP_ELEMENTWISE(isnan, x);
+  return kernels::classify(x, kernels::FloatClass::NaN);
+}
+Tensor isinf(const Tensor& x) {
+  VMAP_ELEMENTWISE(isinf, x);
+  return kernels::classify(x, kernels::FloatClass::Inf);
+}
+Tensor isfinite(const Tensor& x) {
+  VMAP_ELEMENTWISE(isfinite, x);
+  return kernels::classify(x, kernels::FloatClass::Finite);
+}
 
 // The replaced places are constants: g (or the tangent) passes where x was finite, 0 elsewhere.
 Tensor nan_to_num(const Tensor& x, double nan, std::optional<double> posinf, std::optional<double> neginf) {
+  VMAP_UNARY(x, nan_to_num(x, nan, posinf, neginf));
   static const OpSpec spec{"NanToNumBackward",
                            RULE_WITH(READ_SAVED(finite, 0), {where(finite, g, scalar_tensor(0, g.dtype()))}),
                            JVP_WITH(READ_SAVED(finite, 0), where(finite, t[0], scalar_tensor(0, t[0].dtype())))};

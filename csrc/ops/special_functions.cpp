@@ -4,6 +4,7 @@
 // of derivative follows: gammaln' = digamma, digamma' = polygamma(1, .), polygamma(n, .)' =
 // polygamma(n + 1, .); erfinv' = sqrt(pi)/2 exp(erfinv^2); i0e' = i1e - sign(x) i0e; ...
 #include "ops/elementwise_rules.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -42,6 +43,7 @@ struct PolygammaParams {
 #define PYJAC_READ_POLYGAMMA READ_INPUT(x, 0) const int64_t order = n.params<PolygammaParams>().order;
 
 Tensor polygamma(int64_t order, const Tensor& x) {
+  VMAP_UNARY(x, polygamma(order, x));
   static const OpSpec spec =
       ELEMENTWISE_RULES("PolygammaBackward", PYJAC_READ_POLYGAMMA, times(polygamma(order + 1, x)));
   if (order < 0)

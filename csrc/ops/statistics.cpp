@@ -8,6 +8,7 @@
 #include "ops/record.h"
 #include "ops/reduction_helpers.h"
 #include "ops/rule_macros.h"
+#include "vmap/rules.h"
 
 namespace pyjac {
 
@@ -44,6 +45,7 @@ Tensor variance_kernel(const Tensor& x, const std::vector<int64_t>& axes, double
 
 // d var / dx = 2 (x - mean) / dof (the mean's own derivative drops out: the deviations sum to 0).
 Tensor var(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
+  VMAP_AXES(x_in, axes, var(x_in, axes, ddof, keepdims));
   static const OpSpec spec{"VarBackward", RULE({spread(n, g) * centered(n) * (2.0 / reduction_of(n).divisor)}),
                            JVP(reduce_tangent(n, t[0] * centered(n)) * (2.0 / reduction_of(n).divisor))};
   const Tensor x = as_float(x_in);
@@ -59,6 +61,7 @@ Tensor var(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
 
 // d std / dx = (x - mean) / (dof std), taken as 0 where std == 0 (x - mean is 0 there).
 Tensor stddev(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) {
+  VMAP_AXES(x_in, axes, stddev(x_in, axes, ddof, keepdims));
   static const OpSpec spec{
       "StdBackward", RULE({spread(n, g) * centered(n) * (inverse_nonzero(output_kept(n)) / reduction_of(n).divisor)}),
       JVP(reduce_tangent(n, t[0] * centered(n)) * (inverse_nonzero(n.output()) / reduction_of(n).divisor))};
@@ -77,6 +80,7 @@ Tensor stddev(const Tensor& x_in, const Axes& axes, double ddof, bool keepdims) 
 // max + log(sum(exp(x - max))): no overflow for any finite x. -inf entries add nothing; an all
 // -inf (or empty) slice gives -inf, a +inf entry +inf, a NaN NaN.
 Tensor logsumexp(const Tensor& x_in, const Axes& axes, bool keepdims) {
+  VMAP_AXES(x_in, axes, logsumexp(x_in, axes, keepdims));
   static const OpSpec spec{"LogsumexpBackward", RULE({spread(n, g) * softmax_weights(n)}),
                            JVP(reduce_tangent(n, t[0] * softmax_weights(n)))};
   const Tensor x = as_float(x_in);

@@ -2,6 +2,7 @@
 // from Python objects, and copy. Parsing and conversion only.
 #include "kernels/kernels.h"
 #include "python/bind_util.h"
+#include "vmap/batched.h"
 
 namespace pyjac::python {
 
@@ -34,10 +35,12 @@ void bind_creation(py::module_& m) {
   m.def("eye",
         [](int64_t n, int64_t mm, int64_t k, py::handle dtype) { return kernels::eye(n, mm, k, parse_dtype(dtype)); });
   m.def("rand", [](py::handle shape, py::handle dtype) {
-    return kernels::rand(parse_shape(shape, "rand"), parse_dtype(dtype));
+    const DType d = parse_dtype(dtype);
+    return vmap::random("rand", parse_shape(shape, "rand"), [&](const Shape& s) { return kernels::rand(s, d); });
   });
   m.def("randn", [](py::handle shape, py::handle dtype) {
-    return kernels::randn(parse_shape(shape, "randn"), parse_dtype(dtype));
+    const DType d = parse_dtype(dtype);
+    return vmap::random("randn", parse_shape(shape, "randn"), [&](const Shape& s) { return kernels::randn(s, d); });
   });
   m.def("manual_seed", [](uint64_t seed) { kernels::manual_seed(seed); });
   m.def(

@@ -65,6 +65,7 @@ void bind_function(py::module_& m);
 void bind_anomaly(py::module_& m);  // anomaly mode (bind_anomaly.cpp)
 void bind_special(py::module_& m);  // pyjac.special's functions (bind_special.cpp)
 void bind_sorting(py::module_& m);  // sorting, searching, NaN handling (bind_sorting.cpp)
+void bind_vmap(py::module_& m);     // vmap's levels and boundary (bind_vmap.cpp)
 
 }  // namespace pyjac::python
 

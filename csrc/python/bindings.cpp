@@ -12,6 +12,8 @@
 #include "python/tensor_type.h"
 #include "tensor/buffer_cache.h"
 #include "tensor/pool.h"
+#include "vmap/autograd_boundary.h"
+#include "vmap/batched.h"
 
 namespace pyjac::python {
 
@@ -24,6 +26,7 @@ void check_can_require_grad(const Tensor& t) {
 }
 
 py::object item(const Tensor& t) {
+  vmap::check_readable(t, "item");
   if (t.numel() != 1)
     throw ValueError("item: only a tensor with one element can be converted to a Python scalar, got " + describe(t));
   switch (t.dtype()) {
@@ -96,9 +99,10 @@ PYBIND11_MODULE(_core, m) {
   def_property("T", [](const Tensor& t) { return transpose(t, std::nullopt); });
   tensor.attr("requires_grad_") = py::cpp_function(
       [](const Tensor& t, bool on) {
-        if (t->grad_fn && !on) throw std::runtime_error("requires_grad_: only leaf tensors can stop requiring grad");
+        const Tensor& p = vmap::physical(t);  // a batched tensor's autograd state is its physical one's
+        if (p->grad_fn && !on) throw std::runtime_error("requires_grad_: only leaf tensors can stop requiring grad");
         if (on) check_can_require_grad(t);
-        if (!t->grad_fn) t->requires_grad = on;
+        if (!p->grad_fn) p->requires_grad = t->requires_grad = on;
         return t;
       },
       py::name("requires_grad_"), py::is_method(tensor), py::arg("requires_grad") = true);
@@ -112,6 +116,7 @@ PYBIND11_MODULE(_core, m) {
   tensor.attr("numpy") = py::cpp_function(
       [](py::handle self, bool force) {
         const Tensor& t = unwrap(self.ptr());
+        vmap::check_readable(t, "numpy");
         // Writes through a writable view would bypass the version counter that guards what a
         // graph saved, and give wrong gradients silently (as in PyTorch).
         if (t.requires_grad() && !force)
@@ -133,6 +138,7 @@ PYBIND11_MODULE(_core, m) {
   bind_activations(m);
   bind_linalg(m);
   bind_sorting(m);
+  bind_vmap(m);
 
   bind_inplace(m);
   bind_anomaly(m);
@@ -151,9 +157,13 @@ PYBIND11_MODULE(_core, m) {
         const TensorList inputs = as_tensor_list(args[4], fn);
         const bool allow_unused = as_flag(args[5], fn, "allow_unused"), batched = as_flag(args[6], fn, "batched");
         TensorList grads;
+        const bool vmapped = vmap::any_batched(outputs) || vmap::any_batched(grad_outputs) || vmap::any_batched(inputs);
         {
           ReleasedGil released;
-          grads = run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, batched);
+          grads =
+              vmapped
+                  ? vmap::run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, batched)
+                  : run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused, batched);
         }
         PyObject* result = PyTuple_New(static_cast<Py_ssize_t>(grads.size()));
         if (!result) return nullptr;
@@ -173,6 +183,7 @@ PYBIND11_MODULE(_core, m) {
         if (!is_tensor(args[0])) throw py::type_error("backward_scalar: tensor must be a Tensor");
         const Tensor& t = unwrap(args[0]);
         const bool retain_graph = as_flag(args[1], "backward_scalar", "retain_graph");
+        if (vmap::is_batched(t)) vmap::run_backward({t}, {t}, false, false, {}, false, false);  // raises
         if (t.numel() != 1)
           throw std::runtime_error(
               "backward: grad can be implicitly created only for scalar outputs, got an output of "
@@ -188,7 +199,17 @@ PYBIND11_MODULE(_core, m) {
       "Backpropagates from a one-element tensor, seeded with one.");
   m.def("forward_enter", &ForwardAD::enter);
   m.def("forward_exit", &ForwardAD::exit);
-  m.def("make_dual", [](const Tensor& x, const Tensor& tangent, uint64_t level) {
+  m.def("make_dual", [](const Tensor& x, const Tensor& tangent, uint64_t level) -> Tensor {
+    if (vmap::any_batched(x, tangent)) {
+      if (tangent.ndim() < x.ndim())
+        throw ValueError("make_dual: tangent of shape " + shape_str(tangent.shape()) +
+                         " does not fit primal of shape " + shape_str(x.shape()));
+      return vmap::make_dual(x, tangent, [&](const Tensor& xp, const Tensor& tp) {
+        Tensor dual = alias(xp);
+        ForwardAD::set_tangent(dual, level, tp.dtype() == xp.dtype() ? tp : astype(tp, xp.dtype()));
+        return dual;
+      });
+    }
     const int64_t batch = tangent.ndim() - x.ndim();
     if (batch < 0 || Shape(tangent.shape().begin() + batch, tangent.shape().end()) != x.shape())
       throw ValueError("make_dual: tangent of shape " + shape_str(tangent.shape()) + " does not fit primal of shape " +
@@ -199,8 +220,15 @@ PYBIND11_MODULE(_core, m) {
     ForwardAD::set_tangent(dual, level, tangent.dtype() == x.dtype() ? tangent : astype(tangent, x.dtype()));
     return dual;
   });
-  m.def("tangent", [](const Tensor& y, uint64_t level) { return ForwardAD::tangent(y, level); });
-  m.def("depends_on_other_leaves", &depends_on_other_leaves);
+  m.def("tangent", [](const Tensor& y, uint64_t level) {
+    return vmap::tangent_of(y, ForwardAD::tangent(vmap::physical(y), level));
+  });
+  m.def("depends_on_other_leaves", [](const TensorList& outputs, const TensorList& own_leaves) {
+    TensorList outs, leaves;
+    for (const Tensor& t : outputs) outs.push_back(vmap::physical(t));
+    for (const Tensor& t : own_leaves) leaves.push_back(vmap::physical(t));
+    return depends_on_other_leaves(outs, leaves);
+  });
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("set_grad_enabled", &GradMode::set_enabled);
 

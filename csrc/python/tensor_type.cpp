@@ -1,6 +1,7 @@
 // pyjac.Tensor's CPython type: allocation, identity, the number/mapping/compare slots and the hot
 // properties. Each slot parses its operands, calls one op and wraps the result; no math here.
 #include "python/tensor_type.h"
+#include "vmap/batched.h"
 
 #include <pybind11/detail/exception_translation.h>
 #include <structmember.h>
@@ -185,6 +186,7 @@ template <class Convert>
 PyObject* one_element(PyObject* a, const char* what, Convert convert) {
   try {
     const Tensor& x = unwrap(a);
+    vmap::check_readable(x, what);
     if (x.numel() != 1)
       throw ValueError(std::string(what) +
                        ": only a tensor with one element can be converted to a Python scalar, got " + describe(x));
@@ -198,6 +200,7 @@ PyObject* one_element(PyObject* a, const char* what, Convert convert) {
 int nb_bool(PyObject* a) {
   try {
     const Tensor& x = unwrap(a);
+    vmap::check_readable(x, "bool");
     if (x.numel() != 1)
       throw ValueError("the truth value of a tensor with more than one element is ambiguous (" + describe(x) + ")");
     return item_as_double(x) != 0;
@@ -275,12 +278,21 @@ PyObject* get_shape(PyObject* self, void*) {
 }
 PyObject* get_ndim(PyObject* self, void*) { return PyLong_FromLongLong(unwrap(self).ndim()); }
 PyObject* get_size(PyObject* self, void*) { return PyLong_FromLongLong(unwrap(self).numel()); }
-PyObject* get_requires_grad(PyObject* self, void*) { return PyBool_FromLong(unwrap(self).requires_grad()); }
-PyObject* get_is_leaf(PyObject* self, void*) { return PyBool_FromLong(!unwrap(self)->grad_fn); }
-PyObject* get_grad(PyObject* self, void*) {
-  return wrap(grad_of(*unwrap(self)));  // under the slot's lock: another thread may be accumulating
+// A batched tensor (inside vmap) answers for its physical tensor: autograd only sees those.
+PyObject* get_requires_grad(PyObject* self, void*) {
+  return PyBool_FromLong(vmap::physical(unwrap(self)).requires_grad());
 }
-PyObject* get_version(PyObject* self, void*) { return PyLong_FromUnsignedLongLong(unwrap(self)->storage->version); }
+PyObject* get_is_leaf(PyObject* self, void*) { return PyBool_FromLong(!vmap::physical(unwrap(self))->grad_fn); }
+PyObject* get_grad(PyObject* self, void*) {
+  const Tensor& t = unwrap(self);
+  // under the slot's lock: another thread may be accumulating
+  if (!vmap::is_batched(t)) return wrap(grad_of(*t));
+  Tensor g = grad_of(*vmap::physical(t));
+  return wrap(g.defined() ? vmap::make_batched(g, vmap::info(t).dims) : g);
+}
+PyObject* get_version(PyObject* self, void*) {
+  return PyLong_FromUnsignedLongLong(vmap::physical(unwrap(self))->storage->version);
+}
 
 PyObject* get_dtype(PyObject* self, void*) {
   // NumPy dtype objects, made once per dtype and kept for the process.
@@ -301,7 +313,7 @@ PyObject* get_dtype(PyObject* self, void*) {
 
 PyObject* get_grad_fn(PyObject* self, void*) {
   try {
-    const auto& fn = unwrap(self)->grad_fn;
+    const auto& fn = vmap::physical(unwrap(self))->grad_fn;
     if (!fn) Py_RETURN_NONE;
     return py::cast(fn).release().ptr();
   } catch (...) {
@@ -316,12 +328,14 @@ int set_requires_grad(PyObject* self, PyObject* value, void*) {
     const int on = PyObject_IsTrue(value);
     if (on < 0) return -1;
     const Tensor& t = unwrap(self);
-    if (t->grad_fn)
+    const Tensor& p = vmap::physical(t);
+    if (p->grad_fn)
       throw std::runtime_error(
           "requires_grad: you can only change requires_grad of leaf tensors; use detach() for a non-leaf");
     if (on && !is_floating(t.dtype()))
       throw TypeError(std::string("only floating point tensors can require gradients, got dtype ") +
                       dtype_name(t.dtype()));
+    p->requires_grad = on;
     t->requires_grad = on;
     return 0;
   } catch (...) {

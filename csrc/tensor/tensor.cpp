@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <cstring>
 #include <iterator>
+#include <stdexcept>
 
 #include "autograd/node.h"
 #include "tensor/buffer_cache.h"
 #include "tensor/pool.h"
+#include "vmap/batched.h"
 
 namespace pyjac {
 
@@ -38,7 +40,14 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
+void Tensor::no_storage() const {
+  throw std::runtime_error(
+      "vmap: an operation has no batching rule and read a batched tensor's memory directly; please report this "
+      "(the operation's name is in the traceback)");
+}
+
 Tensor Tensor::detach() const {
+  if (impl_->batch) return vmap::make_batched(impl_->batch->physical.detach(), impl_->batch->dims);
   auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
   t->storage = impl_->storage;
   t->shape = impl_->shape;
@@ -49,6 +58,7 @@ Tensor Tensor::detach() const {
 }
 
 Tensor Tensor::view_as_strided(const Shape& shape, const Shape& strides, int64_t offset) const {
+  if (!impl_->storage) no_storage();
   auto t = std::allocate_shared<TensorImpl>(pool::Allocator<TensorImpl>());
   t->storage = impl_->storage;
   t->shape = shape;

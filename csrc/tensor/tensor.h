@@ -14,6 +14,9 @@
 namespace pyjac {
 
 struct Node;
+namespace vmap {
+struct BatchInfo;
+}
 
 // A flat buffer. Small buffers (0-d tensors, the per-op hot path) live inline, so a scalar tensor
 // costs two allocations: its TensorImpl and this Storage (with its control block).
@@ -57,6 +60,9 @@ struct TensorImpl {
   std::shared_ptr<TensorImpl> grad;
   // Forward-mode tangents by level id (see autograd/forward.h); empty almost always.
   std::vector<std::pair<uint64_t, std::shared_ptr<TensorImpl>>> tangents;
+  // Set on a batched tensor inside vmap (vmap/batched.h): then there is no storage, and shape and
+  // dtype are the logical (per-example) ones.
+  std::shared_ptr<vmap::BatchInfo> batch;
   // The Python object wrapping this tensor while one is alive (owned and kept by the python/
   // layer, which clears it when the wrapper dies); lets a tensor keep its Python identity.
   void* pyobj = nullptr;
@@ -83,9 +89,11 @@ class Tensor {
 
   template <class T>
   T* data() const {
+    if (!impl_->storage) no_storage();
     return static_cast<T*>(impl_->storage->data) + impl_->offset;
   }
   void* raw_data() const {
+    if (!impl_->storage) no_storage();
     return static_cast<char*>(impl_->storage->data) + impl_->offset * int64_t(itemsize(impl_->dtype));
   }
 
@@ -95,6 +103,8 @@ class Tensor {
   Tensor view_as_strided(const Shape& shape, const Shape& strides, int64_t offset) const;
 
  private:
+  // A batched tensor (inside vmap) reached code that reads memory: an op without a batching rule.
+  [[noreturn]] void no_storage() const;
   std::shared_ptr<TensorImpl> impl_;
 };
 
