@@ -16,6 +16,7 @@ from . import _core
 from ._core import Tensor
 from ._creation import asarray
 from ._stacking import _along, _at_least_1d, _axis
+from ._vmap import per_example
 
 _AxisError = np.exceptions.AxisError
 _NOVALUE = object()
@@ -225,6 +226,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 
 
 # ---- interp -------------------------------------------------------------------------------------
+@per_example
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of the points (xp, fp) at x, as NumPy's (float64 results;
     ``left`` / ``right`` outside, default fp[0] / fp[-1]; ``period`` for periodic xp).
@@ -383,6 +385,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 # ---- average, ptp, select -------------------------------------------------------------------------
+@per_example
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """Weighted average along ``axis`` (NumPy's: 1-d weights along one axis or weights of a's shape;
     ``returned`` also gives the sum of the weights, broadcast to the result's shape). Integer inputs

@@ -9,6 +9,7 @@ import numpy as _np
 
 from . import _core
 from ._creation import asarray as _asarray
+from ._vmap import per_example
 
 isnan = _core.isnan
 isinf = _core.isinf
@@ -205,6 +206,7 @@ def _quantile(fn, a, q, axis, method, keepdims, percent):
     return _core.reshape(result, qv.shape + kept) if keepdims else result
 
 
+@per_example
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """NumPy's quantile (q a number or array in [0, 1]; q's dims come first in the result). Methods:
     'linear' (default), 'lower', 'higher', 'nearest', 'midpoint', and the other interpolating ones
@@ -215,6 +217,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     return _quantile("quantile", a, q, axis, method, keepdims, False)
 
 
+@per_example
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """NumPy's percentile: quantile of q / 100 (q in [0, 100])."""
     _no_out("percentile", out)
@@ -256,6 +259,7 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     return _core.sum(x, axis, keepdims)
 
 
+@per_example
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     """NumPy's nanmean: the mean of the non-NaN values (gradient 1/count to each, 0 to NaNs); an
     all-NaN slice gives NaN with a RuntimeWarning."""
@@ -287,12 +291,14 @@ def _nan_extremum(fn, reduce, fill, a, axis, out, keepdims):
     return _core.where(all_nan, _np.nan, r)
 
 
+@per_example
 def nanmax(a, axis=None, out=None, keepdims=False):
     """NumPy's nanmax: the max ignoring NaNs (an all-NaN slice: NaN with a RuntimeWarning). The
     gradient goes to the max as pj.max's: split evenly among tied maxima; NaNs get 0."""
     return _nan_extremum("nanmax", _core.max, -_np.inf, a, axis, out, keepdims)
 
 
+@per_example
 def nanmin(a, axis=None, out=None, keepdims=False):
     """NumPy's nanmin, as nanmax."""
     return _nan_extremum("nanmin", _core.min, _np.inf, a, axis, out, keepdims)

@@ -212,3 +212,42 @@ def _concatenate_chunks(pieces, out_axes):
         else:
             result.append(_core.concatenate([c[j] for c in columns], a))
     return optree.tree_unflatten(tree, result)
+
+
+def per_example(fn):
+    """For the composites that read values in Python (a data-dependent branch, a SciPy-style check
+    of the inputs): under vmap ``fn`` runs once per example of the innermost vmap, the results
+    stacked. docs/vmap.md lists the functions this applies to; everything else batches in C++."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        leaves, tree = _flatten((args, kwargs))
+        levels = {lv for x in leaves if isinstance(x, Tensor) for lv in _core.vmap_levels(x)}
+        if not levels:
+            return fn(*args, **kwargs)
+        level = max(levels)
+        unstacked = [
+            _core.vmap_remove_batch_dim(x, level, 0)
+            if isinstance(x, Tensor) and level in _core.vmap_levels(x)
+            else None
+            for x in leaves
+        ]
+        size = next(u.shape[0] for u in unstacked if u is not None)
+        results = []
+        for i in range(size):
+            example = [x if u is None else u[i] for x, u in zip(leaves, unstacked)]
+            a, k = optree.tree_unflatten(tree, example)
+            results.append(wrapper(*a, **k))
+        out_leaves, out_tree = _flatten(results[0])
+        columns = [_flatten(r)[0] for r in results]
+        stacked = [
+            _core.vmap_add_batch_dim(_core.stack([_as_result(c[j]) for c in columns], 0), 0, level)
+            for j in range(len(out_leaves))
+        ]
+        return optree.tree_unflatten(out_tree, stacked)
+
+    return wrapper
+
+
+def _as_result(y):
+    return y if isinstance(y, Tensor) else _core.from_object(y)

@@ -61,6 +61,7 @@ import scipy_openblas32 as _openblas
 
 from . import _core, _creation, _ops
 from ._core import Tensor
+from ._vmap import per_example
 
 _linalg = _core.linalg
 # The same scipy-openblas32 library pyjac/__init__.py loads for BLAS.
@@ -251,6 +252,7 @@ def matrix_power(a, n):
     return result
 
 
+@per_example
 def lstsq(a, b, rcond=None):
     """The least-squares solution of ``a @ x = b``, as ``numpy.linalg.lstsq``: ``a`` (M, N), ``b``
     (M,) or (M, K) -> ``(x, residuals, rank, s)``: the minimum-norm x among the minimisers, the
@@ -367,6 +369,7 @@ def multi_dot(arrays):
     return result
 
 
+@per_example
 def cond(x, p=None):
     """The condition number of each matrix of ``x``, as ``numpy.linalg.cond``: ``p`` None or 2
     (largest over smallest singular value), -2 (smallest over largest), or 'fro', 'nuc', inf,
@@ -403,6 +406,7 @@ def cond(x, p=None):
     return r
 
 
+@per_example
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     """The number of singular values of each matrix above a tolerance, as
     ``numpy.linalg.matrix_rank``: ``tol`` absolute, or ``rtol`` relative to the largest singular
@@ -428,6 +432,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     return _creation.asarray(_np.count_nonzero(S > tol, axis=-1).astype(_np.int64))
 
 
+@per_example
 def eigvals(a):
     """The eigenvalues of each square matrix of ``a`` for real symmetric input (ascending, through
     ``eigh``). A non-symmetric matrix may have complex eigenvalues, which need complex dtypes
@@ -581,6 +586,7 @@ def _pade_expm(a, m, s):
     return x
 
 
+@per_example
 def expm(A):
     """The matrix exponential of each matrix of ``A`` (..., n, n), as ``scipy.linalg.expm``:
     scaling and squaring with a Pade approximant of degree 3, 5, 7, 9 or 13 chosen per matrix

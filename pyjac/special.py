@@ -27,6 +27,7 @@ from ._ops import log1p as _log1p
 from ._ops import logical_and as _and
 from ._ops import logical_or as _or
 from ._ops import where as _where
+from ._vmap import per_example
 
 __all__ = [
     "gamma",
@@ -174,6 +175,7 @@ def xlog1py(x, y):
     return x * _log1p(_where(bad, 0.0, y))
 
 
+@per_example
 def multigammaln(a, d):
     """The log of the multivariate gamma function of dimension d: d (d - 1) / 4 log(pi) +
     sum_{j < d} gammaln(a - j / 2). As SciPy, every a must be > (d - 1) / 2 (ValueError)."""

@@ -26,6 +26,7 @@ from ._ops import logical_and as _and
 from ._ops import logical_not as _not
 from ._ops import multiply as _multiply
 from ._ops import where as _where
+from ._vmap import per_example
 
 __all__ = ["norm", "multivariate_normal", "t", "gamma", "beta", "dirichlet", "poisson", "bernoulli"]
 
@@ -227,6 +228,7 @@ class dirichlet_gen(_Distribution):
 
     name = "dirichlet"
 
+    @per_example
     def logpdf(self, x, alpha):
         """x of shape (K, ...) or (K - 1, ...) (then the last component is 1 - the sum of the
         others), components along the first axis as in SciPy; every point must lie on the simplex

@@ -63,7 +63,7 @@ Recording record_scan(Tensor& out, const OpSpec& spec, int64_t axis, bool revers
 }  // namespace
 
 Tensor cumsum_along(const Tensor& x, int64_t axis, bool reverse) {
-  VMAP_AXES(x, axis, cumsum_along(x, axis, reverse));
+  VMAP_UNARY(x, cumsum_along(x, axis, reverse));  // the axis counts from the end: the batch dims leave it alone
   static const OpSpec spec{"CumsumBackward", RULE_WITH(PYJAC_READ_SCAN, {cumsum_along(g, axis, !reverse)}),
                            JVP_WITH(PYJAC_READ_SCAN, cumsum_along(t[0], axis, reverse))};
   Tensor out = kernels::cumsum(x, axis_from_end(axis, x.ndim(), "cumsum"), reverse);
@@ -74,7 +74,7 @@ Tensor cumsum_along(const Tensor& x, int64_t axis, bool reverse) {
 }
 
 Tensor shift_along(const Tensor& x, int64_t axis, bool reverse, double fill) {
-  VMAP_AXES(x, axis, shift_along(x, axis, reverse, fill));
+  VMAP_UNARY(x, shift_along(x, axis, reverse, fill));  // the axis counts from the end: the batch dims leave it alone
   static const OpSpec spec{"ShiftBackward", RULE_WITH(PYJAC_READ_SCAN, {shift_along(g, axis, !reverse, 0.0)}),
                            JVP_WITH(PYJAC_READ_SCAN, shift_along(t[0], axis, reverse, 0.0))};
   Tensor out = kernels::shift(x, axis_from_end(axis, x.ndim(), "shift"), reverse, fill);
@@ -104,7 +104,7 @@ Tensor linear_scan(const Tensor& g, const Tensor& a, int64_t axis, bool reverse)
 // y[i] = x[i] y[previous]: dy = x * S dy + dx * S y (S y with 1 at the first index), the
 // recurrence again; its transpose gives the reverse rule.
 Tensor cumprod_along(const Tensor& x, int64_t axis, bool reverse) {
-  VMAP_AXES(x, axis, cumprod_along(x, axis, reverse));
+  VMAP_UNARY(x, cumprod_along(x, axis, reverse));  // the axis counts from the end: the batch dims leave it alone
   static const OpSpec spec{"CumprodBackward",
                            RULE_WITH(PYJAC_READ_SCAN READ_INPUT(x, 0),
                                      {shift_along(n.output(), axis, reverse, 1.0) *
