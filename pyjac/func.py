@@ -21,9 +21,11 @@ from ._jacobians import (
     transform_depth,
     transform_scope,
 )
+from ._stateless import functional_call, stack_module_state
 from .autograd import grad as _grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian"]
+__all__ += ["functional_call", "stack_module_state"]
 
 
 def _is_int(a):
