@@ -22,13 +22,23 @@ _MISSING = object()
 # ---- names ----------------------------------------------------------------------------------------
 def _all_named_tensors(module):
     """Every (dotted name, tensor) of the module's parameters and buffers, a tensor reachable by
-    several names (tied weights, a shared sub-module) once per name, as torch's
-    ``named_parameters(remove_duplicate=False)`` followed by the buffers."""
-    params, buffers = [], []
-    for prefix, m in module.named_modules(remove_duplicate=False):
-        dot = prefix + ("." if prefix else "")
-        params.extend((dot + n, t) for n, t in m._parameters.items() if t is not None)
-        buffers.extend((dot + n, t) for n, t in m._buffers.items() if t is not None)
+    several names (tied weights, a shared sub-module) once per name: torch's
+    ``named_parameters(remove_duplicate=False)`` followed by the buffers. A plain recursion over
+    the registries: several times faster than chaining ``named_modules``' generators, and it runs
+    on every call."""
+    params, buffers, path = [], [], set()
+
+    def visit(prefix, m):
+        entries = m.__dict__
+        params.extend((prefix + n, t) for n, t in entries["_parameters"].items() if t is not None)
+        buffers.extend((prefix + n, t) for n, t in entries["_buffers"].items() if t is not None)
+        path.add(id(m))  # a module containing itself is visited once per path, not forever
+        for n, child in entries["_modules"].items():
+            if child is not None and id(child) not in path:
+                visit(prefix + n + ".", child)
+        path.discard(id(m))
+
+    visit("", module)
     return params + buffers
 
 

@@ -441,6 +441,25 @@ def test_ensemble_under_vmap(rng):
     np.testing.assert_allclose(out.detach().numpy(), np.stack([m(x).detach().numpy() for m in models]), rtol=1e-13)
 
 
+@pytest.mark.skipif(
+    not (hasattr(pj.func, "vmap") and _transforms_take_dicts()), reason="needs pyjac.func.vmap and dicts in transforms"
+)
+def test_per_sample_gradients_of_a_module(rng):
+    m = mlp()
+    params = {k: v.detach() for k, v in m.named_parameters()}
+    x = pj.tensor(rng.standard_normal((6, 3)))
+    t = pj.tensor(rng.standard_normal((6, 2)))
+
+    def loss(p, xi, ti):
+        return ((functional_call(m, p, (xi[None],)) - ti[None]) ** 2).sum()
+
+    g = pj.func.vmap(pj.func.grad(loss), in_axes=(None, 0, 0))(params, x, t)
+    for i in range(6):
+        gi = pj.func.grad(loss)(params, x[i], t[i])
+        for name in params:
+            np.testing.assert_allclose(g[name][i].detach().numpy(), gi[name].detach().numpy(), rtol=1e-12, atol=1e-15)
+
+
 # ---- stack_module_state ---------------------------------------------------------------------------
 def test_stack_module_state_values_leaves_and_gradients(rng):
     models = [Scaled() for _ in range(3)]
