@@ -21,10 +21,12 @@ from ._jacobians import (
     transform_depth,
     transform_scope,
 )
+from ._stateless import functional_call, stack_module_state
 from ._vmap import vmap
 from .autograd import grad as _grad
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacrev", "jacfwd", "jacobian", "hessian", "vmap"]
+__all__ += ["functional_call", "stack_module_state"]
 
 
 def _is_int(a):

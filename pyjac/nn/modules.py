@@ -185,7 +185,10 @@ class Module:
         self._modules[name] = module
 
     # ---- traversal -------------------------------------------------------------------------------
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(dotted name, module) pairs, this module first. With ``remove_duplicate=False`` a module
+        reachable under several names (a shared sub-module) is listed under each of them, as in
+        torch (a module containing itself is still listed once per path, not forever)."""
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
@@ -193,7 +196,9 @@ class Module:
         yield prefix, self
         for name, child in self._modules.items():
             if child is not None:
-                yield from child.named_modules(memo, prefix + ("." if prefix else "") + name)
+                yield from child.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+        if not remove_duplicate:
+            memo.discard(id(self))  # the memo then holds the current path only
 
     def modules(self):
         for _, m in self.named_modules():
@@ -210,26 +215,27 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, registry, recurse):
+    def _named_members(self, registry, recurse, remove_duplicate=True):
         seen = set()
-        mods = self.named_modules() if recurse else [("", self)]
+        mods = self.named_modules(remove_duplicate=remove_duplicate) if recurse else [("", self)]
         for prefix, module in mods:
             for name, value in getattr(module, registry).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield prefix + ("." if prefix else "") + name, value
 
-    def named_parameters(self, recurse=True):
-        """(name, parameter) pairs, dotted names for sub-modules, each tensor once."""
-        return self._named_members("_parameters", recurse)
+    def named_parameters(self, recurse=True, remove_duplicate=True):
+        """(name, parameter) pairs, dotted names for sub-modules, each tensor once (under every
+        name it has with ``remove_duplicate=False``: tied weights, shared sub-modules)."""
+        return self._named_members("_parameters", recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         for _, p in self.named_parameters(recurse):
             yield p
 
-    def named_buffers(self, recurse=True):
-        return self._named_members("_buffers", recurse)
+    def named_buffers(self, recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         for _, b in self.named_buffers(recurse):
