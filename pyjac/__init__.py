@@ -62,11 +62,13 @@ if "PYJAC_NUM_THREADS" in _os.environ:
 # variable or rpath is needed.
 _core.load_blas(_os.path.join(_openblas.get_lib_dir(), _openblas.get_library(True)))
 
+# Pytrees (pyjac.tree) and the memory budget of chunk_size="auto" Jacobian sweeps.
 from . import (  # noqa: E402,F401
     _tensor,  # noqa: E402,F401  (Python conveniences on Tensor)
     autograd,
     func,
     testing,
+    tree,  # noqa: E402,F401
 )
 from ._core import Tensor  # noqa: E402
 from ._creation import (  # noqa: E402
@@ -86,6 +88,7 @@ from ._creation import (  # noqa: E402
     zeros,
     zeros_like,
 )
+from ._jacobians import get_memory_budget, set_memory_budget  # noqa: E402
 from ._ops import *  # noqa: E402,F401,F403
 from ._ops import __all__ as _ops_all  # noqa: E402
 from .autograd import (  # noqa: E402
@@ -139,6 +142,8 @@ __all__ = [
     "jvp",
     "hvp",
     "vhp",
+    "set_memory_budget",
+    "get_memory_budget",
     "float32",
     "float64",
     "int64",

@@ -1,15 +1,19 @@
 """Whole derivative objects in the style of ``torch.autograd.functional``: jacobian, hessian,
-vjp, jvp, hvp, vhp. Inputs may be Tensors, NumPy arrays or Python floats; a tuple of inputs gives
-tuple results. Jacobians come from one batched sweep (reverse or forward mode)."""
+vjp, jvp, hvp, vhp. Inputs may be Tensors, NumPy arrays, Python floats or pytrees of them (see
+:mod:`pyjac.tree`); a tuple of inputs gives tuple results, and func may return a pytree of
+Tensors. Jacobians come from one batched sweep (reverse or forward mode)."""
 
 from . import _core
 from ._jacobians import (
-    as_input,
+    FlatArguments,
     check_chunk_size,
-    check_outputs,
+    flatten_like,
+    flatten_outputs,
     forward_jacobian,
     fresh_input,
     jvp_forward,
+    rebuild,
+    resolve_chunk,
     reverse_jacobian,
 )
 from .autograd import grad as _grad
@@ -17,31 +21,59 @@ from .autograd import grad as _grad
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]
 
 
-def _prepare(inputs, create_graph, who):
-    """(fresh inputs, was_tuple). Without create_graph the results are cut from any outer graph."""
-    was_tuple = isinstance(inputs, (tuple, list))
-    items = inputs if was_tuple else (inputs,)
-    xs = tuple(
-        as_input(x, who + ": input", i) if was_tuple else as_input(x, who + ": inputs") for i, x in enumerate(items)
-    )
-    if not create_graph:
-        xs = tuple(x.detach() for x in xs)
-    return tuple(fresh_input(x) for x in xs), was_tuple
+class _Inputs:
+    """The inputs (a tuple of them, or one), each a pytree, as fresh leaf Tensors; ``call(func)``
+    is func on flat leaves. Without create_graph the leaves are cut from any outer graph."""
+
+    def __init__(self, inputs, create_graph, who):
+        self.was_tuple = isinstance(inputs, (tuple, list))
+        items = tuple(inputs) if self.was_tuple else (inputs,)
+        self.who = who
+        self.flat = FlatArguments(
+            items, who + (": input" if self.was_tuple else ": inputs"), range(len(items)) if self.was_tuple else None
+        )
+        xs = self.flat.leaves
+        if not create_graph:
+            xs = tuple(x.detach() for x in xs)
+        self.leaves = tuple(fresh_input(x) for x in xs)
+
+    def call(self, func):
+        if self.flat.defs is None:
+            return func
+        return lambda *leaves: func(*self.flat.rebuild(leaves))
+
+    def shape(self, items):
+        """One item per leaf -> the inputs' structure (a tuple, or the one input)."""
+        per = self.flat.rebuild(list(items))
+        return tuple(per) if self.was_tuple else per[0]
+
+    def vectors(self, v, what):
+        """v in the structure of the inputs, as leaves."""
+        defs = self.flat.defs or [None] * len(self.flat.counts)
+        if not self.was_tuple:
+            return flatten_like(v, defs[0], f"{self.who}: v", "the input")
+        if not isinstance(v, (tuple, list)) or len(v) != len(defs):
+            got = len(v) if isinstance(v, (tuple, list)) else 1
+            raise ValueError(f"{self.who}: got {got} vectors v for {len(defs)} {what}s")
+        out = []
+        for k, (vk, d) in enumerate(zip(v, defs)):
+            out.extend(flatten_like(vk, d, f"{self.who}: v[{k}]", f"input {k}"))
+        return tuple(out)
 
 
 def _finish(t, create_graph):
     return t if create_graph or t is None else t.detach()
 
 
-def _shape_result(jac, out_tuple, in_tuple, create_graph):
-    rows = [tuple(_finish(b, create_graph) for b in row) for row in jac]
-    rows = [row if in_tuple else row[0] for row in rows]
-    return tuple(rows) if out_tuple else rows[0]
+def _shape_result(jac, out_def, inputs, create_graph):
+    rows = [inputs.shape([_finish(b, create_graph) for b in row]) for row in jac]
+    return rebuild(out_def, rows)
 
 
-def _as_vectors(v, like, who, what):
-    """The vectors v, one per tensor in ``like`` (the outputs for vjp, the inputs for jvp), each
-    of its shape; ones when v is None and every tensor has one element."""
+def _as_vectors(v, like, who, what, inputs=None, out_def=None):
+    """The vectors v as leaves, one per tensor in ``like`` (the output leaves for vjp, with
+    their structure out_def; the input leaves for jvp, with the structure of ``inputs``), each of
+    its shape; ones when v is None and every tensor has one element."""
     if v is None:
         for t in like:
             if t.size != 1:
@@ -49,17 +81,21 @@ def _as_vectors(v, like, who, what):
                     f"{who}: v can be omitted only for single-element {what}s, got one of shape {t.shape}"
                 )
         return [_core.full(t.shape, 1.0, t.dtype) for t in like]
-    was_tuple = isinstance(v, (tuple, list))
-    vs = v if was_tuple else (v,)
-    if len(vs) != len(like):
-        raise ValueError(f"{who}: got {len(vs)} vectors v for {len(like)} {what}s")
-    out = []
-    for i, (vi, t) in enumerate(zip(vs, like)):
-        vi = as_input(vi, f"{who}: v[{i}]" if was_tuple else f"{who}: v")
+    if inputs is not None:
+        vs = inputs.vectors(v, what)
+    else:
+        if out_def is not None and out_def.type is tuple:
+            n = out_def.num_children
+            if not isinstance(v, (tuple, list)) or len(v) != n:
+                got = len(v) if isinstance(v, (tuple, list)) else 1
+                raise ValueError(f"{who}: got {got} vectors v for {n} {what}s")
+            vs = flatten_like(v, out_def, f"{who}: v", "the function's output")
+        else:
+            vs = flatten_like(v, out_def, f"{who}: v", "the function's output")
+    for vi, t in zip(vs, like):
         if vi.shape != t.shape:
             raise ValueError(f"{who}: v of shape {vi.shape} does not match {what} of shape {t.shape}")
-        out.append(vi)
-    return out
+    return list(vs)
 
 
 def _grads_or_zeros(gs, inputs, strict, who):
@@ -75,52 +111,65 @@ def _grads_or_zeros(gs, inputs, strict, who):
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=True, strategy="auto", chunk_size=None):
     """The Jacobian of ``func`` at ``inputs``: shaped out.shape + in.shape; ``result[i][j]`` is
-    d out_i / d in_j when func returns a tuple and inputs is a tuple.
+    d out_i / d in_j when func returns a tuple and inputs is a tuple. With pytrees, the output's
+    structure is outside and the inputs' inside (as JAX's jacobians nest).
 
     strategy: "reverse-mode" (one backward sweep per chunk of output rows), "forward-mode" (one
     forward sweep per chunk of input columns) or "auto" (forward when the inputs have fewer
     elements than the outputs). vectorize=False goes row by row instead (for comparison).
+    chunk_size: None (one sweep), rows per sweep, or "auto" (as many as fit in
+    pyjac.get_memory_budget()).
     """
     if strategy not in ("auto", "reverse-mode", "forward-mode"):
         raise ValueError(f"jacobian: strategy must be 'auto', 'reverse-mode' or 'forward-mode', got {strategy!r}")
     check_chunk_size(chunk_size, "jacobian")
-    xs, in_tuple = _prepare(inputs, create_graph, "jacobian")
+    ins = _Inputs(inputs, create_graph, "jacobian")
+    xs, f = ins.leaves, ins.call(func)
     outs = None
+    chunk = chunk_size
     if strategy == "auto":
         # The output sizes decide; the evaluation is reused by reverse mode.
-        outs, out_tuple = check_outputs(func(*xs), "jacobian")
+        outs, out_def = flatten_outputs(f(*xs), "jacobian")
         strategy = "forward-mode" if sum(x.size for x in xs) < sum(o.size for o in outs) else "reverse-mode"
+        if strategy == "forward-mode" and vectorize:  # the evaluation shows the graph
+            chunk = resolve_chunk(chunk_size, max(x.size for x in xs), outs, xs)
     if strategy == "forward-mode":
-        _, out_tuple, jac = forward_jacobian(func, xs, strict, vectorize, chunk_size)
+        _, out_def, jac = forward_jacobian(f, xs, strict, vectorize, chunk)
     else:
         if outs is None:
-            outs, out_tuple = check_outputs(func(*xs), "jacobian")
-        jac = reverse_jacobian(outs, xs, create_graph, strict, vectorize, chunk_size)
-    return _shape_result(jac, out_tuple, in_tuple, create_graph)
+            outs, out_def = flatten_outputs(f(*xs), "jacobian")
+        jac = reverse_jacobian(outs, xs, create_graph, strict, vectorize, chunk)
+    return _shape_result(jac, out_def, ins, create_graph)
 
 
 def _scalar_output(func, who):
     def wrapped(*xs):
-        outs, was_tuple = check_outputs(func(*xs), who)
-        if was_tuple or outs[0].size != 1:
+        outs, out_def = flatten_outputs(func(*xs), who)
+        if out_def is not None or outs[0].size != 1:
             raise RuntimeError(
                 f"{who}: the function must return a single-element Tensor, "
-                f"got {'a tuple' if was_tuple else 'shape ' + str(outs[0].shape)}"
+                f"got {'a ' + out_def.type.__name__ if out_def is not None else 'shape ' + str(outs[0].shape)}"
             )
         return _core.reshape(outs[0], ())
 
     return wrapped
 
 
-def hessian(func, inputs, create_graph=False, strict=False, vectorize=True, outer_jacobian_strategy="auto"):
+def hessian(
+    func, inputs, create_graph=False, strict=False, vectorize=True, outer_jacobian_strategy="auto", chunk_size=None
+):
     """The Hessian of a scalar ``func``: shaped in.shape + in.shape (``result[i][j]`` for tuple
-    inputs). The gradient comes from reverse mode (with create_graph); the outer Jacobian of it is
-    reverse-over-reverse ("reverse-mode", and "auto": one batched backward sweep through the
-    gradient's graph, measured fastest here) or forward-over-reverse ("forward-mode")."""
+    inputs; for pytrees the inputs' structure outside and inside). The gradient comes from
+    reverse mode (with create_graph); the outer Jacobian of it is reverse-over-reverse
+    ("reverse-mode", and "auto": one batched backward sweep through the gradient's graph,
+    measured fastest here) or forward-over-reverse ("forward-mode"), in sweeps of ``chunk_size``
+    rows (None: one; "auto": as many as fit in pyjac.get_memory_budget())."""
     if outer_jacobian_strategy not in ("auto", "reverse-mode", "forward-mode"):
         raise ValueError("hessian: outer_jacobian_strategy must be 'auto', 'reverse-mode' or 'forward-mode'")
-    scalar = _scalar_output(func, "hessian")
-    xs, in_tuple = _prepare(inputs, create_graph, "hessian")
+    check_chunk_size(chunk_size, "hessian")
+    ins = _Inputs(inputs, create_graph, "hessian")
+    scalar = _scalar_output(ins.call(func), "hessian")
+    xs = ins.leaves
 
     def gradient(*ys):
         out = scalar(*ys)
@@ -129,17 +178,19 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=True, oute
 
     strategy = "reverse-mode" if outer_jacobian_strategy == "auto" else outer_jacobian_strategy
     if strategy == "forward-mode":
-        _, _, jac = forward_jacobian(gradient, xs, strict, vectorize, None, "hessian")
+        _, _, jac = forward_jacobian(gradient, xs, strict, vectorize, chunk_size, "hessian")
     else:
-        jac = reverse_jacobian(gradient(*xs), xs, create_graph, strict, vectorize, None, "hessian")
-    return _shape_result(jac, in_tuple, in_tuple, create_graph)
+        jac = reverse_jacobian(gradient(*xs), xs, create_graph, strict, vectorize, chunk_size, "hessian")
+    return ins.shape([ins.shape([_finish(b, create_graph) for b in row]) for row in jac])
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), v^T J): the vector-Jacobian product, by one backward sweep."""
-    xs, in_tuple = _prepare(inputs, create_graph, "vjp")
-    outs, out_tuple = check_outputs(func(*xs), "vjp")
-    vs = _as_vectors(v, outs, "vjp", "output")
+    """(func(inputs), v^T J): the vector-Jacobian product, by one backward sweep. v has the
+    output's structure; the result the inputs'."""
+    ins = _Inputs(inputs, create_graph, "vjp")
+    xs = ins.leaves
+    outs, out_def = flatten_outputs(ins.call(func)(*xs), "vjp")
+    vs = _as_vectors(v, outs, "vjp", "output", out_def=out_def)
     live = [(o, vi) for o, vi in zip(outs, vs) if o.requires_grad]
     gs = (
         _grad([o for o, _ in live], xs, [vi for _, vi in live], create_graph=create_graph, allow_unused=True)
@@ -147,26 +198,27 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
         else (None,) * len(xs)
     )
     gs = [_finish(g, create_graph) for g in _grads_or_zeros(gs, xs, strict, "vjp")]
-    outs = tuple(_finish(o, create_graph) for o in outs)
-    return (outs if out_tuple else outs[0]), (tuple(gs) if in_tuple else gs[0])
+    return rebuild(out_def, [_finish(o, create_graph) for o in outs]), ins.shape(gs)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
-    """(func(inputs), J v): the Jacobian-vector product, by one forward-mode sweep."""
-    xs, in_tuple = _prepare(inputs, create_graph, "jvp")
-    ts = _as_vectors(v, xs, "jvp", "input")
-    outs, out_tuple, touts = jvp_forward(func, xs, ts, "jvp", strict=strict)
-    outs = tuple(_finish(o, create_graph) for o in outs)
-    touts = tuple(_finish(t, create_graph) for t in touts)
-    return (outs if out_tuple else outs[0]), (touts if out_tuple else touts[0])
+    """(func(inputs), J v): the Jacobian-vector product, by one forward-mode sweep. v has the
+    inputs' structure; the result the output's."""
+    ins = _Inputs(inputs, create_graph, "jvp")
+    xs = ins.leaves
+    ts = _as_vectors(v, xs, "jvp", "input", inputs=ins)
+    outs, out_def, touts = jvp_forward(ins.call(func), xs, ts, "jvp", strict=strict)
+    outs = rebuild(out_def, [_finish(o, create_graph) for o in outs])
+    return outs, rebuild(out_def, [_finish(t, create_graph) for t in touts])
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), H v) for a scalar func, forward-over-reverse: the tangent v rides through
     the forward pass and the backward pass, and comes out of the gradient as H v."""
-    scalar = _scalar_output(func, "hvp")
-    xs, in_tuple = _prepare(inputs, create_graph, "hvp")
-    ts = _as_vectors(v, xs, "hvp", "input")
+    ins = _Inputs(inputs, create_graph, "hvp")
+    scalar = _scalar_output(ins.call(func), "hvp")
+    xs = ins.leaves
+    ts = _as_vectors(v, xs, "hvp", "input", inputs=ins)
     holder = {}
 
     def gradient(*ys):
@@ -176,20 +228,20 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         return tuple(_grads_or_zeros(gs, ys, strict, "hvp"))
 
     _, _, products = jvp_forward(gradient, xs, ts, "hvp")
-    products = tuple(_finish(p, create_graph) for p in products)
-    return _finish(holder["out"], create_graph), (products if in_tuple else products[0])
+    return _finish(holder["out"], create_graph), ins.shape([_finish(p, create_graph) for p in products])
 
 
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """(func(inputs), v^T H) for a scalar func, reverse-over-reverse."""
-    scalar = _scalar_output(func, "vhp")
-    xs, in_tuple = _prepare(inputs, create_graph, "vhp")
-    ts = _as_vectors(v, xs, "vhp", "input")
+    ins = _Inputs(inputs, create_graph, "vhp")
+    scalar = _scalar_output(ins.call(func), "vhp")
+    xs = ins.leaves
+    ts = _as_vectors(v, xs, "vhp", "input", inputs=ins)
     out = scalar(*xs)
     if not out.requires_grad:
-        zeros = tuple(_core.full(x.shape, 0.0, x.dtype) for x in xs)
+        zeros = [_core.full(x.shape, 0.0, x.dtype) for x in xs]
         _grads_or_zeros((None,) * len(xs), xs, strict, "vhp")
-        return _finish(out, create_graph), (zeros if in_tuple else zeros[0])
+        return _finish(out, create_graph), ins.shape(zeros)
     gs = _grads_or_zeros(_grad(out, xs, create_graph=True, allow_unused=True), xs, strict, "vhp")
     live = [(g, t) for g, t in zip(gs, ts) if g.requires_grad]
     second = (
@@ -198,4 +250,4 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         else (None,) * len(xs)
     )
     second = [_finish(s, create_graph) for s in _grads_or_zeros(second, xs, False, "vhp")]
-    return _finish(out, create_graph), (tuple(second) if in_tuple else second[0])
+    return _finish(out, create_graph), ins.shape(second)

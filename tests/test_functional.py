@@ -469,11 +469,31 @@ def test_unusable_inputs_are_a_type_error_naming_the_function(api):
 
 
 @pytest.mark.parametrize("api", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"])
-def test_a_list_of_tensors_that_require_grad_as_one_input_is_refused(api):
-    # as one array it would lose its history (and create_graph derivatives through it)
+def test_a_list_of_tensors_that_require_grad_as_one_input_is_a_pytree(api):
+    # It used to be stacked into one array (losing its history), so it was refused; as a pytree
+    # each Tensor is a leaf, and with create_graph derivatives flow back to x.
     x = pj.tensor(1.5, requires_grad=True)
-    with pytest.raises(TypeError, match=f"{api}: input 0 is a list holding Tensors that require grad"):
-        getattr(pj, api)(lambda a: pj.sum(a * a), ([x, x],), create_graph=True)
+    f = lambda a: a[0] * a[1] ** 2  # noqa: E731
+    kwargs = {} if api in ("jacobian", "hessian") else {"v": ([1.0, 1.0],)} if api != "vjp" else {"v": 1.0}
+    res = getattr(pj, api)(f, ([x, 2 * x],), create_graph=True, **kwargs)
+    res = res[1] if api in ("vjp", "jvp", "hvp", "vhp") else res
+    res = res[0] if api != "jvp" and isinstance(res, tuple) else res
+    if api == "hessian":  # [[d2f/da0 da0, d2f/da0 da1], [d2f/da1 da0, d2f/da1 da1]] = [[0, 2 a1], [2 a1, 2 a0]]
+        flat = [res[0][0][0], res[0][0][1], res[1][0][1]]  # res[a][input 0][b]
+        np.testing.assert_allclose([t.item() for t in flat], [0.0, 6.0, 3.0])
+        (dx,) = pj.grad(flat[1] + flat[2], x)
+        assert dx.item() == pytest.approx(4 + 2)
+        return
+    if api in ("hvp", "vhp"):  # H [1, 1] = [2 a1, 2 a1 + 2 a0]
+        np.testing.assert_allclose([t.item() for t in res], [6.0, 9.0])
+        return
+    if api == "jvp":  # a1^2 + 2 a0 a1
+        assert res.item() == pytest.approx(9.0 + 9.0)
+        return
+    assert isinstance(res, list) and len(res) == 2  # the gradient [a1^2, 2 a0 a1] = [9, 9]
+    np.testing.assert_allclose([t.item() for t in res], [9.0, 9.0])
+    (dx,) = pj.grad(res[0] + res[1], x)
+    assert dx.item() == pytest.approx(2 * 2 * 3.0 + 2 * 2 * 3.0)  # d/dx (4x^2 + 4x^2)
 
 
 def test_v_that_is_unusable_is_a_type_error_naming_the_function():
@@ -568,7 +588,7 @@ def test_chunk_size_below_one_is_a_value_error(strategy, chunk_size):
 
 @pytest.mark.parametrize("chunk_size", [1.5, True, np.float64(2.0)])
 def test_non_int_chunk_size_is_a_type_error(chunk_size):
-    with pytest.raises(TypeError, match="jacobian: chunk_size must be None or a positive int"):
+    with pytest.raises(TypeError, match="jacobian: chunk_size must be None, a positive int or 'auto'"):
         pj.jacobian(lambda x: x * 2.0, pj.ones(3), chunk_size=chunk_size)
 
 

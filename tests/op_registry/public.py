@@ -102,6 +102,9 @@ NOT_OPS = {
     "jvp",
     "hvp",
     "vhp",
+    # the memory budget of chunk_size="auto" Jacobian sweeps (tests/test_func_pytrees.py)
+    "set_memory_budget",
+    "get_memory_budget",
     # grad mode and the random seed
     "no_grad",
     "enable_grad",
