@@ -92,10 +92,19 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        if any(isinstance(a, Tensor) and _core.vmap_is_batched(a) for a in args):
+            # Under vmap: once per example (docs/vmap.md), each a plain call recorded as usual.
+            return _apply_per_example(cls, *args)
         result = _core.function_apply(cls, FunctionCtx(), args)
         if _core.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
             _check_outputs(cls.__name__, result)
         return result
+
+
+def _apply_per_example(cls, *args):
+    from ._vmap import per_example
+
+    return per_example(cls.apply)(*args)
 
 
 # Outputs that hold numbers but can't carry a history: returned from a forward that is being

@@ -18,6 +18,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
 #include "python/bind_util.h"
+#include "vmap/batched.h"
 
 namespace pyjac::python {
 
@@ -350,6 +351,9 @@ void run_jvp(PyFunctionNode& node, const py::tuple& args, const TensorList& orig
 }
 
 py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
+  for (py::handle a : args)
+    if (is_tensor(a.ptr()) && vmap::is_batched(unwrap(a.ptr())))
+      throw std::runtime_error("vmap: function_apply got a batched tensor; Function.apply runs per example under vmap");
   const std::string cls_name = py::str(cls.attr("__name__"));
   const bool grad_mode = GradMode::is_enabled();
   bool reverse = false;

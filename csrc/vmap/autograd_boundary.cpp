@@ -61,8 +61,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
   }
   for (const Tensor& x : inputs) phys_inputs.push_back(physical(x));
   const bool lead = n_extra > 0 || batched;
-  TensorList grads =
-      pyjac::run_backward(outs, seeds, keep_graph, create_graph, phys_inputs, allow_unused, lead);
+  TensorList grads = pyjac::run_backward(outs, seeds, keep_graph, create_graph, phys_inputs, allow_unused, lead);
   // Each gradient: (*extra, [k], *input's physical shape).
   const int64_t shift = n_extra + (batched ? 1 : 0);
   for (size_t j = 0; j < grads.size(); ++j) {

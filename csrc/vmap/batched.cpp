@@ -14,6 +14,16 @@ bool any_batched(const TensorList& ts) {
 }
 
 const BatchInfo& info(const Tensor& t) { return *t->batch; }
+
+namespace {
+
+[[noreturn]] void escaped() {
+  throw std::runtime_error(
+      "vmap: a batched tensor was used outside the vmap that made it (a value from inside a vmapped "
+      "function was kept, e.g. in a global, and used after vmap returned)");
+}
+
+}  // namespace
 const Tensor& physical(const Tensor& t) { return is_batched(t) ? t->batch->physical : t; }
 
 Tensor make_batched(const Tensor& phys, BatchDims dims) {
@@ -36,6 +46,7 @@ Tensor make_batched(const Tensor& phys, BatchDims dims) {
 void add_levels(Levels& levels, const Tensor& t) {
   if (!is_batched(t)) return;
   for (const BatchDim& b : info(t).dims) {
+    if (!std::binary_search(live_levels().begin(), live_levels().end(), b.level)) escaped();
     auto it = std::lower_bound(levels.begin(), levels.end(), b.level);
     if (it == levels.end() || *it != b.level) levels.insert(it, b.level);
   }
@@ -150,9 +161,7 @@ const Levels& live_levels() { return live_ids; }
 int64_t live_level_size(int64_t level) {
   for (const LiveLevel& l : live)
     if (l.level == level) return l.size;
-  throw std::runtime_error(
-      "vmap: a batched tensor was used outside the vmap that made it (a value from inside a vmapped "
-      "function was kept, e.g. in a global, and used after vmap returned)");
+  escaped();
 }
 
 Randomness current_randomness() { return live.empty() ? Randomness::Different : live.back().randomness; }

@@ -47,7 +47,7 @@ bool any_batched(const Tensor& t, const Ts&... rest) {
 }
 bool any_batched(const TensorList& ts);
 
-const BatchInfo& info(const Tensor& t);  // t must be batched
+const BatchInfo& info(const Tensor& t);   // t must be batched
 const Tensor& physical(const Tensor& t);  // t's physical tensor, or t itself when plain
 
 // A tensor batched over `dims` of `physical` (a plain tensor); physical itself when dims is empty.

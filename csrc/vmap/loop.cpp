@@ -20,7 +20,8 @@ Tensor combine(const char* op, const TensorList& results, const Levels& levels, 
   for (const Tensor& r : results)
     if (r.shape() != results[0].shape() || r.dtype() != results[0].dtype())
       unbatchable(op, "gives results of different shapes for different examples (" + shape_str(results[0].shape()) +
-                          " and " + shape_str(r.shape()) + "): a result whose shape depends on the values can't be batched");
+                          " and " + shape_str(r.shape()) +
+                          "): a result whose shape depends on the values can't be batched");
   Shape shape = sizes;
   shape.insert(shape.end(), results[0].shape().begin(), results[0].shape().end());
   return from_front(reshape(stack(results, 0), shape), levels);

@@ -124,12 +124,12 @@ auto loop(const char* op, F&& f, const A&... args) {
   const Shape sizes = level_sizes(levels, all);
   const int64_t n = numel(sizes);
   if (n == 0) unbatchable(op, "has no batching rule of its own and cannot run over an empty batch");
-  std::tuple<loop_detail::PerExample<std::decay_t<A>>...> per{loop_detail::PerExample<std::decay_t<A>>(args, levels, sizes, n)...};
+  std::tuple<loop_detail::PerExample<std::decay_t<A>>...> per{
+      loop_detail::PerExample<std::decay_t<A>>(args, levels, sizes, n)...};
   using R = std::decay_t<decltype(f(args...))>;
   std::vector<R> results;
   results.reserve(size_t(n));
-  for (int64_t i = 0; i < n; ++i)
-    results.push_back(std::apply([&](const auto&... p) { return f(p.at(i)...); }, per));
+  for (int64_t i = 0; i < n; ++i) results.push_back(std::apply([&](const auto&... p) { return f(p.at(i)...); }, per));
   if constexpr (std::is_same_v<R, Tensor>)
     return loop_detail::combine(op, TensorList(results.begin(), results.end()), levels, sizes);
   else

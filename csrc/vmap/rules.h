@@ -103,26 +103,30 @@ inline TensorList from_front(const TensorList& ps, const Levels& levels) {
 
 }  // namespace pyjac::vmap
 
-#define VMAP_ELEMENTWISE(op, ...) \
-  if (::pyjac::vmap::any_batched(__VA_ARGS__)) return ::pyjac::vmap::elementwise([](const auto&... p) { return op(p...); }, __VA_ARGS__)
+#define VMAP_ELEMENTWISE(op, ...)              \
+  if (::pyjac::vmap::any_batched(__VA_ARGS__)) \
+  return ::pyjac::vmap::elementwise([](const auto&... p) { return op(p...); }, __VA_ARGS__)
 // The one-input form for ops with parameters: `expr` is the op applied to the physical x (the
 // lambda's parameter shadows the batched x), e.g. VMAP_UNARY(x, clip(x, lo, hi)).
 #define VMAP_UNARY(x, expr) \
   if (::pyjac::vmap::is_batched(x)) return ::pyjac::vmap::elementwise([&](const Tensor& x) { return expr; }, x)
 // Ops along axes: `expr` is the op on the physical x with the axes past the batch dims (both
 // names shadowed inside), e.g. VMAP_AXES(x, axes, sum(x, axes, keepdims)).
-#define VMAP_AXES(x, axes, expr)                                                                                     \
-  if (::pyjac::vmap::is_batched(x))                                                                                  \
+#define VMAP_AXES(x, axes, expr)    \
+  if (::pyjac::vmap::is_batched(x)) \
   return ::pyjac::vmap::along_axes(x, axes, [&](const Tensor& x, const auto& axes) { return expr; })
 // The same for one axis where nullopt means the flattened x.
 #define VMAP_AXIS_OR_FLAT(x, axis, expr) \
   if (::pyjac::vmap::is_batched(x))      \
   return ::pyjac::vmap::along_axis_or_flat(x, axis, [&](const Tensor& x, std::optional<int64_t> axis) { return expr; })
 // VMAP_UNARY for ops returning several tensors.
-#define VMAP_UNARY_LIST(x, expr)                                        \
-  if (::pyjac::vmap::is_batched(x)) {                                   \
+#define VMAP_UNARY_LIST(x, expr)                                          \
+  if (::pyjac::vmap::is_batched(x)) {                                     \
     const ::pyjac::vmap::Levels levels_ = ::pyjac::vmap::levels_of({&x}); \
-    return [&](const Tensor& x) { return ::pyjac::vmap::from_front(expr, levels_); }(::pyjac::vmap::to_front(x, levels_)); \
+    return [&](const Tensor& x) {                                         \
+      return ::pyjac::vmap::from_front(expr, levels_);                    \
+    }(::pyjac::vmap::to_front(x, levels_));                               \
   }
-#define VMAP_LOOP(op, ...) \
-  if (::pyjac::vmap::any_batched_arg(__VA_ARGS__)) return ::pyjac::vmap::loop(#op, [](const auto&... p) { return op(p...); }, __VA_ARGS__)
+#define VMAP_LOOP(op, ...)                         \
+  if (::pyjac::vmap::any_batched_arg(__VA_ARGS__)) \
+  return ::pyjac::vmap::loop(#op, [](const auto&... p) { return op(p...); }, __VA_ARGS__)

@@ -170,8 +170,9 @@ def _class_weight(weight, n_classes, dtype, op):
 
 
 def _check_classes(target, n_classes, ignore_index, op):
-    """Raises IndexError unless every index is a class or ``ignore_index``; tells whether any is ignored."""
-    t = np.asarray(target)
+    """Raises IndexError unless every index is a class or ``ignore_index``; tells whether any is ignored.
+    Under vmap it looks at every example at once (the physical tensor): the checks are elementwise."""
+    t = np.asarray(_core.vmap_physical(target))
     if t.size == 0:
         return False
     if 0 <= t.min() and t.max() < n_classes:  # the common case, in two passes
