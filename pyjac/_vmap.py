@@ -9,58 +9,32 @@ import functools
 import numbers
 
 import numpy as np
-import optree
 
 from . import _core
+from . import tree as _tree
 from ._core import Tensor
 
 __all__ = ["vmap"]
-
-# The pytree registry namespace pyjac registers classes in (pyjac.tree uses the same).
-_NAMESPACE = "pyjac"
-
-
-def _flatten(tree):
-    return optree.tree_flatten(tree, none_is_leaf=False, namespace=_NAMESPACE)
 
 
 def _is_axis(a):
     return a is None or (isinstance(a, numbers.Integral) and not isinstance(a, (bool, np.bool_)))
 
 
-def _broadcast_axes(axes, tree, what, path=""):
+def _broadcast_axes(axes, tree, what):
     """``axes`` (an int / None, or a tree prefix of ``tree`` with ints / None at its leaves, as
-    JAX's in_axes) as one axis per leaf of ``tree`` (where None is an empty subtree, not a leaf)."""
-    if _is_axis(axes):
-        return [axes] * len(_flatten(tree)[0])
-    kind = "arguments" if what == "in_axes" else "outputs"
-    if type(axes) is not type(tree) and not (isinstance(axes, (tuple, list)) and isinstance(tree, (tuple, list))):
-        raise ValueError(
-            f"vmap: {what}{path} is a {type(axes).__name__} but the {kind} there are a {type(tree).__name__}; "
-            f"{what} must be an int, None, or a tree prefix of the {kind}"
-        )
-    try:
-        sub_axes = optree.tree_flatten_one_level(axes, none_is_leaf=False, namespace=_NAMESPACE)
-        sub_tree = optree.tree_flatten_one_level(tree, none_is_leaf=False, namespace=_NAMESPACE)
-    except (ValueError, TypeError) as e:
-        raise ValueError(f"vmap: {what}{path} doesn't match the {kind}: {e}") from None
-    if tuple(sub_axes.entries) != tuple(sub_tree.entries):
-        raise ValueError(
-            f"vmap: {what}{path} has entries {list(sub_axes.entries)} but the {kind} there have "
-            f"{list(sub_tree.entries)}"
-        )
-    out = []
-    for entry, a, t in zip(sub_tree.entries, sub_axes.children, sub_tree.children):
-        if not _is_axis(a) and not isinstance(a, (tuple, list, dict)):
-            raise TypeError(f"vmap: {what} must hold ints or None, got {type(a).__name__} at {what}{path}[{entry!r}]")
-        out += _broadcast_axes(a, t, what, f"{path}[{entry!r}]")
-    return out
+    JAX's in_axes) as one axis per leaf of ``tree``."""
+    per_leaf = _tree.broadcast_prefix(axes, tree, who="vmap", what=what)
+    for a in per_leaf:
+        if not _is_axis(a):
+            raise TypeError(f"vmap: {what} must hold ints or None, got {type(a).__name__}")
+    return per_leaf
 
 
 def _as_mapped(x, axis, index):
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (np.ndarray, np.generic)) or (isinstance(x, (list, tuple))):
+    if isinstance(x, (np.ndarray, np.generic)):
         return _core.from_object(x)
     raise ValueError(
         f"vmap: in_axes gives argument leaf {index} (a {type(x).__name__}) the axis {axis}, but only tensors "
@@ -100,8 +74,8 @@ def _batch_size(leaves, axes, axis_size):
     return size
 
 
-def _unbatch(out, out_axes, level, size):
-    leaves, tree = _flatten(out)
+def _unbatch(out, out_axes, level):
+    leaves, tree = _tree.flatten(out)
     axes = _broadcast_axes(out_axes, out, "out_axes")
     result = []
     for i, (y, a) in enumerate(zip(leaves, axes)):
@@ -122,12 +96,7 @@ def _unbatch(out, out_axes, level, size):
             result.append(y)
             continue
         result.append(_core.vmap_remove_batch_dim(y, level, a))
-    return optree.tree_unflatten(tree, result)
-
-
-def _check_callable(func):
-    if not callable(func):
-        raise TypeError(f"vmap: func must be callable, got {type(func).__name__}")
+    return _tree.unflatten(tree, result)
 
 
 def vmap(func, in_axes=0, out_axes=0, randomness="error", *, chunk_size=None, axis_size=None):
@@ -150,7 +119,8 @@ def vmap(func, in_axes=0, out_axes=0, randomness="error", *, chunk_size=None, ax
     (docs/vmap.md lists them) by calling the op once per example inside C++. Transforms compose:
     ``vmap(grad(f))`` gives per-example gradients, ``vmap(jacrev(f))`` batched Jacobians.
     """
-    _check_callable(func)
+    if not callable(func):
+        raise TypeError(f"vmap: func must be callable, got {type(func).__name__}")
     if randomness not in ("error", "different", "same"):
         raise ValueError(f"vmap: randomness must be 'error', 'different' or 'same', got {randomness!r}")
     if chunk_size is not None and (
@@ -173,7 +143,7 @@ def vmap(func, in_axes=0, out_axes=0, randomness="error", *, chunk_size=None, ax
                 f"vmap: in_axes has {len(in_axes)} entries but the function was called with {len(args)} "
                 "positional arguments"
             )
-        leaves, tree = _flatten(args)
+        leaves, tree = _tree.flatten(args)
         axes = _broadcast_axes(tuple(in_axes) if isinstance(in_axes, list) else in_axes, args, "in_axes")
         leaves = [x if a is None else _as_mapped(x, a, i) for i, (x, a) in enumerate(zip(leaves, axes))]
         size = _batch_size(leaves, axes, axis_size)
@@ -193,8 +163,8 @@ def vmap(func, in_axes=0, out_axes=0, randomness="error", *, chunk_size=None, ax
         level = _core.vmap_push_level(size, randomness)
         try:
             batched = [x if a is None else _core.vmap_add_batch_dim(x, a, level) for x, a in zip(leaves, axes)]
-            out = func(*optree.tree_unflatten(tree, batched), **kwargs)
-            return _unbatch(out, out_axes, level, size)
+            out = func(*_tree.unflatten(tree, batched), **kwargs)
+            return _unbatch(out, out_axes, level)
         finally:
             _core.vmap_pop_level(level)
 
@@ -202,16 +172,16 @@ def vmap(func, in_axes=0, out_axes=0, randomness="error", *, chunk_size=None, ax
 
 
 def _concatenate_chunks(pieces, out_axes):
-    first_leaves, tree = _flatten(pieces[0])
+    first_leaves, tree = _tree.flatten(pieces[0])
     axes = _broadcast_axes(out_axes, pieces[0], "out_axes")
-    columns = [_flatten(p)[0] for p in pieces]
+    columns = [_tree.flatten(p)[0] for p in pieces]
     result = []
     for j, a in enumerate(axes):
         if a is None:
             result.append(first_leaves[j])
         else:
             result.append(_core.concatenate([c[j] for c in columns], a))
-    return optree.tree_unflatten(tree, result)
+    return _tree.unflatten(tree, result)
 
 
 def per_example(fn):
@@ -221,7 +191,7 @@ def per_example(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        leaves, tree = _flatten((args, kwargs))
+        leaves, tree = _tree.flatten((args, kwargs))
         levels = {lv for x in leaves if isinstance(x, Tensor) for lv in _core.vmap_levels(x)}
         if not levels:
             return fn(*args, **kwargs)
@@ -236,15 +206,15 @@ def per_example(fn):
         results = []
         for i in range(size):
             example = [x if u is None else u[i] for x, u in zip(leaves, unstacked)]
-            a, k = optree.tree_unflatten(tree, example)
+            a, k = _tree.unflatten(tree, example)
             results.append(wrapper(*a, **k))
-        out_leaves, out_tree = _flatten(results[0])
-        columns = [_flatten(r)[0] for r in results]
+        out_leaves, out_tree = _tree.flatten(results[0])
+        columns = [_tree.flatten(r)[0] for r in results]
         stacked = [
             _core.vmap_add_batch_dim(_core.stack([_as_result(c[j]) for c in columns], 0), 0, level)
             for j in range(len(out_leaves))
         ]
-        return optree.tree_unflatten(out_tree, stacked)
+        return _tree.unflatten(out_tree, stacked)
 
     return wrapper
 

@@ -3,11 +3,10 @@ and pyjac.functional: values against the flat-tensor results, and against JAX an
 where installed (skipped cleanly where not)."""
 
 import collections
-import os
-import re
 
 import numpy as np
 import pytest
+from _helpers import run_readme_section
 
 import pyjac as pj
 from pyjac import func as F
@@ -414,14 +413,4 @@ def test_hessian_chunk_size_is_checked():
 
 # ---- the README's Pytrees section runs -------------------------------------------------------------------
 def test_the_readme_pytrees_examples_run():
-    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
-    if not os.path.exists(readme):
-        pytest.skip("README.md is not beside the tests (an installed copy)")
-    with open(readme, encoding="utf-8") as fh:
-        text = fh.read()
-    section = text[text.index("## Pytrees") :]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert blocks
-    for block in blocks:
-        exec(compile(block, "README.md (Pytrees)", "exec"), {})
+    run_readme_section("Pytrees")

@@ -3,11 +3,10 @@ module directly, the module left unchanged (also when forward raises), buffers, 
 shared sub-modules, tied weights, strict, errors, and parity with torch.func where installed."""
 
 import collections
-import os
-import re
 
 import numpy as np
 import pytest
+from _helpers import run_readme_section
 
 import pyjac as pj
 from pyjac import nn
@@ -619,18 +618,5 @@ def test_stack_module_state_parity_with_torch(torch):
 
 
 # ---- the README's section runs ----------------------------------------------------------------------
-def _readme_section(title):
-    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "README.md")
-    with open(readme, encoding="utf-8") as f:
-        text = f.read()
-    start = text.index("## " + title)
-    end = text.find("\n## ", start + 1)
-    return re.findall(r"```python\n(.*?)```", text[start : end if end >= 0 else None], re.S)
-
-
 def test_readme_modules_as_functions_runs():
-    blocks = _readme_section("Modules as functions")
-    assert blocks
-    namespace = {"collections": collections}
-    for block in blocks:
-        exec(compile(block, "README.md (Modules as functions)", "exec"), namespace)  # noqa: S102
+    run_readme_section("Modules as functions", {"collections": collections})

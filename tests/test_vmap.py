@@ -4,6 +4,7 @@ Every op under vmap is checked in tests/test_vmap_every_op.py."""
 
 import numpy as np
 import pytest
+from _helpers import run_readme_section
 
 import pyjac as pj
 from pyjac import func
@@ -258,20 +259,7 @@ def test_jax_parity():
 
 
 def test_the_readme_vmap_section_runs():
-    import os
-    import re
-
-    readme = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "README.md")
-    if not os.path.exists(readme):
-        pytest.skip("README.md is not beside the tests (an installed copy)")
-    with open(readme, encoding="utf-8") as fh:
-        text = fh.read()
-    section = text[text.index("## vmap") :]
-    section = section[: section.index("\n## ", 1)]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
-    assert blocks
-    for block in blocks:
-        exec(compile(block, "README.md (vmap)", "exec"), {})
+    run_readme_section("vmap")
 
 
 def test_a_custom_function_under_vmap():
@@ -289,3 +277,11 @@ def test_a_custom_function_under_vmap():
     x = pj.tensor(rng.normal(size=(4, 3)))
     np.testing.assert_allclose(vmap(Cube.apply)(x), np.asarray(x) ** 3)
     np.testing.assert_allclose(vmap(func.grad(lambda v: Cube.apply(v).sum()))(x), 3 * np.asarray(x) ** 2)
+
+
+def test_an_axis_out_of_range_for_the_example_raises_under_vmap():
+    # Out of range for one example, yet a dim of the batched physical tensor: must not slip through.
+    x = pj.tensor(rng.normal(size=(4, 2, 3)))
+    for op in (lambda a: a.sum(axis=2), lambda a: pj.nn.functional.softmax(a, axis=-3), lambda a: pj.cumsum(a, axis=2)):
+        with pytest.raises(ValueError, match="out of bounds"):
+            vmap(op)(x)

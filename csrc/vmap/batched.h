@@ -57,8 +57,6 @@ Tensor make_batched(const Tensor& physical, BatchDims dims);
 Levels levels_of(std::initializer_list<const Tensor*> ts);
 Levels levels_of(const TensorList& ts);
 void add_levels(Levels& levels, const Tensor& t);
-// The size of `level`'s batch dim on whichever of the tensors has it.
-int64_t level_size(const Levels& levels, size_t i, std::initializer_list<const Tensor*> ts);
 
 // x's physical tensor with the batch dims of `levels` in front, in that order (a dim of size 1
 // where x is not batched at a level, or of the level's size when `sizes` is given), then x's

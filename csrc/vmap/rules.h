@@ -8,10 +8,12 @@
 //   VMAP_AXIS_OR_FLAT(x, axis, expr)  one axis, nullopt meaning the flattened tensor
 //   VMAP_LOOP(op, args...)            anything else: once per example, stacked (vmap/loop.h)
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "ops/ops.h"
+#include "tensor/errors.h"
 #include "vmap/batched.h"
 #include "vmap/loop.h"
 
@@ -28,9 +30,12 @@ auto elementwise(F&& f, const Ts&... xs) {
   return from_front(out, levels);
 }
 
-// A logical axis (negative counts from the end of `ndim` dims) past `k` batch dims in front.
+// A logical axis (negative counts from the end of `ndim` dims) past `k` batch dims in front. Checked
+// here: out of range for the example, it could still name a dim of the physical tensor.
 inline int64_t shift_axis(int64_t axis, int64_t ndim, int64_t k) {
-  if (axis < -ndim || axis >= ndim) return axis;  // out of range: left for the op's own error
+  if (axis < -ndim || axis >= ndim)
+    throw ValueError("axis " + std::to_string(axis) + " is out of bounds for a tensor of dimension " +
+                     std::to_string(ndim));
   return (axis < 0 ? axis + ndim : axis) + k;
 }
 inline std::vector<int64_t> shift_axes(const std::vector<int64_t>& axes, int64_t ndim, int64_t k) {
@@ -45,9 +50,6 @@ inline Axes shift_axes(const Axes& axes, int64_t ndim, int64_t k) {
   std::vector<int64_t> all;
   for (int64_t d = 0; d < ndim; ++d) all.push_back(d + k);
   return all;
-}
-inline std::optional<int64_t> shift_axis(std::optional<int64_t> axis, int64_t ndim, int64_t k) {
-  return axis ? std::optional<int64_t>(shift_axis(*axis, ndim, k)) : std::nullopt;
 }
 
 // An op of x along `axes` (an int, a list, or Axes where nullopt is every axis):
