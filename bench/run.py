@@ -9,6 +9,8 @@ pyjac is faster); every peer's result checked against pyjac's.
   W5  tiny Jacobian: M @ v, v (3,), M (3, 3), w.r.t. M
   W6  scaling: W1's chain at 10^3 .. 10^6 steps (time per op, peak memory, a subprocess each);
       tanh(x) * x, sum, backward at 1 .. 10^7 elements against NumPy by hand
+  W7  per-sample gradients: vmap(grad) of a float32 MLP 784-128-10's cross-entropy, batch 64
+  W8  batched Jacobians: vmap(jacrev) of a float64 tanh network 16-32-16, batch 128
 
 Peers (each skipped with a note when not installed; `pip install ".[bench]"` gets them all):
 torch (eager, torch.autograd.functional, torch.func), HIPS autograd, jax (eager and jit), mygrad,
@@ -29,6 +31,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import batching  # noqa: E402
 import harness  # noqa: E402
 import jacobians  # noqa: E402
 import overhead  # noqa: E402
@@ -36,7 +39,7 @@ import scaling  # noqa: E402
 import training  # noqa: E402
 from harness import fmt_ratio, fmt_time, print_rows, run_candidates  # noqa: E402
 
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
 
 SETTINGS = {
     # repeats: timed rounds (each timing covers >= min_time s of calls); budget: seconds of timed
@@ -73,8 +76,9 @@ TITLES = {
     "W2": training.TITLE,
     **jacobians.TITLES,
     "W6": "W6 scaling: W1's chain 10^3..10^6 steps; tanh(x) * x + backward at 1..10^7 elements",
+    **batching.TITLES,
 }
-TOLS = {"W1": overhead.TOL, "W2": training.TOL, **jacobians.TOL}
+TOLS = {"W1": overhead.TOL, "W2": training.TOL, **jacobians.TOL, **batching.TOL}
 
 
 def candidates_for(w, notes):
@@ -82,6 +86,8 @@ def candidates_for(w, notes):
         return overhead.candidates(notes=notes)
     if w == "W2":
         return training.candidates(notes=notes)
+    if w in batching.TITLES:
+        return batching.candidates(w, notes=notes)
     return jacobians.candidates(w, notes=notes)
 
 
@@ -141,6 +147,8 @@ SHORT = {
     "W3": "W3 Jacobian 256 x 256",
     "W4": "W4 Hessian 128 x 128",
     "W5": "W5 Jacobian (3, 3, 3)",
+    "W7": "W7 per-sample gradients",
+    "W8": "W8 vmap(jacrev)",
 }
 
 

@@ -21,6 +21,14 @@ using sgemm_fn = void (*)(int, int, int, int, int, int, float, const float*, int
 dgemm_fn dgemm = nullptr;
 sgemm_fn sgemm = nullptr;
 
+// Whether every matrix of t's batch (`batch`, its leading dims) is the same one: no batch, or
+// batch dims of size 1 or stride 0 (a broadcast).
+bool shared(const Tensor& t, const Shape& batch) {
+  for (size_t d = 0; d < batch.size(); ++d)
+    if (batch[d] != 1 && t.strides()[d] != 0) return false;
+  return true;
+}
+
 // How BLAS can read a matrix view (rows x cols with the given strides) without a copy.
 struct MatrixView {
   bool ok;
@@ -93,6 +101,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   Tensor a = a_in.dtype() == dt ? a_in : cast(a_in, dt);
   Tensor b = b_in.dtype() == dt ? b_in : cast(b_in, dt);
 
+  // A sum of one product per element (outer products: a batch of per-example gradients w.r.t. a
+  // weight): one broadcasting multiply writes the result once, where BLAS would clear it first.
+  if (k == 1 && dt != DType::Bool) return binary(Binary::Mul, a, b, "matmul");
+
   Shape out_shape = batch;
   out_shape.push_back(n);
   out_shape.push_back(m);
@@ -120,9 +132,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
       T* pc = out.data<T>();
       const int64_t as0 = a.strides()[na - 2], as1 = a.strides()[na - 1];
       const int64_t bs0 = b.strides()[nb - 2], bs1 = b.strides()[nb - 1];
-      // One tall product when b is shared by the whole batch and a's rows stack evenly:
-      // (B*n, k) @ (k, m) is far faster than B small ones.
-      if (numel(b_batch) == 1 && a.is_contiguous() && va.trans == NoTrans) {
+      // One tall product when b is shared by the whole batch (no batch dims, or broadcast ones
+      // with stride 0: vmap's expanded weights) and a's rows stack evenly: (B*n, k) @ (k, m) is
+      // far faster than B small ones.
+      if (shared(b, b_batch) && a.is_contiguous() && va.trans == NoTrans) {
         const int64_t rows = numel(a_batch) * n;
         if (rows * m == out.numel()) {
           MatrixView tall{true, NoTrans, std::max<int64_t>(k, 1)};
