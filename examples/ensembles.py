@@ -35,7 +35,7 @@ def main():
     grads = vmap(grad(loss), in_axes=(0, 0))(params, buffers)
     for i, m in enumerate(models):
         one = {k: v.detach() for k, v in m.named_parameters()}
-        want = grad(lambda p: pj.mean((functional_call(m, p, (x,)) - target) ** 2))(one)
+        want = grad(lambda p, m=m: pj.mean((functional_call(m, p, (x,)) - target) ** 2))(one)
         for k in one:
             assert np.allclose(np.asarray(grads[k][i]), np.asarray(want[k]), rtol=1e-10, atol=1e-12), k
     print(
