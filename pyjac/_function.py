@@ -92,10 +92,13 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        if any(isinstance(a, Tensor) and _core.vmap_is_batched(a) for a in args):
-            # Under vmap: once per example (docs/vmap.md), each a plain call recorded as usual.
+        try:
+            result = _core.function_apply(cls, FunctionCtx(), args)
+        except RuntimeError as e:
+            # Batched arguments with forward-mode tangents: once per example (docs/vmap.md).
+            if not str(e).startswith("vmap: forward mode through a custom Function"):
+                raise
             return _apply_per_example(cls, *args)
-        result = _core.function_apply(cls, FunctionCtx(), args)
         if _core.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
             _check_outputs(cls.__name__, result)
         return result

@@ -9,7 +9,7 @@ import numpy as _np
 
 from . import _core
 from ._creation import asarray as _asarray
-from ._vmap import per_example
+from ._vmap import every_example, per_example
 
 isnan = _core.isnan
 isinf = _core.isinf
@@ -259,7 +259,6 @@ def nansum(a, axis=None, dtype=None, out=None, keepdims=False):
     return _core.sum(x, axis, keepdims)
 
 
-@per_example
 def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     """NumPy's nanmean: the mean of the non-NaN values (gradient 1/count to each, 0 to NaNs); an
     all-NaN slice gives NaN with a RuntimeWarning."""
@@ -273,7 +272,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False):
     nan = isnan(x)
     total = _core.sum(_core.where(nan, 0.0, x), axis, keepdims)
     count = _core.sum(_core.astype(_core.logical_not(nan), x.dtype), axis, keepdims)
-    if _np.any(_np.asarray(count) == 0):
+    if _np.any(every_example(count)[0] == 0):
         _warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
     return total / count
 
@@ -286,19 +285,17 @@ def _nan_extremum(fn, reduce, fill, a, axis, out, keepdims):
     nan = isnan(x)
     r = reduce(_core.where(nan, fill, x), axis, keepdims)
     all_nan = _core.all(nan, axis, keepdims=keepdims)
-    if _np.any(_np.asarray(all_nan)):
+    if _np.any(every_example(all_nan)[0]):
         _warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
     return _core.where(all_nan, _np.nan, r)
 
 
-@per_example
 def nanmax(a, axis=None, out=None, keepdims=False):
     """NumPy's nanmax: the max ignoring NaNs (an all-NaN slice: NaN with a RuntimeWarning). The
     gradient goes to the max as pj.max's: split evenly among tied maxima; NaNs get 0."""
     return _nan_extremum("nanmax", _core.max, -_np.inf, a, axis, out, keepdims)
 
 
-@per_example
 def nanmin(a, axis=None, out=None, keepdims=False):
     """NumPy's nanmin, as nanmax."""
     return _nan_extremum("nanmin", _core.min, _np.inf, a, axis, out, keepdims)

@@ -7,6 +7,9 @@ from ._core import Tensor
 
 
 def _repr(self):
+    levels = _core.vmap_levels(self)
+    if levels:  # inside vmap: the example's shape, and the batch behind it
+        return f"BatchedTensor(shape={tuple(self.shape)}, levels={levels}, physical={_core.vmap_physical(self)!r})"
     body = np.array2string(np.asarray(self), separator=", ", prefix="tensor(")
     extras = []
     if self.dtype != np.float64:

@@ -184,6 +184,16 @@ def _concatenate_chunks(pieces, out_axes):
     return _tree.unflatten(tree, result)
 
 
+def every_example(t):
+    """The values of ``t`` for every example at once, as a NumPy array with the batch dims in front
+    (outermost vmap first), and how many there are: for SciPy-style checks of the inputs and
+    warnings, which hold per element. Outside vmap: ``t``'s values and 0."""
+    levels = _core.vmap_levels(t)
+    for level in reversed(levels):
+        t = _core.vmap_remove_batch_dim(t, level, 0)
+    return np.asarray(t.detach()), len(levels)
+
+
 def per_example(fn):
     """For the composites that read values in Python (a data-dependent branch, a SciPy-style check
     of the inputs): under vmap ``fn`` runs once per example of the innermost vmap, the results

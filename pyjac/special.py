@@ -27,7 +27,7 @@ from ._ops import log1p as _log1p
 from ._ops import logical_and as _and
 from ._ops import logical_or as _or
 from ._ops import where as _where
-from ._vmap import per_example
+from ._vmap import every_example
 
 __all__ = [
     "gamma",
@@ -175,7 +175,6 @@ def xlog1py(x, y):
     return x * _log1p(_where(bad, 0.0, y))
 
 
-@per_example
 def multigammaln(a, d):
     """The log of the multivariate gamma function of dimension d: d (d - 1) / 4 log(pi) +
     sum_{j < d} gammaln(a - j / 2). As SciPy, every a must be > (d - 1) / 2 (ValueError)."""
@@ -185,7 +184,7 @@ def multigammaln(a, d):
     if d < 1:
         raise ValueError(f"multigammaln: d must be a positive integer, got {d}")
     a = _asarray(a)
-    if _np.any(_np.asarray(a.detach().numpy()) <= 0.5 * (d - 1)):  # a check of the values only
+    if _np.any(every_example(a)[0] <= 0.5 * (d - 1)):  # a check of the values only
         raise ValueError(f"multigammaln: condition a > 0.5 * (d - 1) = {0.5 * (d - 1)} not met")
     out = gammaln(a)
     for j in range(1, d):

@@ -26,7 +26,7 @@ from ._ops import logical_and as _and
 from ._ops import logical_not as _not
 from ._ops import multiply as _multiply
 from ._ops import where as _where
-from ._vmap import per_example
+from ._vmap import every_example
 
 __all__ = ["norm", "multivariate_normal", "t", "gamma", "beta", "dirichlet", "poisson", "bernoulli"]
 
@@ -228,7 +228,6 @@ class dirichlet_gen(_Distribution):
 
     name = "dirichlet"
 
-    @per_example
     def logpdf(self, x, alpha):
         """x of shape (K, ...) or (K - 1, ...) (then the last component is 1 - the sum of the
         others), components along the first axis as in SciPy; every point must lie on the simplex
@@ -245,10 +244,10 @@ class dirichlet_gen(_Distribution):
             )
         if x.shape[0] == k - 1:
             x = _ops.concatenate([x, 1.0 - _ops.sum(x, axis=0, keepdims=True)], axis=0)
-        values = x.detach().numpy()  # value checks only, as SciPy's
+        values, lead = every_example(x)  # value checks only, as SciPy's (every example at once)
         if _np.any(values < 0) or _np.any(values > 1):
             raise ValueError("dirichlet.logpdf: every component of x must lie in [0, 1]")
-        if _np.any(_np.abs(_np.sum(values, axis=0) - 1.0) > 1e-9):
+        if _np.any(_np.abs(_np.sum(values, axis=lead) - 1.0) > 1e-9):
             raise ValueError("dirichlet.logpdf: the components of x must sum to 1 along the first axis")
         a = _ops.reshape(alpha, (k,) + (1,) * (x.ndim - 1))
         log_b = _ops.sum(_sp.gammaln(alpha)) - _sp.gammaln(_ops.sum(alpha))

@@ -276,7 +276,9 @@ def test_function_used_inside_another_functions_backward(rng):
     assert gradgradcheck(Square.apply, (x,))
 
 
-def test_jacobian_of_a_function_one_backward_call_per_row(rng):
+def test_jacobian_of_a_function_one_backward_call_for_all_rows(rng):
+    # Batched cotangents reach backward batched (Note [Custom Functions under vmap]): one call
+    # sees one row's shape and computes every row.
     calls = []
 
     class Cube(Function):
@@ -294,7 +296,28 @@ def test_jacobian_of_a_function_one_backward_call_per_row(rng):
     xa = rng.standard_normal(4)
     J = pj.jacobian(Cube.apply, _t(xa))
     np.testing.assert_allclose(J.numpy(), np.diag(3 * xa**2), rtol=1e-14)
-    assert calls == [(4,)] * 4
+    assert calls == [(4,)]
+
+
+def test_a_backward_that_reads_values_runs_once_per_row(rng):
+    calls = []
+
+    class CubeByNumpy(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(tuple(g.shape))
+            (x,) = ctx.saved_tensors
+            return pj.tensor(3.0 * np.asarray(g) * np.asarray(x) ** 2)
+
+    xa = rng.standard_normal(4)
+    J = pj.jacobian(CubeByNumpy.apply, _t(xa))
+    np.testing.assert_allclose(J.numpy(), np.diag(3 * xa**2), rtol=1e-14)
+    assert calls == [(4,)] * 5  # the batched try, then one call per row
 
 
 # ==== forward mode ================================================================================
@@ -640,6 +663,7 @@ def test_backward_that_writes_into_a_saved_tensor_fails_the_later_rows_of_a_batc
 
         @staticmethod
         def backward(ctx, g):
+            np.asarray(g)  # reads the cotangent's values: not batchable, so backward runs per row
             (x,) = ctx.saved_tensors
             result = g * pj.cos(x)
             with pj.no_grad():

@@ -276,7 +276,14 @@ def test_a_custom_function_under_vmap():
 
     x = pj.tensor(rng.normal(size=(4, 3)))
     np.testing.assert_allclose(vmap(Cube.apply)(x), np.asarray(x) ** 3)
+    calls = []
+    Cube.backward = staticmethod(lambda ctx, g, f=Cube.backward: calls.append(g.shape) or f(ctx, g))
     np.testing.assert_allclose(vmap(func.grad(lambda v: Cube.apply(v).sum()))(x), 3 * np.asarray(x) ** 2)
+    assert calls == [(3,)]  # once for the whole batch, seeing one example's shape
+    np.testing.assert_allclose(func.grad(lambda v: vmap(Cube.apply)(v).sum())(x), 3 * np.asarray(x) ** 2)
+    np.testing.assert_allclose(
+        vmap(func.hessian(lambda v: Cube.apply(v).sum()))(x), [np.diag(6 * r) for r in np.asarray(x)]
+    )
 
 
 def test_an_axis_out_of_range_for_the_example_raises_under_vmap():
@@ -285,3 +292,34 @@ def test_an_axis_out_of_range_for_the_example_raises_under_vmap():
     for op in (lambda a: a.sum(axis=2), lambda a: pj.nn.functional.softmax(a, axis=-3), lambda a: pj.cumsum(a, axis=2)):
         with pytest.raises(ValueError, match="out of bounds"):
             vmap(op)(x)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        lambda a, i: a[i],
+        lambda a, i: a[:, i],  # the arrays' block after a slice: back in its place
+        lambda a, i: a[i, :, i],  # arrays separated by a slice: the block first, as NumPy
+        lambda a, i: a[..., i, 1],
+        lambda a, i: a[None, i],
+        lambda a, i: pj.take_along_axis(a, pj.broadcast_to(i[None, :, None], (5, 3, 5)), axis=1),
+    ],
+)
+def test_indexing_with_mapped_index_arrays(index):
+    xs = pj.tensor(rng.normal(size=(4, 5, 5, 5)), requires_grad=True)
+    idx = pj.tensor(rng.integers(0, 5, size=(4, 3)))
+    got = vmap(index)(xs, idx)
+    np.testing.assert_array_equal(got.detach(), loop(lambda a, i: index(a, i).detach(), xs, idx))
+    (g,) = pj.grad(got.sum(), xs)
+    want = np.stack([np.asarray(pj.grad(index(xs[b], idx[b]).sum(), xs)[0])[b] for b in range(4)])
+    np.testing.assert_array_equal(np.asarray(g), want)
+    # an unmapped tensor indexed by mapped indices
+    base = pj.tensor(rng.normal(size=(5, 5, 5)))
+    np.testing.assert_array_equal(vmap(lambda i: index(base, i))(idx), loop(lambda i: index(base, i), idx))
+
+
+def test_repr_of_a_batched_tensor_shows_the_example_shape_and_the_batch():
+    seen = []
+    vmap(lambda a: seen.append(repr(a)) or a)(pj.zeros((2, 3)))
+    assert seen[0].startswith("BatchedTensor(shape=(3,), levels=[")
+    assert "tensor([[0., 0., 0.]," in seen[0]

@@ -290,10 +290,56 @@ IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bo
 
 }  // namespace
 
+namespace {
+
+// x[index] with batched index arrays: each batch dim becomes an index array of its own (an arange)
+// in front of the example's index, so every example picks from its own slice of x. The
+// advanced-index block then comes first, where NumPy puts it for the example's index only when
+// its arrays are separated; otherwise it moves back behind the dims before them. Bool masks that
+// differ per example would give results of different shapes: those take the loop (and raise).
+Tensor gather_with_batched_indices(const Tensor& x, const std::vector<IndexItem>& index) {
+  TensorList tensors{x};
+  for (const IndexItem& it : index)
+    if (it.kind == IndexItem::Array) {
+      if (it.array.dtype() == DType::Bool) VMAP_LOOP(getitem_advanced, x, index);
+      tensors.push_back(it.array);
+    }
+  const vmap::Levels levels = vmap::levels_of(tensors);
+  const Shape sizes = vmap::level_sizes(levels, tensors);
+  const int64_t k = int64_t(levels.size());
+  // The example's plan, from stand-in arrays of the same shapes: where its advanced block goes.
+  std::vector<IndexItem> stand_in = index;
+  for (IndexItem& it : stand_in)
+    if (it.kind == IndexItem::Array) it.array = zeros(it.array.shape(), DType::Int64);
+  const IndexPlan plan = build_plan(x.shape(), stand_in, false);
+  const int64_t m = int64_t(plan.bshape.size()), before = plan.to_front ? 0 : plan.adv[0];
+  std::vector<IndexItem> physical;
+  for (int64_t i = 0; i < k; ++i) {
+    Shape s(size_t(k + m), 1);
+    s[size_t(i)] = sizes[size_t(i)];
+    IndexItem it{IndexItem::Array};
+    it.array = reshape(kernels::arange(0, double(sizes[size_t(i)]), 1, DType::Int64), s);
+    physical.push_back(it);
+  }
+  for (IndexItem it : index) {
+    if (it.kind == IndexItem::Array) it.array = vmap::to_front(it.array, levels, m);
+    physical.push_back(it);
+  }
+  Tensor out = getitem_advanced(vmap::to_front(x, levels, -1, &sizes), physical);  // (*batch, *bshape, ...)
+  if (before > 0) {
+    std::vector<int64_t> from, to;
+    for (int64_t j = 0; j < m; ++j) from.push_back(k + j), to.push_back(k + before + j);
+    out = moveaxis(out, from, to);
+  }
+  return vmap::from_front(out, levels);
+}
+
+}  // namespace
+
 // Under vmap a plan built for the logical shape applies to the physical tensor as it is: the batch
-// dims in front are leading dims, which plans pass through. Batched index arrays take the loop.
+// dims in front are leading dims, which plans pass through.
 Tensor getitem_advanced(const Tensor& x, const std::vector<IndexItem>& index) {
-  if (vmap::any_batched_arg(index)) VMAP_LOOP(getitem_advanced, x, index);
+  if (vmap::any_batched_arg(index)) return gather_with_batched_indices(x, index);
   if (vmap::is_batched(x))
     return vmap::along_axes(x, [&](const Tensor& p, int64_t) {
       return naming_allocation_errors("index", [&] { return adv_gather(p, build_plan(x.shape(), index, false)); });

@@ -12,6 +12,14 @@
 // handed to backward as a fresh handle with this node as grad_fn (for create_graph), dropped
 // again when backward returns. The node lets go of the ctx and what it saved after backward
 // (release_saved) or when the graph is dropped.
+//
+// Note [Custom Functions under vmap]
+// With batched arguments (vmap/batched.h) forward runs once on them, as any pyjac code does, and
+// the node is recorded on the physical tensors (batch dims in front, in level order) like every
+// op's. backward, written for one example, runs once too: the engine's physical cotangents are
+// handed to it batched again (at the forward's levels, made live once more if its vmap has
+// returned), and so are cotangents with leading batch dims (jacobian, is_grads_batched), at a
+// level of their own. A backward that can't be batched (it reads values) runs once per row.
 #include <memory>
 
 #include "autograd/forward.h"
@@ -79,6 +87,16 @@ struct PyFunctionNode final : Node {
   std::vector<int64_t> saved_output_nr;  // per saved tensor: its output number, or -1
   std::vector<uint64_t> saved_versions;
   bool released_ = false;
+  // Under vmap (Note [Custom Functions under vmap]): the levels of the arguments and their sizes,
+  // the leading dims of every physical input and output of this node.
+  vmap::Levels levels;
+  Shape level_sizes;
+
+  // The engine's physical cotangents (*batch, *level sizes, *output shape) as backward sees them,
+  // at the forward's levels and `batch_level` (-1: no batch dims).
+  TensorList logical_grads(const TensorList& grads, const Shape& batch, int64_t batch_level) const;
+  // backward's gradients back to physical ones for the engine: (*batch, *level sizes, *arg shape).
+  TensorList physical_grads(const TensorList& grads, const Shape& batch, int64_t batch_level) const;
 
  private:
   void drop_python() {
@@ -175,14 +193,15 @@ py::tuple PyFunctionNode::unpack_saved() {
       out[j] = py::reinterpret_steal<py::object>(wrap(original));  // the caller's object, if it is alive
       continue;
     }
-    Tensor t = original.detach();
+    // Under vmap the node's output is the physical one, batch dims in front.
+    Tensor t = levels.empty() ? original.detach() : vmap::to_front(original, levels, -1, &level_sizes).detach();
     t->tangents = original->tangents;  // forward-over-reverse reads the output's tangent
     if (GradMode::is_enabled() && !next_edges.empty()) {
       t->requires_grad = true;
       t->grad_fn = shared_from_this();
       t->output_nr = uint32_t(nr);
     }
-    out[j] = py::cast(t);
+    out[j] = py::cast(vmap::from_front(t, levels));
   }
   return out;
 }
@@ -191,11 +210,12 @@ void PyFunctionNode::check_versions() const {
   for (size_t j = 0; j < saved.size() && j < saved_versions.size(); ++j) {
     const Tensor& t = saved[j];
     if (!t.defined()) continue;
-    if (t->storage->version != saved_versions[j])
+    const uint64_t version = vmap::physical(t)->storage->version;
+    if (version != saved_versions[j])
       throw std::runtime_error(
           "one of the variables needed for gradient computation has been modified by an inplace operation: " + name_ +
-          "'s saved tensor " + std::to_string(j) + " (a " + describe(t) + ") is at version " +
-          std::to_string(t->storage->version) + "; expected version " + std::to_string(saved_versions[j]) +
+          "'s saved tensor " + std::to_string(j) + " (a " + describe(t) + ") is at version " + std::to_string(version) +
+          "; expected version " + std::to_string(saved_versions[j]) +
           ". Hint: modify a copy instead, or modify it only after the backward pass.");
   }
 }
@@ -261,22 +281,79 @@ TensorList PyFunctionNode::call_backward(const TensorList& grads) {
   return grads_in;
 }
 
+TensorList PyFunctionNode::logical_grads(const TensorList& grads, const Shape& batch, int64_t batch_level) const {
+  TensorList out;
+  const int64_t lead = batch_level >= 0 ? 1 : 0;
+  for (const Tensor& g : grads) {
+    if (!g.defined()) {
+      out.emplace_back();
+      continue;
+    }
+    Tensor flat = g;
+    if (lead) {
+      Shape s{numel(batch)};
+      s.insert(s.end(), g.shape().begin() + int64_t(batch.size()), g.shape().end());
+      flat = reshape(g, s);
+    }
+    vmap::BatchDims dims;
+    for (size_t i = 0; i < levels.size(); ++i) dims.push_back({levels[i], lead + int64_t(i)});
+    if (lead) dims.push_back({batch_level, 0});  // the newest level: last in level order
+    out.push_back(vmap::make_batched(flat, std::move(dims)));
+  }
+  return out;
+}
+
+TensorList PyFunctionNode::physical_grads(const TensorList& grads, const Shape& batch, int64_t batch_level) const {
+  vmap::Levels all = levels;
+  Shape sizes = level_sizes;
+  if (batch_level >= 0) all.push_back(batch_level), sizes.push_back(numel(batch));
+  TensorList out;
+  for (size_t e = 0; e < grads.size(); ++e) {
+    const Tensor& g = grads[e];
+    if (!g.defined()) {
+      out.emplace_back();
+      continue;
+    }
+    Tensor p = vmap::to_front(g, all, -1, &sizes);  // (*level sizes, [rows], *arg shape)
+    if (batch_level >= 0) {
+      const int64_t k = int64_t(levels.size());
+      p = moveaxis(p, {k}, {0});
+      Shape s = batch;
+      s.insert(s.end(), p.shape().begin() + 1, p.shape().end());
+      p = reshape(p, s);
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
 TensorList PyFunctionNode::apply(TensorList&& grads, Needs) {
   AcquiredGil gil;
   if (released_)
     throw std::runtime_error("Trying to backward through the graph a second time (" + name_ +
                              "'s saved tensors were already freed). Specify retain_graph=True on the first backward "
                              "or grad call if you need to backward through the graph again.");
-  // Cotangents may carry leading batch dims (is_grads_batched, jacobian): backward, written for
-  // one cotangent, then runs once per row.
+  // Cotangents may carry leading batch dims (is_grads_batched, jacobian) before the physical
+  // output shape (the level sizes, under vmap, then the output's own shape).
   Shape batch;
   for (size_t k = 0; k < grads.size(); ++k)
     if (grads[k].defined()) {
-      batch.assign(grads[k].shape().begin(), grads[k].shape().end() - int64_t(outputs[k].shape.size()));
+      const int64_t own = int64_t(levels.size() + outputs[k].shape.size());
+      batch.assign(grads[k].shape().begin(), grads[k].shape().end() - own);
       break;
     }
+  vmap::Reenter live(levels, level_sizes);
   SavedScope scope(ctx, unpack_saved());
-  if (batch.empty()) return call_backward(grads);
+  if (batch.empty() && levels.empty()) return call_backward(grads);
+  if (batch.empty()) return physical_grads(call_backward(logical_grads(grads, batch, -1)), batch, -1);
+  try {
+    vmap::ScopedLevel rows(numel(batch));
+    return physical_grads(call_backward(logical_grads(grads, batch, rows.level)), batch, rows.level);
+  } catch (const std::exception& e) {
+    // A backward that can't be batched (it reads values) runs once per row, as before vmap.
+    // (Raised in Python, the message comes after the exception's type name.)
+    if (!levels.empty() || std::string(e.what()).find("vmap: ") == std::string::npos) throw;
+  }
   std::vector<TensorList> per_row;
   for (int64_t r = 0; r < numel(batch); ++r) per_row.push_back(call_backward(rows_of(grads, batch, r)));
   TensorList out(next_edges.size());
@@ -289,7 +366,8 @@ TensorList PyFunctionNode::apply(TensorList&& grads, Needs) {
   return out;
 }
 
-bool has_tangent_at(const Tensor& t, uint64_t level) { return ForwardAD::tangent(t, level).defined(); }
+// (A batched tensor's tangents are its physical tensor's.)
+bool has_tangent_at(const Tensor& t, uint64_t level) { return ForwardAD::tangent(vmap::physical(t), level).defined(); }
 
 // Output tangents at `level` from the Function's jvp(ctx, *tangents), one row at a time when the
 // tangents carry batch dims. Tensor arguments without a tangent get zeros, others None.
@@ -351,9 +429,15 @@ void run_jvp(PyFunctionNode& node, const py::tuple& args, const TensorList& orig
 }
 
 py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
+  // Under vmap: the levels of the batched arguments (Note [Custom Functions under vmap]).
+  vmap::Levels vlevels;
+  TensorList tensor_args;
   for (py::handle a : args)
-    if (is_tensor(a.ptr()) && vmap::is_batched(unwrap(a.ptr())))
-      throw std::runtime_error("vmap: function_apply got a batched tensor; Function.apply runs per example under vmap");
+    if (is_tensor(a.ptr())) {
+      vmap::add_levels(vlevels, unwrap(a.ptr()));
+      tensor_args.push_back(unwrap(a.ptr()));
+    }
+  const Shape vsizes = vmap::level_sizes(vlevels, tensor_args);
   const std::string cls_name = py::str(cls.attr("__name__"));
   const bool grad_mode = GradMode::is_enabled();
   bool reverse = false;
@@ -366,10 +450,12 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   }
   py::tuple needs(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
-    const bool req = is_tensor(args[i].ptr()) && grad_mode && unwrap(args[i].ptr()).requires_grad();
+    const bool req = is_tensor(args[i].ptr()) && grad_mode && vmap::physical(unwrap(args[i].ptr())).requires_grad();
     needs[i] = py::bool_(req);
     reverse |= req;
   }
+  if (!levels.empty() && !vlevels.empty())
+    throw std::runtime_error("vmap: forward mode through a custom Function under vmap runs per example");
   if (!levels.empty() && !py::hasattr(cls, "jvp"))
     throw std::runtime_error(cls_name +
                              ": forward-mode AD (jvp, jacfwd, hvp) through a custom Function needs a "
@@ -399,12 +485,16 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
   node->cls_name_ = cls_name;
   node->cls = cls;
   node->ctx = ctx;
+  node->levels = vlevels;
+  node->level_sizes = vsizes;
+  // The node's inputs and outputs: under vmap the physical tensors, batch dims in front.
+  auto physical = [&](const Tensor& t) { return vlevels.empty() ? t : vmap::to_front(t, vlevels, -1, &vsizes); };
   for (size_t i = 0; i < args.size(); ++i) {
     ArgInfo info;
     if (is_tensor(args[i].ptr())) {
       Tensor t = unwrap(args[i].ptr());
       info = {true, t.shape(), t.dtype(), node->next_edges.size()};
-      node->next_edges.push_back(reverse ? gradient_edge(t) : Edge{});
+      node->next_edges.push_back(reverse ? gradient_edge(physical(t)) : Edge{});
     }
     node->args.push_back(std::move(info));
   }
@@ -427,16 +517,17 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
       returned.append(h);
       continue;
     }
-    Tensor out = t.detach();
-    out->is_view = t->is_view;
-    out->view_rebases = t->view_rebases;
+    const Tensor p = physical(t);
+    Tensor out = p.detach();
+    out->is_view = p->is_view;
+    out->view_rebases = p->view_rebases;
     if (reverse) {
       out->requires_grad = true;
       out->grad_fn = node;
       out->output_nr = uint32_t(originals.size() - 1);
     }
     handles.push_back(out);
-    returned.append(py::cast(out));
+    returned.append(py::cast(vmap::from_front(out, vlevels)));
   }
   node->num_outputs = uint32_t(originals.size());
 
@@ -447,7 +538,7 @@ py::object function_apply(py::object cls, py::object ctx, py::tuple args) {
     Tensor t;
     if (!h.is_none()) {
       t = unwrap(h.ptr());
-      version = t->storage->version;
+      version = vmap::physical(t)->storage->version;
       for (size_t k = 0; k < originals.size(); ++k)
         if (originals[k].same(t) && handles[k].defined()) nr = int64_t(k);
     }

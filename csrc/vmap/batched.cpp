@@ -164,6 +164,26 @@ int64_t live_level_size(int64_t level) {
   escaped();
 }
 
+Reenter::Reenter(const Levels& levels, const Shape& sizes) {
+  for (size_t i = 0; i < levels.size(); ++i) {
+    auto at = std::lower_bound(live_ids.begin(), live_ids.end(), levels[i]);
+    if (at != live_ids.end() && *at == levels[i]) continue;
+    const auto pos = at - live_ids.begin();
+    live_ids.insert(at, levels[i]);
+    live.insert(live.begin() + pos, {levels[i], sizes[i], Randomness::Different});
+    added_.push_back(levels[i]);
+  }
+}
+
+Reenter::~Reenter() {
+  for (int64_t level : added_) {
+    auto at = std::lower_bound(live_ids.begin(), live_ids.end(), level);
+    const auto pos = at - live_ids.begin();
+    live_ids.erase(at);
+    live.erase(live.begin() + pos);
+  }
+}
+
 Randomness current_randomness() { return live.empty() ? Randomness::Different : live.back().randomness; }
 
 // ---- vmap's boundary ----

@@ -76,6 +76,28 @@ const Levels& live_levels();
 int64_t live_level_size(int64_t level);
 // The randomness rule of the innermost running vmap (Different outside vmap).
 Randomness current_randomness();
+// Makes `levels` (with their `sizes`) live again while it exists, where they are not: a custom
+// Function's backward runs after its vmap may have returned (grad(vmap(f))), on tensors batched
+// at that vmap's levels.
+class Reenter {
+ public:
+  Reenter(const Levels& levels, const Shape& sizes);
+  ~Reenter();
+  Reenter(const Reenter&) = delete;
+  Reenter& operator=(const Reenter&) = delete;
+
+ private:
+  Levels added_;
+};
+// A level of its own for the guard's lifetime (`size` examples).
+class ScopedLevel {
+ public:
+  explicit ScopedLevel(int64_t size) : level(push_level(size, Randomness::Different)) {}
+  ~ScopedLevel() { pop_level(level); }
+  ScopedLevel(const ScopedLevel&) = delete;
+  ScopedLevel& operator=(const ScopedLevel&) = delete;
+  const int64_t level;
+};
 
 // A random tensor of the logical `shape` drawn by draw(physical shape), as the innermost vmap's
 // randomness says: "error" raises, "same" draws one for every example, "different" draws one per

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import _core
 from .._creation import arange, asarray
+from .._vmap import every_example
 
 _number = _core.number_param  # a parameter, not an operand: refuses a tensor that requires grad
 
@@ -171,8 +172,8 @@ def _class_weight(weight, n_classes, dtype, op):
 
 def _check_classes(target, n_classes, ignore_index, op):
     """Raises IndexError unless every index is a class or ``ignore_index``; tells whether any is ignored.
-    Under vmap it looks at every example at once (the physical tensor): the checks are elementwise."""
-    t = np.asarray(_core.vmap_physical(target))
+    Under vmap it looks at every example at once: the checks are elementwise."""
+    t = every_example(target)[0]
     if t.size == 0:
         return False
     if 0 <= t.min() and t.max() < n_classes:  # the common case, in two passes
