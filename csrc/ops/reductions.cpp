@@ -77,6 +77,20 @@ Tensor arg_extremum(const Tensor& x, std::optional<int64_t> axis, bool keepdims,
   return kernels::arg_extremum(largest, data, normalize_axis(*axis, x.ndim(), op), keepdims, op);
 }
 
+// argmax / argmin under vmap: along the axis past the batch dims, or (no axis) over each example
+// flattened, the kept dims then all of size one.
+Tensor batched_arg_extremum(const Tensor& x, std::optional<int64_t> axis, bool keepdims,
+                            Tensor (*op)(const Tensor&, std::optional<int64_t>, bool)) {
+  if (axis) return vmap::along_axes(x, *axis, [&](const Tensor& p, int64_t ax) { return op(p, ax, keepdims); });
+  return vmap::along_axis_or_flat(x, axis, [&](const Tensor& p, std::optional<int64_t> ax) {
+    Tensor r = op(p, ax, false);
+    if (!keepdims) return r;
+    Shape kept = r.shape();
+    kept.insert(kept.end(), size_t(x.ndim()), 1);
+    return reshape(r, kept);
+  });
+}
+
 }  // namespace
 
 Tensor sum(const Tensor& x, const Axes& axes, bool keepdims) {
@@ -128,15 +142,11 @@ Tensor prod(const Tensor& x, const Axes& axes, bool keepdims) {
 }
 
 Tensor argmax(const Tensor& x, std::optional<int64_t> axis, bool keepdims) {
-  if (vmap::is_batched(x) && axis)
-    return vmap::along_axes(x, *axis, [&](const Tensor& p, int64_t ax) { return argmax(p, ax, keepdims); });
-  VMAP_LOOP(argmax, x, axis, keepdims);
+  if (vmap::is_batched(x)) return batched_arg_extremum(x, axis, keepdims, argmax);
   return arg_extremum(x, axis, keepdims, true, "argmax");
 }
 Tensor argmin(const Tensor& x, std::optional<int64_t> axis, bool keepdims) {
-  if (vmap::is_batched(x) && axis)
-    return vmap::along_axes(x, *axis, [&](const Tensor& p, int64_t ax) { return argmin(p, ax, keepdims); });
-  VMAP_LOOP(argmin, x, axis, keepdims);
+  if (vmap::is_batched(x)) return batched_arg_extremum(x, axis, keepdims, argmin);
   return arg_extremum(x, axis, keepdims, false, "argmin");
 }
 

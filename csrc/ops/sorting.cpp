@@ -64,6 +64,9 @@ Tensor argpartition(const Tensor& x, const std::vector<int64_t>& kth, std::optio
 }
 
 Tensor searchsorted(const Tensor& a_in, const Tensor& v, bool right, const std::optional<Tensor>& sorter) {
+  // Batched values against a shared sorted a: one search of them all (v's shape is free).
+  if (vmap::is_batched(v) && !vmap::any_batched_arg(a_in, sorter))
+    return vmap::along_axes(v, [&](const Tensor& p, int64_t) { return searchsorted(a_in, p, right, sorter); });
   VMAP_LOOP(searchsorted, a_in, v, right, sorter);
   if (a_in.ndim() != 1) throw ValueError("searchsorted: a must be 1-d, got " + describe(a_in));
   Tensor a = a_in;
