@@ -323,3 +323,39 @@ def test_repr_of_a_batched_tensor_shows_the_example_shape_and_the_batch():
     vmap(lambda a: seen.append(repr(a)) or a)(pj.zeros((2, 3)))
     assert seen[0].startswith("BatchedTensor(shape=(3,), levels=[")
     assert "tensor([[0., 0., 0.]," in seen[0]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [lambda i: (i,), lambda i: (slice(None), i), lambda i: (i, slice(None), i)],
+    ids=["front", "after-a-slice", "separated"],
+)
+def test_assignment_with_mapped_index_arrays(index):
+    xs = pj.tensor(rng.normal(size=(4, 5, 5, 5)), requires_grad=True)
+    vs = pj.tensor(rng.normal(size=(4, 5)), requires_grad=True)  # broadcast over each region
+    idx = pj.tensor(rng.integers(0, 5, size=(4, 2)))
+
+    def put(a, i, v):
+        return pj._core.index_put(a, index(i), v)
+
+    got = vmap(put)(xs, idx, vs)
+    np.testing.assert_array_equal(got.detach(), loop(lambda a, i, v: put(a, i, v).detach(), xs, idx, vs))
+    gx, gv = pj.grad((got * got).sum(), [xs, vs])
+    for b in range(4):
+        wx, wv = pj.grad((put(xs[b], idx[b], vs[b]) ** 2).sum(), [xs, vs])
+        np.testing.assert_allclose(np.asarray(gx)[b], np.asarray(wx)[b], rtol=1e-14)
+        np.testing.assert_allclose(np.asarray(gv)[b], np.asarray(wv)[b], rtol=1e-14)
+
+
+def test_assignment_of_mapped_values_shaped_like_the_region_after_a_slice():
+    xs = pj.tensor(rng.normal(size=(4, 5, 5, 5)))
+    idx = pj.tensor(rng.integers(0, 5, size=(4, 2)))
+    vs = pj.tensor(rng.normal(size=(4, 5, 2, 5)))  # x[:, i] of one example is (5, 2, 5)
+
+    def put(a, i, v):
+        return pj._core.index_put(a, (slice(None), i), v)
+
+    np.testing.assert_array_equal(vmap(put)(xs, idx, vs), loop(put, xs, idx, vs))
+    np.testing.assert_array_equal(
+        vmap(put, in_axes=(None, 0, 0))(xs[0], idx, vs), loop(lambda i, v: put(xs[0], i, v), idx, vs)
+    )

@@ -292,46 +292,67 @@ IndexPlan build_plan(const Shape& shape, const std::vector<IndexItem>& index, bo
 
 namespace {
 
-// x[index] with batched index arrays: each batch dim becomes an index array of its own (an arange)
-// in front of the example's index, so every example picks from its own slice of x. The
-// advanced-index block then comes first, where NumPy puts it for the example's index only when
-// its arrays are separated; otherwise it moves back behind the dims before them. Bool masks that
-// differ per example would give results of different shapes: those take the loop (and raise).
-Tensor gather_with_batched_indices(const Tensor& x, const std::vector<IndexItem>& index) {
-  TensorList tensors{x};
+// An index with batched arrays, for the physical tensor: each batch dim becomes an index array of
+// its own (an arange) in front of the example's index, so every example reaches only its own
+// slice. The advanced-index block then comes first, where NumPy puts it for the example's index
+// only when its arrays are separated: `moved` is how many result dims the example's index puts
+// before that block (the block goes back behind them), `block` its ndim. Bool masks that differ
+// per example would select differently many elements: those take the loop (and raise).
+struct BatchedIndex {
+  vmap::Levels levels;
+  Shape sizes;
+  std::vector<IndexItem> physical;
+  int64_t moved = 0, block = 0;
+  int64_t example_ndim = 0;  // of one example's result
+};
+
+std::optional<BatchedIndex> batched_index(const Tensor& x, const std::vector<IndexItem>& index, TensorList tensors) {
   for (const IndexItem& it : index)
     if (it.kind == IndexItem::Array) {
-      if (it.array.dtype() == DType::Bool) VMAP_LOOP(getitem_advanced, x, index);
+      if (it.array.dtype() == DType::Bool) return std::nullopt;
       tensors.push_back(it.array);
     }
-  const vmap::Levels levels = vmap::levels_of(tensors);
-  const Shape sizes = vmap::level_sizes(levels, tensors);
-  const int64_t k = int64_t(levels.size());
+  BatchedIndex b;
+  b.levels = vmap::levels_of(tensors);
+  b.sizes = vmap::level_sizes(b.levels, tensors);
+  const int64_t k = int64_t(b.levels.size());
   // The example's plan, from stand-in arrays of the same shapes: where its advanced block goes.
   std::vector<IndexItem> stand_in = index;
   for (IndexItem& it : stand_in)
     if (it.kind == IndexItem::Array) it.array = zeros(it.array.shape(), DType::Int64);
   const IndexPlan plan = build_plan(x.shape(), stand_in, false);
-  const int64_t m = int64_t(plan.bshape.size()), before = plan.to_front ? 0 : plan.adv[0];
-  std::vector<IndexItem> physical;
+  b.block = int64_t(plan.bshape.size());
+  b.moved = plan.to_front ? 0 : plan.adv[0];
+  b.example_ndim = plan.out_ndim();
   for (int64_t i = 0; i < k; ++i) {
-    Shape s(size_t(k + m), 1);
-    s[size_t(i)] = sizes[size_t(i)];
+    Shape s(size_t(k + b.block), 1);
+    s[size_t(i)] = b.sizes[size_t(i)];
     IndexItem it{IndexItem::Array};
-    it.array = reshape(kernels::arange(0, double(sizes[size_t(i)]), 1, DType::Int64), s);
-    physical.push_back(it);
+    it.array = reshape(kernels::arange(0, double(b.sizes[size_t(i)]), 1, DType::Int64), s);
+    b.physical.push_back(it);
   }
   for (IndexItem it : index) {
-    if (it.kind == IndexItem::Array) it.array = vmap::to_front(it.array, levels, m);
-    physical.push_back(it);
+    if (it.kind == IndexItem::Array) it.array = vmap::to_front(it.array, b.levels, b.block);
+    b.physical.push_back(it);
   }
-  Tensor out = getitem_advanced(vmap::to_front(x, levels, -1, &sizes), physical);  // (*batch, *bshape, ...)
-  if (before > 0) {
-    std::vector<int64_t> from, to;
-    for (int64_t j = 0; j < m; ++j) from.push_back(k + j), to.push_back(k + before + j);
-    out = moveaxis(out, from, to);
-  }
-  return vmap::from_front(out, levels);
+  return b;
+}
+
+// Moves the advanced block of a physical result (or value) between where the batched index puts
+// it (right after the batch dims) and where the example's index does (`moved` dims later).
+Tensor move_block(const Tensor& t, const BatchedIndex& b, bool to_example) {
+  if (b.moved == 0) return t;
+  const int64_t k = int64_t(b.levels.size());
+  std::vector<int64_t> front, back;
+  for (int64_t j = 0; j < b.block; ++j) front.push_back(k + j), back.push_back(k + b.moved + j);
+  return to_example ? moveaxis(t, front, back) : moveaxis(t, back, front);
+}
+
+Tensor gather_with_batched_indices(const Tensor& x, const std::vector<IndexItem>& index) {
+  auto b = batched_index(x, index, {x});
+  if (!b) VMAP_LOOP(getitem_advanced, x, index);
+  const Tensor out = getitem_advanced(vmap::to_front(x, b->levels, -1, &b->sizes), b->physical);
+  return vmap::from_front(move_block(out, *b, true), b->levels);
 }
 
 }  // namespace
@@ -348,7 +369,14 @@ Tensor getitem_advanced(const Tensor& x, const std::vector<IndexItem>& index) {
 }
 
 Tensor index_put(const Tensor& x_in, const std::vector<IndexItem>& index, const Tensor& values_in) {
-  if (vmap::any_batched_arg(index)) VMAP_LOOP(index_put, x_in, index, values_in);
+  if (vmap::any_batched_arg(index)) {
+    auto b = batched_index(x_in, index, {x_in, values_in});
+    if (!b) VMAP_LOOP(index_put, x_in, index, values_in);
+    // The values as the example's index lines them up, then as the batched index does.
+    const Tensor values = move_block(vmap::to_front(values_in, b->levels, b->example_ndim, &b->sizes), *b, false);
+    const Tensor out = index_put(vmap::to_front(x_in, b->levels, -1, &b->sizes), b->physical, values);
+    return vmap::from_front(out, b->levels);
+  }
   IndexPlan p = build_plan(x_in.shape(), index, true);
   int64_t post_nd;
   const Shape result_shape = p.out_shape(&post_nd);
