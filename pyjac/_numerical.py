@@ -16,7 +16,7 @@ from . import _core
 from ._core import Tensor
 from ._creation import asarray
 from ._stacking import _along, _at_least_1d, _axis
-from ._vmap import per_example
+from ._vmap import every_example, per_example
 
 _AxisError = np.exceptions.AxisError
 _NOVALUE = object()
@@ -385,7 +385,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
 
 
 # ---- average, ptp, select -------------------------------------------------------------------------
-@per_example
 def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
     """Weighted average along ``axis`` (NumPy's: 1-d weights along one axis or weights of a's shape;
     ``returned`` also gives the sum of the weights, broadcast to the result's shape). Integer inputs
@@ -418,7 +417,7 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
         a = a if a.dtype == dtype else _core.astype(a, dtype)
         w = w if w.dtype == dtype else _core.astype(w, dtype)
         scl = _core.sum(w, axes, keepdims)
-        if bool((scl.numpy(force=True) == 0.0).any()):
+        if bool((every_example(scl)[0] == 0.0).any()):
             raise ZeroDivisionError("average: Weights sum to zero, can't be normalized")
         avg = _core.sum(a * w, axes, keepdims) / scl
     if returned:
