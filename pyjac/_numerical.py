@@ -226,7 +226,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
 
 
 # ---- interp -------------------------------------------------------------------------------------
-@per_example
+@per_example(over=("xp",))  # the order of periodic sample points is worked out in NumPy
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of the points (xp, fp) at x, as NumPy's (float64 results;
     ``left`` / ``right`` outside, default fp[0] / fp[-1]; ``period`` for periodic xp).
@@ -254,16 +254,14 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         xp, fp = xp[asarray(order)], fp[asarray(order)]
         xp = _core.concatenate([xp[-1:] - period, xp, xp[:1] + period], 0)
         fp = _core.concatenate([fp[-1:], fp, fp[:1]], 0)
-    xv = x.numpy(force=True)
-    xpv = xp.numpy(force=True)
     m = xp.shape[0]
     lo = fp[0] if left is None else _t(left)
     hi = fp[-1] if right is None else _t(right)
     if m == 1:
         inside = _core.broadcast_to(fp[0], tuple(x.shape))
     else:
-        j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, m - 2)
-        j = asarray(np.asarray(j, dtype=np.int64))
+        # the interval of each x: a constant of the values (searchsorted batches under vmap)
+        j = _core.clip(_core.searchsorted(xp.detach(), x.detach(), "right", None) - 1, 0, m - 2)
         x0, x1, f0, f1 = xp[j], xp[j + 1], fp[j], fp[j + 1]
         slope = (f1 - f0) / (x1 - x0)
         # x outside, infinite or NaN takes another branch below: x0 in its place keeps the unused

@@ -206,7 +206,7 @@ def _quantile(fn, a, q, axis, method, keepdims, percent):
     return _core.reshape(result, qv.shape + kept) if keepdims else result
 
 
-@per_example
+@per_example(over=("q",))  # q's values pick the order statistics
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """NumPy's quantile (q a number or array in [0, 1]; q's dims come first in the result). Methods:
     'linear' (default), 'lower', 'higher', 'nearest', 'midpoint', and the other interpolating ones
@@ -217,7 +217,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     return _quantile("quantile", a, q, axis, method, keepdims, False)
 
 
-@per_example
+@per_example(over=("q",))  # q's values pick the order statistics
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """NumPy's percentile: quantile of q / 100 (q in [0, 100])."""
     _no_out("percentile", out)

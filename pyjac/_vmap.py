@@ -6,6 +6,7 @@ Levels nest, one per running vmap, so ``vmap(vmap(f))`` maps over two axes indep
 """
 
 import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -194,10 +195,14 @@ def every_example(t):
     return np.asarray(t.detach()), len(levels)
 
 
-def per_example(fn):
-    """For the composites that read values in Python (a data-dependent branch, a SciPy-style check
-    of the inputs): under vmap ``fn`` runs once per example of the innermost vmap, the results
-    stacked. docs/vmap.md lists the functions this applies to; everything else batches in C++."""
+def per_example(fn=None, *, over=None):
+    """For the composites that compute with values in Python (a data-dependent branch, indices
+    worked out in NumPy): under vmap ``fn`` runs once per example of the innermost vmap, the
+    results stacked. With ``over`` (argument names) only when one of those arguments is batched:
+    the others it batches like any pyjac code. docs/vmap.md lists the functions this applies to."""
+    if fn is None:
+        return functools.partial(per_example, over=over)
+    signature = inspect.signature(fn) if over else None
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -205,6 +210,12 @@ def per_example(fn):
         levels = {lv for x in leaves if isinstance(x, Tensor) for lv in _core.vmap_levels(x)}
         if not levels:
             return fn(*args, **kwargs)
+        if over:
+            named = signature.bind(*args, **kwargs).arguments
+            if not any(
+                isinstance(x, Tensor) and _core.vmap_levels(x) for name in over for x in _tree.leaves(named.get(name))
+            ):
+                return fn(*args, **kwargs)
         level = max(levels)
         unstacked = [
             _core.vmap_remove_batch_dim(x, level, 0)
