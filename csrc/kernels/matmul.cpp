@@ -72,6 +72,21 @@ void gemm(int64_t n, int64_t m, int64_t k, const T* a, MatrixView va, int64_t as
   }
 }
 
+// A product with k == 1 (an outer product: per-example gradients w.r.t. a weight come as a batch
+// of them): each element written once, where BLAS would clear the output first and pack both
+// operands for a single multiply-add.
+template <class T>
+void outer(int64_t n, int64_t m, const T* a, int64_t as0, const T* b, int64_t bs1, T* c) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T av = a[i * as0];
+    T* row = c + i * m;
+    if (bs1 == 1)
+      for (int64_t j = 0; j < m; ++j) row[j] = wrap_mul(av, b[j]);
+    else
+      for (int64_t j = 0; j < m; ++j) row[j] = wrap_mul(av, b[j * bs1]);
+  }
+}
+
 }  // namespace
 
 void load_blas(const std::string& path) {
@@ -100,10 +115,6 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const DType dt = promote(a_in.dtype(), b_in.dtype());
   Tensor a = a_in.dtype() == dt ? a_in : cast(a_in, dt);
   Tensor b = b_in.dtype() == dt ? b_in : cast(b_in, dt);
-
-  // A sum of one product per element (outer products: a batch of per-example gradients w.r.t. a
-  // weight): one broadcasting multiply writes the result once, where BLAS would clear it first.
-  if (k == 1 && dt != DType::Bool) return binary(Binary::Mul, a, b, "matmul");
 
   Shape out_shape = batch;
   out_shape.push_back(n);
@@ -193,7 +204,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
           oa += idx[d] * sa[d];
           ob += idx[d] * sb[d];
         }
-        gemm<T>(n, m, k, pa + oa, va, as0, as1, pb + ob, vb, bs0, bs1, pc + i * n * m);
+        if (k == 1)
+          outer<T>(n, m, pa + oa, as0, pb + ob, bs1, pc + i * n * m);
+        else
+          gemm<T>(n, m, k, pa + oa, va, as0, as1, pb + ob, vb, bs0, bs1, pc + i * n * m);
         for (int64_t d = nd - 1; d >= 0; --d) {
           if (++idx[d] < batch[d]) break;
           idx[d] = 0;
