@@ -8,7 +8,7 @@ Every result is a tuple of per-example arrays, checked against pyjac's.
 """
 
 import numpy as np
-from harness import Candidate, gather
+from harness import Candidate, gather_workload
 
 TITLES = {
     "W7": "W7 per-sample gradients, MLP 784-128-10 (float32), batch 64",
@@ -129,6 +129,4 @@ FACTORIES = [("pyjac", pyjac_candidates), ("torch", torch_candidates), ("jax", j
 
 def candidates(workload, d=None, notes=None):
     """The Candidates of W7 or W8 (the pyjac reference first)."""
-    d = data() if d is None else d
-    per_peer = [(name, lambda d, make=make: make(d).get(workload, [])) for name, make in FACTORIES]
-    return gather(per_peer, d, notes=notes)
+    return gather_workload(FACTORIES, workload, data() if d is None else d, notes)

@@ -48,6 +48,12 @@ def gather(factories, *args, notes=None):
     return out
 
 
+def gather_workload(factories, workload, d, notes=None):
+    """gather() for modules whose makers return {workload: [Candidate]} for several workloads."""
+    per_peer = [(name, lambda d, make=make: make(d).get(workload, [])) for name, make in factories]
+    return gather(per_peer, d, notes=notes)
+
+
 def _note(msg, notes):
     """Prints a note once per list of notes."""
     if notes is None or msg not in notes:

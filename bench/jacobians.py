@@ -12,7 +12,7 @@ hand-derived NumPy Jacobian / Hessian as the floor. Every result is checked agai
 import argparse
 
 import numpy as np
-from harness import Candidate, gather, print_rows, run_candidates
+from harness import Candidate, gather_workload, print_rows, run_candidates
 
 TITLES = {
     "W3": "W3 Jacobian 256x256 of tanh(A2 @ tanh(A1 @ x + b1) + b2)",
@@ -218,9 +218,7 @@ FACTORIES = [
 
 def candidates(workload, d=None, notes=None):
     """The Candidates of one of W3, W4, W5 (the pyjac reference first)."""
-    d = data() if d is None else d
-    per_peer = [(name, lambda d, make=make: make(d).get(workload, [])) for name, make in FACTORIES]
-    return gather(per_peer, d, notes=notes)
+    return gather_workload(FACTORIES, workload, data() if d is None else d, notes)
 
 
 def main(argv=None):
